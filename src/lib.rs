@@ -1,0 +1,5 @@
+//! dqmig: Alembic for dqlite. A pure-Rust dqlite client, an embedded node over libdqlite,
+//! and (in progress) the schema tooling and migrator built on them.
+
+pub mod client;
+pub mod node;

@@ -1,0 +1,1 @@
+//! Safe owner of one embedded dqlite node (libdqlite through `dqlite-sys`).

@@ -1,0 +1,1 @@
+//! Integration tests: one binary, themed modules, real dqlite nodes.
