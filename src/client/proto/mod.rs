@@ -12,8 +12,13 @@ mod response;
 mod value;
 mod wire;
 
-pub use request::{decode_request, encode_request};
-pub use response::{decode_response, encode_response, ResponseHint};
+pub use request::{
+    decode_request, encode_exec, encode_exec_sql, encode_query, encode_query_sql, encode_request, request_code,
+};
+pub use response::{
+    decode_response, decode_rows, decode_rows_into, encode_response, response_code, ResponseHint, ROWS_DONE,
+    ROWS_PART,
+};
 pub use value::{Value, ValueType};
 pub use wire::{Header, HEADER_LEN};
 
@@ -210,6 +215,8 @@ pub enum ProtoError {
     TrailingBytes { what: &'static str, trailing: usize },
     #[error("rows message with zero columns")]
     ZeroColumns,
+    #[error("rows batch has {values} values, not a multiple of its {columns} columns")]
+    RaggedRows { values: usize, columns: usize },
     #[error("message of {len} bytes exceeds the protocol limit")]
     TooLarge { len: usize },
 }
