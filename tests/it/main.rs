@@ -1,1 +1,6 @@
 //! Integration tests: one binary, themed modules, real dqlite nodes.
+
+#[allow(dead_code)]
+mod support;
+
+mod node;

@@ -1,0 +1,69 @@
+//! Shared helpers for the integration tests: free loopback ports and in-process dqlite
+//! nodes on temp dirs (id 1, so each bootstraps a one-node cluster and leads it).
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use dqmig::node::{self, Node, NodeConfig, NodeError};
+
+/// How many fresh ports `start_node` tries before giving up.
+const PORT_ATTEMPTS: usize = 20;
+
+/// A running node with its temp data dir (deleted on drop, after the node stopped: fields
+/// drop in declaration order).
+pub struct TestNode {
+    pub node: Node,
+    pub dir: tempfile::TempDir,
+    pub address: String,
+}
+
+/// A loopback port that was free a moment ago (the OS picked it).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 to find a free port");
+    l.local_addr()
+        .expect("local_addr of a bound listener")
+        .port()
+}
+
+/// Start a node with id 1 on a fresh temp dir and a free loopback port, retrying with a new
+/// port if another test grabbed it in between.
+pub fn start_node() -> TestNode {
+    let dir = tempfile::tempdir().expect("creating a temp dir for a test node");
+    let (node, address) = start_on_free_port(1, dir.path());
+    TestNode { node, dir, address }
+}
+
+/// Start a node with `id` on `data_dir` on a free loopback port (bounded retries).
+pub fn start_on_free_port(id: u64, data_dir: &Path) -> (Node, String) {
+    let mut last = None;
+    for _ in 0..PORT_ATTEMPTS {
+        let address = format!("127.0.0.1:{}", free_port());
+        match node::start(NodeConfig::new(id, address.clone(), data_dir)) {
+            Ok(n) => return (n, address),
+            Err(e @ NodeError::Bind { .. }) => last = Some(e),
+            Err(e) => panic!("starting a test node on {address}: {e}"),
+        }
+    }
+    panic!("no free port after {PORT_ATTEMPTS} attempts; last error: {last:?}")
+}
+
+/// Stop and drop the node, then start a new one on the same data dir, id and address.
+pub fn restart(t: TestNode) -> TestNode {
+    let TestNode { node, dir, address } = t;
+    let id = node.id();
+    drop(node);
+    let mut last = None;
+    // The port was ours a moment ago; another test could only take it by chance. Retry
+    // briefly (bounded) in case the kernel has not released it yet.
+    for _ in 0..50 {
+        match node::start(NodeConfig::new(id, address.clone(), dir.path())) {
+            Ok(node) => return TestNode { node, dir, address },
+            Err(e @ NodeError::Bind { .. }) => {
+                last = Some(e);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("restarting the test node on {address}: {e}"),
+        }
+    }
+    panic!("restarting the test node on {address}: port stayed busy: {last:?}")
+}
