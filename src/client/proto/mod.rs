@@ -9,6 +9,8 @@
 
 mod request;
 mod response;
+#[cfg(test)]
+mod test_support;
 mod value;
 mod wire;
 

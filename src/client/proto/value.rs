@@ -118,7 +118,9 @@ pub(crate) fn read_value(r: &mut Reader<'_>, t: ValueType) -> Result<Value, Prot
 #[inline]
 pub(crate) fn check_params(params: &[Value]) -> Result<(), ProtoError> {
     if params.len() > MAX_PARAMS {
-        return Err(ProtoError::TooManyParams { count: params.len() });
+        return Err(ProtoError::TooManyParams {
+            count: params.len(),
+        });
     }
     for p in params {
         check_value(p, "text parameter")?;
@@ -152,7 +154,10 @@ pub(crate) fn read_params(r: &mut Reader<'_>) -> Result<Vec<Value>, ProtoError> 
     r.skip_pad(1 + n, "parameter header padding")?;
     let mut params = Vec::with_capacity(n);
     for &code in codes {
-        let t = ValueType::from_code(code).ok_or(ProtoError::UnknownValueType { code, what: "parameter tuple" })?;
+        let t = ValueType::from_code(code).ok_or(ProtoError::UnknownValueType {
+            code,
+            what: "parameter tuple",
+        })?;
         params.push(read_value(r, t)?);
     }
     Ok(params)
@@ -174,12 +179,19 @@ pub(crate) fn put_row_unchecked(out: &mut Vec<u8>, row: &[Value]) {
 
 /// Reads one row of `columns` values, appending them to `values`.
 #[inline]
-pub(crate) fn read_row(r: &mut Reader<'_>, columns: usize, values: &mut Vec<Value>) -> Result<(), ProtoError> {
+pub(crate) fn read_row(
+    r: &mut Reader<'_>,
+    columns: usize,
+    values: &mut Vec<Value>,
+) -> Result<(), ProtoError> {
     let hdr_len = columns.div_ceil(2);
     let hdr = r.bytes(round8(hdr_len), "row header")?;
     for i in 0..columns {
         let code = (hdr[i / 2] >> ((i % 2) * 4)) & 0x0f;
-        let t = ValueType::from_code(code).ok_or(ProtoError::UnknownValueType { code, what: "row header" })?;
+        let t = ValueType::from_code(code).ok_or(ProtoError::UnknownValueType {
+            code,
+            what: "row header",
+        })?;
         values.push(read_value(r, t)?);
     }
     Ok(())
@@ -187,12 +199,8 @@ pub(crate) fn read_row(r: &mut Reader<'_>, columns: usize, values: &mut Vec<Valu
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::hex;
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace() && *c != '|').collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-    }
 
     #[test]
     fn type_codes_round_trip() {
@@ -201,11 +209,16 @@ mod tests {
                 assert_eq!(t.code(), code);
             }
         }
-        let known: Vec<u8> = (0..=255u8).filter(|c| ValueType::from_code(*c).is_some()).collect();
+        let known: Vec<u8> = (0..=255u8)
+            .filter(|c| ValueType::from_code(*c).is_some())
+            .collect();
         assert_eq!(known, [1, 2, 3, 4, 5, 9, 10, 11]);
         assert_eq!(Value::Boolean(true).value_type(), ValueType::Boolean);
         assert_eq!(Value::UnixTime(0).value_type(), ValueType::UnixTime);
-        assert_eq!(Value::Iso8601(String::new()).value_type(), ValueType::Iso8601);
+        assert_eq!(
+            Value::Iso8601(String::new()).value_type(),
+            ValueType::Iso8601
+        );
     }
 
     /// dqlite-facts.md §4.2: `[7, "hi", NULL, true, 0.5]`.
@@ -246,7 +259,10 @@ mod tests {
     #[test]
     fn boolean_unixtime_row_header_byte() {
         let mut out = Vec::new();
-        put_row_unchecked(&mut out, &[Value::Boolean(true), Value::UnixTime(1_700_000_000)]);
+        put_row_unchecked(
+            &mut out,
+            &[Value::Boolean(true), Value::UnixTime(1_700_000_000)],
+        );
         assert_eq!(out[..8], hex("9b00000000000000")[..]);
         assert_eq!(out[8..16], 1u64.to_le_bytes());
         assert_eq!(out[16..24], 1_700_000_000i64.to_le_bytes());
@@ -266,11 +282,17 @@ mod tests {
     #[test]
     fn too_many_params_and_nul_refused() {
         let many = vec![Value::Null; 256];
-        assert_eq!(check_params(&many), Err(ProtoError::TooManyParams { count: 256 }));
+        assert_eq!(
+            check_params(&many),
+            Err(ProtoError::TooManyParams { count: 256 })
+        );
         assert!(check_params(&vec![Value::Null; 255]).is_ok());
         assert_eq!(
             check_params(&[Value::Iso8601("x\0".into())]),
-            Err(ProtoError::NulInText { what: "text parameter", position: 1 })
+            Err(ProtoError::NulInText {
+                what: "text parameter",
+                position: 1
+            })
         );
     }
 
@@ -280,7 +302,10 @@ mod tests {
         let mut vals = Vec::new();
         assert_eq!(
             read_row(&mut Reader::new(&body), 1, &mut vals),
-            Err(ProtoError::UnknownValueType { code: 6, what: "row header" })
+            Err(ProtoError::UnknownValueType {
+                code: 6,
+                what: "row header"
+            })
         );
     }
 }

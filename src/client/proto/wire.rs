@@ -64,7 +64,7 @@ pub(crate) fn begin(out: &mut Vec<u8>) -> usize {
 #[inline]
 pub(crate) fn finish(out: &mut Vec<u8>, start: usize, mtype: u8) -> Result<(), ProtoError> {
     let len = out.len() - start - HEADER_LEN;
-    debug_assert!(len % 8 == 0, "body not word aligned");
+    debug_assert!(len.is_multiple_of(8), "body not word aligned");
     let words = match u32::try_from(len / 8) {
         Ok(w) => w,
         Err(_) => {
@@ -72,7 +72,12 @@ pub(crate) fn finish(out: &mut Vec<u8>, start: usize, mtype: u8) -> Result<(), P
             return Err(ProtoError::TooLarge { len });
         }
     };
-    let header = Header { words, mtype, schema: 0 }.to_bytes();
+    let header = Header {
+        words,
+        mtype,
+        schema: 0,
+    }
+    .to_bytes();
     out[start..start + HEADER_LEN].copy_from_slice(&header);
     Ok(())
 }
@@ -156,7 +161,11 @@ impl<'a> Reader<'a> {
     pub(crate) fn bytes(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ProtoError> {
         let rest = self.remaining();
         if n > rest {
-            return Err(ProtoError::Truncated { what, offset: self.pos, needed: n - rest });
+            return Err(ProtoError::Truncated {
+                what,
+                offset: self.pos,
+                needed: n - rest,
+            });
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -210,7 +219,10 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn text(&mut self, what: &'static str) -> Result<&'a str, ProtoError> {
         let rest = &self.buf[self.pos..];
-        let nul = rest.iter().position(|&b| b == 0).ok_or(ProtoError::UnterminatedText { what })?;
+        let nul = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(ProtoError::UnterminatedText { what })?;
         let s = std::str::from_utf8(&rest[..nul]).map_err(|_| ProtoError::InvalidUtf8 { what })?;
         self.bytes(round8(nul + 1), what)?;
         Ok(s)
@@ -242,12 +254,18 @@ impl<'a> Reader<'a> {
     /// A count of items that each take at least `min_item_len` bytes: refuses counts that
     /// cannot fit in what is left, so a hostile count never drives an allocation.
     #[inline]
-    pub(crate) fn count(&mut self, min_item_len: usize, what: &'static str) -> Result<usize, ProtoError> {
+    pub(crate) fn count(
+        &mut self,
+        min_item_len: usize,
+        what: &'static str,
+    ) -> Result<usize, ProtoError> {
         let n = self.u64(what)?;
         let rest = self.remaining();
         let fits = (rest / min_item_len.max(1)) as u64;
         if n > fits {
-            let needed = n.saturating_mul(min_item_len as u64).saturating_sub(rest as u64);
+            let needed = n
+                .saturating_mul(min_item_len as u64)
+                .saturating_sub(rest as u64);
             return Err(ProtoError::Truncated {
                 what,
                 offset: self.pos,
@@ -270,7 +288,7 @@ impl<'a> Reader<'a> {
 /// Checks that a body is a whole number of words.
 #[inline]
 pub(crate) fn check_aligned(body: &[u8]) -> Result<(), ProtoError> {
-    if body.len() % 8 != 0 {
+    if !body.len().is_multiple_of(8) {
         return Err(ProtoError::UnalignedBody { len: body.len() });
     }
     Ok(())
@@ -282,11 +300,22 @@ mod tests {
 
     #[test]
     fn header_round_trip_and_layout() {
-        let h = Header { words: 0x0f, mtype: 8, schema: 0 };
+        let h = Header {
+            words: 0x0f,
+            mtype: 8,
+            schema: 0,
+        };
         let mut out = Vec::new();
         h.encode(&mut out);
         assert_eq!(out, [0x0f, 0, 0, 0, 8, 0, 0, 0]);
-        assert_eq!(Header::decode(&[0x0e, 0, 0, 0, 7, 0, 0, 0]), Header { words: 14, mtype: 7, schema: 0 });
+        assert_eq!(
+            Header::decode(&[0x0e, 0, 0, 0, 7, 0, 0, 0]),
+            Header {
+                words: 14,
+                mtype: 7,
+                schema: 0
+            }
+        );
         assert_eq!(Header::decode(&[0x0e, 0, 0, 0, 7, 0, 0, 0]).body_len(), 112);
         let big = Header::decode(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
         assert_eq!(big.words, u32::MAX);
@@ -307,7 +336,13 @@ mod tests {
     #[test]
     fn text_with_nul_is_refused() {
         let mut out = Vec::new();
-        assert_eq!(put_text(&mut out, "a\0b", "sql"), Err(ProtoError::NulInText { what: "sql", position: 1 }));
+        assert_eq!(
+            put_text(&mut out, "a\0b", "sql"),
+            Err(ProtoError::NulInText {
+                what: "sql",
+                position: 1
+            })
+        );
         assert!(out.is_empty());
     }
 
@@ -315,15 +350,27 @@ mod tests {
     fn reader_rejects_bad_lengths() {
         // Blob claiming u64::MAX bytes.
         let body = [0xffu8; 16];
-        assert!(matches!(Reader::new(&body).blob("b"), Err(ProtoError::Truncated { .. })));
+        assert!(matches!(
+            Reader::new(&body).blob("b"),
+            Err(ProtoError::Truncated { .. })
+        ));
         // Count that cannot fit.
         let mut body = Vec::new();
         put_u64(&mut body, 3);
         put_u64(&mut body, 0);
-        assert!(matches!(Reader::new(&body).count(16, "n"), Err(ProtoError::Truncated { .. })));
+        assert!(matches!(
+            Reader::new(&body).count(16, "n"),
+            Err(ProtoError::Truncated { .. })
+        ));
         // Text without NUL.
-        assert_eq!(Reader::new(b"abcdefgh").text("x"), Err(ProtoError::UnterminatedText { what: "x" }));
+        assert_eq!(
+            Reader::new(b"abcdefgh").text("x"),
+            Err(ProtoError::UnterminatedText { what: "x" })
+        );
         // Invalid UTF-8.
-        assert_eq!(Reader::new(&[0xc3, 0x28, 0, 0, 0, 0, 0, 0]).text("x"), Err(ProtoError::InvalidUtf8 { what: "x" }));
+        assert_eq!(
+            Reader::new(&[0xc3, 0x28, 0, 0, 0, 0, 0, 0]).text("x"),
+            Err(ProtoError::InvalidUtf8 { what: "x" })
+        );
     }
 }
