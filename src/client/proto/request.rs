@@ -10,7 +10,7 @@ use super::wire::{
     begin, check_aligned, check_text, finish, put_text, put_text_unchecked, put_u32_pair, put_u64,
     Reader,
 };
-use super::{request_type as rt, ProtoError, Request, Role, Value};
+use super::{request_type as rt, ProtoError, Request, Role, Value, HEADER_LEN};
 
 /// Runs `body` between `begin` and `finish`, undoing the partial message on error.
 #[inline]
@@ -37,6 +37,7 @@ fn sql_message(
 ) -> Result<(), ProtoError> {
     check_text(sql, "sql")?;
     check_params(params)?;
+    out.reserve(HEADER_LEN + 16 + sql.len() + 8 + params.len() * 9);
     message(out, mtype, |out| {
         put_u64(out, db);
         put_text_unchecked(out, sql);

@@ -97,7 +97,7 @@ pub(crate) fn put_u32_pair(out: &mut Vec<u8>, a: u32, b: u32) {
 /// Fails with `NulInText` if `s` contains a NUL (the server would truncate it there).
 #[inline]
 pub(crate) fn check_text(s: &str, what: &'static str) -> Result<(), ProtoError> {
-    match s.bytes().position(|b| b == 0) {
+    match memchr::memchr(0, s.as_bytes()) {
         Some(position) => Err(ProtoError::NulInText { what, position }),
         None => Ok(()),
     }
