@@ -4,3 +4,5 @@
 pub mod client;
 pub mod node;
 pub mod url;
+pub mod schema;
+pub mod types;
