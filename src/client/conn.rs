@@ -1,0 +1,759 @@
+//! `Connection`: one blocking client connection to a dqlite leader with one open database.
+//! Owns the request/response cycle, the guard rails that keep a 1.11.1 node alive
+//! (dqlite-facts.md §9), busy retries outside transactions, transaction-state tracking,
+//! the statement cache, and the streaming row iterator that drains on early drop (§4.5).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::error::{sql_action, Error, Result};
+use super::leader;
+use super::proto::{self, Request, Response, ResponseHint, RowsBatch, RowsEnd};
+use super::rows::{push_rows, Row, Rows};
+use super::scan::{self, SqlInfo};
+use super::stmt::{new_generation, Cache, Registry, Statement};
+use super::transport::{Transport, TransportOptions, DEFAULT_MAX_MESSAGE};
+use super::value::{ToValue, Value};
+
+/// Connection settings. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Per-address TCP connect timeout (default 5 s).
+    pub dial_timeout: Duration,
+    /// Socket read timeout; `None` waits forever (default). A timeout breaks the connection.
+    pub read_timeout: Option<Duration>,
+    /// Socket write timeout; `None` waits forever (default).
+    pub write_timeout: Option<Duration>,
+    /// How long `open` keeps looking for a leader (default 10 s).
+    pub leader_timeout: Duration,
+    /// How long a statement outside an explicit transaction is retried while the database is
+    /// locked by another connection (default 5 s). Zero disables the retry.
+    pub busy_timeout: Duration,
+    /// Prepared statements kept per connection for repeated SQL (default 64; 0 disables).
+    pub statement_cache: usize,
+    /// Largest reply body accepted, in bytes (default 2 GiB).
+    pub max_message_size: usize,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            dial_timeout: Duration::from_secs(5),
+            read_timeout: None,
+            write_timeout: None,
+            leader_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
+            statement_cache: 64,
+            max_message_size: DEFAULT_MAX_MESSAGE,
+        }
+    }
+}
+
+impl ConnectOptions {
+    fn transport(&self) -> TransportOptions {
+        TransportOptions {
+            dial_timeout: self.dial_timeout,
+            read_timeout: self.read_timeout,
+            write_timeout: self.write_timeout,
+            max_message: self.max_message_size,
+        }
+    }
+}
+
+/// Result of a statement that returns no rows. Both values are SQLite's connection-wide
+/// `last_insert_rowid`/`changes`, so they repeat the previous statement's values after e.g.
+/// BEGIN or COMMIT (dqlite-facts.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecResult {
+    pub last_insert_id: i64,
+    pub rows_affected: u64,
+}
+
+/// What `run` produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Rows(Rows),
+    Exec(ExecResult),
+}
+
+/// Where a statement is sent: a cached/prepared statement id, or the SQL text itself.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Id { id: u32, params: u64 },
+    Text,
+}
+
+/// The checked plan for one statement call.
+struct Plan {
+    target: Target,
+    info: SqlInfo,
+    /// Whether the target came from the cache (evict it on failure).
+    cached: bool,
+}
+
+/// One connection to a dqlite node.
+pub struct Connection {
+    pub(crate) t: Transport,
+    opts: ConnectOptions,
+    database: Option<String>,
+    generation: u64,
+    registry: Registry,
+    cache: Cache,
+    in_tx: bool,
+}
+
+pub(crate) fn to_values(params: &[&dyn ToValue]) -> Vec<Value> {
+    params.iter().map(|p| p.to_value()).collect()
+}
+
+fn check_nul(text: &str, action: impl FnOnce() -> String) -> Result<()> {
+    match text.find('\0') {
+        Some(position) => Err(Error::NulInText { position, action: action() }),
+        None => Ok(()),
+    }
+}
+
+fn check_params(count: usize, action: impl FnOnce() -> String) -> Result<()> {
+    if count > proto::MAX_PARAMS {
+        return Err(Error::TooManyParams { count, action: action() });
+    }
+    Ok(())
+}
+
+/// Guard rails for SQL text; returns what the scanner learned.
+fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
+    check_nul(sql, || sql_action(verb, sql))?;
+    let info = scan::scan(sql);
+    if info.returning {
+        return Err(Error::Returning { sql: sql.to_string(), action: sql_action(verb, sql) });
+    }
+    Ok(info)
+}
+
+pub(crate) fn unexpected(t: &mut Transport, action: &str, expected: &'static str, found: &Response) -> Error {
+    let err = Error::UnexpectedResponse {
+        action: action.to_string(),
+        address: t.address().to_string(),
+        expected,
+        found: short_kind(found),
+    };
+    t.poison(err)
+}
+
+fn short_kind(r: &Response) -> String {
+    match r {
+        Response::Rows(_) => "Rows".into(),
+        Response::Files { .. } => "Files".into(),
+        other => format!("{other:?}").chars().take(120).collect(),
+    }
+}
+
+impl Connection {
+    /// Connects to one node and writes the handshake; no leader check, no database.
+    /// Enough for admin requests (`leader`, `cluster`, `describe`, ...).
+    pub fn connect(address: &str, opts: &ConnectOptions) -> Result<Connection> {
+        let t = Transport::dial(address, &opts.transport())?;
+        Ok(Connection::from_transport(t, opts))
+    }
+
+    /// Finds the leader through `address` (or a comma-separated list of seeds) and opens
+    /// `database` there, creating it if needed. Uses default options.
+    pub fn open(address: &str, database: &str) -> Result<Connection> {
+        Connection::open_with(address, database, &ConnectOptions::default())
+    }
+
+    /// Like [`Connection::open`] with explicit options.
+    pub fn open_with(address: &str, database: &str, opts: &ConnectOptions) -> Result<Connection> {
+        check_nul(database, || format!("opening database {database:?}"))?;
+        let seeds = leader::split_seeds(address);
+        if seeds.is_empty() {
+            return Err(Error::BadAddress { address: address.to_string(), reason: "no address given".into() });
+        }
+        let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
+        let mut conn = Connection::from_transport(t, opts);
+        match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
+            Response::Welcome { .. } => {}
+            other => return Err(unexpected(&mut conn.t, "registering the client", "Welcome", &other)),
+        }
+        let action = format!("opening database {database:?}");
+        let req = Request::Open { name: database.to_string(), flags: 0, vfs: "volatile".to_string() };
+        match conn.roundtrip(&req, &action)? {
+            Response::Db { .. } => {}
+            Response::Failure { code, message } => {
+                return Err(Error::from_failure(code, message, None, action, conn.t.address()))
+            }
+            other => return Err(unexpected(&mut conn.t, &action, "Db", &other)),
+        }
+        conn.database = Some(database.to_string());
+        Ok(conn)
+    }
+
+    fn from_transport(t: Transport, opts: &ConnectOptions) -> Connection {
+        Connection {
+            t,
+            opts: opts.clone(),
+            database: None,
+            generation: new_generation(),
+            registry: Registry::default(),
+            cache: Cache::new(opts.statement_cache),
+            in_tx: false,
+        }
+    }
+
+    /// The address of the node this connection talks to.
+    pub fn address(&self) -> &str {
+        self.t.address()
+    }
+
+    /// The open database's name, if `open` was used.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// Whether an explicit transaction is open (tracked from BEGIN/COMMIT/ROLLBACK/END).
+    pub fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    /// Whether an earlier I/O or protocol error made the connection unusable.
+    pub fn is_broken(&self) -> bool {
+        self.t.is_broken()
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /// Sends one request and reads one reply message (Failure included, not mapped).
+    pub(crate) fn roundtrip(&mut self, req: &Request, action: &str) -> Result<Response> {
+        let hint = match req {
+            Request::Cluster { format } => ResponseHint { cluster_format: *format, ..ResponseHint::default() },
+            _ => ResponseHint::default(),
+        };
+        self.t.send(req, action)?;
+        self.t.recv(hint, action)
+    }
+
+    fn failure(&self, code: u64, message: String, sql: Option<&str>, action: String) -> Error {
+        Error::from_failure(code, message, sql, action, self.t.address())
+    }
+
+    /// Runs `attempt` again while it fails with SQLITE_BUSY, with exponential backoff
+    /// (1 ms doubling to 50 ms) until the busy timeout.
+    fn busy_retry<T>(&mut self, retry: bool, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let start = Instant::now();
+        let mut delay = Duration::from_millis(1);
+        loop {
+            match attempt(self) {
+                Err(e) if retry && e.is_busy() && start.elapsed() + delay <= self.opts.busy_timeout => {
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Busy retries are safe for one statement outside a transaction, or for BEGIN itself.
+    fn may_retry(&self, info: &SqlInfo) -> bool {
+        info.statements <= 1 && (!self.in_tx || info.begins())
+    }
+
+    fn finalize_id(&mut self, id: u32) -> Result<()> {
+        let action = "finalizing a prepared statement";
+        let resp = self.roundtrip(&Request::Finalize { db: 0, stmt: id }, action)?;
+        self.registry.remove(id);
+        match resp {
+            Response::Empty => Ok(()),
+            Response::Failure { code, message } => Err(self.failure(code, message, None, action.to_string())),
+            other => Err(unexpected(&mut self.t, action, "Empty", &other)),
+        }
+    }
+
+    fn prepare_id(&mut self, sql: &str, action: &str) -> Result<(u32, u64)> {
+        let resp = self.roundtrip(&Request::Prepare { db: 0, sql: sql.to_string() }, action)?;
+        match resp {
+            Response::Stmt { id, params, .. } => Ok((id, params)),
+            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
+            other => Err(unexpected(&mut self.t, action, "Stmt", &other)),
+        }
+    }
+
+    /// Guard rails, then the cache: decides where `sql` goes. `single_only` refuses texts
+    /// with several statements (QuerySQL/Prepare would silently drop the tail).
+    fn plan(&mut self, sql: &str, nparams: usize, verb: &str, single_only: bool) -> Result<Plan> {
+        check_params(nparams, || sql_action(verb, sql))?;
+        if let Some(c) = self.cache.get(sql) {
+            return Ok(Plan { target: Target::Id { id: c.id, params: c.params }, info: c.info.clone(), cached: true });
+        }
+        let info = check_sql(sql, verb)?;
+        if info.statements > 1 {
+            if single_only {
+                return Err(Error::MultipleStatements { sql: sql.to_string(), action: sql_action(verb, sql) });
+            }
+            return Ok(Plan { target: Target::Text, info, cached: false });
+        }
+        if info.statements == 0 || !self.cache.enabled() {
+            return Ok(Plan { target: Target::Text, info, cached: false });
+        }
+        let action = sql_action("preparing", sql);
+        let (id, params) = self.prepare_id(sql, &action)?;
+        let serial = self.registry.register(id);
+        if let Some(old) = self.cache.insert(sql, id, serial, params, info.clone()) {
+            self.finalize_id(old)?;
+        }
+        Ok(Plan { target: Target::Id { id, params }, info, cached: true })
+    }
+
+    /// A cached statement failed on the server: drop it (its state is unknown, e.g. stepped
+    /// to a row) so the next call prepares afresh.
+    fn evict(&mut self, sql: &str) {
+        if let Some(id) = self.cache.remove(sql) {
+            if !self.t.is_broken() {
+                let _ = self.finalize_id(id);
+            } else {
+                self.registry.remove(id);
+            }
+        }
+    }
+
+    fn pad(mut values: Vec<Value>, params: u64) -> Vec<Value> {
+        // Prepared statements keep old bindings; bind every parameter explicitly.
+        while (values.len() as u64) < params && values.len() < proto::MAX_PARAMS {
+            values.push(Value::Null);
+        }
+        values
+    }
+
+    fn exec_request(target: Target, sql: &str, values: Vec<Value>) -> Request {
+        match target {
+            Target::Id { id, params } => Request::Exec { db: 0, stmt: id, params: Connection::pad(values, params) },
+            Target::Text => Request::ExecSql { db: 0, sql: sql.to_string(), params: values },
+        }
+    }
+
+    fn query_request(target: Target, sql: &str, values: Vec<Value>) -> Request {
+        match target {
+            Target::Id { id, params } => Request::Query { db: 0, stmt: id, params: Connection::pad(values, params) },
+            Target::Text => Request::QuerySql { db: 0, sql: sql.to_string(), params: values },
+        }
+    }
+
+    /// Sends an Exec/ExecSQL and reads its Result.
+    fn exec_once(&mut self, req: &Request, sql: &str, action: &str) -> Result<ExecResult> {
+        match self.roundtrip(req, action)? {
+            Response::Result { last_insert_id, rows_affected } => {
+                Ok(ExecResult { last_insert_id: last_insert_id as i64, rows_affected })
+            }
+            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
+            other => Err(unexpected(&mut self.t, action, "Result", &other)),
+        }
+    }
+
+    /// Sends a Query/QuerySQL and reads the first Rows batch.
+    fn query_once(&mut self, req: &Request, sql: &str, action: &str) -> Result<RowsBatch> {
+        match self.roundtrip(req, action)? {
+            Response::Rows(batch) => Ok(batch),
+            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
+            other => Err(unexpected(&mut self.t, action, "Rows", &other)),
+        }
+    }
+
+    fn exec_values(&mut self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+        let plan = self.plan(sql, values.len(), "executing", false)?;
+        let retry = self.may_retry(&plan.info);
+        let action = sql_action("executing", sql);
+        let req = Connection::exec_request(plan.target, sql, values);
+        let result = self.busy_retry(retry, |c| c.exec_once(&req, sql, &action));
+        self.after(&plan, sql, &result);
+        result
+    }
+
+    /// Bookkeeping after a statement: transaction state on success, eviction on failure.
+    fn after<T>(&mut self, plan: &Plan, sql: &str, result: &Result<T>) {
+        match result {
+            Ok(_) => self.in_tx = plan.info.apply(self.in_tx),
+            Err(e) => {
+                // A statement that failed on the server may be left stepped (e.g. 100
+                // "another row available"): drop it so the next call prepares afresh. Busy
+                // and "no result columns" leave it as it was.
+                let keep = e.is_busy()
+                    || matches!(e, Error::Server { code: 1, message, .. } if message == "not an error")
+                    || !e.connection_usable();
+                if plan.cached && !keep {
+                    self.evict(sql);
+                }
+            }
+        }
+    }
+
+    fn start_query(&mut self, sql: &str, values: Vec<Value>) -> Result<RowIter<'_>> {
+        let plan = self.plan(sql, values.len(), "querying", true)?;
+        let retry = self.may_retry(&plan.info);
+        let action = sql_action("querying", sql);
+        let req = Connection::query_request(plan.target, sql, values);
+        let first = self.busy_retry(retry, |c| c.query_once(&req, sql, &action));
+        self.after(&plan, sql, &first);
+        Ok(RowIter::new(self, first?, action))
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /// Runs one statement that returns no rows (ExecSQL, or a cached prepared statement).
+    /// A text with several statements runs them all (parameters bind to the first only).
+    pub fn execute(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<ExecResult> {
+        self.exec_values(sql, to_values(params))
+    }
+
+    /// Runs every statement of `sql` (no parameters), e.g. a migration script.
+    pub fn execute_batch(&mut self, sql: &str) -> Result<ExecResult> {
+        let info = check_sql(sql, "executing")?;
+        let retry = self.may_retry(&info);
+        let action = sql_action("executing", sql);
+        let req = Request::ExecSql { db: 0, sql: sql.to_string(), params: Vec::new() };
+        let result = self.busy_retry(retry, |c| c.exec_once(&req, sql, &action));
+        if result.is_ok() {
+            self.in_tx = info.apply(self.in_tx);
+        }
+        result
+    }
+
+    /// Runs a query and buffers every row.
+    pub fn query(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Rows> {
+        self.start_query(sql, to_values(params))?.collect_rows()
+    }
+
+    /// Streams a query's rows, one Rows message in memory at a time. Dropping the iterator
+    /// before the end interrupts and drains the rest so the connection stays usable.
+    pub fn query_iter(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<RowIter<'_>> {
+        self.start_query(sql, to_values(params))
+    }
+
+    /// The first row of a query; `Error::NoRows` if there is none.
+    pub fn query_row(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Row> {
+        match self.query_opt(sql, params)? {
+            Some(row) => Ok(row),
+            None => Err(Error::NoRows { action: sql_action("querying", sql) }),
+        }
+    }
+
+    /// The first row of a query, if any (the rest of the result is read and discarded).
+    pub fn query_opt(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Option<Row>> {
+        let mut it = self.start_query(sql, to_values(params))?;
+        // Dropping the iterator interrupts and drains whatever is left.
+        it.next().transpose()
+    }
+
+    /// Runs any single statement: rows if it has result columns, otherwise its exec result
+    /// (the server refuses QuerySQL on such statements without running them, §5.1). A text
+    /// with several statements is executed as a batch.
+    pub fn run(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Outcome> {
+        let values = to_values(params);
+        let plan = self.plan(sql, values.len(), "running", false)?;
+        if plan.info.statements != 1 {
+            return self.exec_values(sql, values).map(Outcome::Exec);
+        }
+        let known = self.cache.get(sql).and_then(|c| c.returns_rows);
+        if known == Some(false) {
+            return self.exec_values(sql, values).map(Outcome::Exec);
+        }
+        match self.query(sql, params) {
+            Err(Error::Server { code: 1, ref message, .. }) if message == "not an error" => {
+                self.cache.set_returns_rows(sql, false);
+                self.exec_values(sql, values).map(Outcome::Exec)
+            }
+            Ok(rows) => {
+                self.cache.set_returns_rows(sql, true);
+                Ok(Outcome::Rows(rows))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Prepares one statement on the server.
+    pub fn prepare(&mut self, sql: &str) -> Result<Statement> {
+        let info = check_sql(sql, "preparing")?;
+        if info.statements > 1 {
+            return Err(Error::MultipleStatements { sql: sql.to_string(), action: sql_action("preparing", sql) });
+        }
+        let action = sql_action("preparing", sql);
+        let (id, params) = self.prepare_id(sql, &action)?;
+        let serial = self.registry.register(id);
+        Ok(Statement { generation: self.generation, id, serial, params, sql: sql.to_string(), info })
+    }
+
+    fn check_live(&self, stmt: &Statement, verb: &str) -> Result<()> {
+        if stmt.generation != self.generation || !self.registry.is_live(stmt.id, stmt.serial) {
+            return Err(Error::StatementNotLive { id: stmt.id, action: sql_action(verb, &stmt.sql) });
+        }
+        Ok(())
+    }
+
+    /// Executes a prepared statement.
+    pub fn exec_prepared(&mut self, stmt: &Statement, params: &[&dyn ToValue]) -> Result<ExecResult> {
+        self.check_live(stmt, "executing")?;
+        check_params(params.len(), || sql_action("executing", &stmt.sql))?;
+        let retry = self.may_retry(&stmt.info);
+        let action = sql_action("executing", &stmt.sql);
+        let req = Connection::exec_request(Target::Id { id: stmt.id, params: stmt.params }, &stmt.sql, to_values(params));
+        let result = self.busy_retry(retry, |c| c.exec_once(&req, &stmt.sql, &action));
+        if result.is_ok() {
+            self.in_tx = stmt.info.apply(self.in_tx);
+        }
+        result
+    }
+
+    /// Runs a prepared query and buffers every row.
+    pub fn query_prepared(&mut self, stmt: &Statement, params: &[&dyn ToValue]) -> Result<Rows> {
+        self.check_live(stmt, "querying")?;
+        check_params(params.len(), || sql_action("querying", &stmt.sql))?;
+        let retry = self.may_retry(&stmt.info);
+        let action = sql_action("querying", &stmt.sql);
+        let req =
+            Connection::query_request(Target::Id { id: stmt.id, params: stmt.params }, &stmt.sql, to_values(params));
+        let first = self.busy_retry(retry, |c| c.query_once(&req, &stmt.sql, &action))?;
+        RowIter::new(self, first, action).collect_rows()
+    }
+
+    /// Finalizes a prepared statement; the handle is consumed so it cannot be reused.
+    pub fn finalize(&mut self, stmt: Statement) -> Result<()> {
+        self.check_live(&stmt, "finalizing")?;
+        self.finalize_id(stmt.id)
+    }
+
+    /// Sends any request, still through the guard rails, and returns the reply. Failures
+    /// become errors; a multi-batch Rows reply is read whole and returned as one batch.
+    /// Prepare/Finalize sent this way update the live-statement registry.
+    pub fn request(&mut self, req: &Request) -> Result<Response> {
+        let action = format!("sending {}", request_name(req));
+        let mut info = None;
+        match req {
+            Request::Exec { stmt, params, .. } | Request::Query { stmt, params, .. } => {
+                check_params(params.len(), || action.clone())?;
+                if !self.registry.contains(*stmt) {
+                    return Err(Error::StatementNotLive { id: *stmt, action });
+                }
+            }
+            Request::Finalize { stmt, .. } => {
+                if !self.registry.contains(*stmt) {
+                    return Err(Error::StatementNotLive { id: *stmt, action });
+                }
+            }
+            Request::ExecSql { sql, params, .. } | Request::QuerySql { sql, params, .. } => {
+                check_params(params.len(), || sql_action("sending", sql))?;
+                info = Some(check_sql(sql, "sending")?);
+            }
+            Request::Prepare { sql, .. } => {
+                check_sql(sql, "preparing")?;
+            }
+            Request::Describe { format } if *format != 0 => return Err(Error::DescribeFormat { format: *format }),
+            _ => {}
+        }
+        let resp = self.roundtrip(req, &action)?;
+        let resp = match resp {
+            Response::Failure { code, message } => {
+                let sql = match req {
+                    Request::ExecSql { sql, .. } | Request::QuerySql { sql, .. } | Request::Prepare { sql, .. } => {
+                        Some(sql.as_str())
+                    }
+                    _ => None,
+                };
+                return Err(self.failure(code, message, sql, action));
+            }
+            Response::Rows(batch) => Response::Rows(self.read_rest(batch, &action)?),
+            other => other,
+        };
+        match (req, &resp) {
+            (Request::Prepare { .. }, Response::Stmt { id, .. }) => {
+                self.registry.register(*id);
+            }
+            (Request::Finalize { stmt, .. }, Response::Empty) => self.registry.remove(*stmt),
+            _ => {}
+        }
+        if let Some(info) = info {
+            self.in_tx = info.apply(self.in_tx);
+        }
+        Ok(resp)
+    }
+
+    /// Reads the remaining batches after `first` and merges them.
+    fn read_rest(&mut self, mut first: RowsBatch, action: &str) -> Result<RowsBatch> {
+        while first.end == RowsEnd::Part {
+            match self.t.recv(ResponseHint::default(), action)? {
+                Response::Rows(next) => {
+                    first.values.extend(next.values);
+                    first.end = next.end;
+                }
+                Response::Failure { code, message } => return Err(self.failure(code, message, None, action.into())),
+                other => return Err(unexpected(&mut self.t, action, "Rows", &other)),
+            }
+        }
+        Ok(first)
+    }
+
+    /// Finalizes every cached statement (they are also freed when the connection closes).
+    pub fn clear_statement_cache(&mut self) -> Result<()> {
+        for id in self.cache.drain_ids() {
+            self.finalize_id(id)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_in_tx(&mut self, in_tx: bool) {
+        self.in_tx = in_tx;
+    }
+
+    pub(crate) fn forget_statements(&mut self) {
+        self.registry.clear();
+        let _ = self.cache.drain_ids();
+    }
+}
+
+fn request_name(req: &Request) -> &'static str {
+    match req {
+        Request::Leader => "Leader",
+        Request::Client { .. } => "Client",
+        Request::Open { .. } => "Open",
+        Request::Prepare { .. } => "Prepare",
+        Request::Exec { .. } => "Exec",
+        Request::Query { .. } => "Query",
+        Request::Finalize { .. } => "Finalize",
+        Request::ExecSql { .. } => "ExecSQL",
+        Request::QuerySql { .. } => "QuerySQL",
+        Request::Interrupt { .. } => "Interrupt",
+        Request::Add { .. } => "Add",
+        Request::Assign { .. } => "Assign",
+        Request::Remove { .. } => "Remove",
+        Request::Dump { .. } => "Dump",
+        Request::Cluster { .. } => "Cluster",
+        Request::Transfer { .. } => "Transfer",
+        Request::Describe { .. } => "Describe",
+        Request::Weight { .. } => "Weight",
+    }
+}
+
+/// Streaming rows of one query: holds one Rows message at a time. If dropped before the end,
+/// it sends Interrupt and reads until the server's Empty reply (dqlite-facts.md §4.5).
+pub struct RowIter<'c> {
+    conn: &'c mut Connection,
+    columns: Arc<[String]>,
+    pending: std::vec::IntoIter<Value>,
+    end: RowsEnd,
+    /// The server finished this response (DONE read, or a Failure ended it).
+    finished: bool,
+    batches: usize,
+    action: String,
+}
+
+impl<'c> RowIter<'c> {
+    fn new(conn: &'c mut Connection, first: RowsBatch, action: String) -> RowIter<'c> {
+        let columns: Arc<[String]> = first.columns.into();
+        RowIter {
+            conn,
+            columns,
+            pending: first.values.into_iter(),
+            end: first.end,
+            finished: first.end == RowsEnd::Done,
+            batches: 1,
+            action,
+        }
+    }
+
+    /// Column names of the result.
+    pub fn columns(&self) -> &Arc<[String]> {
+        &self.columns
+    }
+
+    /// Rows messages received so far (at least 1).
+    pub fn batches(&self) -> usize {
+        self.batches
+    }
+
+    /// Reads the next Rows message into `pending`. `Ok(false)` when the result is complete.
+    fn fetch(&mut self) -> Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
+        match self.conn.t.recv(ResponseHint::default(), &self.action) {
+            Ok(Response::Rows(batch)) => {
+                self.batches += 1;
+                self.end = batch.end;
+                self.finished = batch.end == RowsEnd::Done;
+                self.pending = batch.values.into_iter();
+                Ok(true)
+            }
+            Ok(Response::Failure { code, message }) => {
+                self.finished = true;
+                Err(self.conn.failure(code, message, None, self.action.clone()))
+            }
+            Ok(other) => {
+                self.finished = true;
+                Err(unexpected(&mut self.conn.t, &self.action, "Rows", &other))
+            }
+            Err(e) => {
+                self.finished = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads everything left into a buffered result.
+    pub fn collect_rows(mut self) -> Result<Rows> {
+        let mut rows = Vec::new();
+        loop {
+            let values: Vec<Value> = std::mem::take(&mut self.pending).collect();
+            push_rows(&self.columns, values, &mut rows);
+            if !self.fetch()? {
+                break;
+            }
+        }
+        Ok(Rows { columns: self.columns.clone(), rows })
+    }
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = Result<Row>;
+
+    fn next(&mut self) -> Option<Result<Row>> {
+        let width = self.columns.len();
+        if width == 0 {
+            return None;
+        }
+        loop {
+            if self.pending.len() >= width {
+                let values: Vec<Value> = self.pending.by_ref().take(width).collect();
+                return Some(Ok(Row::new(self.columns.clone(), values)));
+            }
+            match self.fetch() {
+                Ok(true) => continue,
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+impl Drop for RowIter<'_> {
+    fn drop(&mut self) {
+        if self.finished || self.conn.t.is_broken() {
+            return;
+        }
+        // The server keeps streaming on its own; interrupt, then discard until Empty.
+        let action = "interrupting a partly read query";
+        if self.conn.t.send(&Request::Interrupt { db: 0 }, action).is_err() {
+            return;
+        }
+        loop {
+            match self.conn.t.recv(ResponseHint::default(), action) {
+                Ok(Response::Empty) | Err(_) => return,
+                Ok(Response::Rows(_)) | Ok(Response::Failure { .. }) => continue,
+                Ok(other) => {
+                    let _ = unexpected(&mut self.conn.t, action, "Rows or Empty", &other);
+                    return;
+                }
+            }
+        }
+    }
+}

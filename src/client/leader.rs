@@ -1,0 +1,129 @@
+//! Leader discovery (dqlite-facts.md §7.1, §12): ask each seed address for the leader, hop
+//! to the reported address (a bounded number of times) until a node reports itself, and
+//! retry with backoff while no leader is known yet. Returns a handshaken transport to the
+//! leader; the connection layer then sends Client and Open on it.
+
+use std::time::{Duration, Instant};
+
+use super::error::{Error, Result};
+use super::proto::{Request, Response, ResponseHint};
+use super::transport::{Transport, TransportOptions};
+
+/// How many times one probe follows a "the leader is over there" answer.
+const MAX_HOPS: usize = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_BACKOFF: Duration = Duration::from_millis(500);
+
+/// What one probe of one address found.
+enum Probe {
+    Leader(Transport),
+    /// Nothing found through this address; the reason was recorded.
+    Nothing,
+}
+
+/// Asks `address` who leads, returning the Leader reply.
+fn ask(t: &mut Transport) -> Result<(u64, String)> {
+    t.send(&Request::Leader, "asking for the leader")?;
+    match t.recv(ResponseHint::default(), "asking for the leader")? {
+        Response::Server { id, address } => Ok((id, address)),
+        Response::Failure { code, message } => {
+            Err(Error::from_failure(code, message, None, "asking for the leader".into(), t.address()))
+        }
+        other => Err(Error::UnexpectedResponse {
+            action: "asking for the leader".into(),
+            address: t.address().to_string(),
+            expected: "Server",
+            found: format!("{other:?}"),
+        }),
+    }
+}
+
+fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>) -> Probe {
+    let mut address = seed.to_string();
+    for _ in 0..=MAX_HOPS {
+        let mut t = match Transport::dial(&address, opts) {
+            Ok(t) => t,
+            Err(e) => {
+                tried.push((address, e.to_string()));
+                return Probe::Nothing;
+            }
+        };
+        match ask(&mut t) {
+            Err(e) => {
+                tried.push((address, e.to_string()));
+                return Probe::Nothing;
+            }
+            Ok((_, leader)) if leader.is_empty() => {
+                tried.push((address, "knows no leader yet".into()));
+                return Probe::Nothing;
+            }
+            Ok((_, leader)) if leader == address => return Probe::Leader(t),
+            Ok((id, leader)) => {
+                tried.push((address, format!("reported leader {id} at {leader}")));
+                address = leader;
+            }
+        }
+    }
+    tried.push((address, format!("gave up after {MAX_HOPS} leader redirections")));
+    Probe::Nothing
+}
+
+/// Finds the leader among `seeds` (each `HOST:PORT` or `@name`), retrying with exponential
+/// backoff until `timeout` has passed. The error lists every address tried and why it failed
+/// (the last round's reasons).
+pub(crate) fn find_leader(seeds: &[String], opts: &TransportOptions, timeout: Duration) -> Result<Transport> {
+    let start = Instant::now();
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let mut tried = Vec::new();
+        for seed in seeds {
+            if let Probe::Leader(t) = probe(seed, opts, &mut tried) {
+                return Ok(t);
+            }
+        }
+        // A bad address will not get better by waiting.
+        if tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address")) && !tried.is_empty() {
+            return Err(Error::NoLeader { tried });
+        }
+        if start.elapsed() + backoff > timeout {
+            return Err(Error::NoLeader { tried });
+        }
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Splits a comma-separated seed list, trimming blanks.
+pub(crate) fn split_seeds(address: &str) -> Vec<String> {
+    address.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_split() {
+        assert_eq!(split_seeds("127.0.0.1:1, 127.0.0.1:2,"), vec!["127.0.0.1:1", "127.0.0.1:2"]);
+        assert!(split_seeds(" , ").is_empty());
+    }
+
+    #[test]
+    fn unreachable_seed_names_the_address() {
+        // Bind then drop a listener to get a port nothing listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let opts = TransportOptions {
+            dial_timeout: Duration::from_millis(200),
+            read_timeout: None,
+            write_timeout: None,
+            max_message: 1 << 20,
+        };
+        let err = match find_leader(&[addr.clone()], &opts, Duration::from_millis(50)) {
+            Err(e) => e,
+            Ok(_) => panic!("found a leader on a closed port"),
+        };
+        assert!(matches!(err, Error::NoLeader { .. }));
+        assert!(err.to_string().contains(&addr), "{err}");
+    }
+}

@@ -1,0 +1,241 @@
+//! A small SQL scanner for the client's guard rails: finds `RETURNING` used as a keyword,
+//! counts statements and reads each statement's leading keywords (for transaction tracking),
+//! skipping string literals, quoted identifiers, comments and parameters. It is not a
+//! parser; it only needs to be right about the tokens that decide what is safe to send to a
+//! dqlite 1.11 node (dqlite-facts.md §6.6, §6.7, §9).
+
+/// What the scanner learned about one SQL text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqlInfo {
+    /// `RETURNING` appears as a bare keyword somewhere.
+    pub returning: bool,
+    /// Number of non-empty statements.
+    pub statements: usize,
+    /// Transaction effect of each statement, in order.
+    pub effects: Vec<TxEffect>,
+}
+
+/// What a statement does to the connection's transaction state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxEffect {
+    None,
+    /// BEGIN (any behavior) or SAVEPOINT (opens a transaction when none is open).
+    Begin,
+    /// COMMIT, END, or ROLLBACK without TO.
+    End,
+}
+
+impl SqlInfo {
+    /// The transaction state after running all statements successfully, starting from `in_tx`.
+    pub fn apply(&self, mut in_tx: bool) -> bool {
+        for e in &self.effects {
+            match e {
+                TxEffect::Begin => in_tx = true,
+                TxEffect::End => in_tx = false,
+                TxEffect::None => {}
+            }
+        }
+        in_tx
+    }
+
+    /// The first statement starts a transaction (BEGIN/SAVEPOINT).
+    pub fn begins(&self) -> bool {
+        self.effects.first() == Some(&TxEffect::Begin)
+    }
+}
+
+/// Per-statement state while scanning.
+#[derive(Default)]
+struct Stmt {
+    words: Vec<String>,
+    tokens: usize,
+    /// Inside `CREATE ... TRIGGER ... BEGIN` the `;` do not end the statement.
+    trigger: bool,
+    body_depth: usize,
+}
+
+impl Stmt {
+    fn effect(&self) -> TxEffect {
+        let first = self.words.first().map(String::as_str);
+        match first {
+            Some("BEGIN") | Some("SAVEPOINT") => TxEffect::Begin,
+            Some("COMMIT") | Some("END") => TxEffect::End,
+            Some("ROLLBACK") if !self.words.iter().any(|w| w == "TO") => TxEffect::End,
+            _ => TxEffect::None,
+        }
+    }
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
+}
+
+/// Scans `sql`. Never fails: unterminated literals or comments just end the text.
+pub fn scan(sql: &str) -> SqlInfo {
+    let mut info = SqlInfo::default();
+    let mut cur = Stmt::default();
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut prev_dot = false;
+    let finish = |cur: &mut Stmt, info: &mut SqlInfo| {
+        if cur.tokens > 0 {
+            info.statements += 1;
+            info.effects.push(cur.effect());
+        }
+        *cur = Stmt::default();
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                i += 2;
+                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            '\'' | '"' | '`' => {
+                // Quoted literal or identifier; a doubled quote is an escaped quote.
+                let q = c;
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => break,
+                        Some(&ch) if ch == q => {
+                            if chars.get(i + 1) == Some(&q) {
+                                i += 2;
+                            } else {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                cur.tokens += 1;
+                prev_dot = false;
+            }
+            '[' => {
+                while i < chars.len() && chars[i] != ']' {
+                    i += 1;
+                }
+                i += 1;
+                cur.tokens += 1;
+                prev_dot = false;
+            }
+            ':' | '@' | '$' | '?' => {
+                // Parameter: its name is not a keyword.
+                i += 1;
+                while i < chars.len() && is_ident_char(chars[i]) {
+                    i += 1;
+                }
+                cur.tokens += 1;
+                prev_dot = false;
+            }
+            ';' => {
+                i += 1;
+                if cur.trigger && cur.body_depth > 0 {
+                    continue;
+                }
+                finish(&mut cur, &mut info);
+                prev_dot = false;
+            }
+            c if is_ident_char(c) => {
+                let start = i;
+                while i < chars.len() && is_ident_char(chars[i]) {
+                    i += 1;
+                }
+                cur.tokens += 1;
+                if c.is_ascii_digit() {
+                    prev_dot = false;
+                    continue;
+                }
+                let word: String = chars[start..i].iter().collect::<String>().to_ascii_uppercase();
+                let is_name = prev_dot || chars.get(i) == Some(&'.');
+                prev_dot = false;
+                if is_name {
+                    continue;
+                }
+                match word.as_str() {
+                    "RETURNING" => info.returning = true,
+                    "TRIGGER" if cur.words.first().map(String::as_str) == Some("CREATE") => cur.trigger = true,
+                    "BEGIN" if cur.trigger && cur.body_depth == 0 => cur.body_depth = 1,
+                    "CASE" if cur.body_depth > 0 => cur.body_depth += 1,
+                    "END" if cur.body_depth > 0 => cur.body_depth -= 1,
+                    _ => {}
+                }
+                if cur.words.len() < 8 {
+                    cur.words.push(word);
+                }
+            }
+            '.' => {
+                i += 1;
+                cur.tokens += 1;
+                prev_dot = true;
+            }
+            _ => {
+                i += 1;
+                cur.tokens += 1;
+                prev_dot = false;
+            }
+        }
+    }
+    finish(&mut cur, &mut info);
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returning_as_keyword_only() {
+        assert!(scan("INSERT INTO t(x) VALUES (1) RETURNING id").returning);
+        assert!(scan("insert into t(x) values (1)\nreturning\t*").returning);
+        assert!(scan("UPDATE t SET x = 1 /* c */ ReTuRnInG x").returning);
+        assert!(!scan("INSERT INTO t(x) VALUES ('returning')").returning);
+        assert!(!scan("SELECT \"returning\" FROM t").returning);
+        assert!(!scan("SELECT `returning`, [returning] FROM t").returning);
+        assert!(!scan("SELECT 1 -- returning\n").returning);
+        assert!(!scan("SELECT 1 /* returning */").returning);
+        assert!(!scan("SELECT :returning, @returning, $returning").returning);
+        assert!(!scan("SELECT t.returning FROM t").returning);
+        assert!(!scan("SELECT 'it''s returning' FROM t").returning);
+        assert!(!scan("SELECT returning_count FROM t").returning);
+    }
+
+    #[test]
+    fn counts_statements() {
+        assert_eq!(scan("").statements, 0);
+        assert_eq!(scan("  -- only a comment\n").statements, 0);
+        assert_eq!(scan("SELECT 1").statements, 1);
+        assert_eq!(scan("SELECT 1;").statements, 1);
+        assert_eq!(scan("SELECT 1; ;  ").statements, 1);
+        assert_eq!(scan("SELECT ';'; SELECT 2").statements, 2);
+        assert_eq!(scan("CREATE TABLE a(x); INSERT INTO a VALUES (1);").statements, 2);
+        let trig = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN \
+                    UPDATE b SET y = CASE WHEN new.x > 0 THEN 1 ELSE 0 END; DELETE FROM c; END; SELECT 1";
+        assert_eq!(scan(trig).statements, 2);
+    }
+
+    #[test]
+    fn transaction_effects() {
+        assert!(scan("BEGIN IMMEDIATE").begins());
+        assert!(scan("begin").apply(false));
+        assert!(!scan("COMMIT").apply(true));
+        assert!(!scan("END TRANSACTION").apply(true));
+        assert!(!scan("ROLLBACK").apply(true));
+        assert!(scan("ROLLBACK TO SAVEPOINT s").apply(true));
+        assert!(scan("SAVEPOINT s").apply(false));
+        assert!(!scan("BEGIN; INSERT INTO t VALUES (1); COMMIT").apply(false));
+        assert!(scan("INSERT INTO t VALUES (1)").apply(true));
+        assert!(!scan("SELECT 'BEGIN'").apply(false));
+        assert!(!scan("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END").apply(false));
+    }
+}

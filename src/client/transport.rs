@@ -1,0 +1,226 @@
+//! Blocking byte transport for one dqlite connection: dials TCP (`127.0.0.1:9001`,
+//! TCP_NODELAY) or a Linux abstract unix socket (`@name`) or a socket path (`/path`), writes
+//! the protocol handshake, and moves whole messages: one `write_all` per request from a reused
+//! write buffer, and header-then-exact-body reads into a reused read buffer
+//! (dqlite-facts.md §1). Any I/O or decoding failure marks the transport broken, because the
+//! byte stream can no longer be trusted to be at a message boundary.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use super::error::{Error, Result};
+use super::proto::{self, Header, ProtoError, Request, Response, ResponseHint, HEADER_LEN};
+
+/// Default refusal threshold for one incoming message body.
+pub const DEFAULT_MAX_MESSAGE: usize = 1 << 31;
+
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    fn set_timeouts(&self, read: Option<Duration>, write: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                s.set_read_timeout(read)?;
+                s.set_write_timeout(write)
+            }
+            Stream::Unix(s) => {
+                s.set_read_timeout(read)?;
+                s.set_write_timeout(write)
+            }
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.write_all(buf),
+            Stream::Unix(s) => s.write_all(buf),
+        }
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.read_exact(buf),
+            Stream::Unix(s) => s.read_exact(buf),
+        }
+    }
+}
+
+/// Socket options the transport needs.
+#[derive(Debug, Clone)]
+pub(crate) struct TransportOptions {
+    pub dial_timeout: Duration,
+    pub read_timeout: Option<Duration>,
+    pub write_timeout: Option<Duration>,
+    pub max_message: usize,
+}
+
+pub(crate) struct Transport {
+    stream: Stream,
+    address: String,
+    wbuf: Vec<u8>,
+    rbuf: Vec<u8>,
+    max_message: usize,
+    broken: Option<String>,
+}
+
+fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
+    Error::Io { action: action.to_string(), address: address.to_string(), source }
+}
+
+fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
+    if let Some(name) = address.strip_prefix('@') {
+        return dial_abstract(address, name);
+    }
+    if address.starts_with('/') {
+        return UnixStream::connect(address).map(Stream::Unix).map_err(|e| io_err("connecting to", address, e));
+    }
+    let addrs: Vec<_> = match address.to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => {
+            return Err(Error::BadAddress {
+                address: address.to_string(),
+                reason: format!("{e}; expected HOST:PORT (e.g. 127.0.0.1:9001) or @abstract-name"),
+            })
+        }
+    };
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, opts.dial_timeout) {
+            Ok(s) => {
+                s.set_nodelay(true).map_err(|e| io_err("setting TCP_NODELAY on", address, e))?;
+                return Ok(Stream::Tcp(s));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) => io_err("connecting to", address, e),
+        None => Error::BadAddress { address: address.to_string(), reason: "resolves to no address".into() },
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn dial_abstract(address: &str, name: &str) -> Result<Stream> {
+    use std::os::linux::net::SocketAddrExt;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+        .map_err(|e| Error::BadAddress { address: address.to_string(), reason: e.to_string() })?;
+    UnixStream::connect_addr(&addr).map(Stream::Unix).map_err(|e| io_err("connecting to", address, e))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn dial_abstract(address: &str, _name: &str) -> Result<Stream> {
+    Err(Error::BadAddress { address: address.to_string(), reason: "abstract unix sockets exist only on Linux".into() })
+}
+
+impl Transport {
+    /// Connects and writes the protocol-version handshake (the server replies nothing).
+    pub fn dial(address: &str, opts: &TransportOptions) -> Result<Transport> {
+        let mut stream = dial_stream(address, opts)?;
+        stream
+            .set_timeouts(opts.read_timeout, opts.write_timeout)
+            .map_err(|e| io_err("setting socket timeouts on", address, e))?;
+        stream
+            .write_all(&proto::PROTOCOL_VERSION.to_le_bytes())
+            .map_err(|e| io_err("sending the protocol handshake to", address, e))?;
+        Ok(Transport {
+            stream,
+            address: address.to_string(),
+            wbuf: Vec::with_capacity(4096),
+            rbuf: Vec::with_capacity(4096 + HEADER_LEN),
+            max_message: opts.max_message,
+            broken: None,
+        })
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.broken {
+            Some(cause) => Err(Error::Broken { address: self.address.clone(), cause: cause.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records that the stream is out of step; returns `err` for chaining.
+    pub fn poison(&mut self, err: Error) -> Error {
+        if self.broken.is_none() {
+            self.broken = Some(err.to_string());
+        }
+        err
+    }
+
+    /// Encodes a request and writes it in one `write_all`.
+    pub fn send(&mut self, req: &Request, action: &str) -> Result<()> {
+        self.send_with(action, |out| proto::encode_request(req, out))
+    }
+
+    /// Lets `encode` append one whole message to the reused buffer, then writes it.
+    pub fn send_with(
+        &mut self,
+        action: &str,
+        encode: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), ProtoError>,
+    ) -> Result<()> {
+        self.check()?;
+        self.wbuf.clear();
+        if let Err(source) = encode(&mut self.wbuf) {
+            // Nothing was written: the connection is still in step.
+            return Err(Error::Protocol { action: action.to_string(), address: self.address.clone(), source });
+        }
+        if let Err(e) = self.stream.write_all(&self.wbuf) {
+            let err = io_err(&format!("{action}: writing to"), &self.address, e);
+            return Err(self.poison(err));
+        }
+        if self.wbuf.capacity() > (1 << 24) {
+            self.wbuf = Vec::with_capacity(4096);
+        }
+        Ok(())
+    }
+
+    /// Reads one whole message and decodes it.
+    pub fn recv(&mut self, hint: ResponseHint, action: &str) -> Result<Response> {
+        self.check()?;
+        let mut hdr = [0u8; HEADER_LEN];
+        if let Err(e) = self.stream.read_exact(&mut hdr) {
+            let err = io_err(&format!("{action}: reading a reply from"), &self.address, e);
+            return Err(self.poison(err));
+        }
+        let header = Header::decode(&hdr);
+        let len = header.body_len();
+        if len > self.max_message {
+            let err = Error::Protocol {
+                action: action.to_string(),
+                address: self.address.clone(),
+                source: ProtoError::TooLarge { len },
+            };
+            return Err(self.poison(err));
+        }
+        self.rbuf.clear();
+        self.rbuf.resize(len, 0);
+        if let Err(e) = self.stream.read_exact(&mut self.rbuf) {
+            let err = io_err(&format!("{action}: reading a {len}-byte reply body from"), &self.address, e);
+            return Err(self.poison(err));
+        }
+        let decoded = proto::decode_response(header.mtype, &self.rbuf, hint);
+        if self.rbuf.capacity() > (1 << 24) {
+            self.rbuf = Vec::with_capacity(4096 + HEADER_LEN);
+        }
+        match decoded {
+            Ok(resp) => Ok(resp),
+            Err(source) => {
+                let err = Error::Protocol { action: action.to_string(), address: self.address.clone(), source };
+                Err(self.poison(err))
+            }
+        }
+    }
+}
