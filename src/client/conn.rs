@@ -300,8 +300,8 @@ impl Connection {
         }
         let action = sql_action("preparing", sql);
         let (id, params) = self.prepare_id(sql, &action)?;
-        let serial = self.registry.register(id);
-        if let Some(old) = self.cache.insert(sql, id, serial, params, info.clone()) {
+        self.registry.register(id);
+        if let Some(old) = self.cache.insert(sql, id, params, info.clone()) {
             self.finalize_id(old)?;
         }
         Ok(Plan { target: Target::Id { id, params }, info, cached: true })
@@ -603,11 +603,6 @@ impl Connection {
 
     pub(crate) fn set_in_tx(&mut self, in_tx: bool) {
         self.in_tx = in_tx;
-    }
-
-    pub(crate) fn forget_statements(&mut self) {
-        self.registry.clear();
-        let _ = self.cache.drain_ids();
     }
 }
 

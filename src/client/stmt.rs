@@ -71,17 +71,12 @@ impl Registry {
     pub fn remove(&mut self, id: u32) {
         self.live.remove(&id);
     }
-
-    pub fn clear(&mut self) {
-        self.live.clear();
-    }
 }
 
 /// One cached prepared statement.
 #[derive(Debug, Clone)]
 pub(crate) struct Cached {
     pub id: u32,
-    pub serial: u64,
     pub params: u64,
     pub info: SqlInfo,
     /// Learned by `run`: whether the statement returns rows.
@@ -125,7 +120,7 @@ impl Cache {
     }
 
     /// Inserts an entry; returns the evicted entry's id, which the caller must finalize.
-    pub fn insert(&mut self, sql: &str, id: u32, serial: u64, params: u64, info: SqlInfo) -> Option<u32> {
+    pub fn insert(&mut self, sql: &str, id: u32, params: u64, info: SqlInfo) -> Option<u32> {
         let mut evicted = None;
         if self.map.len() >= self.capacity {
             if let Some(oldest) = self.map.iter().min_by_key(|(_, c)| c.last_used).map(|(k, _)| k.clone()) {
@@ -133,7 +128,7 @@ impl Cache {
             }
         }
         self.tick += 1;
-        self.map.insert(sql.to_string(), Cached { id, serial, params, info, returns_rows: None, last_used: self.tick });
+        self.map.insert(sql.to_string(), Cached { id, params, info, returns_rows: None, last_used: self.tick });
         evicted
     }
 
@@ -147,6 +142,7 @@ impl Cache {
         self.map.drain().map(|(_, c)| c.id).collect()
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -171,10 +167,10 @@ mod tests {
     #[test]
     fn cache_evicts_least_recently_used() {
         let mut c = Cache::new(2);
-        assert_eq!(c.insert("a", 0, 1, 0, SqlInfo::default()), None);
-        assert_eq!(c.insert("b", 1, 2, 0, SqlInfo::default()), None);
+        assert_eq!(c.insert("a", 0, 0, SqlInfo::default()), None);
+        assert_eq!(c.insert("b", 1, 0, SqlInfo::default()), None);
         assert!(c.get("a").is_some());
-        assert_eq!(c.insert("c", 2, 3, 0, SqlInfo::default()), Some(1));
+        assert_eq!(c.insert("c", 2, 0, SqlInfo::default()), Some(1));
         assert!(c.get("b").is_none());
         assert_eq!(c.len(), 2);
         assert_eq!(c.remove("a"), Some(0));
