@@ -253,3 +253,12 @@ fn second_process_is_refused() {
     assert!(stderr.contains(&expected), "child stderr: {stderr}");
     assert!(t.node.is_running());
 }
+
+#[test]
+fn generated_node_ids_are_nonzero_and_differ() {
+    let a = node::generate_node_id("127.0.0.1:9001");
+    let b = node::generate_node_id("127.0.0.1:9001");
+    assert_ne!(a, 0);
+    assert_ne!(a, b, "ids mix in the clock, so two calls differ");
+    assert_ne!(node::generate_node_id("a\0b"), 0);
+}
