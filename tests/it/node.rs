@@ -262,3 +262,25 @@ fn generated_node_ids_are_nonzero_and_differ() {
     assert_ne!(a, b, "ids mix in the clock, so two calls differ");
     assert_ne!(node::generate_node_id("a\0b"), 0);
 }
+
+#[test]
+fn data_survives_a_restart_on_the_same_data_dir() {
+    use dqmig::client::Connection;
+    use dqmig::params;
+
+    let t = start_node();
+    {
+        let mut c = Connection::open(&t.address, "persist").unwrap();
+        c.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL)", params![]).unwrap();
+        for k in 1..=3i64 {
+            c.execute("INSERT INTO kv (k, v) VALUES (?, ?)", params![k, format!("v{k}")]).unwrap();
+        }
+    }
+    let t = support::restart(t);
+    assert!(t.node.is_running());
+    let mut c = Connection::open(&t.address, "persist").unwrap();
+    let rows = c.query("SELECT k, v FROM kv ORDER BY k", params![]).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.rows[2].get::<i64>(0).unwrap(), 3);
+    assert_eq!(rows.rows[2].get::<String>(1).unwrap(), "v3");
+}
