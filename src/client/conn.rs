@@ -298,7 +298,8 @@ impl Connection {
         if info.statements == 0 || !self.cache.enabled() {
             return Ok(Plan { target: Target::Text, info, cached: false });
         }
-        let action = sql_action("preparing", sql);
+        // Errors of the implicit Prepare say what the caller was doing.
+        let action = sql_action(verb, sql);
         let (id, params) = self.prepare_id(sql, &action)?;
         self.registry.register(id);
         if let Some(old) = self.cache.insert(sql, id, params, info.clone()) {
@@ -319,31 +320,24 @@ impl Connection {
         }
     }
 
-    fn pad(mut values: Vec<Value>, params: u64) -> Vec<Value> {
-        // Prepared statements keep old bindings; bind every parameter explicitly.
+    /// Prepared statements keep old bindings: bind every parameter explicitly.
+    fn pad(target: Target, mut values: Vec<Value>) -> Vec<Value> {
+        let Target::Id { params, .. } = target else {
+            return values;
+        };
         while (values.len() as u64) < params && values.len() < proto::MAX_PARAMS {
             values.push(Value::Null);
         }
         values
     }
 
-    fn exec_request(target: Target, sql: &str, values: Vec<Value>) -> Request {
-        match target {
-            Target::Id { id, params } => Request::Exec { db: 0, stmt: id, params: Connection::pad(values, params) },
-            Target::Text => Request::ExecSql { db: 0, sql: sql.to_string(), params: values },
-        }
-    }
-
-    fn query_request(target: Target, sql: &str, values: Vec<Value>) -> Request {
-        match target {
-            Target::Id { id, params } => Request::Query { db: 0, stmt: id, params: Connection::pad(values, params) },
-            Target::Text => Request::QuerySql { db: 0, sql: sql.to_string(), params: values },
-        }
-    }
-
-    /// Sends an Exec/ExecSQL and reads its Result.
-    fn exec_once(&mut self, req: &Request, sql: &str, action: &str) -> Result<ExecResult> {
-        match self.roundtrip(req, action)? {
+    /// Sends an Exec/ExecSQL (borrowing encoders, no copies) and reads its Result.
+    fn exec_once(&mut self, target: Target, sql: &str, values: &[Value], action: &str) -> Result<ExecResult> {
+        self.t.send_with(action, |out| match target {
+            Target::Id { id, .. } => proto::encode_exec(out, 0, id, values),
+            Target::Text => proto::encode_exec_sql(out, 0, sql, values),
+        })?;
+        match self.t.recv(ResponseHint::default(), action)? {
             Response::Result { last_insert_id, rows_affected } => {
                 Ok(ExecResult { last_insert_id: last_insert_id as i64, rows_affected })
             }
@@ -353,8 +347,12 @@ impl Connection {
     }
 
     /// Sends a Query/QuerySQL and reads the first Rows batch.
-    fn query_once(&mut self, req: &Request, sql: &str, action: &str) -> Result<RowsBatch> {
-        match self.roundtrip(req, action)? {
+    fn query_once(&mut self, target: Target, sql: &str, values: &[Value], action: &str) -> Result<RowsBatch> {
+        self.t.send_with(action, |out| match target {
+            Target::Id { id, .. } => proto::encode_query(out, 0, id, values),
+            Target::Text => proto::encode_query_sql(out, 0, sql, values),
+        })?;
+        match self.t.recv(ResponseHint::default(), action)? {
             Response::Rows(batch) => Ok(batch),
             Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
             other => Err(unexpected(&mut self.t, action, "Rows", &other)),
@@ -365,8 +363,8 @@ impl Connection {
         let plan = self.plan(sql, values.len(), "executing", false)?;
         let retry = self.may_retry(&plan.info);
         let action = sql_action("executing", sql);
-        let req = Connection::exec_request(plan.target, sql, values);
-        let result = self.busy_retry(retry, |c| c.exec_once(&req, sql, &action));
+        let values = Connection::pad(plan.target, values);
+        let result = self.busy_retry(retry, |c| c.exec_once(plan.target, sql, &values, &action));
         self.after(&plan, sql, &result);
         result
     }
@@ -393,8 +391,8 @@ impl Connection {
         let plan = self.plan(sql, values.len(), "querying", true)?;
         let retry = self.may_retry(&plan.info);
         let action = sql_action("querying", sql);
-        let req = Connection::query_request(plan.target, sql, values);
-        let first = self.busy_retry(retry, |c| c.query_once(&req, sql, &action));
+        let values = Connection::pad(plan.target, values);
+        let first = self.busy_retry(retry, |c| c.query_once(plan.target, sql, &values, &action));
         self.after(&plan, sql, &first);
         Ok(RowIter::new(self, first?, action))
     }
@@ -412,8 +410,7 @@ impl Connection {
         let info = check_sql(sql, "executing")?;
         let retry = self.may_retry(&info);
         let action = sql_action("executing", sql);
-        let req = Request::ExecSql { db: 0, sql: sql.to_string(), params: Vec::new() };
-        let result = self.busy_retry(retry, |c| c.exec_once(&req, sql, &action));
+        let result = self.busy_retry(retry, |c| c.exec_once(Target::Text, sql, &[], &action));
         if result.is_ok() {
             self.in_tx = info.apply(self.in_tx);
         }
@@ -497,8 +494,9 @@ impl Connection {
         check_params(params.len(), || sql_action("executing", &stmt.sql))?;
         let retry = self.may_retry(&stmt.info);
         let action = sql_action("executing", &stmt.sql);
-        let req = Connection::exec_request(Target::Id { id: stmt.id, params: stmt.params }, &stmt.sql, to_values(params));
-        let result = self.busy_retry(retry, |c| c.exec_once(&req, &stmt.sql, &action));
+        let target = Target::Id { id: stmt.id, params: stmt.params };
+        let values = Connection::pad(target, to_values(params));
+        let result = self.busy_retry(retry, |c| c.exec_once(target, &stmt.sql, &values, &action));
         if result.is_ok() {
             self.in_tx = stmt.info.apply(self.in_tx);
         }
@@ -511,9 +509,9 @@ impl Connection {
         check_params(params.len(), || sql_action("querying", &stmt.sql))?;
         let retry = self.may_retry(&stmt.info);
         let action = sql_action("querying", &stmt.sql);
-        let req =
-            Connection::query_request(Target::Id { id: stmt.id, params: stmt.params }, &stmt.sql, to_values(params));
-        let first = self.busy_retry(retry, |c| c.query_once(&req, &stmt.sql, &action))?;
+        let target = Target::Id { id: stmt.id, params: stmt.params };
+        let values = Connection::pad(target, to_values(params));
+        let first = self.busy_retry(retry, |c| c.query_once(target, &stmt.sql, &values, &action))?;
         RowIter::new(self, first, action).collect_rows()
     }
 

@@ -175,7 +175,14 @@ impl Transport {
         self.wbuf.clear();
         if let Err(source) = encode(&mut self.wbuf) {
             // Nothing was written: the connection is still in step.
-            return Err(Error::Protocol { action: action.to_string(), address: self.address.clone(), source });
+            return Err(match source {
+                ProtoError::NulInText { what, position } => {
+                    Error::NulInText { position, action: format!("{action} ({what})") }
+                }
+                ProtoError::TooManyParams { count } => Error::TooManyParams { count, action: action.to_string() },
+                ProtoError::DescribeFormat { format } => Error::DescribeFormat { format },
+                source => Error::Protocol { action: action.to_string(), address: self.address.clone(), source },
+            });
         }
         if let Err(e) = self.stream.write_all(&self.wbuf) {
             let err = io_err(&format!("{action}: writing to"), &self.address, e);

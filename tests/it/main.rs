@@ -4,4 +4,7 @@
 mod support;
 
 mod client;
+mod client_admin;
+mod client_guard;
+mod client_tx;
 mod node;
