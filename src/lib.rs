@@ -6,3 +6,4 @@ pub mod node;
 pub mod url;
 pub mod schema;
 pub mod types;
+pub mod open;

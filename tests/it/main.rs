@@ -8,3 +8,4 @@ mod client_admin;
 mod client_guard;
 mod client_tx;
 mod node;
+mod url;

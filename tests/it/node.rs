@@ -271,15 +271,25 @@ fn data_survives_a_restart_on_the_same_data_dir() {
     let t = start_node();
     {
         let mut c = Connection::open(&t.address, "persist").unwrap();
-        c.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL)", params![]).unwrap();
+        c.execute(
+            "CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL)",
+            params![],
+        )
+        .unwrap();
         for k in 1..=3i64 {
-            c.execute("INSERT INTO kv (k, v) VALUES (?, ?)", params![k, format!("v{k}")]).unwrap();
+            c.execute(
+                "INSERT INTO kv (k, v) VALUES (?, ?)",
+                params![k, format!("v{k}")],
+            )
+            .unwrap();
         }
     }
     let t = support::restart(t);
     assert!(t.node.is_running());
     let mut c = Connection::open(&t.address, "persist").unwrap();
-    let rows = c.query("SELECT k, v FROM kv ORDER BY k", params![]).unwrap();
+    let rows = c
+        .query("SELECT k, v FROM kv ORDER BY k", params![])
+        .unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows.rows[2].get::<i64>(0).unwrap(), 3);
     assert_eq!(rows.rows[2].get::<String>(1).unwrap(), "v3");
