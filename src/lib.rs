@@ -7,3 +7,4 @@ pub mod url;
 pub mod schema;
 pub mod types;
 pub mod open;
+pub mod models;

@@ -9,3 +9,4 @@ mod client_guard;
 mod client_tx;
 mod node;
 mod url;
+mod models;

@@ -1,0 +1,48 @@
+//! Model loaders (DESIGN.md §3.3): `models.toml`, `schema.sql` (sqlparser, SQLite dialect)
+//! and an external command that prints models TOML. Each builds a [`Schema`] through the
+//! shared [`builder`], which checks names and references and reports problems as
+//! `file:line:column: what is wrong; what is expected`.
+
+mod builder;
+mod command;
+mod pos;
+mod sql;
+mod toml_file;
+
+pub use command::load_command;
+pub use pos::Pos;
+pub use sql::load_sql_str;
+pub use toml_file::load_toml_str;
+
+use crate::schema::Schema;
+use std::path::Path;
+
+/// Errors of the model loaders.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A problem in a model file, at a place in it.
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid { file: String, line: usize, column: usize, message: String },
+    #[error("reading model file {file}: {source}; check the models path in dqmig.toml")]
+    Read { file: String, source: std::io::Error },
+    #[error("running the models command `{command}`: {detail}")]
+    Command { command: String, detail: String },
+}
+
+impl LoadError {
+    pub(crate) fn at(file: &str, pos: Pos, message: impl Into<String>) -> LoadError {
+        LoadError::Invalid { file: file.to_string(), line: pos.line, column: pos.column, message: message.into() }
+    }
+}
+
+/// Loads a model file, choosing the loader by extension: `.sql` → schema.sql, anything else
+/// → models TOML.
+pub fn load_file(path: &Path) -> Result<Schema, LoadError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read { file: name.clone(), source })?;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")) {
+        load_sql_str(&name, &text)
+    } else {
+        load_toml_str(&name, &text)
+    }
+}

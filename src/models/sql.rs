@@ -1,0 +1,343 @@
+//! The `schema.sql` loader: SQLite DDL parsed with sqlparser's SQLite dialect and mapped to
+//! the schema model. Supported: CREATE TABLE (every column and table constraint SQLite has,
+//! STRICT, WITHOUT ROWID), CREATE [UNIQUE] INDEX (partial, expressions, COLLATE, DESC),
+//! CREATE VIEW and CREATE TRIGGER. Anything else is an error at its line and column, never
+//! silently dropped.
+
+use super::builder::{Builder, TablePos};
+use super::{LoadError, Pos};
+use crate::schema::{
+    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget, PrimaryKey,
+    Schema, SqlExpr, Table, Trigger, Unique, View,
+};
+use crate::types::SqlType;
+use sqlparser::ast::{
+    self, ColumnOption, CreateIndex, CreateTable, DataType, Expr, ForeignKeyConstraint, GeneratedExpressionMode,
+    IndexColumn, ObjectName, ObjectNamePart, OrderBySort, ReferentialAction, SqliteTableOption, Statement,
+    TableConstraint,
+};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// Loads SQLite DDL from `text`; `file` names it in messages.
+pub fn load_sql_str(file: &str, text: &str) -> Result<Schema, LoadError> {
+    let dialect = SQLiteDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let mut b = Builder::new(file);
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        let next = parser.peek_token();
+        if next.token == Token::EOF {
+            break;
+        }
+        let start = Pos::from_location(next.span.start);
+        let stmt = parser.parse_statement().map_err(|e| parse_error(file, start, e))?;
+        let after = parser.peek_token();
+        if !matches!(after.token, Token::SemiColon | Token::EOF) {
+            return Err(LoadError::at(file, Pos::from_location(after.span.start), format!("expected `;` after the statement, found `{}`", after.token)));
+        }
+        statement(&mut b, stmt, start)?;
+    }
+    b.finish()
+}
+
+fn parse_error(file: &str, fallback: Pos, e: ParserError) -> LoadError {
+    let msg = match &e {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => m.clone(),
+        ParserError::RecursionLimitExceeded => "statement nested too deeply".to_string(),
+    };
+    // sqlparser appends " at Line: L, Column: C"; turn it into our file:line:column.
+    if let Some(i) = msg.rfind(" at Line: ") {
+        let loc = &msg[i + " at Line: ".len()..];
+        if let Some((l, c)) = loc.split_once(", Column: ") {
+            if let (Ok(line), Ok(column)) = (l.trim().parse(), c.trim().parse()) {
+                return LoadError::at(file, Pos { line, column }, format!("SQL syntax error: {}", &msg[..i]));
+            }
+        }
+    }
+    LoadError::at(file, fallback, format!("SQL syntax error: {msg}"))
+}
+
+fn unsupported(b: &Builder, pos: Pos, what: impl std::fmt::Display) -> LoadError {
+    b.err(pos, format!("{what} is not supported in schema.sql; dqmig models CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER in SQLite syntax"))
+}
+
+fn ident_pos(i: &ast::Ident) -> Pos {
+    Pos::from_location(i.span.start)
+}
+
+fn ident(i: &ast::Ident) -> Ident {
+    Ident::new(i.value.as_str())
+}
+
+/// A one-part object name (a `main.` prefix is accepted and dropped).
+fn object_name(b: &Builder, name: &ObjectName, at: Pos) -> Result<(Ident, Pos), LoadError> {
+    let parts: Vec<&ast::Ident> = name
+        .0
+        .iter()
+        .filter_map(|p| match p {
+            ObjectNamePart::Identifier(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    match parts.as_slice() {
+        [only] if name.0.len() == 1 => Ok((ident(only), ident_pos(only))),
+        [schema, only] if schema.value.eq_ignore_ascii_case("main") => Ok((ident(only), ident_pos(only))),
+        _ => Err(unsupported(b, at, format!("the name `{name}` (schema-qualified or computed names)"))),
+    }
+}
+
+fn statement(b: &mut Builder, stmt: Statement, start: Pos) -> Result<(), LoadError> {
+    match stmt {
+        Statement::CreateTable(ct) => create_table(b, ct, start),
+        Statement::CreateIndex(ci) => create_index(b, ci, start),
+        Statement::CreateView(cv) => {
+            if cv.materialized || cv.or_replace || cv.or_alter {
+                return Err(unsupported(b, start, "CREATE MATERIALIZED/OR REPLACE VIEW"));
+            }
+            let (name, pos) = object_name(b, &cv.name, start)?;
+            let view = View { name, columns: cv.columns.iter().map(|c| ident(&c.name)).collect(), query: SqlExpr::from_text(cv.query.to_string()) };
+            b.add_view(view, pos)
+        }
+        Statement::CreateTrigger(ct) => {
+            let (name, pos) = object_name(b, &ct.name, start)?;
+            let (table, _) = object_name(b, &ct.table_name, start)?;
+            let text = Statement::CreateTrigger(ct).to_string();
+            b.add_trigger(Trigger { name, table, sql: SqlExpr::from_text(text) }, pos)
+        }
+        other => {
+            let text = other.to_string();
+            let head: String = text.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+            Err(unsupported(b, start, format!("the statement `{head} ...`")))
+        }
+    }
+}
+
+fn parse_statement_text(text: &str) -> Result<Statement, String> {
+    let dialect = SQLiteDialect {};
+    let mut stmts = Parser::parse_sql(&dialect, text).map_err(|e| e.to_string())?;
+    if stmts.len() != 1 {
+        return Err(format!("expected one statement, found {}", stmts.len()));
+    }
+    Ok(stmts.remove(0))
+}
+
+/// The trigger name and table of a `CREATE TRIGGER` statement (models.toml triggers).
+pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
+    match parse_statement_text(text)? {
+        Statement::CreateTrigger(ct) => {
+            let last = |n: &ObjectName| match n.0.last() {
+                Some(ObjectNamePart::Identifier(i)) => Ok(ident(i)),
+                _ => Err(format!("unsupported name `{n}`")),
+            };
+            Ok((last(&ct.name)?, last(&ct.table_name)?))
+        }
+        _ => Err("expected a CREATE TRIGGER statement".to_string()),
+    }
+}
+
+/// The canonical text of a `CREATE TRIGGER` statement.
+pub(crate) fn trigger_text(text: &str) -> Result<String, String> {
+    parse_statement_text(text).map(|s| s.to_string())
+}
+
+/// A view query, canonicalized.
+pub(crate) fn parse_query(text: &str) -> Result<SqlExpr, String> {
+    let dialect = SQLiteDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(|e| e.to_string())?;
+    let q = parser.parse_query().map_err(|e| e.to_string())?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!("unexpected `{}` after the query", parser.peek_token().token));
+    }
+    Ok(SqlExpr::from_text(q.to_string()))
+}
+
+fn action(a: Option<ReferentialAction>) -> FkAction {
+    match a {
+        None | Some(ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+fn foreign_key(b: &Builder, fk: &ForeignKeyConstraint, columns: Vec<Ident>, name: Option<Ident>, at: Pos) -> Result<(ForeignKey, Pos), LoadError> {
+    let (ref_table, pos) = object_name(b, &fk.foreign_table, at)?;
+    let deferred = fk.characteristics.as_ref().is_some_and(|c| {
+        c.deferrable == Some(true) && matches!(c.initially, Some(ast::DeferrableInitial::Deferred))
+    });
+    Ok((
+        ForeignKey {
+            columns,
+            ref_table,
+            ref_columns: fk.referred_columns.iter().map(ident).collect(),
+            on_delete: action(fk.on_delete),
+            on_update: action(fk.on_update),
+            deferred,
+            name,
+        },
+        pos,
+    ))
+}
+
+/// Plain column names of a PRIMARY KEY / UNIQUE constraint.
+fn key_columns(b: &Builder, cols: &[IndexColumn], what: &str, at: Pos) -> Result<Vec<Ident>, LoadError> {
+    cols.iter()
+        .map(|c| match (&c.column.expr, &c.column.options.sort) {
+            (Expr::Identifier(i), None | Some(OrderBySort::Asc)) => Ok(ident(i)),
+            _ => Err(unsupported(b, at, format!("`{}` in a {what} (only plain column names, ascending)", c.column))),
+        })
+        .collect()
+}
+
+fn sql_type(dt: &DataType) -> SqlType {
+    match dt {
+        DataType::Unspecified => SqlType::default(),
+        other => SqlType::new(&other.to_string()),
+    }
+}
+
+fn create_table(b: &mut Builder, ct: CreateTable, start: Pos) -> Result<(), LoadError> {
+    if ct.temporary {
+        return Err(unsupported(b, start, "CREATE TEMP TABLE"));
+    }
+    if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
+        return Err(unsupported(b, start, "CREATE TABLE ... AS/LIKE"));
+    }
+    let (name, tpos) = object_name(b, &ct.name, start)?;
+    let mut table = Table::new(name.clone());
+    let mut pos = TablePos { table: tpos, ..TablePos::default() };
+    for opt in &ct.sqlite_table_options.options {
+        match opt {
+            SqliteTableOption::Strict => table.strict = true,
+            SqliteTableOption::WithoutRowid => table.without_rowid = true,
+        }
+    }
+    let mut pk: Option<(PrimaryKey, Pos)> = None;
+    for cd in &ct.columns {
+        let cname = ident(&cd.name);
+        let cpos = ident_pos(&cd.name);
+        let mut col = Column { name: cname.clone(), sql_type: sql_type(&cd.data_type), nullable: true, default: None, collation: None, generated: None };
+        let mut prev_was_pk = false;
+        for od in &cd.options {
+            let cons_name = od.name.as_ref().map(ident);
+            let was_pk = prev_was_pk;
+            prev_was_pk = false;
+            match &od.option {
+                ColumnOption::Null => col.nullable = true,
+                ColumnOption::NotNull => col.nullable = false,
+                ColumnOption::Default(e) => col.default = Some(DefaultValue::from_ast(e)),
+                ColumnOption::Collation(n) => col.collation = Some(Ident::new(n.to_string().trim_matches('"'))),
+                ColumnOption::PrimaryKey(p) => {
+                    if pk.is_some() {
+                        return Err(b.err(cpos, format!("table `{name}` has more than one PRIMARY KEY; declare one (a composite key as PRIMARY KEY (a, b))")));
+                    }
+                    if !p.columns.is_empty() {
+                        key_columns(b, &p.columns, "PRIMARY KEY", cpos)?;
+                    }
+                    pk = Some((PrimaryKey { name: cons_name.or(p.name.as_ref().map(ident)), columns: vec![cname.clone()], autoincrement: false }, cpos));
+                    prev_was_pk = true;
+                }
+                ColumnOption::DialectSpecific(tokens)
+                    if was_pk && matches!(tokens.as_slice(), [Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTOINCREMENT")) =>
+                {
+                    if let Some((p, _)) = pk.as_mut() {
+                        p.autoincrement = true;
+                    }
+                }
+                ColumnOption::Unique(u) => {
+                    table.uniques.push(Unique { columns: vec![cname.clone()], name: cons_name.or(u.name.as_ref().map(ident)) });
+                    pos.uniques.push(cpos);
+                }
+                ColumnOption::ForeignKey(fk) => {
+                    let (f, p) = foreign_key(b, fk, vec![cname.clone()], cons_name.or(fk.name.as_ref().map(ident)), cpos)?;
+                    table.foreign_keys.push(f);
+                    pos.foreign_keys.push(p);
+                }
+                ColumnOption::Check(c) => {
+                    table.checks.push(Check { expr: SqlExpr::from_ast(&c.expr), name: cons_name.or(c.name.as_ref().map(ident)) });
+                }
+                ColumnOption::Generated { generation_expr: Some(e), generation_expr_mode, .. } => {
+                    col.generated = Some(Generated { expr: SqlExpr::from_ast(e), stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)) });
+                }
+                other => return Err(unsupported(b, cpos, format!("the column option `{other}` on column `{cname}`"))),
+            }
+        }
+        table.columns.push(col);
+        pos.columns.push(cpos);
+    }
+    for tc in &ct.constraints {
+        match tc {
+            TableConstraint::PrimaryKey(p) => {
+                let at = p.name.as_ref().map(ident_pos).or_else(|| p.columns.first().and_then(|c| expr_pos(&c.column.expr))).unwrap_or(tpos);
+                if pk.is_some() {
+                    return Err(b.err(at, format!("table `{name}` has more than one PRIMARY KEY; declare one (a composite key as PRIMARY KEY (a, b))")));
+                }
+                let cols = key_columns(b, &p.columns, "PRIMARY KEY", at)?;
+                pk = Some((PrimaryKey { name: p.name.as_ref().map(ident), columns: cols, autoincrement: false }, at));
+            }
+            TableConstraint::Unique(u) => {
+                let at = u.name.as_ref().map(ident_pos).or_else(|| u.columns.first().and_then(|c| expr_pos(&c.column.expr))).unwrap_or(tpos);
+                let cols = key_columns(b, &u.columns, "UNIQUE constraint", at)?;
+                table.uniques.push(Unique { columns: cols, name: u.name.as_ref().map(ident) });
+                pos.uniques.push(at);
+            }
+            TableConstraint::ForeignKey(fk) => {
+                let at = fk.name.as_ref().map(ident_pos).or_else(|| fk.columns.first().map(ident_pos)).unwrap_or(tpos);
+                let (f, p) = foreign_key(b, fk, fk.columns.iter().map(ident).collect(), fk.name.as_ref().map(ident), at)?;
+                table.foreign_keys.push(f);
+                pos.foreign_keys.push(p);
+            }
+            TableConstraint::Check(c) => {
+                table.checks.push(Check { expr: SqlExpr::from_ast(&c.expr), name: c.name.as_ref().map(ident) });
+            }
+            other => return Err(unsupported(b, tpos, format!("the table constraint `{other}`"))),
+        }
+    }
+    if let Some((p, at)) = pk {
+        table.primary_key = Some(p);
+        pos.primary_key = Some(at);
+    }
+    b.add_table(table, pos)
+}
+
+fn expr_pos(e: &Expr) -> Option<Pos> {
+    match e {
+        Expr::Identifier(i) => Some(ident_pos(i)),
+        _ => None,
+    }
+}
+
+fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), LoadError> {
+    let Some(name) = &ci.name else {
+        return Err(b.err(start, "CREATE INDEX without a name; SQLite requires one"));
+    };
+    let (iname, ipos) = object_name(b, name, start)?;
+    let (table, _) = object_name(b, &ci.table_name, start)?;
+    let mut parts = Vec::new();
+    for c in &ci.columns {
+        let desc = match c.column.options.sort {
+            None | Some(OrderBySort::Asc) => false,
+            Some(OrderBySort::Desc) => true,
+            _ => return Err(unsupported(b, ipos, format!("the index ordering in `{}`", c.column))),
+        };
+        let (inner, collation) = match &c.column.expr {
+            Expr::Collate { expr, collation } => (expr.as_ref(), Some(Ident::new(collation.to_string().trim_matches('"')))),
+            e => (e, None),
+        };
+        let target = match inner {
+            Expr::Identifier(i) => IndexTarget::Column(ident(i)),
+            Expr::Nested(e) => IndexTarget::Expr(SqlExpr::from_ast(e)),
+            e => IndexTarget::Expr(SqlExpr::from_ast(e)),
+        };
+        parts.push(IndexPart { target, collation, desc });
+    }
+    let index = Index { name: iname, table, unique: ci.unique, parts, predicate: ci.predicate.as_ref().map(SqlExpr::from_ast) };
+    b.add_index(index, ipos)
+}
