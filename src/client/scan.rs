@@ -238,4 +238,13 @@ mod tests {
         assert!(!scan("SELECT 'BEGIN'").apply(false));
         assert!(!scan("CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END").apply(false));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_quoted_returning_is_a_name(s in "\\PC{0,64}", q in "['\"`]") {
+            let _ = scan(&s);
+            let quoted = format!("SELECT {q}returning{q}");
+            proptest::prop_assert!(!scan(&quoted).returning);
+        }
+    }
 }
