@@ -185,3 +185,108 @@ impl Schema {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use crate::types::SqlType;
+
+    fn col(name: &str, ty: &str) -> Column {
+        Column { name: Ident::new(name), sql_type: SqlType::new(ty), nullable: true, default: None, collation: None, generated: None }
+    }
+
+    #[test]
+    fn rowid_alias_is_rendered_inline_without_not_null() {
+        let mut t = Table::new("t");
+        t.columns = vec![col("id", "integer"), col("name", "text")];
+        t.primary_key = Some(PrimaryKey { name: None, columns: vec![Ident::new("ID")], autoincrement: true });
+        t.normalize();
+        assert!(!t.columns[0].nullable, "INTEGER PRIMARY KEY implies NOT NULL");
+        assert_eq!(t.create_table_sql(), "CREATE TABLE \"t\" (\n  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n  \"name\" TEXT\n)");
+    }
+
+    #[test]
+    fn every_constraint_form_renders() {
+        let mut t = Table::new("a\"b");
+        let mut c = col("x", "text");
+        c.nullable = false;
+        c.collation = Some(Ident::new("nocase"));
+        c.default = Some(DefaultValue::Text("it's".into()));
+        let mut g = col("g", "");
+        g.generated = Some(Generated { expr: SqlExpr::parse("x || 'a'").unwrap(), stored: true });
+        t.columns = vec![c, col("y", "INTEGER"), g];
+        t.primary_key = Some(PrimaryKey { name: Some(Ident::new("pk")), columns: vec![Ident::new("x"), Ident::new("y")], autoincrement: false });
+        t.uniques = vec![Unique { columns: vec![Ident::new("y")], name: Some(Ident::new("u")) }];
+        t.foreign_keys = vec![ForeignKey {
+            columns: vec![Ident::new("y")],
+            ref_table: Ident::new("other"),
+            ref_columns: vec![Ident::new("id")],
+            on_delete: FkAction::SetNull,
+            on_update: FkAction::Cascade,
+            deferred: true,
+            name: None,
+        }];
+        t.checks = vec![Check { expr: SqlExpr::parse("y > 0").unwrap(), name: None }];
+        t.strict = true;
+        t.without_rowid = true;
+        t.normalize();
+        assert_eq!(
+            t.create_table_sql(),
+            "CREATE TABLE \"a\"\"b\" (\n  \"x\" TEXT NOT NULL COLLATE NOCASE DEFAULT 'it''s',\n  \"y\" INTEGER NOT NULL,\n  \"g\" GENERATED ALWAYS AS (x || 'a') STORED,\n  \
+             CONSTRAINT \"pk\" PRIMARY KEY (\"x\", \"y\"),\n  CONSTRAINT \"u\" UNIQUE (\"y\"),\n  \
+             FOREIGN KEY (\"y\") REFERENCES \"other\" (\"id\") ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED,\n  \
+             CHECK (y > 0)\n) STRICT, WITHOUT ROWID"
+        );
+    }
+
+    #[test]
+    fn schema_script_is_ordered_by_name() {
+        let mut s = Schema::default();
+        for name in ["b", "A"] {
+            let mut t = Table::new(name);
+            t.columns = vec![col("c", "TEXT")];
+            let idx = Index {
+                name: Ident::new(format!("{name}_i")),
+                table: Ident::new(name),
+                unique: true,
+                parts: vec![IndexPart { target: IndexTarget::Expr(SqlExpr::parse("lower(c)").unwrap()), collation: None, desc: true }],
+                predicate: Some(SqlExpr::parse("c IS NOT NULL").unwrap()),
+            };
+            t.indexes.insert(idx.name.clone(), idx);
+            s.tables.insert(t.name.clone(), t);
+        }
+        s.views.insert(Ident::new("v"), View { name: Ident::new("v"), columns: vec![Ident::new("n")], query: SqlExpr::from_text("SELECT c FROM A") });
+        assert_eq!(
+            s.to_sql(),
+            "CREATE TABLE \"A\" (\n  \"c\" TEXT\n);\nCREATE UNIQUE INDEX \"A_i\" ON \"A\" ((lower(c)) DESC) WHERE c IS NOT NULL;\n\
+             CREATE TABLE \"b\" (\n  \"c\" TEXT\n);\nCREATE UNIQUE INDEX \"b_i\" ON \"b\" ((lower(c)) DESC) WHERE c IS NOT NULL;\n\
+             CREATE VIEW \"v\" (\"n\") AS SELECT c FROM A;\n"
+        );
+    }
+
+    #[test]
+    fn normalize_resolves_implicit_fk_targets_and_sorts() {
+        let mut s = Schema::default();
+        let mut p = Table::new("p");
+        p.columns = vec![col("k1", "TEXT"), col("k2", "TEXT")];
+        p.primary_key = Some(PrimaryKey { name: None, columns: vec![Ident::new("k1"), Ident::new("k2")], autoincrement: false });
+        let mut c = Table::new("c");
+        c.columns = vec![col("a", "TEXT"), col("b", "TEXT")];
+        let fk = |cols: &[&str]| ForeignKey {
+            columns: cols.iter().map(|c| Ident::new(*c)).collect(),
+            ref_table: Ident::new("P"),
+            ref_columns: vec![],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+            deferred: false,
+            name: None,
+        };
+        c.foreign_keys = vec![fk(&["b", "a"]), fk(&["a", "b"])];
+        s.tables.insert(p.name.clone(), p);
+        s.tables.insert(c.name.clone(), c);
+        s.normalize();
+        let fks = &s.tables[&Ident::new("c")].foreign_keys;
+        assert_eq!(fks[0].columns, vec![Ident::new("a"), Ident::new("b")]);
+        assert_eq!(fks[1].ref_columns, vec![Ident::new("k1"), Ident::new("k2")]);
+    }
+}

@@ -157,3 +157,42 @@ fn toml_string_defaults_are_literals() {
     let b = load_sql_str("s.sql", "CREATE TABLE t (s TEXT DEFAULT 'draft', n INTEGER DEFAULT 1)").unwrap();
     assert_eq!(a, b);
 }
+
+/// Truncating every fixture at many places (and splicing junk in) gives errors, never panics.
+#[test]
+fn damaged_files_never_panic() {
+    for dir in schema_dirs() {
+        for file in ["models.toml", "schema.sql"] {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            let mut cut = 0;
+            while cut < text.len() {
+                if text.is_char_boundary(cut) {
+                    let head = &text[..cut];
+                    let spliced = format!("{head}\"'([{{;{}", &text[cut..]);
+                    for input in [head, spliced.as_str()] {
+                        let _ = if file.ends_with(".sql") { load_sql_str(file, input) } else { load_toml_str(file, input) };
+                    }
+                }
+                cut += 7;
+            }
+        }
+    }
+}
+
+mod no_panic {
+    use dqmig::models::{load_sql_str, load_toml_str};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn arbitrary_sql_never_panics(s in "(CREATE|TABLE|INDEX|VIEW|TRIGGER|ON|t|a|\\(|\\)|,|;|INTEGER|PRIMARY|KEY|REFERENCES|DEFAULT|'x'|1|-|CHECK|UNIQUE|AS|SELECT| ){0,40}") {
+            let _ = load_sql_str("p.sql", &s);
+        }
+
+        #[test]
+        fn arbitrary_toml_never_panics(s in "(\\[tables\\.t\\]|columns|=|\\[|\\]|\\{|\\}|name|type|\"a\"|\"integer\"|\"enum\\(\"|references|\"t\\.a\"|primary_key|true|,|\n| ){0,40}") {
+            let _ = load_toml_str("p.toml", &s);
+        }
+    }
+}
