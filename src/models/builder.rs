@@ -25,6 +25,9 @@ pub(crate) struct Builder<'a> {
     tables: Vec<(Table, TablePos)>,
     indexes: Vec<(Index, Pos)>,
     triggers: Vec<(Trigger, Pos)>,
+    /// Accept columns declared DATETIME/DATE/TIMESTAMP/BOOLEAN (reading a live database
+    /// that already has them); model files never may.
+    pub allow_remapped_types: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -36,6 +39,7 @@ impl<'a> Builder<'a> {
             tables: Vec::new(),
             indexes: Vec::new(),
             triggers: Vec::new(),
+            allow_remapped_types: false,
         }
     }
 
@@ -144,7 +148,7 @@ impl<'a> Builder<'a> {
                     format!("duplicate column `{}` in table `{}` (first defined at {first_at}); column names must be unique (case-insensitively)", col.name, table.name),
                 ));
             }
-            if col.sql_type.is_remapped_by_dqlite() {
+            if col.sql_type.is_remapped_by_dqlite() && !self.allow_remapped_types {
                 return Err(self.err(
                     at,
                     format!(

@@ -7,11 +7,12 @@ mod builder;
 mod command;
 mod pos;
 mod sql;
+mod sql_types;
 mod toml_file;
 
 pub use command::load_command;
 pub use pos::Pos;
-pub use sql::load_sql_str;
+pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
 pub use toml_file::load_toml_str;
 
 use crate::schema::Schema;

@@ -22,12 +22,28 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 /// Loads SQLite DDL from `text`; `file` names it in messages.
 pub fn load_sql_str(file: &str, text: &str) -> Result<Schema, LoadError> {
+    load_sql_str_with(file, text, SqlOptions::default())
+}
+
+/// Options of the schema.sql loader.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqlOptions {
+    /// Accept columns declared DATETIME, DATE, TIMESTAMP or BOOLEAN. Only for reading the
+    /// DDL of an existing database (the introspector): model files must not declare them
+    /// (dqlite-facts.md §4.6, §9).
+    pub allow_remapped_types: bool,
+}
+
+/// [`load_sql_str`] with options.
+pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
     let dialect = SQLiteDialect {};
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
+    let tokens = super::sql_types::fold_column_types(tokens);
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut b = Builder::new(file);
+    b.allow_remapped_types = options.allow_remapped_types;
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         let next = parser.peek_token();
@@ -197,6 +213,9 @@ fn key_columns(b: &Builder, cols: &[IndexColumn], what: &str, at: Pos) -> Result
 }
 
 fn sql_type(dt: &DataType) -> SqlType {
+    if let Some(text) = super::sql_types::unfold(dt) {
+        return SqlType::new(&text);
+    }
     match dt {
         DataType::Unspecified => SqlType::default(),
         other => SqlType::new(&other.to_string()),

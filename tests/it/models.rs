@@ -196,3 +196,14 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn remapped_types_load_only_when_reading_an_existing_database() {
+    use dqmig::models::{load_sql_str_with, SqlOptions};
+    let ddl = "CREATE TABLE t (at DATETIME, ok BOOLEAN)";
+    assert!(load_sql_str("s.sql", ddl).is_err());
+    let s = load_sql_str_with("<database>", ddl, SqlOptions { allow_remapped_types: true }).unwrap();
+    let t = s.tables.values().next().unwrap();
+    assert_eq!(t.columns[0].sql_type.as_str(), "DATETIME");
+    assert!(t.columns[1].sql_type.is_remapped_by_dqlite());
+}
