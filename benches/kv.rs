@@ -1,1 +1,312 @@
-fn main() {}
+//! kv benchmark: this crate's client and embedded node against go-dqlite's own
+//! `dqlite-benchmark`, on the same workloads, durations and worker counts.
+//!
+//! What go-dqlite 1.11.5 does (`benchmark/{benchmark,worker,tracker}.go`), replicated here:
+//! - database `benchmark`, schema `CREATE TABLE IF NOT EXISTS model (key TEXT, value TEXT, UNIQUE(key))`;
+//! - `kvwrite`: every op is `INSERT OR REPLACE INTO model(key, value) VALUES(?, ?)` with a
+//!   fresh random key (32 letters from [a-zA-Z]) and a value of 512 copies of one random
+//!   letter followed by 512 random letters (value size 1024);
+//! - `kvreadwrite`: each op flips a coin; heads and at least one key written by this worker
+//!   → `SELECT value FROM model WHERE key = ?` on a random key this worker wrote (one row
+//!   scanned; no row is an error), else the write above;
+//! - each worker loops until the duration ends, timing each op (failed writes do not add
+//!   their key); per worker and op kind the go tool writes `results/<worker>-<exec|query>-<ts>`
+//!   with `n`, `n_err`, and one `<start ns> <ms>` line per successful op, then `errors`.
+//! go's workers share one `database/sql` pool (max 500 connections), so each worker holds
+//! its own connection; here each worker is a thread with its own `Connection`.
+//!
+//! Environment: `DQMIG_BENCH_SECS` (default 10) seconds per case.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dqmig::client::Connection;
+use dqmig::node::{self, NodeConfig};
+
+const KEY_SIZE: usize = 32;
+const VALUE_SIZE: usize = 1024;
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS model (key TEXT, value TEXT, UNIQUE(key))";
+const READ_SQL: &str = "SELECT value FROM model WHERE key = ?";
+const WRITE_SQL: &str = "INSERT OR REPLACE INTO model(key, value) VALUES(?, ?)";
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workload {
+    KvWrite,
+    KvReadWrite,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::KvWrite => "kvwrite",
+            Workload::KvReadWrite => "kvreadwrite",
+        }
+    }
+}
+
+/// What one side of one case measured.
+#[derive(Debug, Default)]
+struct Measured {
+    /// Latency of every successful op, in milliseconds.
+    latencies_ms: Vec<f64>,
+    errors: usize,
+    /// Errors whose message says "database is locked" (must be 0 for our client).
+    locked: usize,
+    first_error: Option<String>,
+}
+
+impl Measured {
+    fn merge(&mut self, other: Measured) {
+        self.latencies_ms.extend(other.latencies_ms);
+        self.errors += other.errors;
+        self.locked += other.locked;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+
+    fn ops_per_sec(&self, secs: u64) -> f64 {
+        self.latencies_ms.len() as f64 / secs as f64
+    }
+
+    fn percentile(&mut self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return f64::NAN;
+        }
+        self.latencies_ms.sort_by(f64::total_cmp);
+        let idx = ((p / 100.0) * (self.latencies_ms.len() - 1) as f64).round() as usize;
+        self.latencies_ms[idx]
+    }
+}
+
+/// xorshift64*: a small, seedable generator, enough to pick letters and coin flips.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn letters(&mut self, n: usize) -> String {
+        (0..n).map(|_| LETTERS[self.below(LETTERS.len())] as char).collect()
+    }
+    fn value(&mut self) -> String {
+        let c = self.letters(1);
+        c.repeat(VALUE_SIZE / 2) + &self.letters(VALUE_SIZE / 2)
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 to find a free port");
+    l.local_addr().expect("local address of a bound listener").port()
+}
+
+// ---------------------------------------------------------------------------------------
+// go-dqlite side
+
+fn run_go(workload: Workload, workers: usize, secs: u64) -> Measured {
+    let dir = tempfile::tempdir().expect("creating a temp dir for dqlite-benchmark");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = Command::new("dqlite-benchmark")
+        .args(["--db", &addr, "--driver", "--cluster", &addr])
+        .args(["--duration", &secs.to_string(), "--workers", &workers.to_string()])
+        .args(["--workload", workload.name(), "--cluster-timeout", "60", "-D"])
+        .arg(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting dqlite-benchmark (package go-dqlite; run `make deps`)");
+    let deadline = Instant::now() + Duration::from_secs(secs + 120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for dqlite-benchmark") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dqlite-benchmark did not finish within {} s; killed", secs + 120);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "dqlite-benchmark failed with {status}");
+    // The tool runs its node in DIR/ADDR and writes DIR/ADDR/results/.
+    parse_go_results(&dir.path().join(&addr).join("results"))
+}
+
+fn parse_go_results(dir: &Path) -> Measured {
+    let mut total = Measured::default();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries.map(|e| e.expect("listing results").path()).collect();
+    files.sort();
+    assert!(!files.is_empty(), "dqlite-benchmark wrote no result files in {}", dir.display());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        total.merge(parse_go_file(&text, &path));
+    }
+    total
+}
+
+/// One results file: `n N`, `n_err N`, avg/max/min lines, `measurements ...`, one
+/// `<start ns> <ms>` per op, a blank line, `errors`, one `<start ns> <message>` per error.
+fn parse_go_file(text: &str, path: &Path) -> Measured {
+    let mut m = Measured::default();
+    let mut section = "";
+    let mut n = None;
+    for line in text.lines() {
+        if line.starts_with("measurements") {
+            section = "measurements";
+        } else if line == "errors" {
+            section = "errors";
+        } else if let Some(v) = line.strip_prefix("n ") {
+            n = v.trim().parse::<usize>().ok();
+        } else if line.trim().is_empty() {
+            continue;
+        } else if section == "measurements" {
+            let ms = line.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok());
+            m.latencies_ms.push(ms.unwrap_or_else(|| panic!("bad line {line:?} in {}", path.display())));
+        } else if section == "errors" {
+            m.errors += 1;
+            if line.contains("database is locked") {
+                m.locked += 1;
+            }
+            if m.first_error.is_none() {
+                m.first_error = Some(line.splitn(2, ' ').nth(1).unwrap_or(line).to_owned());
+            }
+        }
+    }
+    assert_eq!(n, Some(m.latencies_ms.len()), "n does not match the measurements in {}", path.display());
+    m
+}
+
+// ---------------------------------------------------------------------------------------
+// dqmig side
+
+fn run_ours(workload: Workload, workers: usize, secs: u64) -> Measured {
+    let dir = tempfile::tempdir().expect("creating a temp dir for the embedded node");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let node = node::start(NodeConfig::new(1, addr.clone(), dir.path()))
+        .unwrap_or_else(|e| panic!("starting the embedded node: {e}"));
+    let mut setup = Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("opening benchmark: {e}"));
+    setup.execute(SCHEMA, &[]).unwrap_or_else(|e| panic!("creating the model table: {e}"));
+
+    let addr = Arc::new(addr);
+    let conns: Vec<Connection> = (0..workers)
+        .map(|i| Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("worker {i}: opening: {e}")))
+        .collect();
+    let start = Instant::now();
+    let end = start + Duration::from_secs(secs);
+    let handles: Vec<_> = conns
+        .into_iter()
+        .enumerate()
+        .map(|(i, conn)| std::thread::spawn(move || worker(conn, workload, end, i as u64)))
+        .collect();
+    let mut total = Measured::default();
+    for h in handles {
+        total.merge(h.join().expect("a benchmark worker panicked"));
+    }
+    drop(setup);
+    drop(node);
+    total
+}
+
+fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> Measured {
+    let mut rng = Rng::new(seed + 1 + std::process::id() as u64);
+    let mut keys: Vec<String> = Vec::new();
+    let mut m = Measured::default();
+    while Instant::now() < end {
+        let read = workload == Workload::KvReadWrite && rng.below(2) == 0 && !keys.is_empty();
+        let t0 = Instant::now();
+        let result: Result<(), String> = if read {
+            let key = &keys[rng.below(keys.len())];
+            match conn.query(READ_SQL, &[&key.as_str()]) {
+                Ok(rows) if rows.rows.len() == 1 => Ok(()),
+                Ok(rows) => Err(format!("read of {key} returned {} rows", rows.rows.len())),
+                Err(e) => Err(e.to_string()),
+            }
+        } else {
+            let key = rng.letters(KEY_SIZE);
+            let value = rng.value();
+            let r = conn.execute(WRITE_SQL, &[&key.as_str(), &value.as_str()]).map(|_| ()).map_err(|e| e.to_string());
+            if r.is_ok() {
+                keys.push(key);
+            }
+            r
+        };
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok(()) => m.latencies_ms.push(ms),
+            Err(e) => {
+                m.errors += 1;
+                if e.contains("database is locked") {
+                    m.locked += 1;
+                }
+                m.first_error.get_or_insert(e);
+            }
+        }
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument selects cases by name.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let secs: u64 = match std::env::var("DQMIG_BENCH_SECS") {
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("DQMIG_BENCH_SECS={v:?} is not a number of seconds")),
+        Err(_) => 10,
+    };
+    println!("kv benchmark: {secs} s per case, key {KEY_SIZE} B, value {VALUE_SIZE} B, one node on 127.0.0.1");
+    println!(
+        "{:<12} {:>3} | {:>9} {:>7} {:>7} {:>5} | {:>9} {:>7} {:>7} {:>5} | {:>7}",
+        "workload", "w", "go op/s", "p50 ms", "p99 ms", "err", "ours op/s", "p50 ms", "p99 ms", "err", "ours/go"
+    );
+    let mut locked_reached_us = 0;
+    for workload in [Workload::KvWrite, Workload::KvReadWrite] {
+        for workers in [1usize, 4] {
+            let case = format!("{}/{workers}", workload.name());
+            if filter.as_deref().is_some_and(|f| !case.contains(f)) {
+                continue;
+            }
+            let mut go = run_go(workload, workers, secs);
+            let mut ours = run_ours(workload, workers, secs);
+            let (go_ops, our_ops) = (go.ops_per_sec(secs), ours.ops_per_sec(secs));
+            println!(
+                "{:<12} {:>3} | {:>9.0} {:>7.3} {:>7.3} {:>5} | {:>9.0} {:>7.3} {:>7.3} {:>5} | {:>7.2}",
+                workload.name(),
+                workers,
+                go_ops,
+                go.percentile(50.0),
+                go.percentile(99.0),
+                go.errors,
+                our_ops,
+                ours.percentile(50.0),
+                ours.percentile(99.0),
+                ours.errors,
+                our_ops / go_ops
+            );
+            for (who, m) in [("go", &go), ("ours", &ours)] {
+                if let Some(e) = &m.first_error {
+                    println!("    {who}: {} errors ({} 'database is locked'), first: {e}", m.errors, m.locked);
+                }
+            }
+            locked_reached_us += ours.locked;
+        }
+    }
+    if locked_reached_us > 0 {
+        eprintln!("FAIL: {locked_reached_us} 'database is locked' errors reached our caller");
+        std::process::exit(1);
+    }
+}

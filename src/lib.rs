@@ -8,3 +8,4 @@ pub mod schema;
 pub mod types;
 pub mod open;
 pub mod models;
+pub mod cli;

@@ -11,3 +11,5 @@ mod client_tx;
 mod node;
 mod url;
 mod models;
+mod cli;
+mod interop;

@@ -1,0 +1,50 @@
+//! `dqmig sql "STATEMENT"`: open the database named by the URL (starting an embedded node
+//! when the URL asks for one), run one statement, print its rows or its change count.
+
+use crate::client::Outcome;
+
+use super::{output, CliError, GlobalArgs, Io};
+
+/// Arguments of `dqmig sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The SQL statement to run (one statement; quote it for the shell).
+    #[arg(value_name = "STATEMENT")]
+    pub statement: String,
+
+    /// Print rows as a JSON array of objects (blobs as lower-case hex strings) and
+    /// statements without rows as {"rows_affected": N, "last_insert_id": M}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run the command.
+pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    let url = global.require_url()?;
+    let parsed: crate::url::DbUrl =
+        url.parse().map_err(|source| CliError::Url { url: url.to_owned(), source })?;
+    io.debug(format_args!("opening {url}"));
+    let mut db = crate::open::open(&parsed).map_err(|source| CliError::Open { url: url.to_owned(), source })?;
+    let outcome = db
+        .run(&args.statement, &[])
+        .map_err(|source| CliError::Run { url: url.to_owned(), source })?;
+    match outcome {
+        Outcome::Rows(rows) => {
+            let columns: &[String] = &rows.columns;
+            let values = rows.rows.iter().map(|row| row.values());
+            if args.json {
+                output::write_json_rows(io.out, columns, values)
+            } else {
+                output::write_table(io.out, columns, values)
+            }
+            .map_err(CliError::Output)?;
+            io.debug(format_args!("{} rows", rows.rows.len()));
+        }
+        Outcome::Exec(result) => {
+            output::write_exec(io.out, result.rows_affected, result.last_insert_id, args.json)
+                .map_err(CliError::Output)?;
+        }
+    }
+    io.out.flush().map_err(CliError::Output)?;
+    db.close().map_err(CliError::Close)
+}
