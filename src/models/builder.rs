@@ -47,7 +47,15 @@ impl<'a> Builder<'a> {
         LoadError::at(self.file, pos, message)
     }
 
+    fn reserved(&self, name: &Ident, kind: &str, pos: Pos) -> Result<(), LoadError> {
+        if name.folded().starts_with("sqlite_") {
+            return Err(self.err(pos, format!("{kind} name `{name}` starts with `sqlite_`, which SQLite reserves for internal objects; choose another name")));
+        }
+        Ok(())
+    }
+
     fn claim(&mut self, name: &Ident, kind: &'static str, pos: Pos) -> Result<(), LoadError> {
+        self.reserved(name, kind, pos)?;
         if let Some((other, at)) = self.names.get(name) {
             return Err(self.err(
                 pos,
@@ -77,6 +85,7 @@ impl<'a> Builder<'a> {
     }
 
     pub fn add_trigger(&mut self, trigger: Trigger, pos: Pos) -> Result<(), LoadError> {
+        self.reserved(&trigger.name, "trigger", pos)?;
         if let Some((_, at)) = self.triggers.iter().find(|(t, _)| t.name == trigger.name) {
             return Err(self.err(
                 pos,

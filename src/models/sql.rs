@@ -350,9 +350,12 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
             Expr::Collate { expr, collation } => (expr.as_ref(), Some(Ident::new(collation.to_string().trim_matches('"')))),
             e => (e, None),
         };
+        let mut inner = inner;
+        while let Expr::Nested(e) = inner {
+            inner = e.as_ref();
+        }
         let target = match inner {
             Expr::Identifier(i) => IndexTarget::Column(ident(i)),
-            Expr::Nested(e) => IndexTarget::Expr(SqlExpr::from_ast(e)),
             e => IndexTarget::Expr(SqlExpr::from_ast(e)),
         };
         parts.push(IndexPart { target, collation, desc });

@@ -13,7 +13,7 @@
 //!   column); `COLLATE BINARY` on a column is no collation; an index part's collation equal
 //!   to its column's is dropped; a foreign key without target columns names the target's
 //!   primary key; `NOT DEFERRABLE`, `DEFERRABLE` and `INITIALLY IMMEDIATE` are all "not
-//!   deferred";
+//!   deferred"; an index expression that is just a column name is that column;
 //! - expressions compare by their token key ([`SqlExpr`]).
 
 use super::{DefaultValue, Ident, SqlExpr};
@@ -212,6 +212,12 @@ impl Table {
         let columns = self.columns.clone();
         for index in self.indexes.values_mut() {
             for part in &mut index.parts {
+                // SQLite indexes `(a)` as the column `a`.
+                if let IndexTarget::Expr(e) = &part.target {
+                    if let Some(c) = columns.iter().find(|c| c.name.folded() == e.key()) {
+                        part.target = IndexTarget::Column(c.name.clone());
+                    }
+                }
                 part.collation = part.collation.take().map(|c| Ident::new(c.as_str().to_ascii_uppercase()));
                 if let IndexTarget::Column(name) = &part.target {
                     let col_coll = columns

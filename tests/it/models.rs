@@ -127,6 +127,9 @@ fn spellings_sqlite_treats_alike_compare_equal() {
         ("CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID", "CREATE TABLE t (a TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID"),
         ("CREATE TABLE t (a TEXT COLLATE NOCASE); CREATE INDEX i ON t (a COLLATE nocase ASC)", "CREATE TABLE t (a TEXT COLLATE NOCASE); CREATE INDEX i ON t (a)"),
         ("CREATE TABLE t (a VARCHAR ( 10 ))", "CREATE TABLE t (a varchar(10))"),
+        ("CREATE TABLE t (a TEXT); CREATE INDEX i ON t (((a)))", "CREATE TABLE t (a TEXT); CREATE INDEX i ON t (A)"),
+        ("CREATE TABLE t (a TEXT); CREATE INDEX i ON t (lower(a))", "CREATE TABLE t (a TEXT); CREATE INDEX i ON t ((LOWER(\"A\")))"),
+        ("CREATE TABLE t (a TEXT); CREATE VIEW v AS SELECT a FROM t", "CREATE TABLE t (a TEXT); CREATE VIEW \"V\" AS select \"a\"  from T"),
     ];
     for (a, b) in same {
         assert_eq!(load(a), load(b), "\n{a}\n{b}");
