@@ -14,14 +14,16 @@ use crate::support::start_node;
 fn kv_loop(c: &mut Connection, iterations: i64) -> (Duration, Duration) {
     let (mut w, mut r) = (Duration::ZERO, Duration::ZERO);
     for i in 0..iterations {
-        let key = format!("key-{}", i % 1000);
+        // Like dqlite-benchmark's kvreadwrite defaults: 32-byte keys, 1024-byte values.
+        let key = format!("{:032}", i % 1000);
+        let value = vec![(i % 251) as u8; 1024];
         let start = Instant::now();
-        c.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params![key, i]).unwrap();
+        c.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params![key, value]).unwrap();
         let mid = Instant::now();
-        let v: i64 = c.query_row("SELECT v FROM kv WHERE k = ?", params![key]).unwrap().get(0).unwrap();
+        let v: Vec<u8> = c.query_row("SELECT v FROM kv WHERE k = ?", params![key]).unwrap().get(0).unwrap();
         r += mid.elapsed();
         w += mid - start;
-        assert_eq!(v, i);
+        assert_eq!(v, value);
     }
     (w, r)
 }
@@ -31,7 +33,7 @@ fn kv_loop(c: &mut Connection, iterations: i64) -> (Duration, Duration) {
 fn kv_loop_with_and_without_statement_cache() {
     let t = start_node();
     let mut setup = Connection::open(&t.address, "bench").unwrap();
-    setup.execute_batch("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)").unwrap();
+    setup.execute_batch("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)").unwrap();
     let n = 3000;
     for round in 0..3 {
         for cache in [0usize, 64] {
