@@ -286,7 +286,11 @@ impl Connection {
     fn plan(&mut self, sql: &str, nparams: usize, verb: &str, single_only: bool) -> Result<Plan> {
         check_params(nparams, || sql_action(verb, sql))?;
         if let Some(c) = self.cache.get(sql) {
-            return Ok(Plan { target: Target::Id { id: c.id, params: c.params }, info: c.info.clone(), cached: true });
+            if self.registry.is_live(c.id, c.serial) {
+                return Ok(Plan { target: Target::Id { id: c.id, params: c.params }, info: c.info.clone(), cached: true });
+            }
+            // Finalized behind the cache's back (raw `request`): forget it, never send its id.
+            self.cache.remove(sql);
         }
         let info = check_sql(sql, verb)?;
         if info.statements > 1 {
@@ -295,15 +299,19 @@ impl Connection {
             }
             return Ok(Plan { target: Target::Text, info, cached: false });
         }
-        if info.statements == 0 || !self.cache.enabled() {
+        if info.statements == 0 || !self.cache.enabled() || !self.cache.seen_before(sql) {
             return Ok(Plan { target: Target::Text, info, cached: false });
         }
         // Errors of the implicit Prepare say what the caller was doing.
         let action = sql_action(verb, sql);
         let (id, params) = self.prepare_id(sql, &action)?;
-        self.registry.register(id);
-        if let Some(old) = self.cache.insert(sql, id, params, info.clone()) {
-            self.finalize_id(old)?;
+        let serial = self.registry.register(id);
+        if let Some(old) = self.cache.insert(sql, id, serial, params, info.clone()) {
+            if let Err(e) = self.finalize_id(old) {
+                if !e.connection_usable() {
+                    return Err(e);
+                }
+            }
         }
         Ok(Plan { target: Target::Id { id, params }, info, cached: true })
     }
@@ -448,15 +456,20 @@ impl Connection {
     /// with several statements is executed as a batch.
     pub fn run(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Outcome> {
         let values = to_values(params);
-        let plan = self.plan(sql, values.len(), "running", false)?;
-        if plan.info.statements != 1 {
-            return self.exec_values(sql, values).map(Outcome::Exec);
-        }
-        let known = self.cache.get(sql).and_then(|c| c.returns_rows);
+        check_params(values.len(), || sql_action("running", sql))?;
+        let known = match self.cache.get(sql) {
+            Some(c) => c.returns_rows,
+            None => {
+                if check_sql(sql, "running")?.statements != 1 {
+                    return self.exec_values(sql, values).map(Outcome::Exec);
+                }
+                None
+            }
+        };
         if known == Some(false) {
             return self.exec_values(sql, values).map(Outcome::Exec);
         }
-        match self.query(sql, params) {
+        match self.start_query(sql, values.clone()).and_then(RowIter::collect_rows) {
             Err(Error::Server { code: 1, ref message, .. }) if message == "not an error" => {
                 self.cache.set_returns_rows(sql, false);
                 self.exec_values(sql, values).map(Outcome::Exec)
@@ -589,6 +602,11 @@ impl Connection {
             }
         }
         Ok(first)
+    }
+
+    /// Number of prepared statements in the statement cache.
+    pub fn cached_statements(&self) -> usize {
+        self.cache.len()
     }
 
     /// Finalizes every cached statement (they are also freed when the connection closes).

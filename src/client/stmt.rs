@@ -3,7 +3,9 @@
 //! crashes a 1.11 node — dqlite-facts.md §9), and the statement cache that lets repeated
 //! `execute`/`query` calls with the same SQL skip parsing on the server.
 
-use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::scan::SqlInfo;
@@ -77,6 +79,7 @@ impl Registry {
 #[derive(Debug, Clone)]
 pub(crate) struct Cached {
     pub id: u32,
+    pub serial: u64,
     pub params: u64,
     pub info: SqlInfo,
     /// Learned by `run`: whether the statement returns rows.
@@ -85,16 +88,38 @@ pub(crate) struct Cached {
 }
 
 /// SQL text → prepared statement, bounded; the least recently used entry is evicted.
+/// A text is cached only when it is seen the second time, so one-off statements (migration
+/// scripts) keep costing one round trip (ExecSQL/QuerySQL) instead of Prepare + Exec +
+/// Finalize of an evicted entry.
 #[derive(Debug)]
 pub(crate) struct Cache {
     map: HashMap<String, Cached>,
     capacity: usize,
     tick: u64,
+    /// Hashes of texts seen once (bounded: cleared when it grows past `SEEN_LIMIT`).
+    seen: HashSet<u64>,
 }
+
+const SEEN_LIMIT: usize = 4096;
 
 impl Cache {
     pub fn new(capacity: usize) -> Cache {
-        Cache { map: HashMap::new(), capacity, tick: 0 }
+        Cache { map: HashMap::new(), capacity, tick: 0, seen: HashSet::new() }
+    }
+
+    /// Records a sighting of `sql`; true if it was seen before (and so is worth preparing).
+    pub fn seen_before(&mut self, sql: &str) -> bool {
+        let mut h = DefaultHasher::new();
+        sql.hash(&mut h);
+        let key = h.finish();
+        if self.seen.contains(&key) {
+            return true;
+        }
+        if self.seen.len() >= SEEN_LIMIT {
+            self.seen.clear();
+        }
+        self.seen.insert(key);
+        false
     }
 
     pub fn enabled(&self) -> bool {
@@ -120,7 +145,7 @@ impl Cache {
     }
 
     /// Inserts an entry; returns the evicted entry's id, which the caller must finalize.
-    pub fn insert(&mut self, sql: &str, id: u32, params: u64, info: SqlInfo) -> Option<u32> {
+    pub fn insert(&mut self, sql: &str, id: u32, serial: u64, params: u64, info: SqlInfo) -> Option<u32> {
         let mut evicted = None;
         if self.map.len() >= self.capacity {
             if let Some(oldest) = self.map.iter().min_by_key(|(_, c)| c.last_used).map(|(k, _)| k.clone()) {
@@ -128,7 +153,7 @@ impl Cache {
             }
         }
         self.tick += 1;
-        self.map.insert(sql.to_string(), Cached { id, params, info, returns_rows: None, last_used: self.tick });
+        self.map.insert(sql.to_string(), Cached { id, serial, params, info, returns_rows: None, last_used: self.tick });
         evicted
     }
 
@@ -142,7 +167,6 @@ impl Cache {
         self.map.drain().map(|(_, c)| c.id).collect()
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -165,12 +189,20 @@ mod tests {
     }
 
     #[test]
+    fn cache_prepares_on_the_second_sighting() {
+        let mut c = Cache::new(2);
+        assert!(!c.seen_before("SELECT 1"));
+        assert!(c.seen_before("SELECT 1"));
+        assert!(!c.seen_before("SELECT 2"));
+    }
+
+    #[test]
     fn cache_evicts_least_recently_used() {
         let mut c = Cache::new(2);
-        assert_eq!(c.insert("a", 0, 0, SqlInfo::default()), None);
-        assert_eq!(c.insert("b", 1, 0, SqlInfo::default()), None);
+        assert_eq!(c.insert("a", 0, 1, 0, SqlInfo::default()), None);
+        assert_eq!(c.insert("b", 1, 2, 0, SqlInfo::default()), None);
         assert!(c.get("a").is_some());
-        assert_eq!(c.insert("c", 2, 0, SqlInfo::default()), Some(1));
+        assert_eq!(c.insert("c", 2, 3, 0, SqlInfo::default()), Some(1));
         assert!(c.get("b").is_none());
         assert_eq!(c.len(), 2);
         assert_eq!(c.remove("a"), Some(0));

@@ -298,11 +298,33 @@ fn statement_cache_survives_schema_changes_and_failures() {
     c.clear_statement_cache().unwrap();
     c.execute("INSERT INTO s (a) VALUES (?)", params![8]).unwrap();
 
+    // Only repeated texts are prepared; one-offs stay single ExecSQL round trips.
+    let mut fresh = open(&t);
+    for i in 0..3 {
+        fresh.execute_batch(&format!("INSERT INTO s (a) VALUES ({})", 1000 + i)).unwrap();
+        fresh.execute(&format!("INSERT INTO s (a) VALUES ({})", 2000 + i), params![]).unwrap();
+    }
+    assert_eq!(fresh.cached_statements(), 0);
+    fresh.execute("INSERT INTO s (a) VALUES (?)", params![3000]).unwrap();
+    assert_eq!(fresh.cached_statements(), 0, "first sighting runs as ExecSQL");
+    fresh.execute("INSERT INTO s (a) VALUES (?)", params![3001]).unwrap();
+    assert_eq!(fresh.cached_statements(), 1, "second sighting is prepared and cached");
+    // Finalizing the cached statement behind the cache's back (its id is 0 on a fresh
+    // connection): the cache notices and re-prepares instead of sending a dead id.
+    assert!(matches!(
+        fresh.request(&dqmig::client::Request::Finalize { db: 0, stmt: 0 }).unwrap(),
+        dqmig::client::Response::Empty
+    ));
+    fresh.execute("INSERT INTO s (a) VALUES (?)", params![3002]).unwrap();
+    assert_eq!(fresh.cached_statements(), 1);
+    assert_eq!(fresh.query_row("SELECT count(*) FROM s WHERE a >= 3000", params![]).unwrap().get::<i64>(0).unwrap(), 3);
+
     // With the cache disabled everything goes through ExecSQL/QuerySQL.
     let opts = ConnectOptions { statement_cache: 0, ..ConnectOptions::default() };
     let mut plain = Connection::open_with(&t.address, "test", &opts).unwrap();
     plain.execute("INSERT INTO s (a) VALUES (?)", params![9]).unwrap();
-    assert_eq!(plain.query_row("SELECT count(*) FROM s", params![]).unwrap().get::<i64>(0).unwrap(), 3);
+    assert_eq!(plain.query_row("SELECT count(*) FROM s WHERE a < 1000", params![]).unwrap().get::<i64>(0).unwrap(), 3);
+    assert_eq!(plain.cached_statements(), 0);
 }
 
 #[test]
