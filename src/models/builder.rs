@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 pub(crate) struct TablePos {
     pub table: Pos,
     pub columns: Vec<Pos>,
+    /// Where each column's type was written, when the loader knows it.
+    pub types: Vec<Pos>,
     pub primary_key: Option<Pos>,
     pub uniques: Vec<Pos>,
     pub foreign_keys: Vec<Pos>,
@@ -157,9 +159,10 @@ impl<'a> Builder<'a> {
                     format!("duplicate column `{}` in table `{}` (first defined at {first_at}); column names must be unique (case-insensitively)", col.name, table.name),
                 ));
             }
+            let type_at = pos.types.get(i).copied().unwrap_or(at);
             if col.sql_type.is_remapped_by_dqlite() && !self.allow_remapped_types {
                 return Err(self.err(
-                    at,
+                    type_at,
                     format!(
                         "column `{}` of table `{}` is declared {}; dqlite 1.11 rewrites values of columns declared {} and can abort the node, so declare TEXT (ISO 8601 dates, or type = \"datetime\" in models.toml) or INTEGER (0/1 booleans) instead",
                         col.name, table.name, col.sql_type, REMAPPED_BY_DQLITE.join("/")
@@ -168,7 +171,7 @@ impl<'a> Builder<'a> {
             }
             if table.strict && !matches!(col.sql_type.as_str(), "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY") {
                 return Err(self.err(
-                    at,
+                    type_at,
                     format!("column `{}` of STRICT table `{}` has type `{}`; STRICT tables allow only INT, INTEGER, REAL, TEXT, BLOB or ANY (use text/integer/float/blob types)", col.name, table.name, col.sql_type),
                 ));
             }

@@ -5,6 +5,7 @@
 //! silently dropped.
 
 use super::builder::{Builder, TablePos};
+use super::sql_types::TypePlaces;
 use super::{LoadError, Pos};
 use crate::schema::{
     Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget, PrimaryKey,
@@ -40,7 +41,7 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
-    let tokens = super::sql_types::fold_column_types(tokens);
+    let (tokens, type_places) = super::sql_types::fold_column_types(tokens);
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut b = Builder::new(file);
     b.allow_remapped_types = options.allow_remapped_types;
@@ -56,7 +57,7 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
         if !matches!(after.token, Token::SemiColon | Token::EOF) {
             return Err(LoadError::at(file, Pos::from_location(after.span.start), format!("expected `;` after the statement, found `{}`", after.token)));
         }
-        statement(&mut b, stmt, start)?;
+        statement(&mut b, stmt, start, &type_places)?;
     }
     b.finish()
 }
@@ -107,9 +108,9 @@ fn object_name(b: &Builder, name: &ObjectName, at: Pos) -> Result<(Ident, Pos), 
     }
 }
 
-fn statement(b: &mut Builder, stmt: Statement, start: Pos) -> Result<(), LoadError> {
+fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces) -> Result<(), LoadError> {
     match stmt {
-        Statement::CreateTable(ct) => create_table(b, ct, start),
+        Statement::CreateTable(ct) => create_table(b, ct, start, types),
         Statement::CreateIndex(ci) => create_index(b, ci, start),
         Statement::CreateView(cv) => {
             if cv.materialized || cv.or_replace || cv.or_alter {
@@ -222,7 +223,7 @@ fn sql_type(dt: &DataType) -> SqlType {
     }
 }
 
-fn create_table(b: &mut Builder, ct: CreateTable, start: Pos) -> Result<(), LoadError> {
+fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces) -> Result<(), LoadError> {
     if ct.temporary {
         return Err(unsupported(b, start, "CREATE TEMP TABLE"));
     }
@@ -290,6 +291,8 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos) -> Result<(), Load
         }
         table.columns.push(col);
         pos.columns.push(cpos);
+        let type_at = types.iter().find(|(name_at, _)| *name_at == cd.name.span.start).map(|(_, t)| Pos::from_location(*t));
+        pos.types.push(type_at.unwrap_or(cpos));
     }
     for tc in &ct.constraints {
         match tc {

@@ -7,7 +7,10 @@
 
 use sqlparser::ast::{DataType, ObjectNamePart};
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Word};
+
+/// Where each folded type was written, keyed by where its column's name was written.
+pub(crate) type TypePlaces = Vec<(Location, Location)>;
 
 /// Marks a folded type word, so that a quoted type the user wrote is not mistaken for one.
 const MARK: char = '\u{1}';
@@ -41,7 +44,8 @@ fn is_space(t: &Token) -> bool {
 }
 
 /// Folds the column types of every CREATE TABLE in `tokens` (see the module docs).
-pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> (Vec<TokenWithSpan>, TypePlaces) {
+    let mut places = TypePlaces::new();
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -56,7 +60,7 @@ pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan
             out.push(tokens[i].clone());
             i += 1;
             if matches!(t, Token::LParen) {
-                i = fold_definitions(&tokens, i, &mut out);
+                i = fold_definitions(&tokens, i, &mut out, &mut places);
                 break;
             }
             if matches!(t, Token::SemiColon) || matches!(t, Token::Word(w) if w.keyword == Keyword::AS) {
@@ -64,7 +68,7 @@ pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan
             }
         }
     }
-    out
+    (out, places)
 }
 
 fn is_create_table(tokens: &[TokenWithSpan], i: usize) -> bool {
@@ -82,7 +86,7 @@ fn is_create_table(tokens: &[TokenWithSpan], i: usize) -> bool {
 
 /// Inside a column list starting at `i` (just after its `(`); returns the index after the
 /// closing `)`.
-fn fold_definitions(tokens: &[TokenWithSpan], mut i: usize, out: &mut Vec<TokenWithSpan>) -> usize {
+fn fold_definitions(tokens: &[TokenWithSpan], mut i: usize, out: &mut Vec<TokenWithSpan>, places: &mut TypePlaces) -> usize {
     let mut at_definition_start = true;
     let mut depth = 1usize;
     while i < tokens.len() {
@@ -92,8 +96,13 @@ fn fold_definitions(tokens: &[TokenWithSpan], mut i: usize, out: &mut Vec<TokenW
             if !starts_table_constraint(t) && matches!(t, Token::Word(_)) {
                 // Column name, then maybe a type.
                 out.push(tokens[i].clone());
+                let name_at = tokens[i].span.start;
                 i += 1;
+                let before = out.len();
                 i = fold_type(tokens, i, out);
+                if out.len() > before {
+                    places.push((name_at, out[before].span.start));
+                }
                 continue;
             }
         }
@@ -193,6 +202,7 @@ mod tests {
     fn folded_words(sql: &str) -> Vec<String> {
         let tokens = Tokenizer::new(&SQLiteDialect {}, sql).tokenize_with_location().unwrap();
         fold_column_types(tokens)
+            .0
             .into_iter()
             .filter_map(|t| match t.token {
                 Token::Word(w) => w.value.strip_prefix(MARK).map(str::to_string),

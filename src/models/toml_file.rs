@@ -220,6 +220,11 @@ impl<'a> Loader<'a> {
             let c = cdef.get_ref();
             let cname = Ident::new(c.name.get_ref().as_str());
             let cpos = self.pos(&c.name);
+            if let Some(t) = c.ty.as_ref().or(c.sql_type.as_ref()) {
+                pos.types.push(self.pos(t));
+            } else {
+                pos.types.push(cpos);
+            }
             let (sql_type, declared) = match (&c.ty, &c.sql_type) {
                 (Some(t), None) => {
                     let d = DeclaredType::parse(t.get_ref()).map_err(|e| self.err(t, e.to_string()))?;
