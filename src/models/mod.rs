@@ -9,11 +9,13 @@ mod pos;
 mod sql;
 mod sql_types;
 mod toml_file;
+mod toml_writer;
 
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
 pub use toml_file::load_toml_str;
+pub use toml_writer::to_toml;
 
 use crate::schema::Schema;
 use std::path::Path;

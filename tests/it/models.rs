@@ -2,7 +2,7 @@
 //! to equal `Schema`s, and the rendered DDL loads back to the same `Schema`), the bad-file
 //! corpus (every message names file:line:column and the problem), and the command source.
 
-use dqmig::models::{load_command, load_file, load_sql_str, load_toml_str, LoadError};
+use dqmig::models::{load_command, load_file, load_sql_str, load_toml_str, to_toml, LoadError};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -37,6 +37,13 @@ fn toml_and_sql_forms_load_equal() {
                 if a != b {
                     failures.push(format!("{name}: models.toml and schema.sql differ:\n--- toml ---\n{}\n--- sql ---\n{}\n{a:#?}\n{b:#?}", a.to_sql(), b.to_sql()));
                     continue;
+                }
+                // The TOML writer's output loads back to the same schema.
+                let toml = to_toml(&a);
+                match load_toml_str("<written>", &toml) {
+                    Ok(c) if c == a => {}
+                    Ok(c) => failures.push(format!("{name}: written TOML loads back different:\n{toml}\n{a:#?}\n{c:#?}")),
+                    Err(e) => failures.push(format!("{name}: written TOML does not load: {e}\n{toml}")),
                 }
                 // What the renderer writes loads back to the same schema, and renders
                 // the same text again (a fixed point).
@@ -209,4 +216,16 @@ fn remapped_types_load_only_when_reading_an_existing_database() {
     let t = s.tables.values().next().unwrap();
     assert_eq!(t.columns[0].sql_type.as_str(), "DATETIME");
     assert!(t.columns[1].sql_type.is_remapped_by_dqlite());
+}
+
+#[test]
+fn written_toml_keeps_awkward_values() {
+    let sql = "CREATE TABLE \"tab\tle\" (\"new\nline\" TEXT DEFAULT 'NULL', b TEXT DEFAULT 'current_date', \
+               c TEXT DEFAULT NULL, d INTEGER DEFAULT ((1) + (2)), e REAL DEFAULT 1e100, f TEXT DEFAULT 'back\\slash \"q\"')";
+    let schema = load_sql_str("s.sql", sql).unwrap();
+    let toml = to_toml(&schema);
+    assert!(toml.contains("default_expr = \"'NULL'\""), "{toml}");
+    assert!(toml.contains("default_expr = \"'current_date'\""), "{toml}");
+    assert!(toml.contains("default = \"NULL\""), "{toml}");
+    assert_eq!(load_toml_str("w.toml", &toml).unwrap(), schema, "{toml}");
 }
