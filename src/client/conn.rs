@@ -547,10 +547,8 @@ impl Connection {
                     return Err(Error::StatementNotLive { id: *stmt, action });
                 }
             }
-            Request::Finalize { stmt, .. } => {
-                if !self.registry.contains(*stmt) {
-                    return Err(Error::StatementNotLive { id: *stmt, action });
-                }
+            Request::Finalize { stmt, .. } if !self.registry.contains(*stmt) => {
+                return Err(Error::StatementNotLive { id: *stmt, action });
             }
             Request::ExecSql { sql, params, .. } | Request::QuerySql { sql, params, .. } => {
                 check_params(params.len(), || sql_action("sending", sql))?;

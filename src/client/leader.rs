@@ -119,7 +119,7 @@ mod tests {
             write_timeout: None,
             max_message: 1 << 20,
         };
-        let err = match find_leader(&[addr.clone()], &opts, Duration::from_millis(50)) {
+        let err = match find_leader(std::slice::from_ref(&addr), &opts, Duration::from_millis(50)) {
             Err(e) => e,
             Ok(_) => panic!("found a leader on a closed port"),
         };

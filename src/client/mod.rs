@@ -2,6 +2,36 @@
 //! Linux abstract unix socket, with leader discovery, guard rails for dqlite 1.11.1's crash
 //! traps, busy retries, a statement cache, transactions and admin requests. Depends on
 //! nothing else in dqmig.
+//!
+//! ```no_run
+//! use dqmig::client::{Connection, Error, ErrorClass};
+//! use dqmig::params;
+//!
+//! # fn main() -> Result<(), Error> {
+//! // Leader discovery through any member (or a comma-separated list), then Open.
+//! let mut conn = Connection::open("127.0.0.1:9001", "app.db")?;
+//! conn.execute("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v INTEGER)", params![])?;
+//!
+//! let mut tx = conn.transaction()?; // ROLLBACK on drop unless committed
+//! tx.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params!["a", 1])?;
+//! tx.commit()?;
+//!
+//! for row in conn.query_iter("SELECT k, v FROM kv WHERE v > ?", params![0])? {
+//!     let row = row?;
+//!     println!("{} = {}", row.get::<String>(0)?, row.get::<i64>(1)?);
+//! }
+//!
+//! match conn.execute("INSERT INTO kv (k, v) VALUES ('a', 2)", params![]) {
+//!     Err(e) if e.class() == ErrorClass::Integrity => println!("duplicate: {e}"),
+//!     other => { other?; }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Refused before sending (each its own [`Error`] variant; the connection stays usable):
+//! more than 255 parameters, `RETURNING`, statement ids that are not live, Describe format
+//! ≠ 0, NUL in text, and several statements in one query/prepare text.
 
 mod admin;
 mod conn;
