@@ -21,14 +21,14 @@ use crate::types::SqlType;
 use std::collections::BTreeMap;
 
 /// A whole database schema.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Schema {
     pub tables: BTreeMap<Ident, Table>,
     pub views: BTreeMap<Ident, View>,
     pub triggers: BTreeMap<Ident, Trigger>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Table {
     pub name: Ident,
     /// In declaration order.
