@@ -10,14 +10,14 @@
 //! | biginteger          | BIGINT         | INTEGER  | INTEGER | i64                 |
 //! | smallinteger        | SMALLINT       | INTEGER  | INTEGER | i16                 |
 //! | boolean             | INTEGER        | INTEGER  | INTEGER | bool (0/1)          |
-//! | string / string(n)  | VARCHAR[(n)]   | TEXT     | TEXT    | String              |
+//! | string / string(n)  | VARCHAR, VARCHAR(n) | TEXT     | TEXT    | String              |
 //! | text                | TEXT           | TEXT     | TEXT    | String              |
 //! | float               | REAL           | REAL     | FLOAT   | f64                 |
-//! | numeric[(p[,s])]    | NUMERIC[(p,s)] | NUMERIC  | FLOAT   | f64                 |
+//! | numeric, numeric(p), numeric(p,s) | NUMERIC, NUMERIC(p), NUMERIC(p,s) | NUMERIC  | FLOAT   | f64                 |
 //! | date                | TEXT           | TEXT     | TEXT    | chrono::NaiveDate   |
 //! | datetime            | TEXT           | TEXT     | TEXT    | chrono::NaiveDateTime (ISO 8601) |
 //! | time                | TEXT           | TEXT     | TEXT    | chrono::NaiveTime   |
-//! | blob / largebinary  | BLOB           | BLOB     | BLOB    | Vec<u8>             |
+//! | blob / largebinary  | BLOB           | BLOB     | BLOB    | `Vec<u8>`           |
 //! | json                | TEXT           | TEXT     | TEXT    | serde_json::Value   |
 //! | uuid                | TEXT           | TEXT     | TEXT    | String (hyphenated) |
 //! | enum(a,b,...)       | TEXT + CHECK ("col" IN ('a','b',...)) | TEXT | TEXT | String |

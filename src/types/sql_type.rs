@@ -1,5 +1,5 @@
 //! `SqlType`: a column's declared SQL type in its one normal form, and the SQLite
-//! affinity rules (https://sqlite.org/datatype3.html §3.1) that decide how values are stored.
+//! affinity rules (<https://sqlite.org/datatype3.html> §3.1) that decide how values are stored.
 //!
 //! The normal form is what schemas are compared by: ASCII upper case, runs of whitespace
 //! collapsed to one space, no space next to `(`, `)` or `,`. So `varchar( 100 )` and
