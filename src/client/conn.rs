@@ -96,6 +96,8 @@ pub struct Connection {
     pub(crate) t: Transport,
     opts: ConnectOptions,
     database: Option<String>,
+    /// Addresses `open` was given (for `reconnect`).
+    seeds: Vec<String>,
     generation: u64,
     registry: Registry,
     cache: Cache,
@@ -171,6 +173,7 @@ impl Connection {
         }
         let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
         let mut conn = Connection::from_transport(t, opts);
+        conn.seeds = seeds;
         match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
             Response::Welcome { .. } => {}
             other => return Err(unexpected(&mut conn.t, "registering the client", "Welcome", &other)),
@@ -193,11 +196,34 @@ impl Connection {
             t,
             opts: opts.clone(),
             database: None,
+            seeds: Vec::new(),
             generation: new_generation(),
             registry: Registry::default(),
             cache: Cache::new(opts.statement_cache),
             in_tx: false,
         }
+    }
+
+    /// Replaces this connection with a fresh one after a leader change or a broken socket:
+    /// leader discovery over the original seeds plus the last address, then Open again. The
+    /// server-side state of the old connection is gone: an open transaction was rolled back
+    /// (replay it whole), prepared `Statement`s are refused from now on, the cache is empty.
+    /// A connection made with `connect` just re-dials its address.
+    pub fn reconnect(&mut self) -> Result<()> {
+        let fresh = match self.database.clone() {
+            Some(database) => {
+                let mut seeds = self.seeds.clone();
+                if !seeds.iter().any(|s| s == self.t.address()) {
+                    seeds.push(self.t.address().to_string());
+                }
+                let mut fresh = Connection::open_with(&seeds.join(","), &database, &self.opts)?;
+                fresh.seeds = self.seeds.clone();
+                fresh
+            }
+            None => Connection::connect(self.t.address(), &self.opts)?,
+        };
+        *self = fresh;
+        Ok(())
     }
 
     /// The address of the node this connection talks to.

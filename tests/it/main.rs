@@ -6,6 +6,7 @@ mod support;
 mod client;
 mod client_admin;
 mod client_bench;
+mod client_cluster;
 mod client_guard;
 mod client_tx;
 mod node;
