@@ -69,6 +69,14 @@ pub(crate) struct Transport {
 }
 
 fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
+    let source = match source.kind() {
+        // read_exact's own text ("failed to fill whole buffer") says nothing useful.
+        std::io::ErrorKind::UnexpectedEof => std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the server closed the connection (node stopped or restarted, or it could not decode the request)",
+        ),
+        _ => source,
+    };
     Error::Io { action: action.to_string(), address: address.to_string(), source }
 }
 

@@ -68,6 +68,11 @@ fn reconnect_after_the_node_restarted() {
     assert!(err.is_leader_lost(), "{err}");
     assert_eq!(err.class(), ErrorClass::Operational);
     assert!(!err.connection_usable());
+    if let Error::Io { source, .. } = &err {
+        if source.kind() == std::io::ErrorKind::UnexpectedEof {
+            assert!(err.to_string().contains("closed the connection"), "{err}");
+        }
+    }
     assert!(c.is_broken());
     let err = c.execute("INSERT INTO r VALUES (2)", params![]).unwrap_err();
     assert!(matches!(err, Error::Broken { .. }), "{err}");

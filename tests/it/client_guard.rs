@@ -190,6 +190,12 @@ fn server_error_codes_and_classes() {
     let err = c.execute("SELECT ?", params![1, 2]).unwrap_err();
     assert_eq!(err.code(), Some(25));
     assert_eq!(err.class(), ErrorClass::Programming);
+    // UNIXTIME is not accepted as a parameter by 1.11 (dqlite-facts §4.1): 1005, not a crash.
+    for _ in 0..2 {
+        let err = c.execute("SELECT ?", params![Value::UnixTime(5)]).unwrap_err();
+        assert_eq!(err.code(), Some(1005), "{err}");
+        assert_eq!(err.class(), ErrorClass::Programming);
+    }
     // Nothing above broke the connection or the data.
     assert_eq!(c.query_row("SELECT count(*) FROM child", params![]).unwrap().get::<i64>(0).unwrap(), 1);
     assert_still_serving(&mut c);
