@@ -48,12 +48,25 @@ pub enum NodeError {
 
     /// `dqlite_node_create` failed. The code may be a raw raft code (19 = data dir not
     /// found); there is no node, so libdqlite has no message to add.
-    #[error("creating the dqlite node {id} at {address} on {data_dir}: libdqlite returned code {code} ({})", create_code_hint(*code))]
+    /// libdqlite 1.11.1 frees the node but leaves its SQLite VFS registered, so the process
+    /// cannot safely create another node afterwards (see `CreateRefused`).
+    #[error("creating the dqlite node {id} at {address} on {}: libdqlite returned code {code} ({}); fix or empty the data directory and restart the process (after a failed create libdqlite 1.11 cannot create further nodes in this process)", data_dir.display(), create_code_hint(*code))]
     Create {
         id: u64,
         address: String,
         data_dir: PathBuf,
         code: i32,
+    },
+
+    /// An earlier `dqlite_node_create` failed in this process: libdqlite 1.11.1 then leaves
+    /// a freed VFS in SQLite's global list, and the next create can loop forever, so it is
+    /// not attempted.
+    #[error("creating the dqlite node {id} at {address}: refused because an earlier node creation in this process failed ({earlier}), which leaves libdqlite 1.11 unable to create nodes safely; restart the process")]
+    CreateRefused {
+        id: u64,
+        address: String,
+        /// The earlier failure.
+        earlier: String,
     },
 
     /// The node could not listen on its bind address (usually: port already in use).
@@ -106,11 +119,17 @@ fn in_use_message(path: &std::path::Path, pid: Option<u32>) -> String {
 }
 
 fn create_code_hint(code: i32) -> &'static str {
+    // 1..=3 are DQLITE_* codes; larger ones are raw raft codes (raft.h of libraft 0.15).
     match code {
         1 => "DQLITE_ERROR",
         2 => "DQLITE_MISUSE: an argument was refused",
         3 => "DQLITE_NOMEM: out of memory",
+        6 => "raft MALFORMED: the raft files in the data directory are malformed",
+        12 => "raft CORRUPT: the raft files in the data directory are corrupt",
+        18 => "raft IOERR: reading or writing the data directory failed",
         19 => "raft NOTFOUND: the data directory does not exist",
+        21 => "raft UNAUTHORIZED: no permission to use the data directory",
+        22 => "raft NOSPACE: not enough disk space for the data directory",
         _ => "a raft error code; check the data directory",
     }
 }

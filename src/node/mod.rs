@@ -20,11 +20,15 @@ pub use config::{check_node_address, NodeConfig, LATENCY_MS_RANGE};
 pub use error::NodeError;
 pub use lock::{DataDirLock, LOCK_FILE};
 
-/// Serializes create/start/stop/destroy across all nodes of the process.
-static LIFECYCLE: Mutex<()> = Mutex::new(());
+/// Serializes create/start/stop/destroy across all nodes of the process. Holds the
+/// description of a failed `dqlite_node_create`, if any: libdqlite 1.11.1 frees the node on
+/// failure without unregistering its SQLite VFS, so SQLite's global VFS list keeps a dangling
+/// entry and a later create can spin forever in `sqlite3_vfs_register` (observed). After one
+/// failure no further node is created in this process.
+static LIFECYCLE: Mutex<Option<String>> = Mutex::new(None);
 
-fn lifecycle() -> MutexGuard<'static, ()> {
-    // The guarded data is `()`: a poisoned lock carries no broken state.
+fn lifecycle() -> MutexGuard<'static, Option<String>> {
+    // The guarded value is only ever replaced whole: a poisoned lock holds no torn state.
     LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -67,24 +71,33 @@ impl Node {
 
         let mut raw: *mut dqlite_sys::dqlite_node = std::ptr::null_mut();
         let rc = {
-            let _g = lifecycle();
+            let mut failed_before = lifecycle();
+            if let Some(earlier) = failed_before.as_ref() {
+                return Err(NodeError::CreateRefused {
+                    id: cfg.id,
+                    address: cfg.address.clone(),
+                    earlier: earlier.clone(),
+                });
+            }
             // SAFETY: both strings are valid NUL-terminated C strings that outlive the call
             // (libdqlite copies them); `raw` is a valid out-pointer.
-            unsafe {
+            let rc = unsafe {
                 dqlite_sys::dqlite_node_create(
                     cfg.id,
                     address.as_ptr(),
                     data_dir.as_ptr(),
                     &mut raw,
                 )
+            };
+            if rc != 0 {
+                *failed_before = Some(format!("code {rc} on data dir {}", cfg.data_dir.display()));
             }
+            rc
         };
+        // On failure 1.11.1 has already freed the node and set `raw` to NULL. Should a
+        // non-NULL pointer ever come back with an error, it is leaked on purpose: destroying
+        // an uninitialized node would free memory SQLite's VFS list still points to.
         let Some(raw) = NonNull::new(raw).filter(|_| rc == 0) else {
-            if let Some(p) = NonNull::new(raw) {
-                let _g = lifecycle();
-                // SAFETY: create returned a node despite failing; it was never started.
-                unsafe { dqlite_sys::dqlite_node_destroy(p.as_ptr()) };
-            }
             return Err(NodeError::Create {
                 id: cfg.id,
                 address: cfg.address.clone(),
