@@ -113,6 +113,19 @@ fn finalized_statement_ids_are_never_reused() {
         Error::StatementNotLive { .. }
     ));
     c.finalize(s1).unwrap();
+
+    // A handle whose id was finalized behind its back and then reused by the server for a
+    // new statement is refused, although the id itself is live again.
+    let old = c.prepare("INSERT INTO f (x) VALUES (3)").unwrap();
+    assert!(matches!(c.request(&Request::Finalize { db: 0, stmt: old.id() }).unwrap(), Response::Empty));
+    let new = c.prepare("INSERT INTO f (x) VALUES (4)").unwrap();
+    assert_eq!(new.id(), old.id(), "the server reuses the freed id");
+    let err = c.exec_prepared(&old, params![]).unwrap_err();
+    assert!(matches!(err, Error::StatementNotLive { .. }), "{err}");
+    c.exec_prepared(&new, params![]).unwrap();
+    let xs: Vec<i64> =
+        c.query("SELECT x FROM f ORDER BY x", params![]).unwrap().iter().map(|r| r.get(0).unwrap()).collect();
+    assert_eq!(xs, [2, 4]);
     assert_still_serving(&mut c);
 }
 
