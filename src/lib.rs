@@ -9,3 +9,5 @@ pub mod types;
 pub mod open;
 pub mod models;
 pub mod cli;
+pub mod executor;
+pub mod introspect;

@@ -250,6 +250,12 @@ impl Connection {
         &self.opts
     }
 
+    /// Requests written on this connection so far (every Prepare, Query, Exec, Interrupt,
+    /// ...; the handshake not counted): lets tests count round trips.
+    pub fn requests_sent(&self) -> u64 {
+        self.t.requests_sent()
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     /// Sends one request and reads one reply message (Failure included, not mapped).

@@ -66,6 +66,8 @@ pub(crate) struct Transport {
     rbuf: Vec<u8>,
     max_message: usize,
     broken: Option<String>,
+    /// Requests written so far (the handshake not counted).
+    sent: u64,
 }
 
 fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
@@ -142,6 +144,7 @@ impl Transport {
             rbuf: Vec::with_capacity(4096 + HEADER_LEN),
             max_message: opts.max_message,
             broken: None,
+            sent: 0,
         })
     }
 
@@ -151,6 +154,11 @@ impl Transport {
 
     pub fn is_broken(&self) -> bool {
         self.broken.is_some()
+    }
+
+    /// Requests written so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent
     }
 
     fn check(&self) -> Result<()> {
@@ -196,6 +204,7 @@ impl Transport {
             let err = io_err(&format!("{action}: writing to"), &self.address, e);
             return Err(self.poison(err));
         }
+        self.sent += 1;
         if self.wbuf.capacity() > (1 << 24) {
             self.wbuf = Vec::with_capacity(4096);
         }

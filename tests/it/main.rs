@@ -14,3 +14,5 @@ mod url;
 mod models;
 mod cli;
 mod interop;
+mod introspect;
+mod roundtrip;
