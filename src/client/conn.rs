@@ -272,15 +272,15 @@ impl Connection {
         Error::from_failure(code, message, sql, action, self.t.address())
     }
 
-    /// Runs `attempt` again while it fails with SQLITE_BUSY, with exponential backoff
-    /// (1 ms doubling to 50 ms) until the busy timeout.
+    /// Runs `attempt` again while it fails with SQLITE_BUSY, with jittered exponential
+    /// backoff (1 ms doubling to 50 ms) until the busy timeout.
     fn busy_retry<T>(&mut self, retry: bool, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
         let start = Instant::now();
         let mut delay = Duration::from_millis(1);
         loop {
             match attempt(self) {
                 Err(e) if retry && e.is_busy() && start.elapsed() + delay <= self.opts.busy_timeout => {
-                    std::thread::sleep(delay);
+                    std::thread::sleep(jitter(delay));
                     delay = (delay * 2).min(Duration::from_millis(50));
                 }
                 other => return other,
@@ -650,6 +650,16 @@ impl Connection {
     pub(crate) fn set_in_tx(&mut self, in_tx: bool) {
         self.in_tx = in_tx;
     }
+}
+
+/// A delay between half of `d` and `d`, so that waiting writers do not retry in lockstep.
+fn jitter(d: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    let half = d / 2;
+    let extra = h.finish() % (half.as_nanos() as u64 + 1);
+    half + Duration::from_nanos(extra)
 }
 
 fn request_name(req: &Request) -> &'static str {
