@@ -1,64 +1,21 @@
 //! `Connection`: one blocking client connection to a dqlite leader with one open database.
-//! Owns the request/response cycle, the guard rails that keep a 1.11.1 node alive
-//! (dqlite-facts.md §9), busy retries outside transactions, transaction-state tracking,
-//! the statement cache, and the streaming row iterator that drains on early drop (§4.5).
+//! Owns opening (leader discovery, Client, Open), the statement calls with the guard rails
+//! that keep a 1.11.1 node alive (dqlite-facts.md §9), busy retries outside transactions,
+//! transaction-state tracking and the statement cache. Raw requests are in `raw`, the
+//! streaming iterator in `iter`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::error::{sql_action, Error, Result};
+use super::iter::RowIter;
 use super::leader;
-use super::proto::{self, Request, Response, ResponseHint, RowsBatch, RowsEnd};
-use super::rows::{push_rows, Row, Rows};
+use super::options::ConnectOptions;
+use super::proto::{self, Request, Response, ResponseHint, RowsBatch};
+use super::rows::{Row, Rows};
 use super::scan::{self, SqlInfo};
 use super::stmt::{new_generation, Cache, Registry, Statement};
-use super::transport::{Transport, TransportOptions, DEFAULT_MAX_MESSAGE};
+use super::transport::Transport;
 use super::value::{ToValue, Value};
-
-/// Connection settings. `Default` gives the documented defaults.
-#[derive(Debug, Clone)]
-pub struct ConnectOptions {
-    /// Per-address TCP connect timeout (default 5 s).
-    pub dial_timeout: Duration,
-    /// Socket read timeout; `None` waits forever (default). A timeout breaks the connection.
-    pub read_timeout: Option<Duration>,
-    /// Socket write timeout; `None` waits forever (default).
-    pub write_timeout: Option<Duration>,
-    /// How long `open` keeps looking for a leader (default 10 s).
-    pub leader_timeout: Duration,
-    /// How long a statement outside an explicit transaction is retried while the database is
-    /// locked by another connection (default 5 s). Zero disables the retry.
-    pub busy_timeout: Duration,
-    /// Prepared statements kept per connection for repeated SQL (default 64; 0 disables).
-    pub statement_cache: usize,
-    /// Largest reply body accepted, in bytes (default 2 GiB).
-    pub max_message_size: usize,
-}
-
-impl Default for ConnectOptions {
-    fn default() -> Self {
-        ConnectOptions {
-            dial_timeout: Duration::from_secs(5),
-            read_timeout: None,
-            write_timeout: None,
-            leader_timeout: Duration::from_secs(10),
-            busy_timeout: Duration::from_secs(5),
-            statement_cache: 64,
-            max_message_size: DEFAULT_MAX_MESSAGE,
-        }
-    }
-}
-
-impl ConnectOptions {
-    fn transport(&self) -> TransportOptions {
-        TransportOptions {
-            dial_timeout: self.dial_timeout,
-            read_timeout: self.read_timeout,
-            write_timeout: self.write_timeout,
-            max_message: self.max_message_size,
-        }
-    }
-}
 
 /// Result of a statement that returns no rows. Both values are SQLite's connection-wide
 /// `last_insert_rowid`/`changes`, so they repeat the previous statement's values after e.g.
@@ -99,9 +56,9 @@ pub struct Connection {
     /// Addresses `open` was given (for `reconnect`).
     seeds: Vec<String>,
     generation: u64,
-    registry: Registry,
+    pub(crate) registry: Registry,
     cache: Cache,
-    in_tx: bool,
+    pub(crate) in_tx: bool,
 }
 
 pub(crate) fn to_values(params: &[&dyn ToValue]) -> Vec<Value> {
@@ -115,7 +72,7 @@ fn check_nul(text: &str, action: impl FnOnce() -> String) -> Result<()> {
     }
 }
 
-fn check_params(count: usize, action: impl FnOnce() -> String) -> Result<()> {
+pub(crate) fn check_params(count: usize, action: impl FnOnce() -> String) -> Result<()> {
     if count > proto::MAX_PARAMS {
         return Err(Error::TooManyParams { count, action: action() });
     }
@@ -123,7 +80,7 @@ fn check_params(count: usize, action: impl FnOnce() -> String) -> Result<()> {
 }
 
 /// Guard rails for SQL text; returns what the scanner learned.
-fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
+pub(crate) fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
     check_nul(sql, || sql_action(verb, sql))?;
     let info = scan::scan(sql);
     if info.returning {
@@ -268,7 +225,7 @@ impl Connection {
         self.t.recv(hint, action)
     }
 
-    fn failure(&self, code: u64, message: String, sql: Option<&str>, action: String) -> Error {
+    pub(crate) fn failure(&self, code: u64, message: String, sql: Option<&str>, action: String) -> Error {
         Error::from_failure(code, message, sql, action, self.t.address())
     }
 
@@ -566,74 +523,6 @@ impl Connection {
         self.finalize_id(stmt.id)
     }
 
-    /// Sends any request, still through the guard rails, and returns the reply. Failures
-    /// become errors; a multi-batch Rows reply is read whole and returned as one batch.
-    /// Prepare/Finalize sent this way update the live-statement registry.
-    pub fn request(&mut self, req: &Request) -> Result<Response> {
-        let action = format!("sending {}", request_name(req));
-        let mut info = None;
-        match req {
-            Request::Exec { stmt, params, .. } | Request::Query { stmt, params, .. } => {
-                check_params(params.len(), || action.clone())?;
-                if !self.registry.contains(*stmt) {
-                    return Err(Error::StatementNotLive { id: *stmt, action });
-                }
-            }
-            Request::Finalize { stmt, .. } if !self.registry.contains(*stmt) => {
-                return Err(Error::StatementNotLive { id: *stmt, action });
-            }
-            Request::ExecSql { sql, params, .. } | Request::QuerySql { sql, params, .. } => {
-                check_params(params.len(), || sql_action("sending", sql))?;
-                info = Some(check_sql(sql, "sending")?);
-            }
-            Request::Prepare { sql, .. } => {
-                check_sql(sql, "preparing")?;
-            }
-            Request::Describe { format } if *format != 0 => return Err(Error::DescribeFormat { format: *format }),
-            _ => {}
-        }
-        let resp = self.roundtrip(req, &action)?;
-        let resp = match resp {
-            Response::Failure { code, message } => {
-                let sql = match req {
-                    Request::ExecSql { sql, .. } | Request::QuerySql { sql, .. } | Request::Prepare { sql, .. } => {
-                        Some(sql.as_str())
-                    }
-                    _ => None,
-                };
-                return Err(self.failure(code, message, sql, action));
-            }
-            Response::Rows(batch) => Response::Rows(self.read_rest(batch, &action)?),
-            other => other,
-        };
-        match (req, &resp) {
-            (Request::Prepare { .. }, Response::Stmt { id, .. }) => {
-                self.registry.register(*id);
-            }
-            (Request::Finalize { stmt, .. }, Response::Empty) => self.registry.remove(*stmt),
-            _ => {}
-        }
-        if let Some(info) = info {
-            self.in_tx = info.apply(self.in_tx);
-        }
-        Ok(resp)
-    }
-
-    /// Reads the remaining batches after `first` and merges them.
-    fn read_rest(&mut self, mut first: RowsBatch, action: &str) -> Result<RowsBatch> {
-        while first.end == RowsEnd::Part {
-            match self.t.recv(ResponseHint::default(), action)? {
-                Response::Rows(next) => {
-                    first.values.extend(next.values);
-                    first.end = next.end;
-                }
-                Response::Failure { code, message } => return Err(self.failure(code, message, None, action.into())),
-                other => return Err(unexpected(&mut self.t, action, "Rows", &other)),
-            }
-        }
-        Ok(first)
-    }
-
     /// Number of prepared statements in the statement cache.
     pub fn cached_statements(&self) -> usize {
         self.cache.len()
@@ -660,151 +549,4 @@ fn jitter(d: Duration) -> Duration {
     let half = d / 2;
     let extra = h.finish() % (half.as_nanos() as u64 + 1);
     half + Duration::from_nanos(extra)
-}
-
-fn request_name(req: &Request) -> &'static str {
-    match req {
-        Request::Leader => "Leader",
-        Request::Client { .. } => "Client",
-        Request::Open { .. } => "Open",
-        Request::Prepare { .. } => "Prepare",
-        Request::Exec { .. } => "Exec",
-        Request::Query { .. } => "Query",
-        Request::Finalize { .. } => "Finalize",
-        Request::ExecSql { .. } => "ExecSQL",
-        Request::QuerySql { .. } => "QuerySQL",
-        Request::Interrupt { .. } => "Interrupt",
-        Request::Add { .. } => "Add",
-        Request::Assign { .. } => "Assign",
-        Request::Remove { .. } => "Remove",
-        Request::Dump { .. } => "Dump",
-        Request::Cluster { .. } => "Cluster",
-        Request::Transfer { .. } => "Transfer",
-        Request::Describe { .. } => "Describe",
-        Request::Weight { .. } => "Weight",
-    }
-}
-
-/// Streaming rows of one query: holds one Rows message at a time. If dropped before the end,
-/// it sends Interrupt and reads until the server's Empty reply (dqlite-facts.md §4.5).
-pub struct RowIter<'c> {
-    conn: &'c mut Connection,
-    columns: Arc<[String]>,
-    pending: std::vec::IntoIter<Value>,
-    end: RowsEnd,
-    /// The server finished this response (DONE read, or a Failure ended it).
-    finished: bool,
-    batches: usize,
-    action: String,
-}
-
-impl<'c> RowIter<'c> {
-    fn new(conn: &'c mut Connection, first: RowsBatch, action: String) -> RowIter<'c> {
-        let columns: Arc<[String]> = first.columns.into();
-        RowIter {
-            conn,
-            columns,
-            pending: first.values.into_iter(),
-            end: first.end,
-            finished: first.end == RowsEnd::Done,
-            batches: 1,
-            action,
-        }
-    }
-
-    /// Column names of the result.
-    pub fn columns(&self) -> &Arc<[String]> {
-        &self.columns
-    }
-
-    /// Rows messages received so far (at least 1).
-    pub fn batches(&self) -> usize {
-        self.batches
-    }
-
-    /// Reads the next Rows message into `pending`. `Ok(false)` when the result is complete.
-    fn fetch(&mut self) -> Result<bool> {
-        if self.finished {
-            return Ok(false);
-        }
-        match self.conn.t.recv(ResponseHint::default(), &self.action) {
-            Ok(Response::Rows(batch)) => {
-                self.batches += 1;
-                self.end = batch.end;
-                self.finished = batch.end == RowsEnd::Done;
-                self.pending = batch.values.into_iter();
-                Ok(true)
-            }
-            Ok(Response::Failure { code, message }) => {
-                self.finished = true;
-                Err(self.conn.failure(code, message, None, self.action.clone()))
-            }
-            Ok(other) => {
-                self.finished = true;
-                Err(unexpected(&mut self.conn.t, &self.action, "Rows", &other))
-            }
-            Err(e) => {
-                self.finished = true;
-                Err(e)
-            }
-        }
-    }
-
-    /// Reads everything left into a buffered result.
-    pub fn collect_rows(mut self) -> Result<Rows> {
-        let mut rows = Vec::new();
-        loop {
-            let values: Vec<Value> = std::mem::take(&mut self.pending).collect();
-            push_rows(&self.columns, values, &mut rows);
-            if !self.fetch()? {
-                break;
-            }
-        }
-        Ok(Rows { columns: self.columns.clone(), rows })
-    }
-}
-
-impl Iterator for RowIter<'_> {
-    type Item = Result<Row>;
-
-    fn next(&mut self) -> Option<Result<Row>> {
-        let width = self.columns.len();
-        if width == 0 {
-            return None;
-        }
-        loop {
-            if self.pending.len() >= width {
-                let values: Vec<Value> = self.pending.by_ref().take(width).collect();
-                return Some(Ok(Row::new(self.columns.clone(), values)));
-            }
-            match self.fetch() {
-                Ok(true) => continue,
-                Ok(false) => return None,
-                Err(e) => return Some(Err(e)),
-            }
-        }
-    }
-}
-
-impl Drop for RowIter<'_> {
-    fn drop(&mut self) {
-        if self.finished || self.conn.t.is_broken() {
-            return;
-        }
-        // The server keeps streaming on its own; interrupt, then discard until Empty.
-        let action = "interrupting a partly read query";
-        if self.conn.t.send(&Request::Interrupt { db: 0 }, action).is_err() {
-            return;
-        }
-        loop {
-            match self.conn.t.recv(ResponseHint::default(), action) {
-                Ok(Response::Empty) | Err(_) => return,
-                Ok(Response::Rows(_)) | Ok(Response::Failure { .. }) => continue,
-                Ok(other) => {
-                    let _ = unexpected(&mut self.conn.t, action, "Rows or Empty", &other);
-                    return;
-                }
-            }
-        }
-    }
 }

@@ -36,8 +36,11 @@
 mod admin;
 mod conn;
 mod error;
+mod iter;
 mod leader;
+mod options;
 pub mod proto;
+mod raw;
 mod rows;
 mod scan;
 mod stmt;
@@ -45,7 +48,9 @@ mod transport;
 mod tx;
 mod value;
 
-pub use conn::{ConnectOptions, Connection, ExecResult, Outcome, RowIter};
+pub use conn::{Connection, ExecResult, Outcome};
+pub use iter::RowIter;
+pub use options::ConnectOptions;
 pub use error::{
     classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY, CODE_NOT_LEADER,
     CODE_NOT_LEADER_LEGACY,
