@@ -11,9 +11,13 @@ impl Connection {
     /// Sends an admin request and maps Failure to an error.
     fn admin(&mut self, req: Request, action: &str) -> Result<Response> {
         match self.roundtrip(&req, action)? {
-            Response::Failure { code, message } => {
-                Err(Error::from_failure(code, message, None, action.to_string(), self.address()))
-            }
+            Response::Failure { code, message } => Err(Error::from_failure(
+                code,
+                message,
+                None,
+                action.to_string(),
+                self.address(),
+            )),
             other => Ok(other),
         }
     }
@@ -25,7 +29,12 @@ impl Connection {
         }
     }
 
-    fn unexpected_reply(&mut self, action: &str, expected: &'static str, found: &Response) -> Error {
+    fn unexpected_reply(
+        &mut self,
+        action: &str,
+        expected: &'static str,
+        found: &Response,
+    ) -> Error {
         unexpected(&mut self.t, action, expected, found)
     }
 
@@ -34,7 +43,11 @@ impl Connection {
         let action = "asking for the leader";
         match self.admin(Request::Leader, action)? {
             Response::Server { id, address } if id == 0 && address.is_empty() => Ok(None),
-            Response::Server { id, address } => Ok(Some(NodeInfo { id, address, role: None })),
+            Response::Server { id, address } => Ok(Some(NodeInfo {
+                id,
+                address,
+                role: None,
+            })),
             other => Err(self.unexpected_reply(action, "Server", &other)),
         }
     }
@@ -51,13 +64,25 @@ impl Connection {
     /// Adds a node (it joins as a spare; use `assign` to promote it).
     pub fn add(&mut self, id: u64, address: &str) -> Result<()> {
         let action = format!("adding node {id} at {address}");
-        self.admin_empty(Request::Add { id, address: address.to_string() }, &action)
+        self.admin_empty(
+            Request::Add {
+                id,
+                address: address.to_string(),
+            },
+            &action,
+        )
     }
 
     /// Changes a member's role.
     pub fn assign(&mut self, id: u64, role: Role) -> Result<()> {
         let action = format!("assigning role {role} to node {id}");
-        self.admin_empty(Request::Assign { id, role: Some(role) }, &action)
+        self.admin_empty(
+            Request::Assign {
+                id,
+                role: Some(role),
+            },
+            &action,
+        )
     }
 
     /// Removes a member.
@@ -76,7 +101,10 @@ impl Connection {
     pub fn describe(&mut self) -> Result<(u64, u64)> {
         let action = "describing the node";
         match self.admin(Request::Describe { format: 0 }, action)? {
-            Response::Metadata { failure_domain, weight } => Ok((failure_domain, weight)),
+            Response::Metadata {
+                failure_domain,
+                weight,
+            } => Ok((failure_domain, weight)),
             other => Err(self.unexpected_reply(action, "Metadata", &other)),
         }
     }
@@ -93,7 +121,12 @@ impl Connection {
         if let Some(position) = name.find('\0') {
             return Err(Error::NulInText { position, action });
         }
-        match self.admin(Request::Dump { name: name.to_string() }, &action)? {
+        match self.admin(
+            Request::Dump {
+                name: name.to_string(),
+            },
+            &action,
+        )? {
             Response::Files { files } => Ok(files),
             other => Err(self.unexpected_reply(&action, "Files", &other)),
         }

@@ -67,14 +67,20 @@ pub(crate) fn to_values(params: &[&dyn ToValue]) -> Vec<Value> {
 
 fn check_nul(text: &str, action: impl FnOnce() -> String) -> Result<()> {
     match text.find('\0') {
-        Some(position) => Err(Error::NulInText { position, action: action() }),
+        Some(position) => Err(Error::NulInText {
+            position,
+            action: action(),
+        }),
         None => Ok(()),
     }
 }
 
 pub(crate) fn check_params(count: usize, action: impl FnOnce() -> String) -> Result<()> {
     if count > proto::MAX_PARAMS {
-        return Err(Error::TooManyParams { count, action: action() });
+        return Err(Error::TooManyParams {
+            count,
+            action: action(),
+        });
     }
     Ok(())
 }
@@ -84,12 +90,20 @@ pub(crate) fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
     check_nul(sql, || sql_action(verb, sql))?;
     let info = scan::scan(sql);
     if info.returning {
-        return Err(Error::Returning { sql: sql.to_string(), action: sql_action(verb, sql) });
+        return Err(Error::Returning {
+            sql: sql.to_string(),
+            action: sql_action(verb, sql),
+        });
     }
     Ok(info)
 }
 
-pub(crate) fn unexpected(t: &mut Transport, action: &str, expected: &'static str, found: &Response) -> Error {
+pub(crate) fn unexpected(
+    t: &mut Transport,
+    action: &str,
+    expected: &'static str,
+    found: &Response,
+) -> Error {
     let err = Error::UnexpectedResponse {
         action: action.to_string(),
         address: t.address().to_string(),
@@ -126,21 +140,41 @@ impl Connection {
         check_nul(database, || format!("opening database {database:?}"))?;
         let seeds = leader::split_seeds(address);
         if seeds.is_empty() {
-            return Err(Error::BadAddress { address: address.to_string(), reason: "no address given".into() });
+            return Err(Error::BadAddress {
+                address: address.to_string(),
+                reason: "no address given".into(),
+            });
         }
         let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
         let mut conn = Connection::from_transport(t, opts);
         conn.seeds = seeds;
         match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
             Response::Welcome { .. } => {}
-            other => return Err(unexpected(&mut conn.t, "registering the client", "Welcome", &other)),
+            other => {
+                return Err(unexpected(
+                    &mut conn.t,
+                    "registering the client",
+                    "Welcome",
+                    &other,
+                ))
+            }
         }
         let action = format!("opening database {database:?}");
-        let req = Request::Open { name: database.to_string(), flags: 0, vfs: "volatile".to_string() };
+        let req = Request::Open {
+            name: database.to_string(),
+            flags: 0,
+            vfs: "volatile".to_string(),
+        };
         match conn.roundtrip(&req, &action)? {
             Response::Db { .. } => {}
             Response::Failure { code, message } => {
-                return Err(Error::from_failure(code, message, None, action, conn.t.address()))
+                return Err(Error::from_failure(
+                    code,
+                    message,
+                    None,
+                    action,
+                    conn.t.address(),
+                ))
             }
             other => return Err(unexpected(&mut conn.t, &action, "Db", &other)),
         }
@@ -218,25 +252,42 @@ impl Connection {
     /// Sends one request and reads one reply message (Failure included, not mapped).
     pub(crate) fn roundtrip(&mut self, req: &Request, action: &str) -> Result<Response> {
         let hint = match req {
-            Request::Cluster { format } => ResponseHint { cluster_format: *format, ..ResponseHint::default() },
+            Request::Cluster { format } => ResponseHint {
+                cluster_format: *format,
+                ..ResponseHint::default()
+            },
             _ => ResponseHint::default(),
         };
         self.t.send(req, action)?;
         self.t.recv(hint, action)
     }
 
-    pub(crate) fn failure(&self, code: u64, message: String, sql: Option<&str>, action: String) -> Error {
+    pub(crate) fn failure(
+        &self,
+        code: u64,
+        message: String,
+        sql: Option<&str>,
+        action: String,
+    ) -> Error {
         Error::from_failure(code, message, sql, action, self.t.address())
     }
 
     /// Runs `attempt` again while it fails with SQLITE_BUSY, with jittered exponential
     /// backoff (1 ms doubling to 50 ms) until the busy timeout.
-    fn busy_retry<T>(&mut self, retry: bool, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+    fn busy_retry<T>(
+        &mut self,
+        retry: bool,
+        mut attempt: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         let start = Instant::now();
         let mut delay = Duration::from_millis(1);
         loop {
             match attempt(self) {
-                Err(e) if retry && e.is_busy() && start.elapsed() + delay <= self.opts.busy_timeout => {
+                Err(e)
+                    if retry
+                        && e.is_busy()
+                        && start.elapsed() + delay <= self.opts.busy_timeout =>
+                {
                     std::thread::sleep(jitter(delay));
                     delay = (delay * 2).min(Duration::from_millis(50));
                 }
@@ -256,16 +307,26 @@ impl Connection {
         self.registry.remove(id);
         match resp {
             Response::Empty => Ok(()),
-            Response::Failure { code, message } => Err(self.failure(code, message, None, action.to_string())),
+            Response::Failure { code, message } => {
+                Err(self.failure(code, message, None, action.to_string()))
+            }
             other => Err(unexpected(&mut self.t, action, "Empty", &other)),
         }
     }
 
     fn prepare_id(&mut self, sql: &str, action: &str) -> Result<(u32, u64)> {
-        let resp = self.roundtrip(&Request::Prepare { db: 0, sql: sql.to_string() }, action)?;
+        let resp = self.roundtrip(
+            &Request::Prepare {
+                db: 0,
+                sql: sql.to_string(),
+            },
+            action,
+        )?;
         match resp {
             Response::Stmt { id, params, .. } => Ok((id, params)),
-            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
+            Response::Failure { code, message } => {
+                Err(self.failure(code, message, Some(sql), action.to_string()))
+            }
             other => Err(unexpected(&mut self.t, action, "Stmt", &other)),
         }
     }
@@ -276,7 +337,14 @@ impl Connection {
         check_params(nparams, || sql_action(verb, sql))?;
         if let Some(c) = self.cache.get(sql) {
             if self.registry.is_live(c.id, c.serial) {
-                return Ok(Plan { target: Target::Id { id: c.id, params: c.params }, info: c.info.clone(), cached: true });
+                return Ok(Plan {
+                    target: Target::Id {
+                        id: c.id,
+                        params: c.params,
+                    },
+                    info: c.info.clone(),
+                    cached: true,
+                });
             }
             // Finalized behind the cache's back (raw `request`): forget it, never send its id.
             self.cache.remove(sql);
@@ -284,12 +352,23 @@ impl Connection {
         let info = check_sql(sql, verb)?;
         if info.statements > 1 {
             if single_only {
-                return Err(Error::MultipleStatements { sql: sql.to_string(), action: sql_action(verb, sql) });
+                return Err(Error::MultipleStatements {
+                    sql: sql.to_string(),
+                    action: sql_action(verb, sql),
+                });
             }
-            return Ok(Plan { target: Target::Text, info, cached: false });
+            return Ok(Plan {
+                target: Target::Text,
+                info,
+                cached: false,
+            });
         }
         if info.statements == 0 || !self.cache.enabled() || !self.cache.seen_before(sql) {
-            return Ok(Plan { target: Target::Text, info, cached: false });
+            return Ok(Plan {
+                target: Target::Text,
+                info,
+                cached: false,
+            });
         }
         // Errors of the implicit Prepare say what the caller was doing.
         let action = sql_action(verb, sql);
@@ -302,7 +381,11 @@ impl Connection {
                 }
             }
         }
-        Ok(Plan { target: Target::Id { id, params }, info, cached: true })
+        Ok(Plan {
+            target: Target::Id { id, params },
+            info,
+            cached: true,
+        })
     }
 
     /// A cached statement failed on the server: drop it (its state is unknown, e.g. stepped
@@ -329,29 +412,49 @@ impl Connection {
     }
 
     /// Sends an Exec/ExecSQL (borrowing encoders, no copies) and reads its Result.
-    fn exec_once(&mut self, target: Target, sql: &str, values: &[Value], action: &str) -> Result<ExecResult> {
+    fn exec_once(
+        &mut self,
+        target: Target,
+        sql: &str,
+        values: &[Value],
+        action: &str,
+    ) -> Result<ExecResult> {
         self.t.send_with(action, |out| match target {
             Target::Id { id, .. } => proto::encode_exec(out, 0, id, values),
             Target::Text => proto::encode_exec_sql(out, 0, sql, values),
         })?;
         match self.t.recv(ResponseHint::default(), action)? {
-            Response::Result { last_insert_id, rows_affected } => {
-                Ok(ExecResult { last_insert_id: last_insert_id as i64, rows_affected })
+            Response::Result {
+                last_insert_id,
+                rows_affected,
+            } => Ok(ExecResult {
+                last_insert_id: last_insert_id as i64,
+                rows_affected,
+            }),
+            Response::Failure { code, message } => {
+                Err(self.failure(code, message, Some(sql), action.to_string()))
             }
-            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
             other => Err(unexpected(&mut self.t, action, "Result", &other)),
         }
     }
 
     /// Sends a Query/QuerySQL and reads the first Rows batch.
-    fn query_once(&mut self, target: Target, sql: &str, values: &[Value], action: &str) -> Result<RowsBatch> {
+    fn query_once(
+        &mut self,
+        target: Target,
+        sql: &str,
+        values: &[Value],
+        action: &str,
+    ) -> Result<RowsBatch> {
         self.t.send_with(action, |out| match target {
             Target::Id { id, .. } => proto::encode_query(out, 0, id, values),
             Target::Text => proto::encode_query_sql(out, 0, sql, values),
         })?;
         match self.t.recv(ResponseHint::default(), action)? {
             Response::Rows(batch) => Ok(batch),
-            Response::Failure { code, message } => Err(self.failure(code, message, Some(sql), action.to_string())),
+            Response::Failure { code, message } => {
+                Err(self.failure(code, message, Some(sql), action.to_string()))
+            }
             other => Err(unexpected(&mut self.t, action, "Rows", &other)),
         }
     }
@@ -429,7 +532,9 @@ impl Connection {
     pub fn query_row(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Row> {
         match self.query_opt(sql, params)? {
             Some(row) => Ok(row),
-            None => Err(Error::NoRows { action: sql_action("querying", sql) }),
+            None => Err(Error::NoRows {
+                action: sql_action("querying", sql),
+            }),
         }
     }
 
@@ -458,8 +563,15 @@ impl Connection {
         if known == Some(false) {
             return self.exec_values(sql, values).map(Outcome::Exec);
         }
-        match self.start_query(sql, values.clone()).and_then(RowIter::collect_rows) {
-            Err(Error::Server { code: 1, ref message, .. }) if message == "not an error" => {
+        match self
+            .start_query(sql, values.clone())
+            .and_then(RowIter::collect_rows)
+        {
+            Err(Error::Server {
+                code: 1,
+                ref message,
+                ..
+            }) if message == "not an error" => {
                 self.cache.set_returns_rows(sql, false);
                 self.exec_values(sql, values).map(Outcome::Exec)
             }
@@ -475,28 +587,48 @@ impl Connection {
     pub fn prepare(&mut self, sql: &str) -> Result<Statement> {
         let info = check_sql(sql, "preparing")?;
         if info.statements > 1 {
-            return Err(Error::MultipleStatements { sql: sql.to_string(), action: sql_action("preparing", sql) });
+            return Err(Error::MultipleStatements {
+                sql: sql.to_string(),
+                action: sql_action("preparing", sql),
+            });
         }
         let action = sql_action("preparing", sql);
         let (id, params) = self.prepare_id(sql, &action)?;
         let serial = self.registry.register(id);
-        Ok(Statement { generation: self.generation, id, serial, params, sql: sql.to_string(), info })
+        Ok(Statement {
+            generation: self.generation,
+            id,
+            serial,
+            params,
+            sql: sql.to_string(),
+            info,
+        })
     }
 
     fn check_live(&self, stmt: &Statement, verb: &str) -> Result<()> {
         if stmt.generation != self.generation || !self.registry.is_live(stmt.id, stmt.serial) {
-            return Err(Error::StatementNotLive { id: stmt.id, action: sql_action(verb, &stmt.sql) });
+            return Err(Error::StatementNotLive {
+                id: stmt.id,
+                action: sql_action(verb, &stmt.sql),
+            });
         }
         Ok(())
     }
 
     /// Executes a prepared statement.
-    pub fn exec_prepared(&mut self, stmt: &Statement, params: &[&dyn ToValue]) -> Result<ExecResult> {
+    pub fn exec_prepared(
+        &mut self,
+        stmt: &Statement,
+        params: &[&dyn ToValue],
+    ) -> Result<ExecResult> {
         self.check_live(stmt, "executing")?;
         check_params(params.len(), || sql_action("executing", &stmt.sql))?;
         let retry = self.may_retry(&stmt.info);
         let action = sql_action("executing", &stmt.sql);
-        let target = Target::Id { id: stmt.id, params: stmt.params };
+        let target = Target::Id {
+            id: stmt.id,
+            params: stmt.params,
+        };
         let values = Connection::pad(target, to_values(params));
         let result = self.busy_retry(retry, |c| c.exec_once(target, &stmt.sql, &values, &action));
         if result.is_ok() {
@@ -511,9 +643,13 @@ impl Connection {
         check_params(params.len(), || sql_action("querying", &stmt.sql))?;
         let retry = self.may_retry(&stmt.info);
         let action = sql_action("querying", &stmt.sql);
-        let target = Target::Id { id: stmt.id, params: stmt.params };
+        let target = Target::Id {
+            id: stmt.id,
+            params: stmt.params,
+        };
         let values = Connection::pad(target, to_values(params));
-        let first = self.busy_retry(retry, |c| c.query_once(target, &stmt.sql, &values, &action))?;
+        let first =
+            self.busy_retry(retry, |c| c.query_once(target, &stmt.sql, &values, &action))?;
         RowIter::new(self, first, action).collect_rows()
     }
 

@@ -24,17 +24,32 @@ pub const CODE_LEADERSHIP_LOST_LEGACY: u64 = 8458;
 pub enum Error {
     /// The server answered with a Failure (any code not covered by a more specific variant).
     #[error("{action}: {message} (SQLite code {code})")]
-    Server { code: u64, message: String, sql: Option<String>, action: String },
+    Server {
+        code: u64,
+        message: String,
+        sql: Option<String>,
+        action: String,
+    },
 
     /// Leadership was lost while the commit was in flight (10506, legacy 8458): the change may
     /// or may not have been applied. Re-read the data on the new leader before retrying.
     #[error("{action}: leadership was lost while the change was being committed; it may or may not have been applied — reconnect and check before retrying (SQLite code {code}: {message})")]
-    OutcomeUnknown { code: u64, message: String, sql: Option<String>, action: String },
+    OutcomeUnknown {
+        code: u64,
+        message: String,
+        sql: Option<String>,
+        action: String,
+    },
 
     /// The node is not (or no longer) the leader (10250, legacy 8202). Reconnect with
     /// `Connection::open` (leader discovery) and replay the whole transaction.
     #[error("{action}: node {address} is not the leader (SQLite code {code}: {message}); reconnect to find the new leader and replay the transaction")]
-    NotLeader { code: u64, message: String, address: String, action: String },
+    NotLeader {
+        code: u64,
+        message: String,
+        address: String,
+        action: String,
+    },
 
     /// Socket-level failure. The connection is no longer usable.
     #[error("{action} {address}: {source}")]
@@ -56,7 +71,12 @@ pub enum Error {
 
     /// The server answered with a message type that makes no sense for the request.
     #[error("{action} ({address}): expected a {expected} reply, got {found}; the connection is out of step and was closed")]
-    UnexpectedResponse { action: String, address: String, expected: &'static str, found: String },
+    UnexpectedResponse {
+        action: String,
+        address: String,
+        expected: &'static str,
+        found: String,
+    },
 
     /// An earlier I/O or protocol error left this connection out of step with the server.
     #[error("the connection to {address} is no longer usable after an earlier error ({cause}); open a new connection")]
@@ -99,7 +119,11 @@ pub enum Error {
     // ---- values ----
     /// A column value could not be converted to the requested Rust type.
     #[error("column {column}: cannot read {found} as {expected}")]
-    Conversion { column: String, expected: &'static str, found: String },
+    Conversion {
+        column: String,
+        expected: &'static str,
+        found: String,
+    },
 
     /// A column index or name that the result does not have.
     #[error("no column {column} in the result (columns: {available})")]
@@ -127,7 +151,11 @@ fn format_tried(tried: &[(String, String)]) -> String {
     if tried.is_empty() {
         return "no address".to_string();
     }
-    tried.iter().map(|(a, why)| format!("{a} ({why})")).collect::<Vec<_>>().join(", ")
+    tried
+        .iter()
+        .map(|(a, why)| format!("{a} ({why})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Class of a server Failure code (extended SQLite code or dqlite-specific code).
@@ -180,9 +208,9 @@ impl Error {
     /// The extended SQLite (or dqlite) code of a server error, if this is one.
     pub fn code(&self) -> Option<u64> {
         match self {
-            Error::Server { code, .. } | Error::OutcomeUnknown { code, .. } | Error::NotLeader { code, .. } => {
-                Some(*code)
-            }
+            Error::Server { code, .. }
+            | Error::OutcomeUnknown { code, .. }
+            | Error::NotLeader { code, .. } => Some(*code),
             _ => None,
         }
     }
@@ -213,7 +241,9 @@ impl Error {
     pub fn is_leader_lost(&self) -> bool {
         match self {
             Error::NotLeader { .. } | Error::Io { .. } | Error::Broken { .. } => true,
-            Error::Server { code: 12, message, .. } => message.contains("no database opened"),
+            Error::Server {
+                code: 12, message, ..
+            } => message.contains("no database opened"),
             _ => false,
         }
     }
@@ -222,20 +252,40 @@ impl Error {
     pub fn connection_usable(&self) -> bool {
         !matches!(
             self,
-            Error::Io { .. } | Error::Protocol { .. } | Error::UnexpectedResponse { .. } | Error::Broken { .. }
+            Error::Io { .. }
+                | Error::Protocol { .. }
+                | Error::UnexpectedResponse { .. }
+                | Error::Broken { .. }
         )
     }
 
     /// Builds the right variant for a Failure reply.
-    pub(crate) fn from_failure(code: u64, message: String, sql: Option<&str>, action: String, address: &str) -> Error {
+    pub(crate) fn from_failure(
+        code: u64,
+        message: String,
+        sql: Option<&str>,
+        action: String,
+        address: &str,
+    ) -> Error {
         match code {
-            CODE_LEADERSHIP_LOST | CODE_LEADERSHIP_LOST_LEGACY => {
-                Error::OutcomeUnknown { code, message, sql: sql.map(str::to_string), action }
-            }
-            CODE_NOT_LEADER | CODE_NOT_LEADER_LEGACY => {
-                Error::NotLeader { code, message, address: address.to_string(), action }
-            }
-            _ => Error::Server { code, message, sql: sql.map(str::to_string), action },
+            CODE_LEADERSHIP_LOST | CODE_LEADERSHIP_LOST_LEGACY => Error::OutcomeUnknown {
+                code,
+                message,
+                sql: sql.map(str::to_string),
+                action,
+            },
+            CODE_NOT_LEADER | CODE_NOT_LEADER_LEGACY => Error::NotLeader {
+                code,
+                message,
+                address: address.to_string(),
+                action,
+            },
+            _ => Error::Server {
+                code,
+                message,
+                sql: sql.map(str::to_string),
+                action,
+            },
         }
     }
 }
@@ -295,13 +345,31 @@ mod tests {
 
     #[test]
     fn failure_mapping_and_helpers() {
-        let e = Error::from_failure(10250, "not leader".into(), None, "querying".into(), "127.0.0.1:1");
+        let e = Error::from_failure(
+            10250,
+            "not leader".into(),
+            None,
+            "querying".into(),
+            "127.0.0.1:1",
+        );
         assert!(matches!(e, Error::NotLeader { .. }));
         assert!(e.is_leader_lost());
         assert_eq!(e.primary_code(), Some(10));
-        let e = Error::from_failure(10506, "disk I/O error".into(), Some("COMMIT"), "executing".into(), "a");
+        let e = Error::from_failure(
+            10506,
+            "disk I/O error".into(),
+            Some("COMMIT"),
+            "executing".into(),
+            "a",
+        );
         assert_eq!(e.class(), ErrorClass::OutcomeUnknown);
-        let e = Error::from_failure(5, "database is locked".into(), Some("INSERT"), "executing".into(), "a");
+        let e = Error::from_failure(
+            5,
+            "database is locked".into(),
+            Some("INSERT"),
+            "executing".into(),
+            "a",
+        );
         assert!(e.is_busy());
         assert!(!e.is_leader_lost());
         assert!(e.to_string().contains("database is locked") && e.to_string().contains("code 5"));
@@ -320,7 +388,9 @@ mod tests {
 
     #[test]
     fn no_leader_lists_addresses() {
-        let e = Error::NoLeader { tried: vec![("127.0.0.1:1".into(), "connection refused".into())] };
+        let e = Error::NoLeader {
+            tried: vec![("127.0.0.1:1".into(), "connection refused".into())],
+        };
         assert!(e.to_string().contains("127.0.0.1:1 (connection refused)"));
     }
 }

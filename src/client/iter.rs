@@ -85,7 +85,10 @@ impl<'c> RowIter<'c> {
                 break;
             }
         }
-        Ok(Rows { columns: self.columns.clone(), rows })
+        Ok(Rows {
+            columns: self.columns.clone(),
+            rows,
+        })
     }
 }
 
@@ -118,7 +121,12 @@ impl Drop for RowIter<'_> {
         }
         // The server keeps streaming on its own; interrupt, then discard until Empty.
         let action = "interrupting a partly read query";
-        if self.conn.t.send(&Request::Interrupt { db: 0 }, action).is_err() {
+        if self
+            .conn
+            .t
+            .send(&Request::Interrupt { db: 0 }, action)
+            .is_err()
+        {
             return;
         }
         loop {

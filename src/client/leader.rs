@@ -26,9 +26,13 @@ fn ask(t: &mut Transport) -> Result<(u64, String)> {
     t.send(&Request::Leader, "asking for the leader")?;
     match t.recv(ResponseHint::default(), "asking for the leader")? {
         Response::Server { id, address } => Ok((id, address)),
-        Response::Failure { code, message } => {
-            Err(Error::from_failure(code, message, None, "asking for the leader".into(), t.address()))
-        }
+        Response::Failure { code, message } => Err(Error::from_failure(
+            code,
+            message,
+            None,
+            "asking for the leader".into(),
+            t.address(),
+        )),
         other => Err(Error::UnexpectedResponse {
             action: "asking for the leader".into(),
             address: t.address().to_string(),
@@ -64,14 +68,21 @@ fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>)
             }
         }
     }
-    tried.push((address, format!("gave up after {MAX_HOPS} leader redirections")));
+    tried.push((
+        address,
+        format!("gave up after {MAX_HOPS} leader redirections"),
+    ));
     Probe::Nothing
 }
 
 /// Finds the leader among `seeds` (each `HOST:PORT` or `@name`), retrying with exponential
 /// backoff until `timeout` has passed. The error lists every address tried and why it failed
 /// (the last round's reasons).
-pub(crate) fn find_leader(seeds: &[String], opts: &TransportOptions, timeout: Duration) -> Result<Transport> {
+pub(crate) fn find_leader(
+    seeds: &[String],
+    opts: &TransportOptions,
+    timeout: Duration,
+) -> Result<Transport> {
     let start = Instant::now();
     let mut backoff = FIRST_BACKOFF;
     loop {
@@ -82,7 +93,11 @@ pub(crate) fn find_leader(seeds: &[String], opts: &TransportOptions, timeout: Du
             }
         }
         // A bad address will not get better by waiting.
-        if tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address")) && !tried.is_empty() {
+        if tried
+            .iter()
+            .all(|(_, why)| why.starts_with("invalid dqlite address"))
+            && !tried.is_empty()
+        {
             return Err(Error::NoLeader { tried });
         }
         if start.elapsed() + backoff > timeout {
@@ -95,7 +110,12 @@ pub(crate) fn find_leader(seeds: &[String], opts: &TransportOptions, timeout: Du
 
 /// Splits a comma-separated seed list, trimming blanks.
 pub(crate) fn split_seeds(address: &str) -> Vec<String> {
-    address.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    address
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -104,14 +124,21 @@ mod tests {
 
     #[test]
     fn seeds_split() {
-        assert_eq!(split_seeds("127.0.0.1:1, 127.0.0.1:2,"), vec!["127.0.0.1:1", "127.0.0.1:2"]);
+        assert_eq!(
+            split_seeds("127.0.0.1:1, 127.0.0.1:2,"),
+            vec!["127.0.0.1:1", "127.0.0.1:2"]
+        );
         assert!(split_seeds(" , ").is_empty());
     }
 
     #[test]
     fn unreachable_seed_names_the_address() {
         // Bind then drop a listener to get a port nothing listens on.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let addr = format!("127.0.0.1:{port}");
         let opts = TransportOptions {
             dial_timeout: Duration::from_millis(200),
@@ -119,7 +146,11 @@ mod tests {
             write_timeout: None,
             max_message: 1 << 20,
         };
-        let err = match find_leader(std::slice::from_ref(&addr), &opts, Duration::from_millis(50)) {
+        let err = match find_leader(
+            std::slice::from_ref(&addr),
+            &opts,
+            Duration::from_millis(50),
+        ) {
             Err(e) => e,
             Ok(_) => panic!("found a leader on a closed port"),
         };

@@ -30,16 +30,18 @@ impl Connection {
             Request::Prepare { sql, .. } => {
                 check_sql(sql, "preparing")?;
             }
-            Request::Describe { format } if *format != 0 => return Err(Error::DescribeFormat { format: *format }),
+            Request::Describe { format } if *format != 0 => {
+                return Err(Error::DescribeFormat { format: *format })
+            }
             _ => {}
         }
         let resp = self.roundtrip(req, &action)?;
         let resp = match resp {
             Response::Failure { code, message } => {
                 let sql = match req {
-                    Request::ExecSql { sql, .. } | Request::QuerySql { sql, .. } | Request::Prepare { sql, .. } => {
-                        Some(sql.as_str())
-                    }
+                    Request::ExecSql { sql, .. }
+                    | Request::QuerySql { sql, .. }
+                    | Request::Prepare { sql, .. } => Some(sql.as_str()),
                     _ => None,
                 };
                 return Err(self.failure(code, message, sql, action));
@@ -68,7 +70,9 @@ impl Connection {
                     first.values.extend(next.values);
                     first.end = next.end;
                 }
-                Response::Failure { code, message } => return Err(self.failure(code, message, None, action.into())),
+                Response::Failure { code, message } => {
+                    return Err(self.failure(code, message, None, action.into()))
+                }
                 other => return Err(unexpected(&mut self.t, action, "Rows", &other)),
             }
         }

@@ -82,7 +82,10 @@ impl Row {
     pub fn get_by_name<T: FromValue>(&self, name: &str) -> Result<T> {
         match column_index(&self.columns, name) {
             Some(idx) => self.get(idx),
-            None => Err(Error::NoSuchColumn { column: format!("{name:?}"), available: self.columns.join(", ") }),
+            None => Err(Error::NoSuchColumn {
+                column: format!("{name:?}"),
+                available: self.columns.join(", "),
+            }),
         }
     }
 
@@ -148,7 +151,12 @@ mod tests {
         let mut rows = Vec::new();
         push_rows(
             &columns,
-            vec![Value::Integer(1), Value::Text("a".into()), Value::Integer(2), Value::Null],
+            vec![
+                Value::Integer(1),
+                Value::Text("a".into()),
+                Value::Integer(2),
+                Value::Null,
+            ],
             &mut rows,
         );
         Rows { columns, rows }
@@ -160,11 +168,20 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows.rows[0].get::<i64>(0).unwrap(), 1);
         assert_eq!(rows.rows[0].get_by_name::<String>("name").unwrap(), "a");
-        assert_eq!(rows.rows[1].get_by_name::<Option<String>>("Name").unwrap(), None);
+        assert_eq!(
+            rows.rows[1].get_by_name::<Option<String>>("Name").unwrap(),
+            None
+        );
         let err = rows.rows[1].get::<String>(1).unwrap_err();
         assert!(matches!(err, Error::Conversion { .. }));
         assert!(err.to_string().contains("\"Name\""), "{err}");
-        assert!(matches!(rows.rows[0].get::<i64>(5), Err(Error::NoSuchColumn { .. })));
-        assert!(matches!(rows.rows[0].get_by_name::<i64>("nope"), Err(Error::NoSuchColumn { .. })));
+        assert!(matches!(
+            rows.rows[0].get::<i64>(5),
+            Err(Error::NoSuchColumn { .. })
+        ));
+        assert!(matches!(
+            rows.rows[0].get_by_name::<i64>("nope"),
+            Err(Error::NoSuchColumn { .. })
+        ));
     }
 }

@@ -156,7 +156,10 @@ pub fn scan(sql: &str) -> SqlInfo {
                     prev_dot = false;
                     continue;
                 }
-                let word: String = chars[start..i].iter().collect::<String>().to_ascii_uppercase();
+                let word: String = chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_uppercase();
                 let is_name = prev_dot || chars.get(i) == Some(&'.');
                 prev_dot = false;
                 if is_name {
@@ -164,7 +167,9 @@ pub fn scan(sql: &str) -> SqlInfo {
                 }
                 match word.as_str() {
                     "RETURNING" => info.returning = true,
-                    "TRIGGER" if cur.words.first().map(String::as_str) == Some("CREATE") => cur.trigger = true,
+                    "TRIGGER" if cur.words.first().map(String::as_str) == Some("CREATE") => {
+                        cur.trigger = true
+                    }
                     "BEGIN" if cur.trigger && cur.body_depth == 0 => cur.body_depth = 1,
                     "CASE" if cur.body_depth > 0 => cur.body_depth += 1,
                     "END" if cur.body_depth > 0 => cur.body_depth -= 1,
@@ -218,7 +223,10 @@ mod tests {
         assert_eq!(scan("SELECT 1;").statements, 1);
         assert_eq!(scan("SELECT 1; ;  ").statements, 1);
         assert_eq!(scan("SELECT ';'; SELECT 2").statements, 2);
-        assert_eq!(scan("CREATE TABLE a(x); INSERT INTO a VALUES (1);").statements, 2);
+        assert_eq!(
+            scan("CREATE TABLE a(x); INSERT INTO a VALUES (1);").statements,
+            2
+        );
         let trig = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN \
                     UPDATE b SET y = CASE WHEN new.x > 0 THEN 1 ELSE 0 END; DELETE FROM c; END; SELECT 1";
         assert_eq!(scan(trig).statements, 2);

@@ -104,7 +104,12 @@ const SEEN_LIMIT: usize = 4096;
 
 impl Cache {
     pub fn new(capacity: usize) -> Cache {
-        Cache { map: HashMap::new(), capacity, tick: 0, seen: HashSet::new() }
+        Cache {
+            map: HashMap::new(),
+            capacity,
+            tick: 0,
+            seen: HashSet::new(),
+        }
     }
 
     /// Records a sighting of `sql`; true if it was seen before (and so is worth preparing).
@@ -145,15 +150,37 @@ impl Cache {
     }
 
     /// Inserts an entry; returns the evicted entry's id, which the caller must finalize.
-    pub fn insert(&mut self, sql: &str, id: u32, serial: u64, params: u64, info: SqlInfo) -> Option<u32> {
+    pub fn insert(
+        &mut self,
+        sql: &str,
+        id: u32,
+        serial: u64,
+        params: u64,
+        info: SqlInfo,
+    ) -> Option<u32> {
         let mut evicted = None;
         if self.map.len() >= self.capacity {
-            if let Some(oldest) = self.map.iter().min_by_key(|(_, c)| c.last_used).map(|(k, _)| k.clone()) {
+            if let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, c)| c.last_used)
+                .map(|(k, _)| k.clone())
+            {
                 evicted = self.map.remove(&oldest).map(|c| c.id);
             }
         }
         self.tick += 1;
-        self.map.insert(sql.to_string(), Cached { id, serial, params, info, returns_rows: None, last_used: self.tick });
+        self.map.insert(
+            sql.to_string(),
+            Cached {
+                id,
+                serial,
+                params,
+                info,
+                returns_rows: None,
+                last_used: self.tick,
+            },
+        );
         evicted
     }
 

@@ -79,7 +79,11 @@ fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
         ),
         _ => source,
     };
-    Error::Io { action: action.to_string(), address: address.to_string(), source }
+    Error::Io {
+        action: action.to_string(),
+        address: address.to_string(),
+        source,
+    }
 }
 
 fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
@@ -87,7 +91,9 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
         return dial_abstract(address, name);
     }
     if address.starts_with('/') {
-        return UnixStream::connect(address).map(Stream::Unix).map_err(|e| io_err("connecting to", address, e));
+        return UnixStream::connect(address)
+            .map(Stream::Unix)
+            .map_err(|e| io_err("connecting to", address, e));
     }
     let addrs: Vec<_> = match address.to_socket_addrs() {
         Ok(a) => a.collect(),
@@ -102,7 +108,8 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, opts.dial_timeout) {
             Ok(s) => {
-                s.set_nodelay(true).map_err(|e| io_err("setting TCP_NODELAY on", address, e))?;
+                s.set_nodelay(true)
+                    .map_err(|e| io_err("setting TCP_NODELAY on", address, e))?;
                 return Ok(Stream::Tcp(s));
             }
             Err(e) => last = Some(e),
@@ -110,21 +117,34 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
     }
     Err(match last {
         Some(e) => io_err("connecting to", address, e),
-        None => Error::BadAddress { address: address.to_string(), reason: "resolves to no address".into() },
+        None => Error::BadAddress {
+            address: address.to_string(),
+            reason: "resolves to no address".into(),
+        },
     })
 }
 
 #[cfg(target_os = "linux")]
 fn dial_abstract(address: &str, name: &str) -> Result<Stream> {
     use std::os::linux::net::SocketAddrExt;
-    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
-        .map_err(|e| Error::BadAddress { address: address.to_string(), reason: e.to_string() })?;
-    UnixStream::connect_addr(&addr).map(Stream::Unix).map_err(|e| io_err("connecting to", address, e))
+    let addr =
+        std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).map_err(|e| {
+            Error::BadAddress {
+                address: address.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+    UnixStream::connect_addr(&addr)
+        .map(Stream::Unix)
+        .map_err(|e| io_err("connecting to", address, e))
 }
 
 #[cfg(not(target_os = "linux"))]
 fn dial_abstract(address: &str, _name: &str) -> Result<Stream> {
-    Err(Error::BadAddress { address: address.to_string(), reason: "abstract unix sockets exist only on Linux".into() })
+    Err(Error::BadAddress {
+        address: address.to_string(),
+        reason: "abstract unix sockets exist only on Linux".into(),
+    })
 }
 
 impl Transport {
@@ -163,7 +183,10 @@ impl Transport {
 
     fn check(&self) -> Result<()> {
         match &self.broken {
-            Some(cause) => Err(Error::Broken { address: self.address.clone(), cause: cause.clone() }),
+            Some(cause) => Err(Error::Broken {
+                address: self.address.clone(),
+                cause: cause.clone(),
+            }),
             None => Ok(()),
         }
     }
@@ -192,12 +215,20 @@ impl Transport {
         if let Err(source) = encode(&mut self.wbuf) {
             // Nothing was written: the connection is still in step.
             return Err(match source {
-                ProtoError::NulInText { what, position } => {
-                    Error::NulInText { position, action: format!("{action} ({what})") }
-                }
-                ProtoError::TooManyParams { count } => Error::TooManyParams { count, action: action.to_string() },
+                ProtoError::NulInText { what, position } => Error::NulInText {
+                    position,
+                    action: format!("{action} ({what})"),
+                },
+                ProtoError::TooManyParams { count } => Error::TooManyParams {
+                    count,
+                    action: action.to_string(),
+                },
                 ProtoError::DescribeFormat { format } => Error::DescribeFormat { format },
-                source => Error::Protocol { action: action.to_string(), address: self.address.clone(), source },
+                source => Error::Protocol {
+                    action: action.to_string(),
+                    address: self.address.clone(),
+                    source,
+                },
             });
         }
         if let Err(e) = self.stream.write_all(&self.wbuf) {
@@ -232,7 +263,11 @@ impl Transport {
         self.rbuf.clear();
         self.rbuf.resize(len, 0);
         if let Err(e) = self.stream.read_exact(&mut self.rbuf) {
-            let err = io_err(&format!("{action}: reading a {len}-byte reply body from"), &self.address, e);
+            let err = io_err(
+                &format!("{action}: reading a {len}-byte reply body from"),
+                &self.address,
+                e,
+            );
             return Err(self.poison(err));
         }
         let decoded = proto::decode_response(header.mtype, &self.rbuf, hint);
@@ -242,7 +277,11 @@ impl Transport {
         match decoded {
             Ok(resp) => Ok(resp),
             Err(source) => {
-                let err = Error::Protocol { action: action.to_string(), address: self.address.clone(), source };
+                let err = Error::Protocol {
+                    action: action.to_string(),
+                    address: self.address.clone(),
+                    source,
+                };
                 Err(self.poison(err))
             }
         }

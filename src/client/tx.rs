@@ -44,7 +44,10 @@ impl Connection {
     /// BEGIN with the given behavior. BEGIN itself is retried while the database is busy.
     pub fn transaction_with(&mut self, behavior: Behavior) -> Result<Transaction<'_>> {
         self.execute_batch(behavior.begin_sql())?;
-        Ok(Transaction { conn: self, done: false })
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
     }
 }
 

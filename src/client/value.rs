@@ -47,7 +47,10 @@ pub fn describe(value: &Value) -> String {
 }
 
 fn mismatch<T>(expected: &'static str, value: &Value) -> Result<T, ValueError> {
-    Err(ValueError { expected, found: describe(value) })
+    Err(ValueError {
+        expected,
+        found: describe(value),
+    })
 }
 
 // ---------------------------------------------------------------- ToValue
@@ -214,7 +217,12 @@ impl FromValue for f64 {
 
 impl FromValue for f32 {
     fn from_value(value: &Value) -> Result<Self, ValueError> {
-        f64::from_value(value).map(|f| f as f32).map_err(|e| ValueError { expected: "an f32", ..e })
+        f64::from_value(value)
+            .map(|f| f as f32)
+            .map_err(|e| ValueError {
+                expected: "an f32",
+                ..e
+            })
     }
 }
 
@@ -254,13 +262,22 @@ fn parse_datetime_text(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
             return Some(dt.with_timezone(&Utc));
         }
     }
     let naive = s.strip_suffix('Z').unwrap_or(s);
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(naive, fmt) {
             return Some(Utc.from_utc_datetime(&dt));
         }
@@ -297,7 +314,10 @@ impl FromValue for NaiveDate {
     fn from_value(value: &Value) -> Result<Self, ValueError> {
         DateTime::<Utc>::from_value(value)
             .map(|dt| dt.date_naive())
-            .map_err(|e| ValueError { expected: "a date", ..e })
+            .map_err(|e| ValueError {
+                expected: "a date",
+                ..e
+            })
     }
 }
 
@@ -320,15 +340,26 @@ mod tests {
     fn integers_are_range_checked() {
         assert_eq!(u8::from_value(&Value::Integer(255)), Ok(255));
         assert!(u8::from_value(&Value::Integer(256)).is_err());
-        assert!(u64::from_value(&Value::Integer(-1)).unwrap_err().found.contains("out of range"));
+        assert!(u64::from_value(&Value::Integer(-1))
+            .unwrap_err()
+            .found
+            .contains("out of range"));
         assert_eq!(i32::from_value(&Value::Boolean(true)), Ok(1));
         assert!(i64::from_value(&Value::Float(1.5)).is_err());
-        assert!(i64::from_value(&Value::Text("1".into())).unwrap_err().expected == "an integer");
+        assert!(
+            i64::from_value(&Value::Text("1".into()))
+                .unwrap_err()
+                .expected
+                == "an integer"
+        );
     }
 
     #[test]
     fn options_and_iso_null() {
-        assert_eq!(Option::<String>::from_value(&Value::Iso8601(String::new())), Ok(None));
+        assert_eq!(
+            Option::<String>::from_value(&Value::Iso8601(String::new())),
+            Ok(None)
+        );
         assert_eq!(Option::<i64>::from_value(&Value::Null), Ok(None));
         assert_eq!(Option::<i64>::from_value(&Value::Integer(3)), Ok(Some(3)));
         assert!(String::from_value(&Value::Null).is_err());
@@ -343,10 +374,22 @@ mod tests {
         assert_eq!(v, Value::Text("2023-11-14 22:13:20.123456+00:00".into()));
         assert_eq!(DateTime::<Utc>::from_value(&v), Ok(dt));
         let whole = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        assert_eq!(whole.to_value(), Value::Text("2023-11-14 22:13:20+00:00".into()));
-        assert_eq!(DateTime::<Utc>::from_value(&Value::UnixTime(1_700_000_000)), Ok(whole));
-        assert_eq!(DateTime::<Utc>::from_value(&Value::Iso8601("2023-11-14T22:13:20Z".into())), Ok(whole));
-        assert_eq!(DateTime::<Utc>::from_value(&Value::Text("2023-11-15 00:13:20+02:00".into())), Ok(whole));
+        assert_eq!(
+            whole.to_value(),
+            Value::Text("2023-11-14 22:13:20+00:00".into())
+        );
+        assert_eq!(
+            DateTime::<Utc>::from_value(&Value::UnixTime(1_700_000_000)),
+            Ok(whole)
+        );
+        assert_eq!(
+            DateTime::<Utc>::from_value(&Value::Iso8601("2023-11-14T22:13:20Z".into())),
+            Ok(whole)
+        );
+        assert_eq!(
+            DateTime::<Utc>::from_value(&Value::Text("2023-11-15 00:13:20+02:00".into())),
+            Ok(whole)
+        );
         let naive = whole.naive_utc();
         assert_eq!(naive.to_value(), Value::Text("2023-11-14 22:13:20".into()));
         assert_eq!(NaiveDateTime::from_value(&naive.to_value()), Ok(naive));

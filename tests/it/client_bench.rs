@@ -18,9 +18,17 @@ fn kv_loop(c: &mut Connection, iterations: i64) -> (Duration, Duration) {
         let key = format!("{:032}", i % 1000);
         let value = vec![(i % 251) as u8; 1024];
         let start = Instant::now();
-        c.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params![key, value]).unwrap();
+        c.execute(
+            "INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)",
+            params![key, value],
+        )
+        .unwrap();
         let mid = Instant::now();
-        let v: Vec<u8> = c.query_row("SELECT v FROM kv WHERE k = ?", params![key]).unwrap().get(0).unwrap();
+        let v: Vec<u8> = c
+            .query_row("SELECT v FROM kv WHERE k = ?", params![key])
+            .unwrap()
+            .get(0)
+            .unwrap();
         r += mid.elapsed();
         w += mid - start;
         assert_eq!(v, value);
@@ -33,11 +41,16 @@ fn kv_loop(c: &mut Connection, iterations: i64) -> (Duration, Duration) {
 fn kv_loop_with_and_without_statement_cache() {
     let t = start_node();
     let mut setup = Connection::open(&t.address, "bench").unwrap();
-    setup.execute_batch("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)").unwrap();
+    setup
+        .execute_batch("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)")
+        .unwrap();
     let n = 3000;
     for round in 0..3 {
         for cache in [0usize, 64] {
-            let opts = ConnectOptions { statement_cache: cache, ..ConnectOptions::default() };
+            let opts = ConnectOptions {
+                statement_cache: cache,
+                ..ConnectOptions::default()
+            };
             let mut c = Connection::open_with(&t.address, "bench", &opts).unwrap();
             let (w, r) = kv_loop(&mut c, n);
             let us = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;

@@ -21,13 +21,28 @@ fn open_through_a_follower_hops_to_the_leader_and_followers_refuse_sql() {
     admin.add(id2, &addr2).unwrap();
     admin.assign(id2, Role::Voter).unwrap();
     let members = admin.cluster().unwrap();
-    assert_eq!(members.iter().find(|m| m.id == id2).and_then(|m| m.role), Some(Role::Voter));
-    admin.execute_batch("CREATE TABLE h (x); INSERT INTO h VALUES (1)").unwrap();
+    assert_eq!(
+        members.iter().find(|m| m.id == id2).and_then(|m| m.role),
+        Some(Role::Voter)
+    );
+    admin
+        .execute_batch("CREATE TABLE h (x); INSERT INTO h VALUES (1)")
+        .unwrap();
 
     // Leader discovery through the follower ends on the leader.
     let mut c = Connection::open(&addr2, "test").unwrap();
-    assert_eq!(c.address(), t.address, "connected to the leader, not the follower");
-    assert_eq!(c.query_row("SELECT x FROM h", params![]).unwrap().get::<i64>(0).unwrap(), 1);
+    assert_eq!(
+        c.address(),
+        t.address,
+        "connected to the leader, not the follower"
+    );
+    assert_eq!(
+        c.query_row("SELECT x FROM h", params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        1
+    );
 
     // A seed list whose first address is dead still finds the leader.
     let dead = format!("127.0.0.1:{}", free_port());
@@ -37,8 +52,18 @@ fn open_through_a_follower_hops_to_the_leader_and_followers_refuse_sql() {
     // Talking SQL to the follower directly: 10250 not leader, an Operational, leader-lost error.
     let mut f = Connection::connect(&addr2, &ConnectOptions::default()).unwrap();
     let leader = f.leader().unwrap().expect("the follower knows the leader");
-    assert_eq!((leader.id, leader.address.as_str()), (1, t.address.as_str()));
-    match f.request(&Request::Open { name: "test".into(), flags: 0, vfs: "volatile".into() }).unwrap() {
+    assert_eq!(
+        (leader.id, leader.address.as_str()),
+        (1, t.address.as_str())
+    );
+    match f
+        .request(&Request::Open {
+            name: "test".into(),
+            flags: 0,
+            vfs: "volatile".into(),
+        })
+        .unwrap()
+    {
         Response::Db { .. } => {}
         other => panic!("expected Db, got {other:?}"),
     }
@@ -47,7 +72,9 @@ fn open_through_a_follower_hops_to_the_leader_and_followers_refuse_sql() {
     assert!(err.is_leader_lost());
     assert_eq!(err.class(), ErrorClass::Operational);
     assert!(err.to_string().contains(&addr2), "{err}");
-    let err = f.execute("INSERT INTO h VALUES (2)", params![]).unwrap_err();
+    let err = f
+        .execute("INSERT INTO h VALUES (2)", params![])
+        .unwrap_err();
     assert_eq!(err.code(), Some(10250), "{err}");
     // Prepare has no leader check (dqlite-facts §2), and the connection is still usable.
     let s = f.prepare("SELECT x FROM h").unwrap();
@@ -58,7 +85,8 @@ fn open_through_a_follower_hops_to_the_leader_and_followers_refuse_sql() {
 fn reconnect_after_the_node_restarted() {
     let t = start_node();
     let mut c = open(&t);
-    c.execute_batch("CREATE TABLE r (x); INSERT INTO r VALUES (1)").unwrap();
+    c.execute_batch("CREATE TABLE r (x); INSERT INTO r VALUES (1)")
+        .unwrap();
     let stmt = c.prepare("SELECT count(*) FROM r").unwrap();
     let t = restart(t);
 
@@ -74,13 +102,21 @@ fn reconnect_after_the_node_restarted() {
         }
     }
     assert!(c.is_broken());
-    let err = c.execute("INSERT INTO r VALUES (2)", params![]).unwrap_err();
+    let err = c
+        .execute("INSERT INTO r VALUES (2)", params![])
+        .unwrap_err();
     assert!(matches!(err, Error::Broken { .. }), "{err}");
 
     c.reconnect().unwrap();
     assert!(!c.is_broken());
     assert_eq!(c.address(), t.address);
-    assert_eq!(c.query_row("SELECT count(*) FROM r", params![]).unwrap().get::<i64>(0).unwrap(), 1);
+    assert_eq!(
+        c.query_row("SELECT count(*) FROM r", params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        1
+    );
     // Statements of the old connection are refused, not sent.
     let err = c.query_prepared(&stmt, params![]).unwrap_err();
     assert!(matches!(err, Error::StatementNotLive { .. }), "{err}");

@@ -11,13 +11,21 @@ use crate::support::start_node;
 /// The connection and the node still serve reads and writes.
 fn assert_still_serving(c: &mut Connection) {
     assert!(!c.is_broken());
-    c.execute_batch("CREATE TABLE IF NOT EXISTS alive (x)").unwrap();
-    c.execute("INSERT INTO alive (x) VALUES (?)", params![1]).unwrap();
-    let n: i64 = c.query_row("SELECT count(*) FROM alive", params![]).unwrap().get(0).unwrap();
+    c.execute_batch("CREATE TABLE IF NOT EXISTS alive (x)")
+        .unwrap();
+    c.execute("INSERT INTO alive (x) VALUES (?)", params![1])
+        .unwrap();
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM alive", params![])
+        .unwrap()
+        .get(0)
+        .unwrap();
     assert!(n >= 1);
     // A second connection too (a crashed node would refuse it).
     let mut other = Connection::open(c.address(), "test").unwrap();
-    other.execute("INSERT INTO alive (x) VALUES (?)", params![2]).unwrap();
+    other
+        .execute("INSERT INTO alive (x) VALUES (?)", params![2])
+        .unwrap();
 }
 
 #[test]
@@ -28,13 +36,23 @@ fn more_than_255_parameters_is_refused() {
     let refs: Vec<&dyn ToValue> = values.iter().map(|v| v as &dyn ToValue).collect();
     let placeholders = vec!["?"; 256].join(", ");
     let sql = format!("SELECT {placeholders}");
-    for err in [c.execute(&sql, &refs).unwrap_err(), c.query(&sql, &refs).unwrap_err()] {
-        assert!(matches!(err, Error::TooManyParams { count: 256, .. }), "{err}");
+    for err in [
+        c.execute(&sql, &refs).unwrap_err(),
+        c.query(&sql, &refs).unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, Error::TooManyParams { count: 256, .. }),
+            "{err}"
+        );
         assert_eq!(err.class(), ErrorClass::Programming);
         assert!(err.to_string().contains("255"), "{err}");
     }
     let err = c
-        .request(&Request::QuerySql { db: 0, sql: sql.clone(), params: vec![Value::Integer(1); 256] })
+        .request(&Request::QuerySql {
+            db: 0,
+            sql: sql.clone(),
+            params: vec![Value::Integer(1); 256],
+        })
         .unwrap_err();
     assert!(matches!(err, Error::TooManyParams { .. }), "{err}");
     // 255 is fine and every value arrives (not the silent NULLs of a mis-parsed tuple).
@@ -48,17 +66,33 @@ fn more_than_255_parameters_is_refused() {
 fn returning_is_refused_via_execute_query_run_prepare_and_request() {
     let t = start_node();
     let mut c = open(&t);
-    c.execute_batch("CREATE TABLE r (id INTEGER PRIMARY KEY, x TEXT)").unwrap();
+    c.execute_batch("CREATE TABLE r (id INTEGER PRIMARY KEY, x TEXT)")
+        .unwrap();
     let sql = "INSERT INTO r (x) VALUES (?) RETURNING id";
     let errs = vec![
         c.execute(sql, params!["a"]).unwrap_err(),
         c.query(sql, params!["a"]).unwrap_err(),
         c.run(sql, params!["a"]).unwrap_err(),
         c.prepare(sql).unwrap_err(),
-        c.execute_batch("UPDATE r SET x = 'b' returning *").unwrap_err(),
-        c.request(&Request::QuerySql { db: 0, sql: sql.into(), params: vec![] }).unwrap_err(),
-        c.request(&Request::ExecSql { db: 0, sql: sql.into(), params: vec![] }).unwrap_err(),
-        c.request(&Request::Prepare { db: 0, sql: sql.into() }).unwrap_err(),
+        c.execute_batch("UPDATE r SET x = 'b' returning *")
+            .unwrap_err(),
+        c.request(&Request::QuerySql {
+            db: 0,
+            sql: sql.into(),
+            params: vec![],
+        })
+        .unwrap_err(),
+        c.request(&Request::ExecSql {
+            db: 0,
+            sql: sql.into(),
+            params: vec![],
+        })
+        .unwrap_err(),
+        c.request(&Request::Prepare {
+            db: 0,
+            sql: sql.into(),
+        })
+        .unwrap_err(),
     ];
     for err in errs {
         assert!(matches!(err, Error::Returning { .. }), "{err}");
@@ -66,11 +100,20 @@ fn returning_is_refused_via_execute_query_run_prepare_and_request() {
         assert!(err.to_string().contains("RETURNING"), "{err}");
     }
     // The word as a string or quoted name is fine.
-    c.execute("INSERT INTO r (x) VALUES ('returning')", params![]).unwrap();
-    c.execute_batch("CREATE TABLE q (\"returning\" TEXT)").unwrap();
-    c.execute("INSERT INTO q (\"returning\") VALUES (?)", params!["ok"]).unwrap();
+    c.execute("INSERT INTO r (x) VALUES ('returning')", params![])
+        .unwrap();
+    c.execute_batch("CREATE TABLE q (\"returning\" TEXT)")
+        .unwrap();
+    c.execute("INSERT INTO q (\"returning\") VALUES (?)", params!["ok"])
+        .unwrap();
     assert_still_serving(&mut c);
-    assert_eq!(c.query_row("SELECT count(*) FROM r", params![]).unwrap().get::<i64>(0).unwrap(), 1);
+    assert_eq!(
+        c.query_row("SELECT count(*) FROM r", params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -85,31 +128,74 @@ fn finalized_statement_ids_are_never_reused() {
     c.finalize(s0).unwrap();
     // Exec/Query/Finalize on the freed (non-highest) slot would SIGSEGV a 1.11 node.
     for req in [
-        Request::Exec { db: 0, stmt: id0, params: vec![] },
-        Request::Query { db: 0, stmt: id0, params: vec![] },
+        Request::Exec {
+            db: 0,
+            stmt: id0,
+            params: vec![],
+        },
+        Request::Query {
+            db: 0,
+            stmt: id0,
+            params: vec![],
+        },
         Request::Finalize { db: 0, stmt: id0 },
-        Request::Exec { db: 0, stmt: 999, params: vec![] },
+        Request::Exec {
+            db: 0,
+            stmt: 999,
+            params: vec![],
+        },
     ] {
         let err = c.request(&req).unwrap_err();
-        assert!(matches!(err, Error::StatementNotLive { .. }), "{req:?}: {err}");
+        assert!(
+            matches!(err, Error::StatementNotLive { .. }),
+            "{req:?}: {err}"
+        );
         assert_eq!(err.class(), ErrorClass::Programming);
     }
     // The live one still works through the raw API, and Prepare through it is tracked.
-    match c.request(&Request::Exec { db: 0, stmt: s1.id(), params: vec![] }).unwrap() {
+    match c
+        .request(&Request::Exec {
+            db: 0,
+            stmt: s1.id(),
+            params: vec![],
+        })
+        .unwrap()
+    {
         Response::Result { rows_affected, .. } => assert_eq!(rows_affected, 1),
         other => panic!("expected Result, got {other:?}"),
     }
-    let id = match c.request(&Request::Prepare { db: 0, sql: "SELECT x FROM f".into() }).unwrap() {
+    let id = match c
+        .request(&Request::Prepare {
+            db: 0,
+            sql: "SELECT x FROM f".into(),
+        })
+        .unwrap()
+    {
         Response::Stmt { id, .. } => id,
         other => panic!("expected Stmt, got {other:?}"),
     };
-    match c.request(&Request::Query { db: 0, stmt: id, params: vec![] }).unwrap() {
+    match c
+        .request(&Request::Query {
+            db: 0,
+            stmt: id,
+            params: vec![],
+        })
+        .unwrap()
+    {
         Response::Rows(batch) => assert_eq!(batch.values, vec![Value::Integer(2)]),
         other => panic!("expected Rows, got {other:?}"),
     }
-    assert!(matches!(c.request(&Request::Finalize { db: 0, stmt: id }).unwrap(), Response::Empty));
     assert!(matches!(
-        c.request(&Request::Query { db: 0, stmt: id, params: vec![] }).unwrap_err(),
+        c.request(&Request::Finalize { db: 0, stmt: id }).unwrap(),
+        Response::Empty
+    ));
+    assert!(matches!(
+        c.request(&Request::Query {
+            db: 0,
+            stmt: id,
+            params: vec![]
+        })
+        .unwrap_err(),
         Error::StatementNotLive { .. }
     ));
     c.finalize(s1).unwrap();
@@ -117,14 +203,25 @@ fn finalized_statement_ids_are_never_reused() {
     // A handle whose id was finalized behind its back and then reused by the server for a
     // new statement is refused, although the id itself is live again.
     let old = c.prepare("INSERT INTO f (x) VALUES (3)").unwrap();
-    assert!(matches!(c.request(&Request::Finalize { db: 0, stmt: old.id() }).unwrap(), Response::Empty));
+    assert!(matches!(
+        c.request(&Request::Finalize {
+            db: 0,
+            stmt: old.id()
+        })
+        .unwrap(),
+        Response::Empty
+    ));
     let new = c.prepare("INSERT INTO f (x) VALUES (4)").unwrap();
     assert_eq!(new.id(), old.id(), "the server reuses the freed id");
     let err = c.exec_prepared(&old, params![]).unwrap_err();
     assert!(matches!(err, Error::StatementNotLive { .. }), "{err}");
     c.exec_prepared(&new, params![]).unwrap();
-    let xs: Vec<i64> =
-        c.query("SELECT x FROM f ORDER BY x", params![]).unwrap().iter().map(|r| r.get(0).unwrap()).collect();
+    let xs: Vec<i64> = c
+        .query("SELECT x FROM f ORDER BY x", params![])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect();
     assert_eq!(xs, [2, 4]);
     assert_still_serving(&mut c);
 }
@@ -147,14 +244,29 @@ fn nul_in_text_and_multiple_statements_are_refused() {
     let t = start_node();
     let mut c = open(&t);
     c.execute_batch("CREATE TABLE n (x TEXT)").unwrap();
-    let err = c.execute("INSERT INTO n VALUES ('a\0b')", params![]).unwrap_err();
-    assert!(matches!(err, Error::NulInText { position: 24, .. }), "{err}");
-    let err = c.execute("INSERT INTO n VALUES (?)", params!["a\0b"]).unwrap_err();
+    let err = c
+        .execute("INSERT INTO n VALUES ('a\0b')", params![])
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NulInText { position: 24, .. }),
+        "{err}"
+    );
+    let err = c
+        .execute("INSERT INTO n VALUES (?)", params!["a\0b"])
+        .unwrap_err();
     assert!(matches!(err, Error::NulInText { .. }), "{err}");
     assert_eq!(err.class(), ErrorClass::Programming);
-    let err = c.query("SELECT 1; INSERT INTO n VALUES ('x')", params![]).unwrap_err();
+    let err = c
+        .query("SELECT 1; INSERT INTO n VALUES ('x')", params![])
+        .unwrap_err();
     assert!(matches!(err, Error::MultipleStatements { .. }), "{err}");
-    assert_eq!(c.query_row("SELECT count(*) FROM n", params![]).unwrap().get::<i64>(0).unwrap(), 0);
+    assert_eq!(
+        c.query_row("SELECT count(*) FROM n", params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        0
+    );
     assert_still_serving(&mut c);
 }
 
@@ -172,17 +284,55 @@ fn server_error_codes_and_classes() {
     .unwrap();
     let cases: Vec<(&str, u64, ErrorClass, &str)> = vec![
         ("SELEC 1", 1, ErrorClass::Programming, "syntax error"),
-        ("INSERT INTO nosuch VALUES (1)", 1, ErrorClass::Programming, "no such table"),
-        ("INSERT INTO child (pid, k, pos) VALUES (1, 'a', 1)", 2067, ErrorClass::Integrity, "UNIQUE"),
-        ("INSERT INTO child (id, pos) VALUES (1, 1)", 1555, ErrorClass::Integrity, "UNIQUE"),
-        ("INSERT INTO child (nn, pos) VALUES (NULL, 1)", 1299, ErrorClass::Integrity, "NOT NULL"),
-        ("INSERT INTO child (pos) VALUES (-1)", 275, ErrorClass::Integrity, "CHECK"),
-        ("INSERT INTO child (pid, pos) VALUES (42, 1)", 787, ErrorClass::Integrity, "FOREIGN KEY"),
-        ("DELETE FROM parent WHERE id = 1", 787, ErrorClass::Integrity, "FOREIGN KEY"),
+        (
+            "INSERT INTO nosuch VALUES (1)",
+            1,
+            ErrorClass::Programming,
+            "no such table",
+        ),
+        (
+            "INSERT INTO child (pid, k, pos) VALUES (1, 'a', 1)",
+            2067,
+            ErrorClass::Integrity,
+            "UNIQUE",
+        ),
+        (
+            "INSERT INTO child (id, pos) VALUES (1, 1)",
+            1555,
+            ErrorClass::Integrity,
+            "UNIQUE",
+        ),
+        (
+            "INSERT INTO child (nn, pos) VALUES (NULL, 1)",
+            1299,
+            ErrorClass::Integrity,
+            "NOT NULL",
+        ),
+        (
+            "INSERT INTO child (pos) VALUES (-1)",
+            275,
+            ErrorClass::Integrity,
+            "CHECK",
+        ),
+        (
+            "INSERT INTO child (pid, pos) VALUES (42, 1)",
+            787,
+            ErrorClass::Integrity,
+            "FOREIGN KEY",
+        ),
+        (
+            "DELETE FROM parent WHERE id = 1",
+            787,
+            ErrorClass::Integrity,
+            "FOREIGN KEY",
+        ),
         ("COMMIT", 1, ErrorClass::Programming, "no transaction"),
     ];
     for (sql, code, class, text) in cases {
-        for err in [c.execute(sql, params![]).unwrap_err(), c.execute_batch(sql).unwrap_err()] {
+        for err in [
+            c.execute(sql, params![]).unwrap_err(),
+            c.execute_batch(sql).unwrap_err(),
+        ] {
             assert_eq!(err.code(), Some(code), "{sql}: {err}");
             assert_eq!(err.primary_code(), Some(code & 0xff), "{sql}");
             assert_eq!(err.class(), class, "{sql}: {err}");
@@ -198,18 +348,30 @@ fn server_error_codes_and_classes() {
         }
     }
     let err = c.query("SELECT * FROM nosuch", params![]).unwrap_err();
-    assert!(err.to_string().contains("querying \"SELECT * FROM nosuch\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("querying \"SELECT * FROM nosuch\""),
+        "{err}"
+    );
     // Too many values for the placeholders: range error 25.
     let err = c.execute("SELECT ?", params![1, 2]).unwrap_err();
     assert_eq!(err.code(), Some(25));
     assert_eq!(err.class(), ErrorClass::Programming);
     // UNIXTIME is not accepted as a parameter by 1.11 (dqlite-facts §4.1): 1005, not a crash.
     for _ in 0..2 {
-        let err = c.execute("SELECT ?", params![Value::UnixTime(5)]).unwrap_err();
+        let err = c
+            .execute("SELECT ?", params![Value::UnixTime(5)])
+            .unwrap_err();
         assert_eq!(err.code(), Some(1005), "{err}");
         assert_eq!(err.class(), ErrorClass::Programming);
     }
     // Nothing above broke the connection or the data.
-    assert_eq!(c.query_row("SELECT count(*) FROM child", params![]).unwrap().get::<i64>(0).unwrap(), 1);
+    assert_eq!(
+        c.query_row("SELECT count(*) FROM child", params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        1
+    );
     assert_still_serving(&mut c);
 }
