@@ -49,12 +49,12 @@ mod tx;
 mod value;
 
 pub use conn::{Connection, ExecResult, Outcome};
+pub use error::{
+    classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
+    CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY,
+};
 pub use iter::RowIter;
 pub use options::ConnectOptions;
-pub use error::{
-    classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY, CODE_NOT_LEADER,
-    CODE_NOT_LEADER_LEGACY,
-};
 pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};
 pub use rows::{Row, Rows};
 pub use stmt::Statement;
