@@ -83,7 +83,7 @@ pub enum Error {
     Broken { address: String, cause: String },
 
     /// No node reported itself as leader within the leader timeout.
-    #[error("no dqlite leader found; tried: {}", format_tried(.tried))]
+    #[error("no dqlite leader found; tried: {}. Check that a dqlite node runs at that address and that it is the address the node advertises", format_tried(.tried))]
     NoLeader { tried: Vec<(String, String)> },
 
     /// The address is neither `IPv4:port`/`host:port` nor `@abstract-name` nor a socket path.
