@@ -11,3 +11,4 @@ pub mod models;
 pub mod cli;
 pub mod executor;
 pub mod introspect;
+pub mod script;

@@ -1,0 +1,59 @@
+//! The only I/O of the script layer: reading the revision files of a versions folder and
+//! the template of a migrations folder, and writing a new revision file (never over an
+//! existing one). Everything else in `script` is pure.
+
+use super::{parse_revision, Revision, ScriptError, DEFAULT_TEMPLATE};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The template's file name inside the migrations folder.
+pub const TEMPLATE_FILE: &str = "script.sql.tmpl";
+
+/// Parses every `*.sql` file directly in `dir` (hidden files skipped), in file-name order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
+    let io = |action: &'static str, path: &Path| {
+        let path = path.display().to_string();
+        move |source| ScriptError::Io { action, path, source }
+    };
+    let mut paths = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
+        let path = entry.map_err(io("reading the versions folder", dir))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
+            continue;
+        }
+        paths.push(path);
+    }
+    paths.sort();
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = fs::read_to_string(&path).map_err(io("reading revision file", &path))?;
+        out.push(parse_revision(&path.display().to_string(), &text)?);
+    }
+    Ok(out)
+}
+
+/// The revision template of `migrations_dir` (`script.sql.tmpl`), or the default when the
+/// folder has none.
+pub fn read_template(migrations_dir: &Path) -> Result<String, ScriptError> {
+    let path = migrations_dir.join(TEMPLATE_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DEFAULT_TEMPLATE.to_string()),
+        Err(source) => Err(ScriptError::Io { action: "reading the revision template", path: path.display().to_string(), source }),
+    }
+}
+
+/// Writes `text` to `dir/name`, refusing to replace an existing file. Returns the path.
+pub fn write_revision(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ScriptError> {
+    let path = dir.join(name);
+    let err = |action: &'static str| {
+        let path = path.display().to_string();
+        move |source| ScriptError::Io { action, path, source }
+    };
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(err("creating revision file (it must not exist yet)"))?;
+    f.write_all(text.as_bytes()).map_err(err("writing revision file"))?;
+    f.sync_all().map_err(err("writing revision file"))?;
+    Ok(path)
+}

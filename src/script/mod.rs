@@ -1,0 +1,25 @@
+//! Revision scripts (DESIGN.md §3.5–§3.7): revision files (header, `-- migrate:up` and
+//! `-- migrate:down` sections split into statements with sqlparser), their checksums, the
+//! template new files are written from, file names, revision ids and branch labels, the
+//! revision graph (heads, branches, merges, dependencies) and the target grammar with
+//! upgrade/downgrade plans for the runner.
+//!
+//! Pure except [`fs`], which reads and writes files. Ids and times are passed in.
+
+mod checksum;
+mod error;
+pub mod fs;
+mod parse;
+mod render;
+mod revid;
+mod split;
+
+pub use checksum::{checksum, normalize};
+pub use error::ScriptError;
+pub use parse::{parse_revision, Revision, RevisionMeta, Section};
+pub use render::{file_name, render_revision, slug, validate_file_template, validate_template, DEFAULT_FILE_TEMPLATE, DEFAULT_TEMPLATE, SLUG_MAX};
+pub use revid::{validate_label, RevId, RESERVED};
+pub use split::{Directive, Statement, REBUILD_MARKER};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Splitting SQL text into statements with sqlparser's tokenizer (SQLite dialect), so a `;`
+//! inside a string, a quoted identifier or a comment never splits, and a
+//! `CREATE TRIGGER ... BEGIN ...; END;` stays one statement (the rule of SQLite's own
+//! `sqlite3_complete`: inside a trigger only `; END ;` ends it, so `CASE ... END` in a
+//! body is harmless).
+//!
+//! Each statement keeps its exact text from the file: its leading comment lines, the code,
+//! the `;`, and a comment on the same line after the `;`. `-- dqmig:NAME` comments are
+//! directives for the runner (see [`Directive`]).
+
+use super::ScriptError;
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+
+/// The comment the autogen renderer writes before a step that rebuilds a table: the runner
+/// must run that section with `PRAGMA foreign_keys=OFF` (DESIGN.md §4).
+pub const REBUILD_MARKER: &str = "-- dqmig:rebuild";
+
+/// A `-- dqmig:NAME [args]` comment: an instruction to the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Directive {
+    /// `-- dqmig:rebuild [anything]`: the statement rebuilds a table; run its section with
+    /// foreign keys off and check them before COMMIT.
+    Rebuild,
+}
+
+const DIRECTIVES: &str = "dqmig:rebuild";
+
+/// One SQL statement of a section, as written in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Exact text: leading comments, code, `;` (when written) and a same-line trailing
+    /// comment; trailing whitespace removed.
+    pub sql: String,
+    /// 1-based line of the first code token (where SQLite errors should point).
+    pub line: usize,
+    /// Directives found in the statement's comments.
+    pub directives: Vec<Directive>,
+}
+
+/// A token with its byte offset and 1-based line/column in the file text.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok {
+    pub token: Token,
+    pub start: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Tok {
+    pub fn is_blank(&self) -> bool {
+        matches!(self.token, Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab))
+    }
+    pub fn is_comment(&self) -> bool {
+        matches!(self.token, Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)))
+    }
+    /// The text of a `--` comment after the `--`, trimmed.
+    pub fn line_comment(&self) -> Option<&str> {
+        match &self.token {
+            Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) if prefix == "--" => Some(comment.trim()),
+            _ => None,
+        }
+    }
+    fn keyword(&self) -> Option<Keyword> {
+        match &self.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+            _ => None,
+        }
+    }
+}
+
+/// Tokenizes a whole file, with byte offsets.
+pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> {
+    let dialect = SQLiteDialect {};
+    let tokens = Tokenizer::new(&dialect, text).tokenize_with_location().map_err(|e| {
+        ScriptError::at(file, e.location.line.max(1) as usize, e.location.column.max(1) as usize, format!("cannot read the SQL here: {}", e.message))
+    })?;
+    let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        if t.token == Token::EOF {
+            continue;
+        }
+        let line = (t.span.start.line.max(1) as usize).min(lines.len());
+        let column = t.span.start.column.max(1) as usize;
+        let line_start = lines[line - 1];
+        let start = text[line_start..]
+            .char_indices()
+            .nth(column - 1)
+            .map(|(i, _)| line_start + i)
+            .unwrap_or(text.len());
+        out.push(Tok { token: t.token, start, line, column });
+    }
+    Ok(out)
+}
+
+/// The directive in a comment token, if it is one; unknown `dqmig:` names are an error.
+pub(crate) fn directive(file: &str, tok: &Tok) -> Result<Option<Directive>, ScriptError> {
+    let Some(c) = tok.line_comment() else { return Ok(None) };
+    let Some(rest) = c.strip_prefix("dqmig:") else { return Ok(None) };
+    let name = rest.split_whitespace().next().unwrap_or("");
+    match name {
+        "rebuild" => Ok(Some(Directive::Rebuild)),
+        _ => Err(ScriptError::at(
+            file,
+            tok.line,
+            tok.column,
+            format!("unknown directive `dqmig:{name}`; known: {DIRECTIVES} (write plain comments without the `dqmig:` prefix)"),
+        )),
+    }
+}
+
+#[derive(PartialEq)]
+enum Trigger {
+    No,
+    Body,
+    Semi,
+    End,
+}
+
+/// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements.
+pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statement>, ScriptError> {
+    let end_of = |i: usize| toks.get(i + 1).map(|t| t.start).unwrap_or(text.len());
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None; // index of the statement's first non-blank token
+    let mut code: Option<usize> = None; // index of its first code token
+    let mut words: Vec<Keyword> = Vec::new(); // its first code keywords
+    let mut trigger = Trigger::No;
+    let mut directives = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        if t.is_blank() {
+            i += 1;
+            continue;
+        }
+        if t.is_comment() {
+            if let Some(d) = directive(file, t)? {
+                directives.push(d);
+            }
+            start.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        if t.token == Token::SemiColon && code.is_none() {
+            // A stray `;` (empty statement): nothing to run.
+            start = None;
+            i += 1;
+            continue;
+        }
+        start.get_or_insert(i);
+        code.get_or_insert(i);
+        if words.len() < 3 {
+            words.push(t.keyword().unwrap_or(Keyword::NoKeyword));
+            if trigger == Trigger::No && is_create_trigger(&words) {
+                trigger = Trigger::Body;
+            }
+        }
+        let ends = match (&trigger, &t.token) {
+            (Trigger::No, Token::SemiColon) => true,
+            (Trigger::End, Token::SemiColon) => true,
+            (_, Token::SemiColon) => {
+                trigger = Trigger::Semi;
+                false
+            }
+            (Trigger::Semi, _) if t.keyword() == Some(Keyword::END) => {
+                trigger = Trigger::End;
+                false
+            }
+            (Trigger::No, _) => false,
+            _ => {
+                trigger = Trigger::Body;
+                false
+            }
+        };
+        if ends {
+            // Take a comment on the same line after the `;` along.
+            let mut last = i;
+            let mut j = i + 1;
+            while j < toks.len() && matches!(toks[j].token, Token::Whitespace(Whitespace::Space | Whitespace::Tab)) {
+                j += 1;
+            }
+            if j < toks.len() && toks[j].line_comment().is_some() {
+                if let Some(d) = directive(file, &toks[j])? {
+                    directives.push(d);
+                }
+                last = j;
+                j += 1;
+            }
+            out.push(statement(text, toks, start.unwrap_or(i), end_of(last), code.unwrap_or(i), std::mem::take(&mut directives)));
+            start = None;
+            code = None;
+            words.clear();
+            trigger = Trigger::No;
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    if let Some(c) = code {
+        if matches!(trigger, Trigger::Body | Trigger::Semi) {
+            let t = &toks[c];
+            return Err(ScriptError::at(
+                file,
+                t.line,
+                t.column,
+                "this CREATE TRIGGER has no `END;` before the end of its section; end the trigger body with `END;`",
+            ));
+        }
+        let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
+        out.push(statement(text, toks, start.unwrap_or(c), end_of(last), c, directives));
+    }
+    Ok(out)
+}
+
+fn is_create_trigger(words: &[Keyword]) -> bool {
+    matches!(
+        words,
+        [Keyword::CREATE, Keyword::TRIGGER, ..] | [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TRIGGER]
+    )
+}
+
+fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, directives: Vec<Directive>) -> Statement {
+    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, directives }
+}

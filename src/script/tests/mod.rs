@@ -1,0 +1,4 @@
+//! Unit tests of the script layer: parsing, writing, round trips, the graph and plans.
+
+mod files;
+mod roundtrip;
