@@ -12,3 +12,4 @@ pub mod cli;
 pub mod executor;
 pub mod introspect;
 pub mod script;
+pub mod autogen;

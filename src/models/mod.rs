@@ -14,11 +14,20 @@ mod toml_writer;
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
-pub use toml_file::load_toml_str;
+pub use toml_file::{load_toml_str, load_toml_with_renames};
 pub use toml_writer::to_toml;
 
-use crate::schema::Schema;
+use crate::schema::{Ident, Schema};
 use std::path::Path;
+
+/// A `renamed_from` hint of models.toml: table `table` (or its column `column`) was
+/// called `from` before. Autogenerate turns it into a rename instead of a drop plus an add.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RenamedFrom {
+    pub table: Ident,
+    pub column: Option<Ident>,
+    pub from: Ident,
+}
 
 /// Errors of the model loaders.
 #[derive(Debug, thiserror::Error)]

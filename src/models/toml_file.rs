@@ -3,7 +3,7 @@
 //! keys are rejected by `deny_unknown_fields` with the list of expected keys.
 
 use super::builder::{Builder, TablePos};
-use super::{LoadError, Pos};
+use super::{LoadError, Pos, RenamedFrom};
 use crate::schema::{
     parse_expr, Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget,
     PrimaryKey, SqlExpr, Table, Trigger, Unique, View,
@@ -45,6 +45,7 @@ struct TableDef {
     strict: bool,
     #[serde(default)]
     without_rowid: bool,
+    renamed_from: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +74,7 @@ struct ColumnDef {
     generated: Option<S<String>>,
     #[serde(default)]
     stored: bool,
+    renamed_from: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -131,15 +133,21 @@ struct TriggerDef {
 struct Loader<'a> {
     text: &'a str,
     b: Builder<'a>,
+    renames: Vec<RenamedFrom>,
 }
 
 /// Loads models TOML from `text`; `file` names it in messages.
 pub fn load_toml_str(file: &str, text: &str) -> Result<crate::schema::Schema, LoadError> {
+    load_toml_with_renames(file, text).map(|(schema, _)| schema)
+}
+
+/// [`load_toml_str`] that also returns the `renamed_from` hints of tables and columns.
+pub fn load_toml_with_renames(file: &str, text: &str) -> Result<(crate::schema::Schema, Vec<RenamedFrom>), LoadError> {
     let def: FileDef = toml::from_str(text).map_err(|e| {
         let pos = e.span().map(|s| Pos::from_offset(text, s.start)).unwrap_or(Pos { line: 1, column: 1 });
         LoadError::at(file, pos, toml_message(&e))
     })?;
-    let mut l = Loader { text, b: Builder::new(file) };
+    let mut l = Loader { text, b: Builder::new(file), renames: Vec::new() };
     let mut tables: Vec<_> = def.tables.into_iter().collect();
     tables.sort_by_key(|(k, _)| k.span().start);
     for (name, table) in tables {
@@ -164,7 +172,8 @@ pub fn load_toml_str(file: &str, text: &str) -> Result<crate::schema::Schema, Lo
         }
         l.b.add_trigger(Trigger { name: parsed, table, sql: SqlExpr::from_text(super::sql::trigger_text(sql.get_ref()).map_err(|m| l.err(sql, m))?) }, pos)?;
     }
-    l.b.finish()
+    let renames = std::mem::take(&mut l.renames);
+    Ok((l.b.finish()?, renames))
 }
 
 /// toml's messages carry their own excerpt on several lines; keep the first line.
@@ -195,6 +204,18 @@ impl<'a> Loader<'a> {
         super::sql::parse_query(s.get_ref()).map_err(|e| self.err(s, format!("view query is not a valid SELECT: {e}")))
     }
 
+    /// A `renamed_from` value: a non-empty name other than the object's own.
+    fn rename_source(&self, r: &S<String>, name: &Ident) -> Result<Ident, LoadError> {
+        let from = Ident::new(r.get_ref().trim());
+        if from.as_str().is_empty() {
+            return Err(self.err(r, "renamed_from is empty; give the old name"));
+        }
+        if &from == name {
+            return Err(self.err(r, format!("renamed_from = `{from}` is the name itself; give the old name or remove the key")));
+        }
+        Ok(from)
+    }
+
     fn action(&self, s: &Option<S<String>>) -> Result<FkAction, LoadError> {
         match s {
             None => Ok(FkAction::NoAction),
@@ -209,6 +230,9 @@ impl<'a> Loader<'a> {
         let tname = Ident::new(name.get_ref().as_str());
         let def = def.into_inner();
         let mut table = Table::new(tname.clone());
+        if let Some(r) = &def.renamed_from {
+            self.renames.push(RenamedFrom { table: tname.clone(), column: None, from: self.rename_source(r, &tname)? });
+        }
         table.strict = def.strict;
         table.without_rowid = def.without_rowid;
         let mut pos = TablePos { table: table_pos, ..TablePos::default() };
@@ -220,6 +244,10 @@ impl<'a> Loader<'a> {
             let c = cdef.get_ref();
             let cname = Ident::new(c.name.get_ref().as_str());
             let cpos = self.pos(&c.name);
+            if let Some(r) = &c.renamed_from {
+                let from = self.rename_source(r, &cname)?;
+                self.renames.push(RenamedFrom { table: tname.clone(), column: Some(cname.clone()), from });
+            }
             if let Some(t) = c.ty.as_ref().or(c.sql_type.as_ref()) {
                 pos.types.push(self.pos(t));
             } else {
