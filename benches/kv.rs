@@ -15,14 +15,16 @@
 //! go's workers share one `database/sql` pool (max 500 connections), so each worker holds
 //! its own connection; here each worker is a thread with its own `Connection`.
 //!
-//! Environment: `DQMIG_BENCH_SECS` (default 10) seconds per case.
+//! Environment: `DQMIG_BENCH_SECS` (default 5) seconds per run, `DQMIG_BENCH_ROUNDS`
+//! (default 4) pairs of runs per case; `DQMIG_BENCH_STMT_CACHE`
+//! (default: the client's default) sets `ConnectOptions::statement_cache` for our side
+//! (0 sends SQL text every time, as go-dqlite's driver does).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dqmig::client::Connection;
+use dqmig::client::{ConnectOptions, Connection};
 use dqmig::node::{self, NodeConfig};
 
 const KEY_SIZE: usize = 32;
@@ -52,6 +54,8 @@ impl Workload {
 struct Measured {
     /// Latency of every successful op, in milliseconds.
     latencies_ms: Vec<f64>,
+    /// How many of those were writes (the rest were reads).
+    writes: usize,
     errors: usize,
     /// Errors whose message says "database is locked" (must be 0 for our client).
     locked: usize,
@@ -61,6 +65,7 @@ struct Measured {
 impl Measured {
     fn merge(&mut self, other: Measured) {
         self.latencies_ms.extend(other.latencies_ms);
+        self.writes += other.writes;
         self.errors += other.errors;
         self.locked += other.locked;
         if self.first_error.is_none() {
@@ -187,6 +192,10 @@ fn parse_go_file(text: &str, path: &Path) -> Measured {
         }
     }
     assert_eq!(n, Some(m.latencies_ms.len()), "n does not match the measurements in {}", path.display());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.contains("-exec-") {
+        m.writes = m.latencies_ms.len();
+    }
     m
 }
 
@@ -201,9 +210,11 @@ fn run_ours(workload: Workload, workers: usize, secs: u64) -> Measured {
     let mut setup = Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("opening benchmark: {e}"));
     setup.execute(SCHEMA, &[]).unwrap_or_else(|e| panic!("creating the model table: {e}"));
 
-    let addr = Arc::new(addr);
+    let opts = connect_options();
     let conns: Vec<Connection> = (0..workers)
-        .map(|i| Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("worker {i}: opening: {e}")))
+        .map(|i| {
+            Connection::open_with(&addr, "benchmark", &opts).unwrap_or_else(|e| panic!("worker {i}: opening: {e}"))
+        })
         .collect();
     let start = Instant::now();
     let end = start + Duration::from_secs(secs);
@@ -219,6 +230,15 @@ fn run_ours(workload: Workload, workers: usize, secs: u64) -> Measured {
     drop(setup);
     drop(node);
     total
+}
+
+fn connect_options() -> ConnectOptions {
+    let mut opts = ConnectOptions::default();
+    if let Ok(v) = std::env::var("DQMIG_BENCH_STMT_CACHE") {
+        opts.statement_cache =
+            v.parse().unwrap_or_else(|_| panic!("DQMIG_BENCH_STMT_CACHE={v:?} is not a number of statements"));
+    }
+    opts
 }
 
 fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> Measured {
@@ -246,7 +266,10 @@ fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> 
         };
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         match result {
-            Ok(()) => m.latencies_ms.push(ms),
+            Ok(()) => {
+                m.latencies_ms.push(ms);
+                m.writes += usize::from(!read);
+            }
             Err(e) => {
                 m.errors += 1;
                 if e.contains("database is locked") {
@@ -261,17 +284,45 @@ fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> 
 
 // ---------------------------------------------------------------------------------------
 
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// A non-negative integer from the environment, or `default` when unset.
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer")),
+        Err(_) => default,
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects cases by name.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let secs: u64 = match std::env::var("DQMIG_BENCH_SECS") {
-        Ok(v) => v.parse().unwrap_or_else(|_| panic!("DQMIG_BENCH_SECS={v:?} is not a number of seconds")),
-        Err(_) => 10,
-    };
-    println!("kv benchmark: {secs} s per case, key {KEY_SIZE} B, value {VALUE_SIZE} B, one node on 127.0.0.1");
+    let secs = env_number("DQMIG_BENCH_SECS", 5).max(1);
+    let rounds = env_number("DQMIG_BENCH_ROUNDS", 4).max(1);
     println!(
-        "{:<12} {:>3} | {:>9} {:>7} {:>7} {:>5} | {:>9} {:>7} {:>7} {:>5} | {:>7}",
-        "workload", "w", "go op/s", "p50 ms", "p99 ms", "err", "ours op/s", "p50 ms", "p99 ms", "err", "ours/go"
+        "kv benchmark: {rounds} pairs of runs (go, dqmig) of {secs} s per case; key {KEY_SIZE} B, \
+         value {VALUE_SIZE} B; one node on 127.0.0.1; load average {}",
+        loadavg()
+    );
+    println!(
+        "op/s: successful ops (reads and writes) per s; wr/s: successful writes per s; err: failed ops; \
+         op x, wr x: dqmig/go, median over the pairs"
+    );
+    println!(
+        "{:<12} {:>2} | {:>7} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>6} {:>6} {:>6} {:>6} | {:>6} {:>6}",
+        "workload", "w", "go op/s", "wr/s", "p50ms", "p99ms", "err",
+        "our op/s", "wr/s", "p50ms", "p99ms", "err", "op x", "wr x"
     );
     let mut locked_reached_us = 0;
     for workload in [Workload::KvWrite, Workload::KvReadWrite] {
@@ -280,24 +331,45 @@ fn main() {
             if filter.as_deref().is_some_and(|f| !case.contains(f)) {
                 continue;
             }
-            let mut go = run_go(workload, workers, secs);
-            let mut ours = run_ours(workload, workers, secs);
-            let (go_ops, our_ops) = (go.ops_per_sec(secs), ours.ops_per_sec(secs));
+            // Runs come in pairs (one go, one dqmig, who starts alternates); the ratios are
+            // the median of the per-pair ratios, so a burst of load from other processes on
+            // a shared machine spoils one pair, not the figure.
+            let (mut go, mut ours) = (Measured::default(), Measured::default());
+            let (mut op_ratios, mut wr_ratios) = (Vec::new(), Vec::new());
+            for round in 0..rounds {
+                let (g, o) = if round % 2 == 0 {
+                    let g = run_go(workload, workers, secs);
+                    (g, run_ours(workload, workers, secs))
+                } else {
+                    let o = run_ours(workload, workers, secs);
+                    (run_go(workload, workers, secs), o)
+                };
+                op_ratios.push(o.latencies_ms.len() as f64 / g.latencies_ms.len() as f64);
+                wr_ratios.push(o.writes as f64 / g.writes as f64);
+                go.merge(g);
+                ours.merge(o);
+            }
+            let total = secs * rounds;
+            let (go_ops, our_ops) = (go.ops_per_sec(total), ours.ops_per_sec(total));
+            let (go_wr, our_wr) = (go.writes as f64 / total as f64, ours.writes as f64 / total as f64);
             println!(
-                "{:<12} {:>3} | {:>9.0} {:>7.3} {:>7.3} {:>5} | {:>9.0} {:>7.3} {:>7.3} {:>5} | {:>7.2}",
+                "{:<12} {:>2} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>6.2} {:>6.2}",
                 workload.name(),
                 workers,
                 go_ops,
+                go_wr,
                 go.percentile(50.0),
                 go.percentile(99.0),
                 go.errors,
                 our_ops,
+                our_wr,
                 ours.percentile(50.0),
                 ours.percentile(99.0),
                 ours.errors,
-                our_ops / go_ops
+                median(&mut op_ratios),
+                median(&mut wr_ratios)
             );
-            for (who, m) in [("go", &go), ("ours", &ours)] {
+            for (who, m) in [("go", &go), ("dqmig", &ours)] {
                 if let Some(e) = &m.first_error {
                     println!("    {who}: {} errors ({} 'database is locked'), first: {e}", m.errors, m.locked);
                 }
@@ -305,6 +377,7 @@ fn main() {
             locked_reached_us += ours.locked;
         }
     }
+    println!("load average at the end: {}", loadavg());
     if locked_reached_us > 0 {
         eprintln!("FAIL: {locked_reached_us} 'database is locked' errors reached our caller");
         std::process::exit(1);

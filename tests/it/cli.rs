@@ -160,3 +160,18 @@ fn second_process_on_a_data_dir_in_use_is_refused() {
         .stderr(predicate::str::contains("is in use"))
         .stderr(predicate::str::contains(node.dir.path().display().to_string()));
 }
+
+#[test]
+fn color_only_when_asked_or_on_a_terminal() {
+    // stderr is a pipe here: auto means plain; always colors even with NO_COLOR set.
+    dqmig()
+        .args(["sql", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("error: "));
+    dqmig()
+        .args(["--color", "always", "sql", "SELECT 1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("\x1b[1;31merror\x1b[0m: "));
+}
