@@ -27,7 +27,7 @@ mod renames;
 pub use diff::diff;
 pub use lint::{LintQuery, Warning};
 pub use op::{apply_all, invert, Op, TableOptions};
-pub use render::{needs_foreign_keys_off, render, render_script, Rendered, Script, Stmt, REBUILD_MARKER};
+pub use render::{render, render_script, Rendered, Script, Stmt, REBUILD_MARKER};
 pub use renames::{rename_candidates, RenameCandidate, RenameHints};
 
 /// Errors of autogenerate.

@@ -22,9 +22,9 @@ use super::AutogenError;
 use crate::schema::{DefaultValue, Ident, IndexTarget, Schema, Table};
 use std::collections::BTreeSet;
 
-/// The line that starts every table rebuild in a rendered script; a section holding one
-/// must run with `PRAGMA foreign_keys=OFF` (see [`needs_foreign_keys_off`]).
-pub const REBUILD_MARKER: &str = "-- dqmig:rebuild";
+/// The line that starts every table rebuild in a rendered script (the runner's directive,
+/// owned by `script`): a section holding one runs with `PRAGMA foreign_keys=OFF`.
+pub use crate::script::REBUILD_MARKER;
 
 /// One SQL statement with the comment lines written before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,11 +85,6 @@ impl Script {
 pub struct Rendered {
     pub up: Script,
     pub down: Script,
-}
-
-/// True when SQL text (a revision file section, possibly hand-edited) holds a table rebuild.
-pub fn needs_foreign_keys_off(sql_text: &str) -> bool {
-    sql_text.lines().any(|l| l.trim_start().starts_with(REBUILD_MARKER))
 }
 
 /// Renders `ops` (from `current`) as up SQL, and their inverses as down SQL.

@@ -144,9 +144,15 @@ columns = [
 }
 
 #[test]
-fn marker_detection() {
-    assert!(needs_foreign_keys_off("-- x\n  -- dqmig:rebuild \"t\": y\nSELECT 1;"));
-    assert!(!needs_foreign_keys_off("-- dqmig rebuild\nSELECT 1;"));
+fn rebuild_marker_is_a_runner_directive() {
+    let a = sql("CREATE TABLE t (a INTEGER);");
+    let b = sql("CREATE TABLE t (a TEXT);");
+    let r = render(&diff(&a, &b, &RenameHints::default()), &a).unwrap();
+    assert!(r.up.needs_fk_off);
+    let text = format!("-- revision: 0123456789ab\n-- revises:\n-- message: m\n\n-- migrate:up\n{}\n-- migrate:down\n{}", r.up.to_text(), r.down.to_text());
+    let rev = crate::script::parse_revision("f.sql", &text).unwrap();
+    assert!(rev.up.statements[0].directives.contains(&crate::script::Directive::Rebuild), "{text}");
+    assert_eq!(rev.up.statements.len(), r.up.stmts.len());
 }
 
 /// The snapshot text of one case: ops, up SQL, down SQL, flags and lint queries; also

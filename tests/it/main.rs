@@ -16,3 +16,4 @@ mod cli;
 mod interop;
 mod introspect;
 mod roundtrip;
+mod autogen;
