@@ -12,6 +12,7 @@
 //! - each worker loops until the duration ends, timing each op (failed writes do not add
 //!   their key); per worker and op kind the go tool writes `results/<worker>-<exec|query>-<ts>`
 //!   with `n`, `n_err`, and one `<start ns> <ms>` line per successful op, then `errors`.
+//!
 //! go's workers share one `database/sql` pool (max 500 connections), so each worker holds
 //! its own connection; here each worker is a thread with its own `Connection`.
 //!
@@ -104,7 +105,9 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
     fn letters(&mut self, n: usize) -> String {
-        (0..n).map(|_| LETTERS[self.below(LETTERS.len())] as char).collect()
+        (0..n)
+            .map(|_| LETTERS[self.below(LETTERS.len())] as char)
+            .collect()
     }
     fn value(&mut self) -> String {
         let c = self.letters(1);
@@ -113,8 +116,11 @@ impl Rng {
 }
 
 fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 to find a free port");
-    l.local_addr().expect("local address of a bound listener").port()
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binding 127.0.0.1:0 to find a free port");
+    l.local_addr()
+        .expect("local address of a bound listener")
+        .port()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -125,8 +131,19 @@ fn run_go(workload: Workload, workers: usize, secs: u64) -> Measured {
     let addr = format!("127.0.0.1:{}", free_port());
     let mut child = Command::new("dqlite-benchmark")
         .args(["--db", &addr, "--driver", "--cluster", &addr])
-        .args(["--duration", &secs.to_string(), "--workers", &workers.to_string()])
-        .args(["--workload", workload.name(), "--cluster-timeout", "60", "-D"])
+        .args([
+            "--duration",
+            &secs.to_string(),
+            "--workers",
+            &workers.to_string(),
+        ])
+        .args([
+            "--workload",
+            workload.name(),
+            "--cluster-timeout",
+            "60",
+            "-D",
+        ])
         .arg(dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -141,7 +158,10 @@ fn run_go(workload: Workload, workers: usize, secs: u64) -> Measured {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("dqlite-benchmark did not finish within {} s; killed", secs + 120);
+            panic!(
+                "dqlite-benchmark did not finish within {} s; killed",
+                secs + 120
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     };
@@ -152,12 +172,20 @@ fn run_go(workload: Workload, workers: usize, secs: u64) -> Measured {
 
 fn parse_go_results(dir: &Path) -> Measured {
     let mut total = Measured::default();
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries.map(|e| e.expect("listing results").path()).collect();
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.expect("listing results").path())
+        .collect();
     files.sort();
-    assert!(!files.is_empty(), "dqlite-benchmark wrote no result files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "dqlite-benchmark wrote no result files in {}",
+        dir.display()
+    );
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
         total.merge(parse_go_file(&text, &path));
     }
     total
@@ -179,20 +207,32 @@ fn parse_go_file(text: &str, path: &Path) -> Measured {
         } else if line.trim().is_empty() {
             continue;
         } else if section == "measurements" {
-            let ms = line.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok());
-            m.latencies_ms.push(ms.unwrap_or_else(|| panic!("bad line {line:?} in {}", path.display())));
+            let ms = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<f64>().ok());
+            m.latencies_ms
+                .push(ms.unwrap_or_else(|| panic!("bad line {line:?} in {}", path.display())));
         } else if section == "errors" {
             m.errors += 1;
             if line.contains("database is locked") {
                 m.locked += 1;
             }
             if m.first_error.is_none() {
-                m.first_error = Some(line.splitn(2, ' ').nth(1).unwrap_or(line).to_owned());
+                m.first_error = Some(line.split_once(' ').map_or(line, |(_, msg)| msg).to_owned());
             }
         }
     }
-    assert_eq!(n, Some(m.latencies_ms.len()), "n does not match the measurements in {}", path.display());
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    assert_eq!(
+        n,
+        Some(m.latencies_ms.len()),
+        "n does not match the measurements in {}",
+        path.display()
+    );
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if name.contains("-exec-") {
         m.writes = m.latencies_ms.len();
     }
@@ -207,13 +247,17 @@ fn run_ours(workload: Workload, workers: usize, secs: u64) -> Measured {
     let addr = format!("127.0.0.1:{}", free_port());
     let node = node::start(NodeConfig::new(1, addr.clone(), dir.path()))
         .unwrap_or_else(|e| panic!("starting the embedded node: {e}"));
-    let mut setup = Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("opening benchmark: {e}"));
-    setup.execute(SCHEMA, &[]).unwrap_or_else(|e| panic!("creating the model table: {e}"));
+    let mut setup =
+        Connection::open(&addr, "benchmark").unwrap_or_else(|e| panic!("opening benchmark: {e}"));
+    setup
+        .execute(SCHEMA, &[])
+        .unwrap_or_else(|e| panic!("creating the model table: {e}"));
 
     let opts = connect_options();
     let conns: Vec<Connection> = (0..workers)
         .map(|i| {
-            Connection::open_with(&addr, "benchmark", &opts).unwrap_or_else(|e| panic!("worker {i}: opening: {e}"))
+            Connection::open_with(&addr, "benchmark", &opts)
+                .unwrap_or_else(|e| panic!("worker {i}: opening: {e}"))
         })
         .collect();
     let start = Instant::now();
@@ -235,8 +279,9 @@ fn run_ours(workload: Workload, workers: usize, secs: u64) -> Measured {
 fn connect_options() -> ConnectOptions {
     let mut opts = ConnectOptions::default();
     if let Ok(v) = std::env::var("DQMIG_BENCH_STMT_CACHE") {
-        opts.statement_cache =
-            v.parse().unwrap_or_else(|_| panic!("DQMIG_BENCH_STMT_CACHE={v:?} is not a number of statements"));
+        opts.statement_cache = v.parse().unwrap_or_else(|_| {
+            panic!("DQMIG_BENCH_STMT_CACHE={v:?} is not a number of statements")
+        });
     }
     opts
 }
@@ -258,7 +303,10 @@ fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> 
         } else {
             let key = rng.letters(KEY_SIZE);
             let value = rng.value();
-            let r = conn.execute(WRITE_SQL, &[&key.as_str(), &value.as_str()]).map(|_| ()).map_err(|e| e.to_string());
+            let r = conn
+                .execute(WRITE_SQL, &[&key.as_str(), &value.as_str()])
+                .map(|_| ())
+                .map_err(|e| e.to_string());
             if r.is_ok() {
                 keys.push(key);
             }
@@ -294,13 +342,20 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A non-negative integer from the environment, or `default` when unset.
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v.parse().unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer")),
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a non-negative integer")),
         Err(_) => default,
     }
 }
@@ -351,7 +406,10 @@ fn main() {
             }
             let total = secs * rounds;
             let (go_ops, our_ops) = (go.ops_per_sec(total), ours.ops_per_sec(total));
-            let (go_wr, our_wr) = (go.writes as f64 / total as f64, ours.writes as f64 / total as f64);
+            let (go_wr, our_wr) = (
+                go.writes as f64 / total as f64,
+                ours.writes as f64 / total as f64,
+            );
             println!(
                 "{:<12} {:>2} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>6.2} {:>6.2}",
                 workload.name(),
@@ -371,7 +429,10 @@ fn main() {
             );
             for (who, m) in [("go", &go), ("dqmig", &ours)] {
                 if let Some(e) = &m.first_error {
-                    println!("    {who}: {} errors ({} 'database is locked'), first: {e}", m.errors, m.locked);
+                    println!(
+                        "    {who}: {} errors ({} 'database is locked'), first: {e}",
+                        m.errors, m.locked
+                    );
                 }
             }
             locked_reached_us += ours.locked;

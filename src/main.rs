@@ -17,7 +17,12 @@ fn main() -> ExitCode {
 
     let mut out = std::io::stdout().lock();
     let mut err = stderr.lock();
-    let mut io = Io { out: &mut out, err: &mut err, style, level: cli.global.level() };
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        style,
+        level: cli.global.level(),
+    };
     match cli::run(&cli, &mut io) {
         Ok(()) => ExitCode::from(cli::EXIT_OK),
         Err(e) if e.is_broken_pipe() => ExitCode::from(cli::EXIT_OK),

@@ -17,21 +17,21 @@ pub enum CliError {
     Url {
         url: String,
         #[source]
-        source: crate::url::UrlError,
+        source: Box<crate::url::UrlError>,
     },
 
     #[error("opening the database {url}")]
     Open {
         url: String,
         #[source]
-        source: crate::open::OpenError,
+        source: Box<crate::open::OpenError>,
     },
 
     #[error("running the SQL statement on {url}")]
     Run {
         url: String,
         #[source]
-        source: crate::client::Error,
+        source: Box<crate::client::Error>,
     },
 
     #[error("stopping the embedded dqlite node")]
@@ -72,11 +72,19 @@ mod tests {
 
     #[test]
     fn report_adds_causes_once() {
-        let inner = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
-        assert_eq!(CliError::Output(inner).report(), "writing the output: disk on fire");
-        let e = CliError::NoUrl { config: Some("dqmig.toml".into()) };
+        let inner = std::io::Error::other("disk on fire");
+        assert_eq!(
+            CliError::Output(inner).report(),
+            "writing the output: disk on fire"
+        );
+        let e = CliError::NoUrl {
+            config: Some("dqmig.toml".into()),
+        };
         let text = e.report();
-        assert!(text.starts_with("no database URL given (reading dqmig.toml is not supported yet)"), "{text}");
+        assert!(
+            text.starts_with("no database URL given (reading dqmig.toml is not supported yet)"),
+            "{text}"
+        );
         assert!(text.contains("DQMIG_URL"));
     }
 }

@@ -85,7 +85,9 @@ impl GlobalArgs {
     pub fn require_url(&self) -> Result<&str, CliError> {
         match self.url.as_deref().map(str::trim) {
             Some(url) if !url.is_empty() => Ok(url),
-            _ => Err(CliError::NoUrl { config: self.config.clone() }),
+            _ => Err(CliError::NoUrl {
+                config: self.config.clone(),
+            }),
         }
     }
 }

@@ -39,7 +39,9 @@ pub fn json(value: &Value) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Integer(i) | Value::UnixTime(i) => Json::from(*i),
-        Value::Float(f) => Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number),
+        Value::Float(f) => {
+            Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
+        }
         Value::Text(s) | Value::Iso8601(s) => Json::String(s.clone()),
         Value::Blob(b) => Json::String(hex(b)),
         Value::Boolean(b) => Json::Bool(*b),
@@ -87,7 +89,8 @@ pub fn write_json_rows<'r>(
     let array: Vec<Json> = rows
         .into_iter()
         .map(|row| {
-            let object: Map<String, Json> = keys.iter().cloned().zip(row.iter().map(json)).collect();
+            let object: Map<String, Json> =
+                keys.iter().cloned().zip(row.iter().map(json)).collect();
             Json::Object(object)
         })
         .collect();
@@ -96,9 +99,15 @@ pub fn write_json_rows<'r>(
 }
 
 /// Print the outcome of a statement without rows.
-pub fn write_exec(out: &mut dyn Write, rows_affected: u64, last_insert_id: i64, as_json: bool) -> io::Result<()> {
+pub fn write_exec(
+    out: &mut dyn Write,
+    rows_affected: u64,
+    last_insert_id: i64,
+    as_json: bool,
+) -> io::Result<()> {
     if as_json {
-        let object = serde_json::json!({ "rows_affected": rows_affected, "last_insert_id": last_insert_id });
+        let object =
+            serde_json::json!({ "rows_affected": rows_affected, "last_insert_id": last_insert_id });
         serde_json::to_writer(&mut *out, &object)?;
         writeln!(out)
     } else {
@@ -111,10 +120,25 @@ mod tests {
     use super::*;
 
     fn sample() -> (Vec<String>, Vec<Vec<Value>>) {
-        let columns = vec!["id".to_owned(), "name".to_owned(), "data".to_owned(), "id".to_owned()];
+        let columns = vec![
+            "id".to_owned(),
+            "name".to_owned(),
+            "data".to_owned(),
+            "id".to_owned(),
+        ];
         let rows = vec![
-            vec![Value::Integer(1), Value::Text("alice".into()), Value::Blob(vec![1, 2, 0xff]), Value::Float(1.5)],
-            vec![Value::Integer(2), Value::Null, Value::Boolean(true), Value::Float(f64::INFINITY)],
+            vec![
+                Value::Integer(1),
+                Value::Text("alice".into()),
+                Value::Blob(vec![1, 2, 0xff]),
+                Value::Float(1.5),
+            ],
+            vec![
+                Value::Integer(2),
+                Value::Null,
+                Value::Boolean(true),
+                Value::Float(f64::INFINITY),
+            ],
         ];
         (columns, rows)
     }
@@ -155,8 +179,14 @@ mod tests {
         write_table(&mut out, &columns, rows.iter().map(Vec::as_slice)).unwrap();
         let text = String::from_utf8(out).unwrap();
         let header = text.lines().nth(1).unwrap();
-        assert!(header.contains("id") && header.contains("name") && header.contains("data"), "{text}");
-        assert!(text.contains("alice") && text.contains("x'0102ff'") && text.contains("NULL"), "{text}");
+        assert!(
+            header.contains("id") && header.contains("name") && header.contains("data"),
+            "{text}"
+        );
+        assert!(
+            text.contains("alice") && text.contains("x'0102ff'") && text.contains("NULL"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -21,13 +21,21 @@ pub struct SqlArgs {
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), CliError> {
     let url = global.require_url()?;
-    let parsed: crate::url::DbUrl =
-        url.parse().map_err(|source| CliError::Url { url: url.to_owned(), source })?;
+    let parsed: crate::url::DbUrl = url.parse().map_err(|source| CliError::Url {
+        url: url.to_owned(),
+        source: Box::new(source),
+    })?;
     io.debug(format_args!("opening {url}"));
-    let mut db = crate::open::open(&parsed).map_err(|source| CliError::Open { url: url.to_owned(), source })?;
+    let mut db = crate::open::open(&parsed).map_err(|source| CliError::Open {
+        url: url.to_owned(),
+        source: Box::new(source),
+    })?;
     let outcome = db
         .run(&args.statement, &[])
-        .map_err(|source| CliError::Run { url: url.to_owned(), source })?;
+        .map_err(|source| CliError::Run {
+            url: url.to_owned(),
+            source: Box::new(source),
+        })?;
     match outcome {
         Outcome::Rows(rows) => {
             let columns: &[String] = &rows.columns;
@@ -41,8 +49,13 @@ pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), C
             io.debug(format_args!("{} rows", rows.rows.len()));
         }
         Outcome::Exec(result) => {
-            output::write_exec(io.out, result.rows_affected, result.last_insert_id, args.json)
-                .map_err(CliError::Output)?;
+            output::write_exec(
+                io.out,
+                result.rows_affected,
+                result.last_insert_id,
+                args.json,
+            )
+            .map_err(CliError::Output)?;
         }
     }
     io.out.flush().map_err(CliError::Output)?;

@@ -46,7 +46,11 @@ mod tests {
             (ColorChoice::Auto, false, None, false),
         ];
         for (choice, tty, no_color, want) in cases {
-            assert_eq!(Style::decide(choice, tty, no_color).color, want, "{choice:?} {tty} {no_color:?}");
+            assert_eq!(
+                Style::decide(choice, tty, no_color).color,
+                want,
+                "{choice:?} {tty} {no_color:?}"
+            );
         }
         assert_eq!(Style { color: false }.error_prefix(), "error:");
         assert!(Style { color: true }.error_prefix().contains("\x1b[1;31m"));

@@ -19,7 +19,11 @@ fn dqmig() -> Command {
 
 /// Run `dqmig sql STATEMENT --url URL [extra...]`, require exit 0, return stdout.
 fn sql_ok(url: &str, statement: &str, extra: &[&str]) -> String {
-    let out = dqmig().args(["sql", statement, "--url", url]).args(extra).output().unwrap();
+    let out = dqmig()
+        .args(["sql", statement, "--url", url])
+        .args(extra)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "dqmig sql {statement:?} --url {url} failed: {:?}\nstdout: {}\nstderr: {}",
@@ -44,19 +48,33 @@ fn sql_on_embedded_node_starts_and_stops_it() {
 
     let out = sql_ok(&url, "SELECT sqlite_version()", &[]);
     assert!(out.contains("3.40.1"), "{out}");
-    assert!(out.contains("sqlite_version()"), "column name missing: {out}");
+    assert!(
+        out.contains("sqlite_version()"),
+        "column name missing: {out}"
+    );
     assert!(data.is_dir(), "the data dir was not created");
 
     // The node is gone with the process: its port can be bound again.
     TcpListener::bind(("127.0.0.1", port)).expect("the embedded node's port is still taken");
 
     // Data written by one run is read by the next one on the same data dir.
-    sql_ok(&url, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", &[]);
-    let out = sql_ok(&url, "INSERT INTO notes (body) VALUES ('one'), ('two')", &[]);
+    sql_ok(
+        &url,
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+        &[],
+    );
+    let out = sql_ok(
+        &url,
+        "INSERT INTO notes (body) VALUES ('one'), ('two')",
+        &[],
+    );
     assert_eq!(out.trim(), "2 rows affected");
     let out = sql_ok(&url, "SELECT id, body FROM notes ORDER BY id", &["--json"]);
     let rows: Json = serde_json::from_str(&out).unwrap();
-    assert_eq!(rows, serde_json::json!([{"id": 1, "body": "one"}, {"id": 2, "body": "two"}]));
+    assert_eq!(
+        rows,
+        serde_json::json!([{"id": 1, "body": "one"}, {"id": 2, "body": "two"}])
+    );
 }
 
 #[test]
@@ -64,20 +82,41 @@ fn sql_on_running_node_with_json() {
     let node = support::start_node();
     let url = format!("dqlite://{}/app.db", node.address);
 
-    let out = sql_ok(&url, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB, n INTEGER)", &["--json"]);
+    let out = sql_ok(
+        &url,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB, n INTEGER)",
+        &["--json"],
+    );
     let v: Json = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows_affected"], 0, "{out}");
 
-    let out = sql_ok(&url, "INSERT INTO t (name, score, data, n) VALUES ('alice', 1.5, x'0102ff', NULL)", &["--json"]);
+    let out = sql_ok(
+        &url,
+        "INSERT INTO t (name, score, data, n) VALUES ('alice', 1.5, x'0102ff', NULL)",
+        &["--json"],
+    );
     let v: Json = serde_json::from_str(&out).unwrap();
-    assert_eq!(v, serde_json::json!({"rows_affected": 1, "last_insert_id": 1}));
+    assert_eq!(
+        v,
+        serde_json::json!({"rows_affected": 1, "last_insert_id": 1})
+    );
 
     // The global --url may also come before the command.
     let out = dqmig()
-        .args(["--url", &url, "sql", "--json", "SELECT id, name, score, data, n FROM t"])
+        .args([
+            "--url",
+            &url,
+            "sql",
+            "--json",
+            "SELECT id, name, score, data, n FROM t",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Json = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         rows,
@@ -85,11 +124,22 @@ fn sql_on_running_node_with_json() {
     );
     // Column order is the query's order, not alphabetical.
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.find("\"name\"").unwrap() < text.find("\"data\"").unwrap(), "{text}");
+    assert!(
+        text.find("\"name\"").unwrap() < text.find("\"data\"").unwrap(),
+        "{text}"
+    );
 
     // Table output: header and cells; DQMIG_URL works in place of --url.
-    let out = dqmig().env("DQMIG_URL", &url).args(["sql", "SELECT name, data, n FROM t"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = dqmig()
+        .env("DQMIG_URL", &url)
+        .args(["sql", "SELECT name, data, n FROM t"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for want in ["name", "data", "alice", "x'0102ff'", "NULL"] {
         assert!(text.contains(want), "{want:?} missing from\n{text}");
@@ -106,7 +156,9 @@ fn bad_sql_exits_2_with_server_message() {
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::starts_with("error: running the SQL statement on"))
+        .stderr(predicate::str::starts_with(
+            "error: running the SQL statement on",
+        ))
         .stderr(predicate::str::contains("near \"SELEC\": syntax error"))
         .stderr(predicate::str::contains("panicked").not());
 }
@@ -114,13 +166,25 @@ fn bad_sql_exits_2_with_server_message() {
 #[test]
 fn bad_url_exits_2_naming_the_wrong_part() {
     dqmig()
-        .args(["sql", "SELECT 1", "--url", "postgres://127.0.0.1:9001/app.db"])
+        .args([
+            "sql",
+            "SELECT 1",
+            "--url",
+            "postgres://127.0.0.1:9001/app.db",
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with("error: reading the database URL"))
+        .stderr(predicate::str::starts_with(
+            "error: reading the database URL",
+        ))
         .stderr(predicate::str::contains("postgres"));
     dqmig()
-        .args(["sql", "SELECT 1", "--url", "dqlite://127.0.0.1:notaport/app.db"])
+        .args([
+            "sql",
+            "SELECT 1",
+            "--url",
+            "dqlite://127.0.0.1:notaport/app.db",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("notaport"));
@@ -141,9 +205,19 @@ fn missing_url_exits_2_saying_how_to_give_one() {
 fn usage_errors_exit_2_and_help_exits_0() {
     dqmig().args(["sql"]).assert().code(2);
     dqmig().args(["no-such-command"]).assert().code(2);
-    dqmig().args(["sql", "SELECT 1", "--color", "sometimes"]).assert().code(2);
-    dqmig().args(["-q", "-v", "sql", "SELECT 1"]).assert().code(2);
-    dqmig().args(["--help"]).assert().code(0).stdout(predicate::str::contains("sql"));
+    dqmig()
+        .args(["sql", "SELECT 1", "--color", "sometimes"])
+        .assert()
+        .code(2);
+    dqmig()
+        .args(["-q", "-v", "sql", "SELECT 1"])
+        .assert()
+        .code(2);
+    dqmig()
+        .args(["--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("sql"));
 }
 
 #[test]
@@ -158,7 +232,9 @@ fn second_process_on_a_data_dir_in_use_is_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("is in use"))
-        .stderr(predicate::str::contains(node.dir.path().display().to_string()));
+        .stderr(predicate::str::contains(
+            node.dir.path().display().to_string(),
+        ));
 }
 
 #[test]

@@ -55,11 +55,17 @@ fn start_demo(dir: &Path) -> (ChildGuard, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting dqlite-demo (package go-dqlite; run `make deps`)");
-    let mut guard = ChildGuard { child, what: "dqlite-demo" };
+    let mut guard = ChildGuard {
+        child,
+        what: "dqlite-demo",
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(&api).is_err() {
         guard.check_alive();
-        assert!(Instant::now() < deadline, "dqlite-demo did not open its API on {api} within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "dqlite-demo did not open its API on {api} within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     (guard, api, db)
@@ -100,7 +106,11 @@ fn http(api: &str, method: &str, key: &str, body: &str) -> String {
     let mut response = String::new();
     s.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
+    response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -110,25 +120,51 @@ fn our_client_against_dqlite_demo() {
 
     // Our client writes a table of its own; the go shell reads it back.
     let mut conn = Connection::open(&db, "interop").unwrap();
-    conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)", &[])
-        .unwrap();
+    conn.execute(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)",
+        &[],
+    )
+    .unwrap();
     for (name, score) in [("alice", 1.5), ("bob", -2.0)] {
-        let r = conn.execute("INSERT INTO people (name, score) VALUES (?, ?)", &[&name, &score]).unwrap();
+        let r = conn
+            .execute(
+                "INSERT INTO people (name, score) VALUES (?, ?)",
+                &[&name, &score],
+            )
+            .unwrap();
         assert_eq!(r.rows_affected, 1);
     }
-    let out = shell_ok(&db, "interop", "SELECT id, name, score FROM people ORDER BY id");
+    let out = shell_ok(
+        &db,
+        "interop",
+        "SELECT id, name, score FROM people ORDER BY id",
+    );
     assert_eq!(out.trim(), "1|alice|1.5\n2|bob|-2", "dqlite shell output");
 
     // The demo writes through its HTTP API (table `model` of database `demo`); we read it.
-    assert_eq!(http(&api, "PUT", "greeting", "hello from go").trim(), "done");
+    assert_eq!(
+        http(&api, "PUT", "greeting", "hello from go").trim(),
+        "done"
+    );
     let mut demo = Connection::open(&db, "demo").unwrap();
-    let rows = demo.query("SELECT key, value FROM model WHERE key = ?", &[&"greeting"]).unwrap();
+    let rows = demo
+        .query("SELECT key, value FROM model WHERE key = ?", &[&"greeting"])
+        .unwrap();
     assert_eq!(rows.rows.len(), 1);
-    assert_eq!(rows.rows[0].values(), &[Value::Text("greeting".into()), Value::Text("hello from go".into())]);
+    assert_eq!(
+        rows.rows[0].values(),
+        &[
+            Value::Text("greeting".into()),
+            Value::Text("hello from go".into())
+        ]
+    );
 
     // And the demo reads what we wrote into its table.
-    demo.execute("INSERT OR REPLACE INTO model (key, value) VALUES (?, ?)", &[&"from-rust", &"hi go"])
-        .unwrap();
+    demo.execute(
+        "INSERT OR REPLACE INTO model (key, value) VALUES (?, ?)",
+        &[&"from-rust", &"hi go"],
+    )
+    .unwrap();
     assert_eq!(http(&api, "GET", "from-rust", "").trim(), "hi go");
 }
 
@@ -138,23 +174,49 @@ fn go_shell_against_our_node() {
     let addr = node.address.as_str();
 
     // The shell wraps each command in BEGIN/COMMIT (dqlite-facts §6.2); DDL and DML work.
-    shell_ok(addr, "app", "CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT, qty INTEGER)");
-    shell_ok(addr, "app", "INSERT INTO items (label, qty) VALUES ('bolt', 10), ('nut', 25)");
+    shell_ok(
+        addr,
+        "app",
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT, qty INTEGER)",
+    );
+    shell_ok(
+        addr,
+        "app",
+        "INSERT INTO items (label, qty) VALUES ('bolt', 10), ('nut', 25)",
+    );
 
     let mut conn = Connection::open(addr, "app").unwrap();
-    let rows = conn.query("SELECT id, label, qty FROM items ORDER BY id", &[]).unwrap();
+    let rows = conn
+        .query("SELECT id, label, qty FROM items ORDER BY id", &[])
+        .unwrap();
     let got: Vec<&[Value]> = rows.rows.iter().map(|r| r.values()).collect();
     assert_eq!(
         got,
         vec![
-            &[Value::Integer(1), Value::Text("bolt".into()), Value::Integer(10)][..],
-            &[Value::Integer(2), Value::Text("nut".into()), Value::Integer(25)][..],
+            &[
+                Value::Integer(1),
+                Value::Text("bolt".into()),
+                Value::Integer(10)
+            ][..],
+            &[
+                Value::Integer(2),
+                Value::Text("nut".into()),
+                Value::Integer(25)
+            ][..],
         ]
     );
 
     // What our client writes, the shell reads.
-    conn.execute("INSERT INTO items (label, qty) VALUES (?, ?)", &[&"washer", &7i64]).unwrap();
-    conn.execute("UPDATE items SET qty = qty + ? WHERE label = ?", &[&1i64, &"bolt"]).unwrap();
+    conn.execute(
+        "INSERT INTO items (label, qty) VALUES (?, ?)",
+        &[&"washer", &7i64],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE items SET qty = qty + ? WHERE label = ?",
+        &[&1i64, &"bolt"],
+    )
+    .unwrap();
     let out = shell_ok(addr, "app", "SELECT label, qty FROM items ORDER BY id");
     assert_eq!(out.trim(), "bolt|11\nnut|25\nwasher|7");
 
