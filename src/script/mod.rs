@@ -9,13 +9,19 @@
 mod checksum;
 mod error;
 pub mod fs;
+mod graph;
 mod parse;
+mod plan;
 mod render;
 mod revid;
 mod split;
+mod target;
 
 pub use checksum::{checksum, normalize};
 pub use error::ScriptError;
+pub use graph::Graph;
+pub use plan::{Direction, Step};
+pub use target::Target;
 pub use parse::{parse_revision, Revision, RevisionMeta, Section};
 pub use render::{file_name, render_revision, slug, validate_file_template, validate_template, DEFAULT_FILE_TEMPLATE, DEFAULT_TEMPLATE, SLUG_MAX};
 pub use revid::{validate_label, RevId, RESERVED};

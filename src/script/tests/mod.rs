@@ -1,4 +1,5 @@
 //! Unit tests of the script layer: parsing, writing, round trips, the graph and plans.
 
 mod files;
+mod graph;
 mod roundtrip;
