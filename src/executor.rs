@@ -10,9 +10,6 @@ pub enum ExecError {
     /// The dqlite client failed; its message says what was being done and where.
     #[error(transparent)]
     Client(#[from] client::Error),
-    /// Another backend (e.g. a test executor) failed.
-    #[error("{action}: {message}")]
-    Backend { action: String, message: String },
 }
 
 /// Runs SQL with bound parameters; rows come back as plain values.

@@ -12,9 +12,11 @@ use crate::types::SqlType;
 
 /// Checks every table of `schema` against the catalog.
 pub(crate) fn cross_check(schema: &Schema, catalog: &Catalog, objects: &[&Object]) -> Result<(), IntrospectError> {
+    let table_objects: std::collections::BTreeMap<&Ident, &Object> =
+        objects.iter().filter(|o| o.kind == "table").map(|o| (&o.name, *o)).collect();
     for table in schema.tables.values() {
         let fail = |detail: String| IntrospectError::Inconsistent { table: table.name.to_string(), detail };
-        if let Some(o) = objects.iter().find(|o| o.kind == "table" && o.name == table.name) {
+        if let Some(o) = table_objects.get(&table.name) {
             if o.strict != table.strict || o.without_rowid != table.without_rowid {
                 return Err(fail(format!(
                     "the statement reads as STRICT={} WITHOUT ROWID={}, SQLite reports STRICT={} WITHOUT ROWID={}",
@@ -175,4 +177,86 @@ fn foreign_keys(schema: &Schema, table: &Table, catalog: &Catalog) -> Result<(),
         return Err(format!("the statement has foreign keys {parsed:?}, SQLite reports {reported:?}"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::{ForeignKeyInfo, IndexColumnInfo};
+    use super::*;
+    use crate::models::load_sql_str;
+
+    const DDL: &str = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x' UNIQUE) STRICT;
+        CREATE TABLE c (pid INTEGER REFERENCES p ON DELETE CASCADE, v TEXT COLLATE NOCASE);
+        CREATE INDEX c_v ON c (v DESC);";
+
+    fn col(name: &str, ty: &str, not_null: bool, default: Option<&str>, pk: i64) -> ColumnInfo {
+        ColumnInfo { name: name.into(), decl_type: ty.into(), not_null, default: default.map(Into::into), pk, hidden: 0 }
+    }
+
+    fn obj(name: &str, strict: bool) -> Object {
+        Object { kind: "table".into(), name: Ident::new(name), table: Ident::new(name), sql: Some(String::new()), without_rowid: false, strict }
+    }
+
+    /// What SQLite reports for `DDL`.
+    fn catalog() -> (Schema, Catalog, Vec<Object>) {
+        let schema = load_sql_str("t.sql", DDL).unwrap();
+        let mut cat = Catalog::default();
+        cat.columns.insert(Ident::new("p"), vec![col("id", "INTEGER", false, None, 1), col("name", "TEXT", true, Some("'x'"), 0)]);
+        cat.columns.insert(Ident::new("c"), vec![col("pid", "INTEGER", false, None, 0), col("v", "TEXT", false, None, 0)]);
+        let unique = IndexInfo {
+            unique: true,
+            origin: "u".into(),
+            partial: false,
+            columns: vec![IndexColumnInfo { cid: 1, name: Some("name".into()), desc: false, collation: Some("BINARY".into()) }],
+        };
+        cat.indexes.insert(Ident::new("p"), [(Ident::new("sqlite_autoindex_p_1"), unique)].into_iter().collect());
+        let idx = IndexInfo {
+            unique: false,
+            origin: "c".into(),
+            partial: false,
+            columns: vec![IndexColumnInfo { cid: 1, name: Some("v".into()), desc: true, collation: Some("NOCASE".into()) }],
+        };
+        cat.indexes.insert(Ident::new("c"), [(Ident::new("c_v"), idx)].into_iter().collect());
+        cat.foreign_keys.insert(
+            Ident::new("c"),
+            vec![ForeignKeyInfo { table: "p".into(), from: vec!["pid".into()], to: vec![None], on_update: "NO ACTION".into(), on_delete: "CASCADE".into() }],
+        );
+        (schema, cat, vec![obj("p", true), obj("c", false)])
+    }
+
+    fn check(schema: &Schema, cat: &Catalog, objects: &[Object]) -> Result<(), String> {
+        let refs: Vec<&Object> = objects.iter().collect();
+        cross_check(schema, cat, &refs).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_matching_report_passes() {
+        let (schema, cat, objects) = catalog();
+        check(&schema, &cat, &objects).unwrap();
+    }
+
+    #[test]
+    fn every_disagreement_is_reported_with_the_table_and_the_detail() {
+        type Tamper = fn(&mut Catalog, &mut Vec<Object>);
+        let cases: &[(&str, Tamper, &str)] = &[
+            ("type", |c, _| c.columns.get_mut(&Ident::new("p")).unwrap()[1].decl_type = "INT".into(), "column `name`"),
+            ("not null", |c, _| c.columns.get_mut(&Ident::new("c")).unwrap()[1].not_null = true, "column `v`"),
+            ("default", |c, _| c.columns.get_mut(&Ident::new("p")).unwrap()[1].default = Some("'y'".into()), "default"),
+            ("generated", |c, _| c.columns.get_mut(&Ident::new("c")).unwrap()[1].hidden = 3, "generated"),
+            ("pk", |c, _| c.columns.get_mut(&Ident::new("c")).unwrap()[0].pk = 1, "primary key"),
+            ("column order", |c, _| c.columns.get_mut(&Ident::new("c")).unwrap().reverse(), "columns"),
+            ("strict", |_, o| o[0].strict = false, "STRICT"),
+            ("index order", |c, _| c.indexes.get_mut(&Ident::new("c")).unwrap().values_mut().for_each(|i| i.columns[0].desc = false), "index `c_v`"),
+            ("index collation", |c, _| c.indexes.get_mut(&Ident::new("c")).unwrap().values_mut().for_each(|i| i.columns[0].collation = None), "collate"),
+            ("missing unique", |c, _| { c.indexes.remove(&Ident::new("p")); }, "UNIQUE"),
+            ("fk action", |c, _| c.foreign_keys.get_mut(&Ident::new("c")).unwrap()[0].on_delete = "SET NULL".into(), "foreign keys"),
+            ("missing fk", |c, _| { c.foreign_keys.clear(); }, "foreign keys"),
+        ];
+        for (what, tamper, want) in cases {
+            let (schema, mut cat, mut objects) = catalog();
+            tamper(&mut cat, &mut objects);
+            let err = check(&schema, &cat, &objects).expect_err(what);
+            assert!(err.contains("introspecting table `") && err.contains(want), "{what}: {err}");
+        }
+    }
 }

@@ -25,6 +25,8 @@ fn hand_written_ddl_reads_back_as_the_loader_reads_it() {
             UNIQUE (b, a)) STRICT;
         CREATE UNIQUE INDEX child_lower ON child (lower(a) DESC, b COLLATE NOCASE) WHERE a IS NOT NULL;
         ALTER TABLE child ADD COLUMN added INTEGER DEFAULT 7;
+        CREATE TABLE odd_cols (x INT, g GENERATED ALWAYS AS (x + 1), h AS (x * 2) STORED, u, "Weird Type" unsigned big int DEFAULT -1,
+            e TEXT DEFAULT (datetime('now')), n NUMERIC DEFAULT '2.50', b BLOB DEFAULT X'00ff', q DEFAULT NULL);
         CREATE VIEW v_items (n) AS SELECT note FROM [Order Items];
         CREATE TRIGGER trg_child AFTER INSERT ON child BEGIN SELECT 1; END;
     "#;
@@ -38,6 +40,8 @@ fn hand_written_ddl_reads_back_as_the_loader_reads_it() {
         CREATE TABLE child (a TEXT, b TEXT, s ANY, added INTEGER DEFAULT 7, CONSTRAINT fk_p FOREIGN KEY (a, b) REFERENCES parent ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
             UNIQUE (b, a)) STRICT;
         CREATE UNIQUE INDEX child_lower ON child (lower(a) DESC, b COLLATE NOCASE) WHERE a IS NOT NULL;
+        CREATE TABLE odd_cols (x INT, g GENERATED ALWAYS AS (x + 1), h AS (x * 2) STORED, u, "Weird Type" unsigned big int DEFAULT -1,
+            e TEXT DEFAULT (datetime('now')), n NUMERIC DEFAULT '2.50', b BLOB DEFAULT X'00ff', q DEFAULT NULL);
         CREATE VIEW v_items (n) AS SELECT note FROM [Order Items];
         CREATE TRIGGER trg_child AFTER INSERT ON child BEGIN SELECT 1; END;
     "#,
@@ -51,6 +55,12 @@ fn hand_written_ddl_reads_back_as_the_loader_reads_it() {
     assert!(got.tables[&Ident::new("child")].foreign_keys[0].deferred);
     assert_eq!(got.views.len(), 1);
     assert_eq!(got.triggers.len(), 1);
+
+    // What dqmig renders from the introspected schema recreates it.
+    let mut again = Connection::open(&node.address, "hand-again").unwrap();
+    again.execute_batch(&got.to_sql()).unwrap();
+    let back = introspect(&mut again, &IntrospectOptions::default()).unwrap();
+    assert_eq!(back, got, "{}", crate::roundtrip::diff(&got, &back));
 }
 
 #[test]
