@@ -25,15 +25,15 @@ SELECT 0, CASE m.type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2
   WHERE m.name NOT GLOB 'sqlite_*' \
 UNION ALL \
 SELECT 1, m.name, p.cid, NULL, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden, NULL \
-  FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p \
+  FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name, 'main') AS p \
   WHERE m.type = 'table' AND m.name NOT GLOB 'sqlite_*' \
 UNION ALL \
 SELECT 2, m.name, l.name, x.seqno, l.\"unique\", l.origin, l.partial, x.cid, x.name, x.\"desc\", x.coll \
-  FROM sqlite_master AS m JOIN pragma_index_list(m.name) AS l JOIN pragma_index_xinfo(l.name) AS x \
+  FROM sqlite_master AS m JOIN pragma_index_list(m.name, 'main') AS l JOIN pragma_index_xinfo(l.name, 'main') AS x \
   WHERE m.type = 'table' AND m.name NOT GLOB 'sqlite_*' AND x.\"key\" = 1 \
 UNION ALL \
 SELECT 3, m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete, NULL, NULL \
-  FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f \
+  FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name, 'main') AS f \
   WHERE m.type = 'table' AND m.name NOT GLOB 'sqlite_*' \
 ORDER BY 1, 2, 3, 4";
 

@@ -20,7 +20,7 @@ fn hand_written_ddl_reads_back_as_the_loader_reads_it() {
     let ddl = r#"
         create table [Order Items] (id integer primary key autoincrement, `qty` int not null default '3' check (qty > 0),
             note text collate nocase, total real generated always as (qty * 2.5) stored);
-        CREATE TABLE "parent" ("k1" TEXT, k2 TEXT, PRIMARY KEY (k1, k2)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS "parent" ("k1" TEXT, k2 TEXT, PRIMARY KEY (k1, k2)) WITHOUT ROWID;
         CREATE TABLE child (a TEXT, b TEXT, s ANY, CONSTRAINT fk_p FOREIGN KEY (a, b) REFERENCES parent ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
             UNIQUE (b, a)) STRICT;
         CREATE UNIQUE INDEX child_lower ON child (lower(a) DESC, b COLLATE NOCASE) WHERE a IS NOT NULL;
@@ -82,9 +82,13 @@ fn internal_and_dqmig_tables_are_left_out() {
     let internal = conn.query("SELECT count(*) FROM sqlite_master WHERE name GLOB 'sqlite_*' AND type = 'table'", &[]).unwrap();
     assert!(internal.rows[0].get::<i64>(0).unwrap() >= 2);
 
+    // A temp table shadowing `app` on this connection is not the database's schema.
+    conn.execute_batch("CREATE TEMP TABLE app (other BLOB, more BLOB)").unwrap();
     let got = introspect(&mut conn, &IntrospectOptions::default()).unwrap();
     let names: Vec<&str> = got.tables.keys().map(Ident::as_str).collect();
     assert_eq!(names, ["app", "audit"]);
+    assert_eq!(got.tables[&Ident::new("app")].columns.len(), 2);
+    assert_eq!(got.tables[&Ident::new("app")].columns[1].name.as_str(), "x");
     assert!(got.triggers.is_empty(), "the trigger on dqmig_history is dqmig's: {:?}", got.triggers);
 
     let opts = IntrospectOptions { exclude_tables: vec![Ident::new("AUDIT")] };
