@@ -360,3 +360,55 @@ columns = [
     from_flag.add_flag("c.title=heading").unwrap();
     assert_eq!(diff(&a, &b, &from_models), diff(&a, &b, &from_flag));
 }
+
+/// Every fixture of the corpus: from an empty database, up creates it exactly (as the
+/// introspector reads it back) and down empties the database again; then from the previous
+/// fixture to this one and back (mostly drops and creates of whole objects).
+#[test]
+fn every_fixture_is_created_from_empty_and_dropped_again() {
+    let t = start_node();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
+    let mut dirs: Vec<_> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 40);
+    let empty = Schema::default();
+    let mut failures = Vec::new();
+    let mut previous: Option<Schema> = None;
+    for (i, dir) in dirs.iter().enumerate() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let f = dqmig::models::load_file(&dir.join("models.toml")).unwrap();
+        let mut c = open(&t, &format!("fixture_{i}"));
+        let r = render(&diff(&empty, &f, &RenameHints::default()), &empty).unwrap();
+        if let Err(e) = run(&mut c, &r.up, true) {
+            failures.push(format!("{name}: up failed: {e}"));
+            continue;
+        }
+        let got = live(&mut c);
+        if got != f {
+            failures.push(format!("{name}: up gives\n{}\nnot\n{}", got.to_sql(), f.to_sql()));
+            continue;
+        }
+        if let Some(prev) = &previous {
+            let there = render(&diff(&f, prev, &RenameHints::default()), &f).unwrap();
+            match run(&mut c, &there.up, true).map(|_| live(&mut c)) {
+                Ok(s) if &s == prev => {}
+                Ok(s) => failures.push(format!("{name} -> previous: gives\n{}", s.to_sql())),
+                Err(e) => failures.push(format!("{name} -> previous: {e}\n{}", there.up.to_text())),
+            }
+            match run(&mut c, &there.down, true).map(|_| live(&mut c)) {
+                Ok(s) if s == f => {}
+                Ok(s) => failures.push(format!("previous -> {name}: gives\n{}", s.to_sql())),
+                Err(e) => failures.push(format!("previous -> {name}: {e}\n{}", there.down.to_text())),
+            }
+        }
+        if let Err(e) = run(&mut c, &r.down, true) {
+            failures.push(format!("{name}: down failed: {e}"));
+            continue;
+        }
+        if live(&mut c) != empty {
+            failures.push(format!("{name}: down leaves objects behind"));
+        }
+        previous = Some(f);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -17,3 +17,4 @@ mod interop;
 mod introspect;
 mod roundtrip;
 mod autogen;
+mod autogen_prop;
