@@ -47,7 +47,7 @@ pub enum IntrospectError {
     Query { what: &'static str, source: ExecError },
     #[error("introspecting the database: unexpected row from {pragma}: {detail}; is this a dqlite/SQLite database?")]
     BadRow { pragma: &'static str, detail: String },
-    #[error("introspecting the database: the CREATE statement of {kind} `{name}` cannot be modelled: {message}\n  statement: {sql}")]
+    #[error("introspecting the database: the CREATE statement of {kind} `{name}` cannot be modelled: {message}; exclude the table from introspection to go on without it\n  statement: {sql}")]
     Parse { kind: String, name: String, message: String, sql: String },
     #[error("introspecting table `{table}`: {detail}; dqmig misread the table's CREATE statement — please report this")]
     Inconsistent { table: String, detail: String },

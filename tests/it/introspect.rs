@@ -167,3 +167,4 @@ fn introspecting_500_tables_takes_as_many_round_trips_as_1() {
     // Each query is at most a Prepare plus a Query.
     assert!(counts[0] as usize <= 2 * QUERIES, "{} requests for {QUERIES} queries", counts[0]);
 }
+
