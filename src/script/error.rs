@@ -49,6 +49,10 @@ pub enum ScriptError {
     #[error("{file}:{line}: branch label `{label}` is also the id of revision {other}; choose another label")]
     LabelIsRevision { file: String, line: usize, label: String, other: String },
 
+    /// A creation time that is not RFC 3339.
+    #[error("creation time `{value}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z")]
+    BadTime { value: String },
+
     /// A target string that does not follow the grammar.
     #[error("target `{target}`: {reason}")]
     BadTarget { target: String, reason: String },

@@ -305,3 +305,85 @@ mod props {
         }
     }
 }
+
+mod new_revisions {
+    use super::*;
+
+    fn req<'a>(head: Option<&'a str>, splice: bool) -> NewRevision<'a> {
+        NewRevision { message: "m", head, splice, created: "2026-11-24T22:30:00Z", ..Default::default() }
+    }
+    fn counter() -> impl FnMut() -> u64 {
+        let mut n = 0x1234_0000_0000u64;
+        move || {
+            n += 1;
+            n
+        }
+    }
+
+    #[test]
+    fn parents_by_head_and_splice() {
+        // graph, --head, --splice, revises (or error text)
+        let cases: &[(&[&str], Option<&str>, bool, &str)] = &[
+            (&[], None, false, ""),
+            (&[], Some("base"), false, ""),
+            (LINEAR, None, false, "c3"),
+            (LINEAR, Some("base"), false, ""),
+            (LINEAR, Some("b2"), false, "Err: b2 (v/1.sql) is not a head (it is revised by c3 (v/2.sql)); pass --splice"),
+            (LINEAR, Some("b2"), true, "b2"),
+            (BRANCHED, None, false, "Err: several heads"),
+            (BRANCHED, Some("shop@head"), false, "d"),
+            (BRANCHED, Some("c"), false, "c"),
+            (BRANCHED, Some("heads"), false, "Err: several heads"),
+        ];
+        for (specs, head, splice, want) in cases {
+            let g = graph(specs).unwrap();
+            let got = match g.new_revision(&req(*head, *splice), counter()) {
+                Ok(m) => ids(&m.revises),
+                Err(e) => format!("Err: {e}"),
+            };
+            let ok = if let Some(w) = want.strip_prefix("Err: ") { got.starts_with("Err") && got.contains(w) } else { got == *want };
+            assert!(ok, "{specs:?} --head {head:?} splice={splice}: {got}");
+        }
+    }
+
+    #[test]
+    fn ids_labels_depends() {
+        let g = graph(DEPS).unwrap();
+        let m = g.new_revision(&req(Some("c"), false), counter()).unwrap();
+        assert_eq!(m.revision.as_str(), "123400000001");
+        assert_eq!((m.message.as_str(), m.created.as_str()), ("m", "2026-11-24T22:30:00Z"));
+        let labels = vec!["shop".to_string(), "shop".to_string()];
+        let deps = vec!["other".to_string(), "y".to_string(), "b".to_string()];
+        let r = NewRevision { rev_id: Some("init_2"), branch_labels: &labels, depends_on: &deps[..2], ..req(Some("c"), false) };
+        let m = g.new_revision(&r, counter()).unwrap();
+        assert_eq!((m.revision.as_str(), m.branch_labels.clone(), m.depends_on.clone()), ("init_2", vec!["shop".to_string()], vec!["other".to_string(), "y".to_string()]));
+        let bad = |r: NewRevision<'_>| g.new_revision(&r, counter()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(bad(NewRevision { rev_id: Some("c"), ..req(Some("c"), false) }).contains("v/4.sql already uses it"));
+        assert!(bad(NewRevision { rev_id: Some("Bad-Id"), ..req(Some("c"), false) }).contains("is not valid"));
+        let l = vec!["other".to_string()];
+        assert!(bad(NewRevision { branch_labels: &l, ..req(Some("c"), false) }).contains("x (v/2.sql) already has it"));
+        let l = vec!["a".to_string()];
+        assert!(bad(NewRevision { branch_labels: &l, ..req(Some("c"), false) }).contains("it is a revision id"));
+        assert!(bad(NewRevision { depends_on: &deps[2..], ..req(Some("b"), true) }).contains("already a parent"));
+        let d = vec!["nope".to_string()];
+        assert!(bad(NewRevision { depends_on: &d, ..req(Some("c"), false) }).contains("no revision id, id prefix or branch label"));
+        assert!(bad(NewRevision { created: "now", ..req(Some("c"), false) }).contains("RFC 3339"));
+        // The random source skips taken ids.
+        let g = graph(&["123400000001"]).unwrap();
+        assert_eq!(g.new_revision(&req(None, false), counter()).unwrap().revision.as_str(), "123400000002");
+    }
+
+    #[test]
+    fn merges() {
+        let g = graph(BRANCHED).unwrap();
+        let m = g.merge_revision(&["heads"], &req(None, false), counter()).unwrap();
+        assert_eq!(ids(&m.revises), "c,d");
+        let m = g.merge_revision(&["d", "c", "d"], &req(None, false), counter()).unwrap();
+        assert_eq!(ids(&m.revises), "c,d");
+        let e = g.merge_revision(&["b", "d"], &req(None, false), counter()).err().unwrap().to_string();
+        assert!(e.contains("b (v/1.sql) already comes before d (v/3.sql)"), "{e}");
+        let e = g.merge_revision(&["d"], &req(None, false), counter()).err().unwrap().to_string();
+        assert!(e.contains("needs two or more"), "{e}");
+        assert!(graph(LINEAR).unwrap().merge_revision(&["heads"], &req(None, false), counter()).is_err());
+    }
+}
