@@ -353,7 +353,7 @@ mod new_revisions {
         assert_eq!(m.revision.as_str(), "123400000001");
         assert_eq!((m.message.as_str(), m.created.as_str()), ("m", "2026-11-24T22:30:00Z"));
         let labels = vec!["shop".to_string(), "shop".to_string()];
-        let deps = vec!["other".to_string(), "y".to_string(), "b".to_string()];
+        let deps = ["other".to_string(), "y".to_string(), "b".to_string()];
         let r = NewRevision { rev_id: Some("init_2"), branch_labels: &labels, depends_on: &deps[..2], ..req(Some("c"), false) };
         let m = g.new_revision(&r, counter()).unwrap();
         assert_eq!((m.revision.as_str(), m.branch_labels.clone(), m.depends_on.clone()), ("init_2", vec!["shop".to_string()], vec!["other".to_string(), "y".to_string()]));
