@@ -270,3 +270,15 @@ snap!(rename_table_with_dependent_view_and_child,
     "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES people(id)); CREATE VIEW names AS SELECT name FROM people;",
     &["users=people"]);
 snap!(identifiers_are_quoted, "CREATE TABLE \"we\"\"ird\" (\"a b\" TEXT, \"select\" INTEGER);", "CREATE TABLE \"we\"\"ird\" (\"a b\" TEXT NOT NULL DEFAULT '', \"select\" INTEGER);");
+
+/// The last DROP COLUMN blocker: a view or trigger that uses the column. `diff` never
+/// leaves one in place (it drops and recreates dependents of a table losing a column), so
+/// this renders a hand-built op against a schema that still has the view.
+#[test]
+fn rebuild_drop_column_used_by_a_view() {
+    let a = sql(&format!("{USERS} CREATE VIEW ages AS SELECT age FROM users;"));
+    let age = a.tables[&crate::schema::Ident::new("users")].columns[3].clone();
+    let ops = vec![Op::DropColumn { table: "users".into(), column: age, position: 3 }];
+    let (up, _) = render_script(&ops, &a).unwrap();
+    insta::assert_snapshot!("rebuild_drop_column_used_by_a_view", up.to_text());
+}

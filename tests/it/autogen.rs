@@ -121,6 +121,14 @@ fn kept_rows(c: &mut Connection, a: &Schema, b: &Schema) -> Vec<(String, Vec<Vec
     out
 }
 
+/// Every lint query of a script runs and counts (a non-negative integer).
+fn lint_counts(c: &mut Connection, s: &Script) {
+    for q in s.lint_queries() {
+        let n = c.query_row(&q.sql, params![]).unwrap_or_else(|e| panic!("{e}\n{}", q.sql)).get::<i64>(0).unwrap();
+        assert!(n >= 0, "{}: {n}", q.what);
+    }
+}
+
 const P: &str = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
 
 /// Schemas over the same two tables, each a small step from the first: together their
@@ -169,6 +177,7 @@ fn up_gives_b_down_gives_a_and_kept_rows_stay() {
             let ops = diff(&a, &b, &RenameHints::default());
             let r = render(&ops, &a).unwrap();
             let before = kept_rows(&mut c, &a, &b);
+            lint_counts(&mut c, &r.up);
             if let Err(e) = run(&mut c, &r.up, true) {
                 failures.push(format!("{an} -> {bn}: up failed: {e}\n{}", r.up.to_text()));
                 continue;
@@ -182,6 +191,7 @@ fn up_gives_b_down_gives_a_and_kept_rows_stay() {
             if kept_rows(&mut c, &a, &b) != before {
                 failures.push(format!("{an} -> {bn}: kept rows changed by up\n{}", r.up.to_text()));
             }
+            lint_counts(&mut c, &r.down);
             if let Err(e) = run(&mut c, &r.down, true) {
                 failures.push(format!("{an} -> {bn}: down failed: {e}\n{}", r.down.to_text()));
                 continue;
