@@ -5,6 +5,26 @@
 //! upgrade/downgrade plans for the runner.
 //!
 //! Pure except [`fs`], which reads and writes files. Ids and times are passed in.
+//!
+//! ```
+//! use dqmig::script::*;
+//!
+//! let mut random = || 0x3f2a_9c1b_7d4e_u64; // the CLI passes a real random source
+//! let graph = Graph::from_revisions(vec![])?;
+//! let req = NewRevision { message: "Add users", created: "2026-11-24T22:30:00Z", ..Default::default() };
+//! let meta = graph.new_revision(&req, &mut random)?;
+//! let text = render_revision(DEFAULT_TEMPLATE, &meta, &["CREATE TABLE \"users\" (\"id\" INTEGER)".into()], &["DROP TABLE \"users\"".into()]);
+//! assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &meta)?, "3f2a9c1b7d4e_add_users.sql");
+//!
+//! let rev = parse_revision("versions/3f2a9c1b7d4e_add_users.sql", &text)?;
+//! let graph = Graph::from_revisions(vec![rev])?;
+//! let steps = graph.plan_upgrade(&[], &Target::parse("head")?)?;
+//! assert_eq!(steps.len(), 1);
+//! assert_eq!(steps[0].heads_after, graph.heads());
+//! let up = &graph.get(&steps[0].revision).unwrap().up;
+//! assert_eq!(up.statements[0].sql, "CREATE TABLE \"users\" (\"id\" INTEGER);");
+//! # Ok::<(), ScriptError>(())
+//! ```
 
 mod checksum;
 mod error;

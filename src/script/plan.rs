@@ -246,6 +246,26 @@ impl Graph {
         Ok(steps)
     }
 
+    /// The version table's rows after `dqmig stamp TARGET` (no SQL runs). With `purge` the
+    /// current rows are ignored (and may name revisions no file defines): the result is the
+    /// target's own heads. Otherwise the rows move as an upgrade to the target would move
+    /// them, or a downgrade when the target is already applied, so other branches keep
+    /// their heads.
+    pub fn stamp_heads(&self, current: &[RevId], target: &Target, purge: bool) -> Result<Vec<RevId>, ScriptError> {
+        if purge {
+            let wanted = self.resolve(&[], target)?;
+            return Ok(self.heads_of(&self.ancestors_or_self(&wanted)));
+        }
+        let applied = self.applied(current)?;
+        let wanted = self.resolve(current, target)?;
+        let steps = if *target != Target::Base && wanted.iter().any(|w| !applied.contains(w)) {
+            self.plan_upgrade(current, target)?
+        } else {
+            self.plan_downgrade(current, target)?
+        };
+        Ok(steps.last().map(|s| s.heads_after.clone()).unwrap_or_else(|| self.heads_of(&applied)))
+    }
+
     /// The revisions of a range `lower:upper` (both ends included), newest first: what
     /// `upper` (default: every head) needs, that is `lower` (default: base) or comes after
     /// it. Relative ends are taken from `current`.

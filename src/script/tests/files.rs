@@ -178,3 +178,12 @@ fn never_panics_on_junk() {
         let _ = parse_revision("f", text);
     }
 }
+
+#[test]
+fn sqlite_lexing_corners() {
+    // Backslashes are not escapes in SQLite strings; block comments do not nest; `#` and
+    // `$` are not comments; blob literals and parameters lex.
+    let up = "INSERT INTO t VALUES ('C:\\'); SELECT 1;\n/* a /* b */ SELECT 2;\nSELECT x'AB', $v, :n, ?1 # 3;\nSELECT \"a\"\"b;\";";
+    let r = parse_revision("f", &file(H, up, "")).unwrap();
+    assert_eq!(sqls(&r.up), ["INSERT INTO t VALUES ('C:\\');", "SELECT 1;", "/* a /* b */ SELECT 2;", "SELECT x'AB', $v, :n, ?1 # 3;", "SELECT \"a\"\"b;\";"]);
+}

@@ -387,3 +387,26 @@ mod new_revisions {
         assert!(graph(LINEAR).unwrap().merge_revision(&["heads"], &req(None, false), counter()).is_err());
     }
 }
+
+#[test]
+fn stamps() {
+    // graph, current, target, purge, rows after
+    let cases: &[(&[&str], &str, &str, bool, &str)] = &[
+        (LINEAR, "", "head", false, "c3"),
+        (LINEAR, "c3", "a1", false, "a1"),
+        (LINEAR, "c3", "base", false, ""),
+        (LINEAR, "b2", "b2", false, "b2"),
+        (LINEAR, "zz", "b2", true, "b2"),
+        (BRANCHED, "c", "d", false, "c,d"),
+        (BRANCHED, "c,d", "b", false, "b,c"),
+        (BRANCHED, "c,d", "b", true, "b"),
+        (BRANCHED, "", "heads", false, "c,d"),
+        (MERGED, "n", "-1", false, "m"),
+    ];
+    for (specs, current, target, purge, want) in cases {
+        let g = graph(specs).unwrap();
+        let got = g.stamp_heads(&heads(current), &Target::parse(target).unwrap(), *purge).map(|h| ids(&h));
+        assert_eq!(got.map_err(|e| e.to_string()), Ok(want.to_string()), "{specs:?} [{current}] stamp {target} purge={purge}");
+    }
+    assert!(graph(LINEAR).unwrap().stamp_heads(&heads("zz"), &Target::Head, false).is_err());
+}
