@@ -55,7 +55,7 @@ impl Graph {
             }
         }
         let mut edges: Vec<(RevId, RevId, bool)> = Vec::new(); // (from, to, is_parent)
-        for (id, n) in &mut nodes.iter() {
+        for (id, n) in &nodes {
             for p in &n.parents {
                 if !nodes.contains_key(p) {
                     return Err(ScriptError::MissingParent { file: n.rev.file.clone(), line: n.rev.revises_line, revision: id.to_string(), parent: p.to_string() });
