@@ -60,6 +60,12 @@ fn slugs_and_file_names() {
     let m = meta("3f2a9c1b7d4e", &[]);
     assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &m).unwrap(), "3f2a9c1b7d4e_add_users.sql");
     assert_eq!(file_name("%(year)s%(month)s%(day)s_%(hour)s%(minute)s%(second)s_%(rev)s_%(slug)s", &m).unwrap(), "20261124_223000_3f2a9c1b7d4e_add_users.sql");
+    // Ids may start or end with `_`; only the empty slug's separator is dropped.
+    let mut under = meta("_a_", &[]);
+    assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &under).unwrap(), "_a__add_users.sql");
+    under.message = "!!".into();
+    assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &under).unwrap(), "_a_.sql");
+    assert_eq!(file_name("%(slug)s-%(rev)s", &under).unwrap(), "_a_.sql");
     let mut empty = m.clone();
     empty.message = String::new();
     assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &empty).unwrap(), "3f2a9c1b7d4e.sql");
