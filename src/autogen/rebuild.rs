@@ -6,7 +6,8 @@
 //! 2. create the new shape under a free temporary name;
 //! 3. copy the rows through the column map (renamed columns from their old name; new
 //!    columns left to their DEFAULT; a column that becomes NOT NULL gets its default where
-//!    it was NULL; the rowid kept when neither shape has a rowid alias);
+//!    it was NULL; the rowid kept when neither shape has a rowid alias; an AUTOINCREMENT
+//!    table keeps its sequence, so ids are never reused);
 //! 4. drop the old table; 5. rename the new one to the old name;
 //! 6. recreate the table's indexes, then the views and triggers from step 1.
 //!
@@ -20,7 +21,7 @@ use super::deps::{dependents, view_order};
 use super::lint::Warning;
 use super::op::Op;
 use super::render::{Stmt, REBUILD_MARKER};
-use crate::schema::{DefaultValue, Ident, Schema, Table};
+use crate::schema::{quote_ident, quote_literal, DefaultValue, Ident, Schema, Table};
 use std::collections::BTreeSet;
 
 /// For each column of the table as a group of ops leaves it, the column of the table
@@ -76,6 +77,18 @@ fn temp_name(table: &Ident, state: &Schema) -> Ident {
 
 fn is_rowid_name(n: &Ident) -> bool {
     matches!(n.folded().as_str(), "rowid" | "_rowid_" | "oid")
+}
+
+/// True when both shapes have the same AUTOINCREMENT key column (so the old sequence
+/// still fits the copied ids).
+fn keeps_autoincrement(before: &Table, after: &Table, origins: &Origins) -> bool {
+    match (&before.primary_key, &after.primary_key) {
+        (Some(b), Some(a)) if b.autoincrement && a.autoincrement => match (b.columns.as_slice(), a.columns.as_slice()) {
+            ([bc], [ac]) => origins.source(ac) == Some(bc),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The statements that rebuild `before` into `after`; `state` is the schema after the
@@ -137,6 +150,20 @@ pub(crate) fn rebuild(before: &Table, after: &Table, origins: &Origins, state: &
         stmts.push(Stmt::new(
             format!("copy the rows of {q} into {}", tmp.quoted()),
             format!("INSERT INTO {} ({}) SELECT {} FROM {q}", tmp.quoted(), into.join(", "), from.join(", ")),
+        ));
+    }
+    if keeps_autoincrement(before, after, origins) {
+        // The copy set the new table's sequence to the highest id copied; the old one
+        // remembers the highest ever used. Keep that one (the rename below carries it).
+        let (old, new) = (quote_literal(name.as_str()), quote_literal(tmp.as_str()));
+        let seq = quote_ident("sqlite_sequence");
+        stmts.push(Stmt::new(
+            format!("forget the sequence of {} (the old one is kept)", tmp.quoted()),
+            format!("DELETE FROM {seq} WHERE name = {new}"),
+        ));
+        stmts.push(Stmt::new(
+            format!("keep the AUTOINCREMENT sequence of {q} for {}", tmp.quoted()),
+            format!("UPDATE {seq} SET name = {new} WHERE name = {old}"),
         ));
     }
     stmts.push(Stmt::new(format!("drop the old {q}"), format!("DROP TABLE {q}")));

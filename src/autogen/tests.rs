@@ -269,6 +269,9 @@ snap!(rename_table_with_dependent_view_and_child,
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id)); CREATE VIEW names AS SELECT name FROM users;",
     "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES people(id)); CREATE VIEW names AS SELECT name FROM people;",
     &["users=people"]);
+snap!(rebuild_autoincrement_keeps_its_sequence,
+    "CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);",
+    "CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, w INTEGER DEFAULT 0, v TEXT);");
 snap!(identifiers_are_quoted, "CREATE TABLE \"we\"\"ird\" (\"a b\" TEXT, \"select\" INTEGER);", "CREATE TABLE \"we\"\"ird\" (\"a b\" TEXT NOT NULL DEFAULT '', \"select\" INTEGER);");
 
 /// The last DROP COLUMN blocker: a view or trigger that uses the column. `diff` never
