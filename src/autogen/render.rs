@@ -5,7 +5,9 @@
 //!   triggers and views that name them);
 //! - `ADD COLUMN` when the column is appended last, is not STORED generated, its default is
 //!   a constant (not CURRENT_TIME/DATE/TIMESTAMP, not an expression), and a NOT NULL
-//!   column has a non-NULL default (constraints on it are separate ops, which rebuild);
+//!   column has a non-NULL default; a single-column foreign key on the new column (default
+//!   NULL) and CHECKs that mention it ride along as column constraints; any other
+//!   constraint change rebuilds;
 //! - `DROP COLUMN` when the column is in no primary key, UNIQUE, foreign key (either side),
 //!   index (column, expression or WHERE), CHECK, generated expression, view or trigger.
 //!
@@ -173,16 +175,25 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
     })?;
     let mut scratch = state.clone();
     let mut origins = Origins::of(&before);
-    let mut alters: Vec<(Stmt, Vec<Warning>)> = Vec::new();
+    let mut alters: Vec<(Stmt, Vec<Warning>, usize)> = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
-    for op in ops {
+    let riders = riders(ops);
+    for (k, op) in ops.iter().enumerate() {
         let w = lint(op, &scratch);
-        match alter_stmt(op, &scratch) {
-            Ok(stmt) => alters.push((stmt, w.clone())),
-            Err(reason) => {
-                if !reasons.contains(&reason) {
-                    reasons.push(reason);
+        if let Some(host) = riders[k] {
+            // Written as a column constraint of an earlier ADD COLUMN (see `riders`).
+            if let Some(entry) = alters.iter_mut().find(|(_, _, h)| *h == host) {
+                entry.1.extend(w.clone());
+            }
+        } else {
+            let extra: Vec<&Op> = ops.iter().enumerate().filter(|(j, _)| riders[*j] == Some(k)).map(|(_, o)| o).collect();
+            match alter_stmt(op, &scratch).and_then(|stmt| with_column_constraints(stmt, &extra)) {
+                Ok(stmt) => alters.push((stmt, w.clone(), k)),
+                Err(reason) => {
+                    if !reasons.contains(&reason) {
+                        reasons.push(reason);
+                    }
                 }
             }
         }
@@ -191,7 +202,7 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
         op.apply(&mut scratch)?;
     }
     if reasons.is_empty() {
-        for (stmt, w) in alters {
+        for (stmt, w, _) in alters {
             push(script, vec![stmt], w);
         }
     } else {
@@ -206,6 +217,72 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
     }
     *state = scratch;
     Ok(())
+}
+
+/// Constraint ops of a group that SQLite can take as column constraints of an earlier
+/// `ADD COLUMN`: a single-column foreign key on the new column when its default is NULL
+/// (SQLite's rule for REFERENCES in ADD COLUMN), and a CHECK that mentions the new column
+/// and no column added after it (SQLite 3.37+ tests it against the existing rows). For
+/// each op, the index of the AddColumn it rides on.
+fn riders(ops: &[Op]) -> Vec<Option<usize>> {
+    let mut out = vec![None; ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        let Op::AddColumn { column, .. } = op else { continue };
+        let one: BTreeSet<Ident> = [column.name.clone()].into_iter().collect();
+        let later_columns: BTreeSet<Ident> = ops[i + 1..]
+            .iter()
+            .filter_map(|o| match o {
+                Op::AddColumn { column, .. } => Some(column.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let null_default = matches!(column.default, None | Some(DefaultValue::Null));
+        let mut has_fk = false;
+        for j in i + 1..ops.len() {
+            if out[j].is_some() {
+                continue;
+            }
+            match &ops[j] {
+                Op::AddForeignKey { fk, .. }
+                    if !has_fk && null_default && fk.columns.len() == 1 && fk.columns[0] == column.name && fk.ref_columns.len() == 1 =>
+                {
+                    out[j] = Some(i);
+                    has_fk = true;
+                }
+                Op::AddCheck { check, .. } if mentions(check.expr.text(), &one) && !mentions(check.expr.text(), &later_columns) => {
+                    out[j] = Some(i)
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Appends rider constraints (see [`riders`]) to an `ADD COLUMN` statement.
+fn with_column_constraints(mut stmt: Stmt, extra: &[&Op]) -> Result<Stmt, String> {
+    for op in extra {
+        match op {
+            Op::AddCheck { check, .. } => {
+                let name = check.name.as_ref().map(|n| format!("CONSTRAINT {} ", n.quoted())).unwrap_or_default();
+                stmt.sql.push_str(&format!(" {name}CHECK ({})", check.expr));
+                stmt.comment.push_str(" with its CHECK");
+            }
+            Op::AddForeignKey { fk, .. } => {
+                // The table-level form minus `FOREIGN KEY (col) ` is the column-level one.
+                let name = fk.name.as_ref().map(|n| format!("CONSTRAINT {} ", n.quoted())).unwrap_or_default();
+                let cols: Vec<String> = fk.columns.iter().map(Ident::quoted).collect();
+                let table_form = fk.constraint_sql();
+                let rest = table_form
+                    .strip_prefix(&format!("{name}FOREIGN KEY ({}) ", cols.join(", ")))
+                    .ok_or_else(|| "a foreign key on a new column".to_string())?;
+                stmt.sql.push_str(&format!(" {name}{rest}"));
+                stmt.comment.push_str(&format!(" referencing {}", fk.ref_table.quoted()));
+            }
+            _ => return Err("a constraint on a new column".into()),
+        }
+    }
+    Ok(stmt)
 }
 
 /// The ALTER TABLE statement for `op` on `state`, or why it needs a rebuild.

@@ -200,6 +200,9 @@ snap!(op_create_table, "", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEX
 snap!(op_drop_table, USERS, "");
 snap!(op_rename_table, USERS, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100), age INTEGER);", &["users=people"]);
 snap!(op_add_column, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100), age INTEGER, active INTEGER NOT NULL DEFAULT 1);");
+snap!(op_add_column_with_foreign_key_and_check,
+    "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY);",
+    "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER CONSTRAINT to_p REFERENCES p(id) ON DELETE SET NULL CHECK (p_id > 0));");
 snap!(op_drop_column, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100));");
 snap!(op_rename_column, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL, email VARCHAR(100), age INTEGER);", &["users.name=full_name"]);
 snap!(op_alter_column_type, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100), age TEXT);");

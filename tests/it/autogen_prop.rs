@@ -26,6 +26,7 @@ struct Params {
     note: Option<&'static str>,
     generated: Option<&'static str>,
     fk: &'static str,
+    has_p_id: bool,
     unique: bool,
     check: bool,
     index: bool,
@@ -46,14 +47,15 @@ fn params() -> impl Strategy<Value = Params> {
     (
         (proptest::option::of(title), proptest::option::of(score), proptest::option::of(note), proptest::option::of(generated)),
         (fk, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
-        (any::<bool>(), 0u8..3, any::<bool>(), any::<u64>()),
+        (any::<bool>(), 0u8..3, any::<bool>(), any::<u64>(), proptest::bool::weighted(0.8)),
     )
-        .prop_map(|((title, score, note, generated), (fk, unique, check, index, view, trigger), (p_flag, options, t3, shuffle))| Params {
+        .prop_map(|((title, score, note, generated), (fk, unique, check, index, view, trigger), (p_flag, options, t3, shuffle, has_p_id))| Params {
             title,
             score,
             note,
             generated,
             fk,
+            has_p_id,
             unique,
             check,
             index,
@@ -78,6 +80,7 @@ fn pair() -> impl Strategy<Value = (String, String)> {
             note: if bit(2) { o.note } else { a.note },
             generated: if bit(3) { o.generated } else { a.generated },
             fk: if bit(4) { o.fk } else { a.fk },
+            has_p_id: if bit(14) { o.has_p_id } else { a.has_p_id },
             unique: if bit(5) { o.unique } else { a.unique },
             check: if bit(6) { o.check } else { a.check },
             index: if bit(7) { o.index } else { a.index },
@@ -94,7 +97,10 @@ fn pair() -> impl Strategy<Value = (String, String)> {
 
 /// The DDL of one generated schema.
 fn schema_sql(p: &Params) -> String {
-    let mut cols: Vec<String> = vec![format!("p_id INTEGER {}", p.fk)];
+    let mut cols: Vec<String> = Vec::new();
+    if p.has_p_id {
+        cols.push(format!("p_id INTEGER {}", p.fk));
+    }
     for (name, def) in [("title", p.title), ("score", p.score), ("note", p.note), ("g", p.generated)] {
         if let Some(d) = def {
             cols.push(format!("{name} {d}"));
@@ -106,7 +112,7 @@ fn schema_sql(p: &Params) -> String {
     let mut defs: Vec<String> = vec!["id INTEGER NOT NULL PRIMARY KEY".to_string()];
     defs.extend(order.into_iter().map(|(_, c)| c));
     let strict_ok = !defs.iter().any(|d| d.contains("VARCHAR") || d.contains("NUMERIC"));
-    if p.unique {
+    if p.unique && p.has_p_id {
         defs.push("UNIQUE (id, p_id)".to_string());
     }
     if p.check {
@@ -122,14 +128,14 @@ fn schema_sql(p: &Params) -> String {
         if p.p_flag { ", flag INTEGER NOT NULL DEFAULT 1" } else { "" },
         defs.join(", ")
     );
-    if p.index {
+    if p.index && p.has_p_id {
         sql.push_str("CREATE INDEX c_p ON c (p_id DESC);\n");
     }
     if p.view {
-        sql.push_str("CREATE VIEW cv AS SELECT id, p_id FROM c;\n");
+        sql.push_str(if p.has_p_id { "CREATE VIEW cv AS SELECT id, p_id FROM c;\n" } else { "CREATE VIEW cv AS SELECT id FROM c;\n" });
     }
     if p.trigger {
-        sql.push_str("CREATE TRIGGER c_ins AFTER INSERT ON c BEGIN UPDATE p SET name = name WHERE id = NEW.p_id; END;\n");
+        sql.push_str("CREATE TRIGGER c_ins AFTER INSERT ON c BEGIN UPDATE p SET name = name WHERE id = NEW.id; END;\n");
     }
     if p.t3 {
         sql.push_str("CREATE TABLE t3 (k TEXT PRIMARY KEY, v BLOB);\n");
