@@ -20,11 +20,7 @@ pub(crate) fn words(sql: &str) -> BTreeSet<String> {
             })
             .collect(),
         // Unparseable text: every run of identifier characters, conservatively.
-        Err(_) => sql
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect(),
+        Err(_) => sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect(),
     }
 }
 
@@ -52,22 +48,16 @@ pub(crate) fn dependents(schema: &Schema, names: &BTreeSet<Ident>) -> (BTreeSet<
             break;
         }
     }
-    let triggers = schema
-        .triggers
-        .values()
-        .filter(|t| reach.contains(&t.table) || mentions(t.sql.text(), &reach))
-        .map(|t| t.name.clone())
-        .collect();
+    let triggers =
+        schema.triggers.values().filter(|t| reach.contains(&t.table) || mentions(t.sql.text(), &reach)).map(|t| t.name.clone()).collect();
     (views, triggers)
 }
 
 /// `names` ordered so that each comes after the ones it depends on (per `deps`), ties and
 /// cycles broken by name order. Deterministic.
 pub(crate) fn topo_order(names: &BTreeSet<Ident>, deps: impl Fn(&Ident) -> BTreeSet<Ident>) -> Vec<Ident> {
-    let graph: BTreeMap<Ident, BTreeSet<Ident>> = names
-        .iter()
-        .map(|n| (n.clone(), deps(n).into_iter().filter(|d| names.contains(d) && d != n).collect()))
-        .collect();
+    let graph: BTreeMap<Ident, BTreeSet<Ident>> =
+        names.iter().map(|n| (n.clone(), deps(n).into_iter().filter(|d| names.contains(d) && d != n).collect())).collect();
     let mut done: BTreeSet<Ident> = BTreeSet::new();
     let mut out = Vec::with_capacity(names.len());
     while out.len() < names.len() {

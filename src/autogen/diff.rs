@@ -53,8 +53,7 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
     let mut shaken: BTreeSet<Ident> = BTreeSet::new(); // tables whose dependents must be recreated
     for tgt in target.tables.values() {
         let Some(cur) = renamed.tables.get(&tgt.name) else { continue };
-        let mut ops: Vec<Op> =
-            column_renames.iter().find(|(n, _)| n == &tgt.name).map(|(_, o)| o.clone()).unwrap_or_default();
+        let mut ops: Vec<Op> = column_renames.iter().find(|(n, _)| n == &tgt.name).map(|(_, o)| o.clone()).unwrap_or_default();
         ops.extend(table_alters(cur, tgt));
         if ops.iter().any(|o| matches!(o, Op::RenameColumn { .. } | Op::DropColumn { .. })) {
             shaken.insert(tgt.name.clone());
@@ -77,10 +76,8 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
         }
     }
 
-    let dropped: BTreeSet<Ident> =
-        renamed.tables.keys().filter(|n| !target.tables.contains_key(*n)).cloned().collect();
-    let created: BTreeSet<Ident> =
-        target.tables.keys().filter(|n| !renamed.tables.contains_key(*n)).cloned().collect();
+    let dropped: BTreeSet<Ident> = renamed.tables.keys().filter(|n| !target.tables.contains_key(*n)).cloned().collect();
+    let created: BTreeSet<Ident> = target.tables.keys().filter(|n| !renamed.tables.contains_key(*n)).cloned().collect();
     shaken_current.extend(dropped.iter().cloned());
 
     // Views and triggers: changed ones, and those depending on shaken tables or views.

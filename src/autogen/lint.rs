@@ -140,7 +140,10 @@ pub(crate) fn narrowing(before: &Column, after: &Column) -> Option<String> {
     let widening = a == b
         || matches!(
             (a, b),
-            (_, Affinity::Blob | Affinity::Text) | (Affinity::Integer, Affinity::Real | Affinity::Numeric) | (Affinity::Real, Affinity::Numeric) | (Affinity::Numeric, Affinity::Real)
+            (_, Affinity::Blob | Affinity::Text)
+                | (Affinity::Integer, Affinity::Real | Affinity::Numeric)
+                | (Affinity::Real, Affinity::Numeric)
+                | (Affinity::Numeric, Affinity::Real)
         );
     if !widening {
         return Some(format!("{} -> {}", show(before), show(after)));

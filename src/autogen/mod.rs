@@ -21,14 +21,14 @@ mod diff;
 mod lint;
 mod op;
 mod rebuild;
-mod render;
 mod renames;
+mod render;
 
 pub use diff::diff;
 pub use lint::{LintQuery, Warning};
 pub use op::{apply_all, invert, Op, TableOptions};
-pub use render::{render, render_script, Rendered, Script, Stmt, REBUILD_MARKER};
 pub use renames::{rename_candidates, RenameCandidate, RenameHints};
+pub use render::{render, render_script, Rendered, Script, Stmt, REBUILD_MARKER};
 
 /// Errors of autogenerate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -31,24 +31,73 @@ pub enum Op {
     CreateTable(Table),
     /// A dropped table with its indexes (all of it, for the inverse).
     DropTable(Table),
-    RenameTable { from: Ident, to: Ident },
+    RenameTable {
+        from: Ident,
+        to: Ident,
+    },
     /// A column inserted at `position` (its index in the table afterwards).
-    AddColumn { table: Ident, column: Column, position: usize },
+    AddColumn {
+        table: Ident,
+        column: Column,
+        position: usize,
+    },
     /// A column removed from `position` (its index in the table before).
-    DropColumn { table: Ident, column: Column, position: usize },
-    RenameColumn { table: Ident, from: Ident, to: Ident },
+    DropColumn {
+        table: Ident,
+        column: Column,
+        position: usize,
+    },
+    RenameColumn {
+        table: Ident,
+        from: Ident,
+        to: Ident,
+    },
     /// Type, nullability, default, collation or generated expression of one column.
-    AlterColumn { table: Ident, before: Column, after: Column },
+    AlterColumn {
+        table: Ident,
+        before: Column,
+        after: Column,
+    },
     /// The same columns in another order (names in order).
-    ReorderColumns { table: Ident, before: Vec<Ident>, after: Vec<Ident> },
-    SetPrimaryKey { table: Ident, before: Option<PrimaryKey>, after: Option<PrimaryKey> },
-    AddUnique { table: Ident, unique: Unique },
-    DropUnique { table: Ident, unique: Unique },
-    AddForeignKey { table: Ident, fk: ForeignKey },
-    DropForeignKey { table: Ident, fk: ForeignKey },
-    AddCheck { table: Ident, check: Check },
-    DropCheck { table: Ident, check: Check },
-    SetTableOptions { table: Ident, before: TableOptions, after: TableOptions },
+    ReorderColumns {
+        table: Ident,
+        before: Vec<Ident>,
+        after: Vec<Ident>,
+    },
+    SetPrimaryKey {
+        table: Ident,
+        before: Option<PrimaryKey>,
+        after: Option<PrimaryKey>,
+    },
+    AddUnique {
+        table: Ident,
+        unique: Unique,
+    },
+    DropUnique {
+        table: Ident,
+        unique: Unique,
+    },
+    AddForeignKey {
+        table: Ident,
+        fk: ForeignKey,
+    },
+    DropForeignKey {
+        table: Ident,
+        fk: ForeignKey,
+    },
+    AddCheck {
+        table: Ident,
+        check: Check,
+    },
+    DropCheck {
+        table: Ident,
+        check: Check,
+    },
+    SetTableOptions {
+        table: Ident,
+        before: TableOptions,
+        after: TableOptions,
+    },
     CreateIndex(Index),
     DropIndex(Index),
     CreateView(View),
@@ -127,18 +176,12 @@ impl Op {
             Op::SetPrimaryKey { table, after: None, .. } => format!("remove the primary key of {}", table.quoted()),
             Op::AddUnique { table, unique } => format!("add UNIQUE ({}) on {}", idents(&unique.columns), table.quoted()),
             Op::DropUnique { table, unique } => format!("drop UNIQUE ({}) on {}", idents(&unique.columns), table.quoted()),
-            Op::AddForeignKey { table, fk } => format!(
-                "add foreign key {}({}) -> {}",
-                table.quoted(),
-                idents(&fk.columns),
-                fk.ref_table.quoted()
-            ),
-            Op::DropForeignKey { table, fk } => format!(
-                "drop foreign key {}({}) -> {}",
-                table.quoted(),
-                idents(&fk.columns),
-                fk.ref_table.quoted()
-            ),
+            Op::AddForeignKey { table, fk } => {
+                format!("add foreign key {}({}) -> {}", table.quoted(), idents(&fk.columns), fk.ref_table.quoted())
+            }
+            Op::DropForeignKey { table, fk } => {
+                format!("drop foreign key {}({}) -> {}", table.quoted(), idents(&fk.columns), fk.ref_table.quoted())
+            }
             Op::AddCheck { table, check } => format!("add CHECK ({}) on {}", check.expr, table.quoted()),
             Op::DropCheck { table, check } => format!("drop CHECK ({}) on {}", check.expr, table.quoted()),
             Op::SetTableOptions { table, after, .. } => format!(

@@ -20,9 +20,16 @@ pub struct RenameHints {
 /// A plausible rename among a set of drops and adds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RenameCandidate {
-    Table { from: Ident, to: Ident },
+    Table {
+        from: Ident,
+        to: Ident,
+    },
     /// `table` is the table's name in the target schema.
-    Column { table: Ident, from: Ident, to: Ident },
+    Column {
+        table: Ident,
+        from: Ident,
+        to: Ident,
+    },
 }
 
 impl RenameCandidate {
@@ -125,12 +132,8 @@ impl RenameHints {
     /// the CLI: a stale `renamed_from` or a mistyped flag).
     pub fn unused(&self, current: &Schema, target: &Schema) -> Vec<String> {
         let tables = self.table_renames(current, target);
-        let mut out: Vec<String> = self
-            .tables
-            .iter()
-            .filter(|(o, n)| !tables.iter().any(|(a, b)| a == *o && b == *n))
-            .map(|(o, n)| format!("{o}={n}"))
-            .collect();
+        let mut out: Vec<String> =
+            self.tables.iter().filter(|(o, n)| !tables.iter().any(|(a, b)| a == *o && b == *n)).map(|(o, n)| format!("{o}={n}")).collect();
         let mut renamed = current.clone();
         for (o, n) in &tables {
             if let Some(mut t) = renamed.tables.remove(o) {

@@ -142,7 +142,10 @@ fn render_single(op: &Op, state: &mut Schema, script: &mut Script) -> Result<(),
             if state.tables.values().any(|o| o.name != t.name && o.foreign_keys.iter().any(|f| f.ref_table == t.name)) {
                 script.needs_fk_off = true;
             }
-            vec![Stmt::new(format!("drop table {} with its indexes and triggers", t.name.quoted()), format!("DROP TABLE {}", t.name.quoted()))]
+            vec![Stmt::new(
+                format!("drop table {} with its indexes and triggers", t.name.quoted()),
+                format!("DROP TABLE {}", t.name.quoted()),
+            )]
         }
         Op::RenameTable { from, to } => vec![Stmt::new(
             format!("rename table {} to {}", from.quoted(), to.quoted()),
@@ -158,7 +161,10 @@ fn render_single(op: &Op, state: &mut Schema, script: &mut Script) -> Result<(),
             vec![Stmt::new(format!("create trigger {} on {}", t.name.quoted(), t.table.quoted()), t.create_sql())]
         }
         Op::DropTrigger(t) => {
-            vec![Stmt::new(format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted()), format!("DROP TRIGGER {}", t.name.quoted()))]
+            vec![Stmt::new(
+                format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted()),
+                format!("DROP TRIGGER {}", t.name.quoted()),
+            )]
         }
         other => return Err(AutogenError::OpDoesNotFit { op: other.describe(), problem: "not a whole-object op".into() }),
     };
@@ -169,10 +175,11 @@ fn render_single(op: &Op, state: &mut Schema, script: &mut Script) -> Result<(),
 
 fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(), AutogenError> {
     let Some(name) = ops.first().and_then(Op::altered_table).cloned() else { return Ok(()) };
-    let before = state.tables.get(&name).cloned().ok_or_else(|| AutogenError::OpDoesNotFit {
-        op: ops[0].describe(),
-        problem: "no such table".into(),
-    })?;
+    let before = state
+        .tables
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| AutogenError::OpDoesNotFit { op: ops[0].describe(), problem: "no such table".into() })?;
     let mut scratch = state.clone();
     let mut origins = Origins::of(&before);
     let mut alters: Vec<(Stmt, Vec<Warning>, usize)> = Vec::new();
@@ -206,10 +213,11 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
             push(script, vec![stmt], w);
         }
     } else {
-        let after = scratch.tables.get(&name).cloned().ok_or_else(|| AutogenError::OpDoesNotFit {
-            op: ops[0].describe(),
-            problem: "the table is gone after its alters".into(),
-        })?;
+        let after = scratch
+            .tables
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| AutogenError::OpDoesNotFit { op: ops[0].describe(), problem: "the table is gone after its alters".into() })?;
         let (stmts, extra) = rebuild(&before, &after, &origins, &scratch, &reasons);
         warnings.extend(extra);
         script.needs_fk_off = true;

@@ -49,23 +49,11 @@ fn params() -> impl Strategy<Value = Params> {
         (fk, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
         (any::<bool>(), 0u8..3, any::<bool>(), any::<u64>(), proptest::bool::weighted(0.8)),
     )
-        .prop_map(|((title, score, note, generated), (fk, unique, check, index, view, trigger), (p_flag, options, t3, shuffle, has_p_id))| Params {
-            title,
-            score,
-            note,
-            generated,
-            fk,
-            has_p_id,
-            unique,
-            check,
-            index,
-            view,
-            trigger,
-            p_flag,
-            options,
-            t3,
-            shuffle,
-        })
+        .prop_map(
+            |((title, score, note, generated), (fk, unique, check, index, view, trigger), (p_flag, options, t3, shuffle, has_p_id))| {
+                Params { title, score, note, generated, fk, has_p_id, unique, check, index, view, trigger, p_flag, options, t3, shuffle }
+            },
+        )
 }
 
 /// `a`, and `b` that takes each knob from a second draw with probability 1/4 (so pairs
@@ -224,7 +212,8 @@ fn run(c: &mut Connection, s: &Script) -> Result<(), String> {
         c.execute("PRAGMA foreign_keys=OFF", params![]).map_err(|e| e.to_string())?;
     }
     c.execute("BEGIN", params![]).map_err(|e| e.to_string())?;
-    let mut result = s.stmts.iter().try_for_each(|st| c.execute(&st.sql, params![]).map(|_| ()).map_err(|e| format!("{e}\n  in: {}", st.sql)));
+    let mut result =
+        s.stmts.iter().try_for_each(|st| c.execute(&st.sql, params![]).map(|_| ()).map_err(|e| format!("{e}\n  in: {}", st.sql)));
     if result.is_ok() && s.needs_fk_off {
         let v = c.query("PRAGMA foreign_key_check", params![]).map_err(|e| e.to_string())?;
         if !v.is_empty() {
@@ -268,11 +257,21 @@ fn generated_pairs_migrate_up_and_down_on_a_real_node() {
             let up = introspect(&mut c, &IntrospectOptions::default()).map_err(|e| fail("introspect after up", e.to_string()))?;
             prop_assert_eq!(&up, &b, "up\n{}", r.up.to_text());
             prop_assert!(diff(&up, &b, &RenameHints::default()).is_empty());
-            prop_assert_eq!(&kept_rows(&mut c, &a, &b).map_err(|e| fail("rows after up", e))?, &before, "rows after up\n{}", r.up.to_text());
+            prop_assert_eq!(
+                &kept_rows(&mut c, &a, &b).map_err(|e| fail("rows after up", e))?,
+                &before,
+                "rows after up\n{}",
+                r.up.to_text()
+            );
             run(&mut c, &r.down).map_err(|e| fail("down", format!("{e}\n{}", r.down.to_text())))?;
             let down = introspect(&mut c, &IntrospectOptions::default()).map_err(|e| fail("introspect after down", e.to_string()))?;
             prop_assert_eq!(&down, &a, "down\n{}", r.down.to_text());
-            prop_assert_eq!(&kept_rows(&mut c, &a, &b).map_err(|e| fail("rows after down", e))?, &before, "rows after down\n{}", r.down.to_text());
+            prop_assert_eq!(
+                &kept_rows(&mut c, &a, &b).map_err(|e| fail("rows after down", e))?,
+                &before,
+                "rows after down\n{}",
+                r.down.to_text()
+            );
             Ok(())
         })
         .unwrap();
