@@ -13,3 +13,4 @@ pub mod executor;
 pub mod introspect;
 pub mod script;
 pub mod autogen;
+pub mod config;

@@ -18,3 +18,4 @@ mod introspect;
 mod roundtrip;
 mod autogen;
 mod autogen_prop;
+mod config;

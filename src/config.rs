@@ -1,0 +1,304 @@
+//! `dqmig.toml` (DESIGN.md §3.2): where the database, the migrations and the models are, the
+//! names of dqmig's own tables, the transaction mode, table filters and the revision
+//! file-name template. Owns reading and checking the file (unknown keys and bad values are
+//! errors naming the key and its line) and the URL precedence `--url`, `DQMIG_URL`,
+//! `dqmig.toml`. Paths in the file are relative to the file's folder.
+//!
+//! ```toml
+//! url = "dqlite:///127.0.0.1:9001/./.dqmig/app.db"
+//! migrations = "migrations"              # holds versions/ and script.sql.tmpl
+//! models = "models.toml"                 # or: schema = "schema.sql"
+//!                                        # or: models_command = "cargo run -q --bin models"
+//! version_table = "dqmig_version"        # history goes to dqmig_history
+//! transaction = "per-step"               # or "all": one transaction around the whole run
+//! include_tables = ["*"]                 # glob patterns (`*`, `?`) on table names
+//! exclude_tables = ["tmp_*"]
+//! file_template = "%(rev)s_%(slug)s"
+//! ```
+//!
+//! The history table is named after the version table: a name ending in `_version` has that
+//! suffix replaced by `_history` (`dqmig_version` → `dqmig_history`, `app_version` →
+//! `app_history`); any other name gets `_history` appended (`migrations` →
+//! `migrations_history`). See [`history_table_for`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::script::validate_file_template;
+use crate::url::{DbUrl, UrlError};
+
+/// The config file's usual name.
+pub const CONFIG_FILE: &str = "dqmig.toml";
+/// Default version table name.
+pub const DEFAULT_VERSION_TABLE: &str = "dqmig_version";
+/// Default migrations folder (relative to the config file).
+pub const DEFAULT_MIGRATIONS: &str = "migrations";
+
+/// Errors of reading `dqmig.toml` or choosing the database URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading config file {path}: {source}; create one with `dqmig init` or pass -c/--config")]
+    Read { path: String, source: std::io::Error },
+
+    /// A problem at a place in the file (unknown key, wrong type, bad value).
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid { file: String, line: usize, column: usize, message: String },
+
+    /// No URL anywhere.
+    #[error("no database URL given: pass --url, set DQMIG_URL, or put `url = \"dqlite:///127.0.0.1:9001/./.dqmig/app.db\"` in {CONFIG_FILE}")]
+    NoUrl,
+
+    /// The chosen URL does not parse; `source` says which of the three places it came from.
+    #[error("database URL from {from}: {source}")]
+    Url { from: String, source: UrlError },
+}
+
+/// Where autogenerate reads the target schema from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelsSource {
+    /// A models TOML file (absolute path).
+    Toml(PathBuf),
+    /// A schema.sql file (absolute path).
+    Sql(PathBuf),
+    /// A shell command printing models TOML, run in the config file's folder.
+    Command(String),
+}
+
+/// `per-step` (default) or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub enum TransactionMode {
+    /// One transaction per revision (DESIGN.md §4).
+    #[default]
+    PerStep,
+    /// One transaction around every step of a run.
+    All,
+}
+
+impl TransactionMode {
+    /// Parses `per-step` / `all`.
+    pub fn parse(text: &str) -> Option<TransactionMode> {
+        match text {
+            "per-step" => Some(TransactionMode::PerStep),
+            "all" => Some(TransactionMode::All),
+            _ => None,
+        }
+    }
+}
+
+/// A checked `dqmig.toml`, paths made absolute against its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it was read from (`None` for [`Config::default_in`]).
+    pub file: Option<PathBuf>,
+    /// The folder paths are relative to.
+    pub dir: PathBuf,
+    /// The URL as written (parsed and resolved by [`Config::database_url`]).
+    pub url: Option<String>,
+    /// The migrations folder (holds `versions/` and the revision template).
+    pub migrations: PathBuf,
+    pub models: Option<ModelsSource>,
+    pub version_table: String,
+    pub history_table: String,
+    pub transaction: TransactionMode,
+    /// Glob patterns; empty means every table.
+    pub include_tables: Vec<String>,
+    pub exclude_tables: Vec<String>,
+    pub file_template: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    url: Option<Spanned<String>>,
+    migrations: Option<Spanned<String>>,
+    models: Option<Spanned<String>>,
+    schema: Option<Spanned<String>>,
+    models_command: Option<Spanned<String>>,
+    version_table: Option<Spanned<String>>,
+    transaction: Option<Spanned<String>>,
+    include_tables: Option<Vec<Spanned<String>>>,
+    exclude_tables: Option<Vec<Spanned<String>>>,
+    file_template: Option<Spanned<String>>,
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map(|i| before[i + 1..].chars().count()).unwrap_or(before.chars().count()) + 1;
+    (line, col)
+}
+
+/// The history table's name for a version table (see the module docs).
+pub fn history_table_for(version_table: &str) -> String {
+    match version_table.strip_suffix("_version") {
+        Some(stem) if !stem.is_empty() => format!("{stem}_history"),
+        _ => format!("{version_table}_history"),
+    }
+}
+
+/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character; ASCII case
+/// folded, as SQLite compares table names).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let n: Vec<char> = name.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+impl Config {
+    /// The configuration used when there is no file: defaults, paths relative to `dir`.
+    pub fn default_in(dir: &Path) -> Config {
+        Config {
+            file: None,
+            dir: dir.to_path_buf(),
+            url: None,
+            migrations: dir.join(DEFAULT_MIGRATIONS),
+            models: None,
+            version_table: DEFAULT_VERSION_TABLE.to_string(),
+            history_table: history_table_for(DEFAULT_VERSION_TABLE),
+            transaction: TransactionMode::PerStep,
+            include_tables: Vec::new(),
+            exclude_tables: Vec::new(),
+            file_template: crate::script::DEFAULT_FILE_TEMPLATE.to_string(),
+        }
+    }
+
+    /// Reads and checks the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut cfg = Config::parse(&path.display().to_string(), &text, &dir)?;
+        cfg.file = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// Parses config text; `file` names it in messages, `dir` is what paths are relative to.
+    pub fn parse(file: &str, text: &str, dir: &Path) -> Result<Config, ConfigError> {
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError::Invalid { file: file.to_string(), line, column, message }
+        };
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let msg = e.message().trim().to_string();
+            let msg = if msg.starts_with("unknown field") {
+                format!("{msg}; remove or rename the key")
+            } else {
+                msg
+            };
+            at(offset, msg)
+        })?;
+        let mut cfg = Config::default_in(dir);
+        let nonempty = |v: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
+            let s = v.get_ref().trim();
+            if s.is_empty() {
+                return Err(at(v.span().start, format!("`{key}` is empty")));
+            }
+            Ok(s.to_string())
+        };
+        if let Some(u) = &raw.url {
+            let s = nonempty(u, "url")?;
+            s.parse::<DbUrl>().map_err(|e| at(u.span().start, format!("`url`: {e}")))?;
+            cfg.url = Some(s);
+        }
+        if let Some(m) = &raw.migrations {
+            cfg.migrations = dir.join(nonempty(m, "migrations")?);
+        }
+        let sources: Vec<(&str, &Spanned<String>)> =
+            [("models", &raw.models), ("schema", &raw.schema), ("models_command", &raw.models_command)].into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect();
+        if let [_, (second, v), ..] = sources.as_slice() {
+            return Err(at(
+                v.span().start,
+                format!("`{second}` given as well as `{}`; the models come from exactly one of `models`, `schema` or `models_command`", sources[0].0),
+            ));
+        }
+        if let Some((key, v)) = sources.first() {
+            let s = nonempty(v, key)?;
+            cfg.models = Some(match *key {
+                "models" => ModelsSource::Toml(dir.join(s)),
+                "schema" => ModelsSource::Sql(dir.join(s)),
+                _ => ModelsSource::Command(s),
+            });
+        }
+        if let Some(v) = &raw.version_table {
+            let s = nonempty(v, "version_table")?;
+            if s.to_ascii_lowercase().starts_with("sqlite_") {
+                return Err(at(v.span().start, format!("`version_table = \"{s}\"`: names starting with sqlite_ are reserved by SQLite; choose another")));
+            }
+            cfg.history_table = history_table_for(&s);
+            cfg.version_table = s;
+        }
+        if let Some(v) = &raw.transaction {
+            cfg.transaction = TransactionMode::parse(v.get_ref().trim())
+                .ok_or_else(|| at(v.span().start, format!("`transaction = \"{}\"`: expected \"per-step\" or \"all\"", v.get_ref())))?;
+        }
+        for (key, list, out) in [("include_tables", &raw.include_tables, &mut cfg.include_tables), ("exclude_tables", &raw.exclude_tables, &mut cfg.exclude_tables)] {
+            for p in list.iter().flatten() {
+                out.push(nonempty(p, key)?);
+            }
+        }
+        if let Some(v) = &raw.file_template {
+            let s = nonempty(v, "file_template")?;
+            validate_file_template(&s).map_err(|e| at(v.span().start, format!("`file_template`: {e}")))?;
+            cfg.file_template = s;
+        }
+        Ok(cfg)
+    }
+
+    /// The versions folder (`<migrations>/versions`).
+    pub fn versions_dir(&self) -> PathBuf {
+        self.migrations.join("versions")
+    }
+
+    /// Whether table `name` passes the include/exclude filters (dqmig's own tables never do).
+    pub fn table_included(&self, name: &str) -> bool {
+        if name.eq_ignore_ascii_case(&self.version_table) || name.eq_ignore_ascii_case(&self.history_table) {
+            return false;
+        }
+        let included = self.include_tables.is_empty() || self.include_tables.iter().any(|p| glob_match(p, name));
+        included && !self.exclude_tables.iter().any(|p| glob_match(p, name))
+    }
+
+    /// The database URL: `cli` (`--url`) first, then `env` (`DQMIG_URL`), then the file's
+    /// `url`. An embedded URL's relative data dir is resolved against the config file's
+    /// folder when it came from the file, and left relative (to the current directory)
+    /// otherwise. Blank values count as absent.
+    pub fn database_url(&self, cli: Option<&str>, env: Option<&str>) -> Result<DbUrl, ConfigError> {
+        let pick = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let (from, text, from_file) = if let Some(u) = pick(cli) {
+            ("--url".to_string(), u, false)
+        } else if let Some(u) = pick(env) {
+            ("DQMIG_URL".to_string(), u, false)
+        } else if let Some(u) = pick(self.url.as_deref()) {
+            let shown = self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| CONFIG_FILE.to_string());
+            (shown, u, true)
+        } else {
+            return Err(ConfigError::NoUrl);
+        };
+        let url: DbUrl = text.parse().map_err(|source| ConfigError::Url { from, source })?;
+        Ok(if from_file { url.resolve_relative(&self.dir) } else { url })
+    }
+}
