@@ -39,12 +39,22 @@ pub const DEFAULT_MIGRATIONS: &str = "migrations";
 /// Errors of reading `dqmig.toml` or choosing the database URL.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("reading config file {path}: {source}; create one with `dqmig init` or pass -c/--config")]
-    Read { path: String, source: std::io::Error },
+    #[error(
+        "reading config file {path}: {source}; create one with `dqmig init` or pass -c/--config"
+    )]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
 
     /// A problem at a place in the file (unknown key, wrong type, bad value).
     #[error("{file}:{line}:{column}: {message}")]
-    Invalid { file: String, line: usize, column: usize, message: String },
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 
     /// No URL anywhere.
     #[error("no database URL given: pass --url, set DQMIG_URL, or put `url = \"dqlite:///127.0.0.1:9001/./.dqmig/app.db\"` in {CONFIG_FILE}")]
@@ -128,7 +138,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map(|i| before[i + 1..].chars().count()).unwrap_or(before.chars().count()) + 1;
+    let col = before
+        .rfind('\n')
+        .map(|i| before[i + 1..].chars().count())
+        .unwrap_or(before.chars().count())
+        + 1;
     (line, col)
 }
 
@@ -185,7 +199,10 @@ impl Config {
 
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -199,7 +216,12 @@ impl Config {
     pub fn parse(file: &str, text: &str, dir: &Path) -> Result<Config, ConfigError> {
         let at = |offset: usize, message: String| {
             let (line, column) = line_col(text, offset);
-            ConfigError::Invalid { file: file.to_string(), line, column, message }
+            ConfigError::Invalid {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
         };
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
@@ -221,14 +243,21 @@ impl Config {
         };
         if let Some(u) = &raw.url {
             let s = nonempty(u, "url")?;
-            s.parse::<DbUrl>().map_err(|e| at(u.span().start, format!("`url`: {e}")))?;
+            s.parse::<DbUrl>()
+                .map_err(|e| at(u.span().start, format!("`url`: {e}")))?;
             cfg.url = Some(s);
         }
         if let Some(m) = &raw.migrations {
             cfg.migrations = dir.join(nonempty(m, "migrations")?);
         }
-        let sources: Vec<(&str, &Spanned<String>)> =
-            [("models", &raw.models), ("schema", &raw.schema), ("models_command", &raw.models_command)].into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))).collect();
+        let sources: Vec<(&str, &Spanned<String>)> = [
+            ("models", &raw.models),
+            ("schema", &raw.schema),
+            ("models_command", &raw.models_command),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
         if let [_, (second, v), ..] = sources.as_slice() {
             return Err(at(
                 v.span().start,
@@ -252,17 +281,36 @@ impl Config {
             cfg.version_table = s;
         }
         if let Some(v) = &raw.transaction {
-            cfg.transaction = TransactionMode::parse(v.get_ref().trim())
-                .ok_or_else(|| at(v.span().start, format!("`transaction = \"{}\"`: expected \"per-step\" or \"all\"", v.get_ref())))?;
+            cfg.transaction = TransactionMode::parse(v.get_ref().trim()).ok_or_else(|| {
+                at(
+                    v.span().start,
+                    format!(
+                        "`transaction = \"{}\"`: expected \"per-step\" or \"all\"",
+                        v.get_ref()
+                    ),
+                )
+            })?;
         }
-        for (key, list, out) in [("include_tables", &raw.include_tables, &mut cfg.include_tables), ("exclude_tables", &raw.exclude_tables, &mut cfg.exclude_tables)] {
+        for (key, list, out) in [
+            (
+                "include_tables",
+                &raw.include_tables,
+                &mut cfg.include_tables,
+            ),
+            (
+                "exclude_tables",
+                &raw.exclude_tables,
+                &mut cfg.exclude_tables,
+            ),
+        ] {
             for p in list.iter().flatten() {
                 out.push(nonempty(p, key)?);
             }
         }
         if let Some(v) = &raw.file_template {
             let s = nonempty(v, "file_template")?;
-            validate_file_template(&s).map_err(|e| at(v.span().start, format!("`file_template`: {e}")))?;
+            validate_file_template(&s)
+                .map_err(|e| at(v.span().start, format!("`file_template`: {e}")))?;
             cfg.file_template = s;
         }
         Ok(cfg)
@@ -275,10 +323,13 @@ impl Config {
 
     /// Whether table `name` passes the include/exclude filters (dqmig's own tables never do).
     pub fn table_included(&self, name: &str) -> bool {
-        if name.eq_ignore_ascii_case(&self.version_table) || name.eq_ignore_ascii_case(&self.history_table) {
+        if name.eq_ignore_ascii_case(&self.version_table)
+            || name.eq_ignore_ascii_case(&self.history_table)
+        {
             return false;
         }
-        let included = self.include_tables.is_empty() || self.include_tables.iter().any(|p| glob_match(p, name));
+        let included = self.include_tables.is_empty()
+            || self.include_tables.iter().any(|p| glob_match(p, name));
         included && !self.exclude_tables.iter().any(|p| glob_match(p, name))
     }
 
@@ -287,18 +338,32 @@ impl Config {
     /// folder when it came from the file, and left relative (to the current directory)
     /// otherwise. Blank values count as absent.
     pub fn database_url(&self, cli: Option<&str>, env: Option<&str>) -> Result<DbUrl, ConfigError> {
-        let pick = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let pick = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let (from, text, from_file) = if let Some(u) = pick(cli) {
             ("--url".to_string(), u, false)
         } else if let Some(u) = pick(env) {
             ("DQMIG_URL".to_string(), u, false)
         } else if let Some(u) = pick(self.url.as_deref()) {
-            let shown = self.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| CONFIG_FILE.to_string());
+            let shown = self
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| CONFIG_FILE.to_string());
             (shown, u, true)
         } else {
             return Err(ConfigError::NoUrl);
         };
-        let url: DbUrl = text.parse().map_err(|source| ConfigError::Url { from, source })?;
-        Ok(if from_file { url.resolve_relative(&self.dir) } else { url })
+        let url: DbUrl = text
+            .parse()
+            .map_err(|source| ConfigError::Url { from, source })?;
+        Ok(if from_file {
+            url.resolve_relative(&self.dir)
+        } else {
+            url
+        })
     }
 }

@@ -14,3 +14,4 @@ pub mod introspect;
 pub mod script;
 pub mod autogen;
 pub mod config;
+pub mod runner;

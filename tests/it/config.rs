@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use dqmig::config::{glob_match, history_table_for, Config, ConfigError, ModelsSource, TransactionMode};
+use dqmig::config::{
+    glob_match, history_table_for, Config, ConfigError, ModelsSource, TransactionMode,
+};
 use dqmig::url::DbUrl;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -11,7 +13,9 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 }
 
 fn err(text: &str) -> String {
-    parse(text).expect_err("config should be refused").to_string()
+    parse(text)
+        .expect_err("config should be refused")
+        .to_string()
 }
 
 #[test]
@@ -30,15 +34,24 @@ file_template = "%(year)s_%(rev)s_%(slug)s"
     )
     .unwrap();
     assert_eq!(cfg.migrations, PathBuf::from("/proj/db/migrations"));
-    assert_eq!(cfg.versions_dir(), PathBuf::from("/proj/db/migrations/versions"));
-    assert_eq!(cfg.models, Some(ModelsSource::Sql(PathBuf::from("/proj/schema.sql"))));
+    assert_eq!(
+        cfg.versions_dir(),
+        PathBuf::from("/proj/db/migrations/versions")
+    );
+    assert_eq!(
+        cfg.models,
+        Some(ModelsSource::Sql(PathBuf::from("/proj/schema.sql")))
+    );
     assert_eq!(cfg.version_table, "app_version");
     assert_eq!(cfg.history_table, "app_history");
     assert_eq!(cfg.transaction, TransactionMode::All);
     assert!(cfg.table_included("app_users"));
     assert!(!cfg.table_included("app_tmp1"));
     assert!(!cfg.table_included("other"));
-    assert!(!cfg.table_included("app_version"), "dqmig's own tables are never included");
+    assert!(
+        !cfg.table_included("app_version"),
+        "dqmig's own tables are never included"
+    );
     assert_eq!(cfg.file_template, "%(year)s_%(rev)s_%(slug)s");
 }
 
@@ -53,9 +66,15 @@ fn defaults() {
     assert!(cfg.table_included("anything"));
     assert!(!cfg.table_included("DQMIG_HISTORY"));
     let cmd = parse("models_command = \"cargo run -q --bin models\"").unwrap();
-    assert_eq!(cmd.models, Some(ModelsSource::Command("cargo run -q --bin models".into())));
+    assert_eq!(
+        cmd.models,
+        Some(ModelsSource::Command("cargo run -q --bin models".into()))
+    );
     let toml = parse("models = \"models.toml\"").unwrap();
-    assert_eq!(toml.models, Some(ModelsSource::Toml(PathBuf::from("/proj/models.toml"))));
+    assert_eq!(
+        toml.models,
+        Some(ModelsSource::Toml(PathBuf::from("/proj/models.toml")))
+    );
 }
 
 #[test]
@@ -81,12 +100,24 @@ fn unknown_key_names_key_and_line() {
 #[test]
 fn bad_values_name_key_and_line() {
     let cases = [
-        ("transaction = \"sometimes\"", "dqmig.toml:1:", "\"per-step\" or \"all\""),
-        ("\nmodels = \"m.toml\"\nschema = \"s.sql\"", "dqmig.toml:3:", "exactly one of"),
+        (
+            "transaction = \"sometimes\"",
+            "dqmig.toml:1:",
+            "\"per-step\" or \"all\"",
+        ),
+        (
+            "\nmodels = \"m.toml\"\nschema = \"s.sql\"",
+            "dqmig.toml:3:",
+            "exactly one of",
+        ),
         ("url = \"http://x\"", "dqmig.toml:1:", "`url`"),
         ("file_template = \"%(slug)s\"", "dqmig.toml:1:", "%(rev)s"),
         ("version_table = \"sqlite_v\"", "dqmig.toml:1:", "reserved"),
-        ("migrations = \"  \"", "dqmig.toml:1:", "`migrations` is empty"),
+        (
+            "migrations = \"  \"",
+            "dqmig.toml:1:",
+            "`migrations` is empty",
+        ),
         ("include_tables = \"x\"", "dqmig.toml:1:", "sequence"),
         ("url = ", "dqmig.toml:1:", ""),
     ];
@@ -105,19 +136,40 @@ fn url_precedence() {
     let from_file = cfg.database_url(None, None).unwrap();
     assert_eq!(
         from_file,
-        DbUrl::Embedded { address: "127.0.0.1:9001".into(), data_dir: dir.path().join("data"), database: "app.db".into() },
+        DbUrl::Embedded {
+            address: "127.0.0.1:9001".into(),
+            data_dir: dir.path().join("data"),
+            database: "app.db".into()
+        },
         "a relative data dir in the file is relative to the file's folder"
     );
-    let env = cfg.database_url(None, Some("dqlite://127.0.0.1:9002/env.db")).unwrap();
+    let env = cfg
+        .database_url(None, Some("dqlite://127.0.0.1:9002/env.db"))
+        .unwrap();
     assert_eq!(env.database(), "env.db");
-    let cli = cfg.database_url(Some("dqlite://127.0.0.1:9003/cli.db"), Some("dqlite://127.0.0.1:9002/env.db")).unwrap();
+    let cli = cfg
+        .database_url(
+            Some("dqlite://127.0.0.1:9003/cli.db"),
+            Some("dqlite://127.0.0.1:9002/env.db"),
+        )
+        .unwrap();
     assert_eq!(cli.database(), "cli.db");
     let blank = cfg.database_url(Some(" "), Some("")).unwrap();
     assert_eq!(blank.database(), "app.db");
-    let bad = cfg.database_url(None, Some("nope")).unwrap_err().to_string();
+    let bad = cfg
+        .database_url(None, Some("nope"))
+        .unwrap_err()
+        .to_string();
     assert!(bad.starts_with("database URL from DQMIG_URL:"), "{bad}");
-    let none = Config::default_in(dir.path()).database_url(None, None).unwrap_err();
+    let none = Config::default_in(dir.path())
+        .database_url(None, None)
+        .unwrap_err();
     assert!(matches!(none, ConfigError::NoUrl));
-    let missing = Config::load(&dir.path().join("nope.toml")).unwrap_err().to_string();
-    assert!(missing.contains("nope.toml") && missing.contains("dqmig init"), "{missing}");
+    let missing = Config::load(&dir.path().join("nope.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("nope.toml") && missing.contains("dqmig init"),
+        "{missing}"
+    );
 }

@@ -19,3 +19,4 @@ mod roundtrip;
 mod autogen;
 mod autogen_prop;
 mod config;
+mod runner;

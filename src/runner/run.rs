@@ -1,0 +1,378 @@
+//! `Runner`: plans and runs upgrades and downgrades against a connection, stamps, and reads
+//! the current heads, the history and edited files. A run re-plans from the version table
+//! when another migrator moved it (for targets that do not depend on where the database
+//! is), so concurrent runs finish the work between them without doing any step twice.
+
+use std::collections::BTreeMap;
+
+use super::step::{
+    db_fail, read_heads, refs, shown, with_retry, Failure, RetryPolicy, StepOutcome,
+};
+use super::tables::{self, HistoryRow, TableNames};
+use super::{EditedFile, RunError};
+use crate::client::{Behavior, Connection};
+use crate::config::{Config, TransactionMode};
+use crate::script::{Direction, Graph, RevId, Step, Target};
+
+/// How a [`Runner`] runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub tables: TableNames,
+    pub transaction: TransactionMode,
+    /// Run even when applied revision files changed since (`--allow-edited`).
+    pub allow_edited: bool,
+    pub retry: RetryPolicy,
+}
+
+impl RunOptions {
+    /// The table names and transaction mode of a `dqmig.toml`.
+    pub fn from_config(cfg: &Config) -> RunOptions {
+        RunOptions {
+            tables: TableNames {
+                version: cfg.version_table.clone(),
+                history: cfg.history_table.clone(),
+            },
+            transaction: cfg.transaction,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// One step a run applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedStep {
+    pub revision: String,
+    pub direction: &'static str,
+    pub file: String,
+    pub duration_ms: u64,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RunReport {
+    /// Steps this run applied, in order.
+    pub applied: Vec<AppliedStep>,
+    /// Revisions of this run's plan that another migrator applied first.
+    pub skipped: Vec<String>,
+    /// The version table's rows at the end.
+    pub heads: Vec<String>,
+}
+
+/// What a stamp did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StampReport {
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// One row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub revision: String,
+    /// `up`, `down` or `stamp`.
+    pub direction: String,
+    pub checksum: String,
+    pub file: String,
+    pub heads_before: String,
+    pub heads_after: String,
+    /// UTC, ISO 8601 with milliseconds (the leader's clock).
+    pub applied_at: String,
+    /// `None` for rows written by an offline script.
+    pub duration_ms: Option<i64>,
+}
+
+/// Runs migrations of one revision graph.
+pub struct Runner<'g> {
+    pub(crate) graph: &'g Graph,
+    pub(crate) options: RunOptions,
+}
+
+fn strings(ids: &[RevId]) -> Vec<String> {
+    ids.iter().map(|i| i.to_string()).collect()
+}
+
+impl<'g> Runner<'g> {
+    pub fn new(graph: &'g Graph, options: RunOptions) -> Runner<'g> {
+        Runner { graph, options }
+    }
+
+    pub fn graph(&self) -> &Graph {
+        self.graph
+    }
+
+    pub fn options(&self) -> &RunOptions {
+        &self.options
+    }
+
+    /// Creates the version and history tables if missing.
+    pub fn ensure_tables(&self, conn: &mut Connection) -> Result<(), RunError> {
+        let ddl = tables::create_tables(&self.options.tables);
+        with_retry(conn, &self.options.retry, |conn| {
+            for sql in &ddl {
+                conn.execute_batch(sql)
+                    .map_err(db_fail("creating dqmig's version and history tables"))?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    fn table_exists(&self, conn: &mut Connection, name: &str) -> Result<bool, RunError> {
+        let (n, _) = with_retry(conn, &self.options.retry, |conn| {
+            let row = conn
+                .query_row(tables::version_table_exists_sql(), &[&name])
+                .map_err(db_fail("looking for dqmig's tables"))?;
+            row.get::<i64>(0)
+                .map_err(db_fail("looking for dqmig's tables"))
+        })?;
+        Ok(n > 0)
+    }
+
+    /// The version table's rows (sorted); empty when the table does not exist yet.
+    pub fn current(&self, conn: &mut Connection) -> Result<Vec<RevId>, RunError> {
+        if !self.table_exists(conn, &self.options.tables.version)? {
+            return Ok(Vec::new());
+        }
+        Ok(with_retry(conn, &self.options.retry, |conn| {
+            read_heads(conn, &self.options.tables)
+        })?
+        .0)
+    }
+
+    /// Every history row, oldest first; empty when the table does not exist yet.
+    pub fn history(&self, conn: &mut Connection) -> Result<Vec<HistoryEntry>, RunError> {
+        if !self.table_exists(conn, &self.options.tables.history)? {
+            return Ok(Vec::new());
+        }
+        let sql = tables::select_history(&self.options.tables);
+        let action = format!("reading the history table {}", self.options.tables.history);
+        let (rows, _) = with_retry(conn, &self.options.retry, |conn| {
+            conn.query(&sql, &[]).map_err(db_fail(&action))
+        })?;
+        let mut out = Vec::with_capacity(rows.len());
+        let bad = |source| RunError::Db {
+            action: action.clone(),
+            source: Box::new(source),
+        };
+        for r in rows.iter() {
+            out.push(HistoryEntry {
+                id: r.get(0).map_err(bad)?,
+                revision: r.get(1).map_err(bad)?,
+                direction: r.get(2).map_err(bad)?,
+                checksum: r.get(3).map_err(bad)?,
+                file: r.get(4).map_err(bad)?,
+                heads_before: r.get(5).map_err(bad)?,
+                heads_after: r.get(6).map_err(bad)?,
+                applied_at: r.get(7).map_err(bad)?,
+                duration_ms: r.get(8).map_err(bad)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Applied revisions (per the heads `current`) whose file's checksum differs from the
+    /// one the history table recorded when each was last applied. Revisions with no `up`
+    /// row (stamped, or applied by another tool) are not checked.
+    pub fn edited(
+        &self,
+        conn: &mut Connection,
+        current: &[RevId],
+    ) -> Result<Vec<EditedFile>, RunError> {
+        let applied = self.graph.applied(current)?;
+        let mut last_up: BTreeMap<String, String> = BTreeMap::new();
+        for h in self.history(conn)? {
+            if h.direction == "up" {
+                last_up.insert(h.revision, h.checksum);
+            }
+        }
+        let mut out = Vec::new();
+        for id in &applied {
+            let (Some(rev), Some(recorded)) = (self.graph.get(id), last_up.get(id.as_str())) else {
+                continue;
+            };
+            if *recorded != rev.checksum {
+                out.push(EditedFile {
+                    revision: id.to_string(),
+                    file: rev.file.clone(),
+                    applied_checksum: recorded.clone(),
+                    current_checksum: rev.checksum.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Upgrades to `target`.
+    pub fn upgrade(&self, conn: &mut Connection, target: &Target) -> Result<RunReport, RunError> {
+        self.run(conn, target, Direction::Up)
+    }
+
+    /// Downgrades to `target`.
+    pub fn downgrade(&self, conn: &mut Connection, target: &Target) -> Result<RunReport, RunError> {
+        self.run(conn, target, Direction::Down)
+    }
+
+    /// Plans against the version table and runs, re-planning when another migrator moved
+    /// it (unless the target is relative to where the database is: then the conflict is
+    /// returned). Checks edited files first unless `allow_edited`.
+    fn run(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        direction: Direction,
+    ) -> Result<RunReport, RunError> {
+        self.ensure_tables(conn)?;
+        let mut report = RunReport::default();
+        let replannable = !matches!(target, Target::Relative(_));
+        let max_replans = self.graph.len() + 3;
+        let mut replans = 0;
+        let mut checked = self.options.allow_edited;
+        loop {
+            let current = self.current(conn)?;
+            if !checked {
+                let files = self.edited(conn, &current)?;
+                if !files.is_empty() {
+                    return Err(RunError::Edited { files });
+                }
+                checked = true;
+            }
+            let steps = match direction {
+                Direction::Up => self.graph.plan_upgrade(&current, target)?,
+                Direction::Down => self.graph.plan_downgrade(&current, target)?,
+            };
+            let Some(last) = steps.last() else {
+                report.heads = strings(&current);
+                return Ok(report);
+            };
+            let end = strings(&last.heads_after);
+            match self.apply_steps(conn, &steps, &mut report) {
+                Ok(()) => {
+                    report.heads = end;
+                    return Ok(report);
+                }
+                Err(RunError::Conflict { .. }) if replannable && replans < max_replans => {
+                    replans += 1
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Applies a fixed plan (per step, or in one transaction), recording into `report`.
+    /// Stops at the first conflict.
+    pub fn apply_steps(
+        &self,
+        conn: &mut Connection,
+        steps: &[Step],
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        let record = |report: &mut RunReport, group: &[Step], outcome: StepOutcome| match outcome {
+            StepOutcome::Applied(ms) => {
+                for (s, d) in group.iter().zip(ms) {
+                    report.applied.push(AppliedStep {
+                        revision: s.revision.to_string(),
+                        direction: tables::direction_name(s.direction),
+                        file: self
+                            .graph
+                            .get(&s.revision)
+                            .map(|r| r.file.clone())
+                            .unwrap_or_default(),
+                        duration_ms: d,
+                    });
+                }
+            }
+            StepOutcome::AlreadyApplied => report
+                .skipped
+                .extend(group.iter().map(|s| s.revision.to_string())),
+        };
+        match self.options.transaction {
+            TransactionMode::All => {
+                let outcome = self.apply_group(conn, steps)?;
+                record(report, steps, outcome);
+            }
+            TransactionMode::PerStep => {
+                for s in steps {
+                    let outcome = self.apply_step(conn, s)?;
+                    record(report, std::slice::from_ref(s), outcome);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the version table to what `target` names without running any migration (see
+    /// [`Graph::stamp_heads`]); with `purge` the current rows are replaced whatever they
+    /// hold. Records a `stamp` history row.
+    pub fn stamp(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        purge: bool,
+    ) -> Result<StampReport, RunError> {
+        self.ensure_tables(conn)?;
+        let t = &self.options.tables;
+        let (report, _) = with_retry(conn, &self.options.retry, |conn| {
+            let mut tx = conn
+                .transaction_with(Behavior::Immediate)
+                .map_err(db_fail("stamp: BEGIN IMMEDIATE"))?;
+            let before = if purge {
+                // Rows may name revisions no file defines: read them as plain text.
+                let rows = tx
+                    .query(&tables::select_heads(t), &[])
+                    .map_err(db_fail("stamp: reading the version table"))?;
+                rows.iter()
+                    .filter_map(|r| r.get::<String>(0).ok())
+                    .filter_map(|s| RevId::parse(&s).ok())
+                    .collect()
+            } else {
+                read_heads(&mut tx, t)?
+            };
+            let after = self
+                .graph
+                .stamp_heads(&before, target, purge)
+                .map_err(|e| Failure::Fatal(e.into()))?;
+            let writes = if purge {
+                let mut w = vec![tables::purge_versions(t)];
+                w.extend(tables::version_writes(t, &[], &after));
+                w
+            } else {
+                tables::version_writes(t, &before, &after)
+            };
+            for w in &writes {
+                let (sql, values) = w.bound();
+                let r = tx
+                    .execute(&sql, &refs(&values))
+                    .map_err(db_fail("stamp: writing the version table"))?;
+                if let Some(expected) = w.expect_rows.filter(|e| *e != r.rows_affected) {
+                    return Err(Failure::Fatal(RunError::VersionCas {
+                        revision: shown(&after),
+                        direction: "stamp",
+                        sql: w.literal(),
+                        expected,
+                        changed: r.rows_affected,
+                    }));
+                }
+            }
+            let label = target.to_string();
+            let row = HistoryRow {
+                revision: &label,
+                direction: "stamp",
+                checksum: "",
+                file: "",
+                heads_before: &before,
+                heads_after: &after,
+                duration_ms: Some(0),
+            };
+            let (sql, values) = tables::insert_history(t, &row).bound();
+            tx.execute(&sql, &refs(&values))
+                .map_err(db_fail("stamp: writing the history table"))?;
+            tx.commit().map_err(db_fail("stamp: COMMIT"))?;
+            Ok(StampReport {
+                before: strings(&before),
+                after: strings(&after),
+            })
+        })?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,432 @@
+//! Applying steps in Raft-committed transactions (DESIGN.md §4), replay-safe.
+//!
+//! One attempt at a group of steps (one step, or every step with `--transaction all`):
+//! `PRAGMA foreign_keys=OFF` when a step rebuilds a table, `BEGIN IMMEDIATE`, read the
+//! version table; if it already holds the heads after the group, the group landed earlier
+//! (a replay after a lost connection or an unknown commit outcome): nothing is done; if it
+//! holds anything but the heads before, another migrator moved it: [`RunError::Conflict`].
+//! Then each step's statements, its version-table compare-and-swap and its history row,
+//! `PRAGMA foreign_key_check` when foreign keys are off, COMMIT, and foreign keys back ON
+//! (in `Drop`, so also on errors).
+//!
+//! Around attempts: busy (code 5) is retried with backoff; a lost leader or broken socket
+//! reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506)
+//! reconnects and lets the next attempt's read of the version table decide whether it
+//! landed. All within [`RetryPolicy`]. Calling [`Runner::apply_step`] again on a fresh
+//! connection is therefore always safe: a step is never applied twice.
+
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use super::tables::{self, HistoryRow, Sql};
+use super::{FkViolation, RunError, Runner};
+use crate::client::{self, Behavior, Connection, ErrorClass, ToValue, Value};
+use crate::script::{Direction, RevId, Revision, Section, Step};
+
+/// How often and how patiently a step is retried after busy or leader-loss errors.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per step (or per group) before giving up (default 8).
+    pub max_attempts: u32,
+    /// First pause between attempts (default 20 ms), doubling up to `max_backoff`.
+    pub initial_backoff: Duration,
+    /// Longest pause (default 1 s).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What one call did with a step (or group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Applied by this call; milliseconds per step, in order.
+    Applied(Vec<u64>),
+    /// The version table already held the heads after it: it landed before (on an earlier
+    /// attempt whose outcome was unknown, or through another migrator). Nothing was done.
+    AlreadyApplied,
+}
+
+/// Why an attempt failed.
+pub(crate) enum Failure {
+    /// Give up now.
+    Fatal(RunError),
+    /// Try again: the transaction is gone. `reconnect` when the connection is unusable or
+    /// the leader moved; `unknown` when the COMMIT's outcome is unknown.
+    Retry {
+        source: Box<client::Error>,
+        reconnect: bool,
+        unknown: bool,
+        action: String,
+    },
+}
+
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Failure {
+        Failure::Fatal(e)
+    }
+}
+
+/// Sorts a client error: retryable, or fatal through `fatal`.
+pub(crate) fn classify(
+    e: client::Error,
+    action: &str,
+    fatal: impl FnOnce(client::Error) -> RunError,
+) -> Failure {
+    let unknown = e.class() == ErrorClass::OutcomeUnknown;
+    if e.is_busy() {
+        Failure::Retry {
+            source: Box::new(e),
+            reconnect: false,
+            unknown: false,
+            action: action.to_string(),
+        }
+    } else if unknown || e.is_leader_lost() || !e.connection_usable() {
+        Failure::Retry {
+            source: Box::new(e),
+            reconnect: true,
+            unknown,
+            action: action.to_string(),
+        }
+    } else {
+        Failure::Fatal(fatal(e))
+    }
+}
+
+pub(crate) fn db_fail(action: &str) -> impl Fn(client::Error) -> Failure + '_ {
+    move |e| {
+        classify(e, action, |source| RunError::Db {
+            action: action.to_string(),
+            source: Box::new(source),
+        })
+    }
+}
+
+/// Runs `attempt` under `policy`: pauses with doubling backoff, reconnects when told to.
+/// Returns the result and whether an earlier attempt ended with an unknown commit outcome.
+pub(crate) fn with_retry<T>(
+    conn: &mut Connection,
+    policy: &RetryPolicy,
+    mut attempt: impl FnMut(&mut Connection) -> Result<T, Failure>,
+) -> Result<(T, bool), RunError> {
+    let mut delay = policy.initial_backoff;
+    let mut unknown_before = false;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (source, reconnect, unknown, action) = match attempt(conn) {
+            Ok(v) => return Ok((v, unknown_before)),
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Retry {
+                source,
+                reconnect,
+                unknown,
+                action,
+            }) => (source, reconnect, unknown, action),
+        };
+        unknown_before |= unknown;
+        if tries >= policy.max_attempts.max(1) {
+            return Err(RunError::GaveUp {
+                action,
+                attempts: tries,
+                source,
+            });
+        }
+        std::thread::sleep(jitter(delay));
+        delay = (delay * 2).min(policy.max_backoff);
+        if reconnect || conn.is_broken() {
+            // A failed reconnect counts as an attempt; the next one tries again.
+            if let Err(e) = conn.reconnect() {
+                if tries + 1 >= policy.max_attempts.max(1) {
+                    return Err(RunError::GaveUp {
+                        action: format!("{action}, then reconnecting to the leader"),
+                        attempts: tries + 1,
+                        source: Box::new(e),
+                    });
+                }
+                tries += 1;
+            }
+        }
+    }
+}
+
+/// Up to +50% of `d`, so racing migrators do not retry in lockstep.
+fn jitter(d: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|t| t.subsec_nanos())
+        .unwrap_or(0) as u64;
+    let ms = d.as_millis().max(1) as u64;
+    d + Duration::from_millis(nanos % (ms / 2 + 1))
+}
+
+/// Turns foreign keys off on a connection and back on when dropped (if it still works; a
+/// replacement connection starts with them on anyway).
+struct FkOff<'c> {
+    conn: &'c mut Connection,
+    off: bool,
+}
+
+impl<'c> FkOff<'c> {
+    fn new(conn: &'c mut Connection, off: bool) -> Result<FkOff<'c>, Failure> {
+        if off {
+            conn.execute_batch("PRAGMA foreign_keys=OFF")
+                .map_err(db_fail("turning foreign keys off for a table rebuild"))?;
+        }
+        Ok(FkOff { conn, off })
+    }
+}
+
+impl Deref for FkOff<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl DerefMut for FkOff<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+    }
+}
+
+impl Drop for FkOff<'_> {
+    fn drop(&mut self) {
+        if self.off && !self.conn.is_broken() {
+            let _ = self.conn.execute_batch("PRAGMA foreign_keys=ON");
+        }
+    }
+}
+
+/// Binds `Value`s to the client's parameter slice.
+pub(crate) fn refs(values: &[Value]) -> Vec<&dyn ToValue> {
+    values.iter().map(|v| v as &dyn ToValue).collect()
+}
+
+/// Reads the version table (it must exist).
+pub(crate) fn read_heads(
+    conn: &mut Connection,
+    t: &tables::TableNames,
+) -> Result<Vec<RevId>, Failure> {
+    let action = format!("reading the version table {}", t.version);
+    let rows = conn
+        .query(&tables::select_heads(t), &[])
+        .map_err(db_fail(&action))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows.iter() {
+        let value: String = row.get(0).map_err(|source| {
+            Failure::Fatal(RunError::Db {
+                action: action.clone(),
+                source: Box::new(source),
+            })
+        })?;
+        let id = RevId::parse(&value).map_err(|_| {
+            Failure::Fatal(RunError::BadVersionRow {
+                table: t.version.clone(),
+                value: value.clone(),
+            })
+        })?;
+        out.push(id);
+    }
+    Ok(out)
+}
+
+/// Runs one built statement, checking how many rows it changed.
+pub(crate) fn exec_checked(
+    conn: &mut Connection,
+    sql: &Sql,
+    revision: &str,
+    direction: &'static str,
+) -> Result<(), Failure> {
+    let (text, values) = sql.bound();
+    let action = format!("{direction} revision {revision}: {}", sql.literal());
+    let r = conn
+        .execute(&text, &refs(&values))
+        .map_err(db_fail(&action))?;
+    if let Some(expected) = sql.expect_rows {
+        if r.rows_affected != expected {
+            return Err(Failure::Fatal(RunError::VersionCas {
+                revision: revision.to_string(),
+                direction,
+                sql: sql.literal(),
+                expected,
+                changed: r.rows_affected,
+            }));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn shown(heads: &[RevId]) -> String {
+    if heads.is_empty() {
+        "base (no revision)".to_string()
+    } else {
+        heads
+            .iter()
+            .map(|h| h.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Runner<'_> {
+    fn revision(&self, step: &Step) -> Result<&Revision, RunError> {
+        self.graph
+            .get(&step.revision)
+            .ok_or_else(|| RunError::UnknownRevision {
+                revision: step.revision.to_string(),
+            })
+    }
+
+    fn section<'r>(rev: &'r Revision, step: &Step) -> &'r Section {
+        match step.direction {
+            Direction::Up => &rev.up,
+            Direction::Down => &rev.down,
+        }
+    }
+
+    /// Applies one step in its own transaction, replay-safe (see the module docs): if the
+    /// version table already shows the step's result, nothing is done
+    /// ([`StepOutcome::AlreadyApplied`]); if it shows anything but the step's starting
+    /// heads, [`RunError::Conflict`]. Call it again after any error to resume.
+    pub fn apply_step(&self, conn: &mut Connection, step: &Step) -> Result<StepOutcome, RunError> {
+        self.apply_group(conn, std::slice::from_ref(step))
+    }
+
+    /// Applies `steps` (consecutive: each starts at the heads the previous ends at) in ONE
+    /// transaction, replay-safe like [`Runner::apply_step`].
+    pub fn apply_group(
+        &self,
+        conn: &mut Connection,
+        steps: &[Step],
+    ) -> Result<StepOutcome, RunError> {
+        if steps.is_empty() {
+            return Ok(StepOutcome::Applied(Vec::new()));
+        }
+        for s in steps {
+            self.revision(s)?;
+        }
+        let (outcome, unknown_before) =
+            with_retry(conn, &self.options.retry, |conn| self.attempt(conn, steps))?;
+        Ok(match outcome {
+            // Our own earlier COMMIT landed after all: report it as applied by us.
+            StepOutcome::AlreadyApplied if unknown_before => {
+                StepOutcome::Applied(vec![0; steps.len()])
+            }
+            other => other,
+        })
+    }
+
+    fn attempt(&self, conn: &mut Connection, steps: &[Step]) -> Result<StepOutcome, Failure> {
+        let t = &self.options.tables;
+        let first = &steps[0];
+        let last = &steps[steps.len() - 1];
+        let dir = tables::direction_name(first.direction);
+        let mut revs = Vec::with_capacity(steps.len());
+        for s in steps {
+            revs.push(self.revision(s)?);
+        }
+        let fk_off = steps
+            .iter()
+            .zip(&revs)
+            .any(|(s, r)| Self::section(r, s).needs_fk_off());
+        let mut guard = FkOff::new(conn, fk_off)?;
+        let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
+        let mut tx = guard
+            .transaction_with(Behavior::Immediate)
+            .map_err(db_fail(&begin))?;
+        let heads = read_heads(&mut tx, t)?;
+        if heads == last.heads_after && heads != first.heads_before {
+            return Ok(StepOutcome::AlreadyApplied);
+        }
+        if heads != first.heads_before {
+            return Err(Failure::Fatal(RunError::Conflict {
+                revision: first.revision.to_string(),
+                direction: dir,
+                expected: shown(&first.heads_before),
+                found: shown(&heads),
+            }));
+        }
+        let mut durations = Vec::with_capacity(steps.len());
+        for (step, rev) in steps.iter().zip(&revs) {
+            let started = Instant::now();
+            let d = tables::direction_name(step.direction);
+            for stmt in &Self::section(rev, step).statements {
+                let action = format!(
+                    "{d} revision {} ({}:{})",
+                    step.revision, rev.file, stmt.line
+                );
+                tx.execute_batch(&stmt.sql).map_err(|e| {
+                    classify(e, &action, |source| RunError::Statement {
+                        revision: step.revision.to_string(),
+                        direction: d,
+                        file: rev.file.clone(),
+                        line: stmt.line,
+                        source: Box::new(source),
+                    })
+                })?;
+            }
+            for w in tables::version_writes(t, &step.heads_before, &step.heads_after) {
+                exec_checked(&mut tx, &w, step.revision.as_str(), d)?;
+            }
+            let ms = started.elapsed().as_millis() as u64;
+            let row = HistoryRow {
+                revision: step.revision.as_str(),
+                direction: d,
+                checksum: &rev.checksum,
+                file: &rev.file,
+                heads_before: &step.heads_before,
+                heads_after: &step.heads_after,
+                duration_ms: Some(ms as i64),
+            };
+            exec_checked(
+                &mut tx,
+                &tables::insert_history(t, &row),
+                step.revision.as_str(),
+                d,
+            )?;
+            durations.push(ms);
+        }
+        if fk_off {
+            let action = format!(
+                "{dir} revision {}: PRAGMA foreign_key_check",
+                first.revision
+            );
+            let rows = tx
+                .query("PRAGMA foreign_key_check", &[])
+                .map_err(db_fail(&action))?;
+            if !rows.is_empty() {
+                let violations = rows
+                    .iter()
+                    .map(|r| FkViolation {
+                        table: r.get::<String>(0).unwrap_or_default(),
+                        rowid: r.get::<Option<i64>>(1).unwrap_or(None),
+                        parent: r.get::<String>(2).unwrap_or_default(),
+                    })
+                    .collect();
+                let rev = revs
+                    .iter()
+                    .zip(steps)
+                    .find(|(r, s)| Self::section(r, s).needs_fk_off())
+                    .map(|(r, _)| *r)
+                    .unwrap_or(revs[0]);
+                return Err(Failure::Fatal(RunError::ForeignKeys {
+                    revision: rev.id().to_string(),
+                    direction: dir,
+                    file: rev.file.clone(),
+                    violations,
+                }));
+            }
+        }
+        let commit = format!("{dir} revision {}: COMMIT", last.revision);
+        tx.commit().map_err(db_fail(&commit))?;
+        Ok(StepOutcome::Applied(durations))
+    }
+}
