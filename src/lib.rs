@@ -15,3 +15,9 @@ pub mod script;
 pub mod autogen;
 pub mod config;
 pub mod runner;
+pub mod migrator;
+
+// Lets `::dqmig::...` paths (used by `embed_migrations!`) resolve inside this crate too.
+extern crate self as dqmig;
+
+pub use migrator::{embed_migrations, Migrator};

@@ -20,3 +20,4 @@ mod autogen;
 mod autogen_prop;
 mod config;
 mod runner;
+mod runner_embed;

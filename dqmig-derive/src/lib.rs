@@ -1,0 +1,98 @@
+//! Procedural macros of dqmig (DESIGN.md §2). Used through the re-exports in `dqmig`, never
+//! directly.
+//!
+//! `embed_migrations!("migrations")` lists `migrations/versions/*.sql` (relative to the
+//! crate's `Cargo.toml`, or an absolute path) while the application is compiled and expands
+//! to `::dqmig::migrator::Migrator::from_embedded(&[("versions/NAME.sql",
+//! include_str!("/abs/path/NAME.sql")), ...])`. `include_str!` makes cargo rebuild when a
+//! listed file changes; a file added to the folder needs a rebuild of the crate (touch a
+//! source file). No dependencies: the one string-literal argument is read by hand.
+
+use proc_macro::TokenStream;
+use std::path::{Path, PathBuf};
+
+/// Embeds the revision files of a migrations folder; evaluates to
+/// `Result<dqmig::migrator::Migrator, dqmig::runner::RunError>`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    match expand(input) {
+        Ok(code) => code
+            .parse()
+            .unwrap_or_else(|_| error("embed_migrations!: internal error building the expansion")),
+        Err(message) => error(&message),
+    }
+}
+
+fn error(message: &str) -> TokenStream {
+    format!("::core::compile_error!({message:?})")
+        .parse()
+        .unwrap_or_default()
+}
+
+/// The folder named by the single string literal in `input`.
+fn folder(input: TokenStream) -> Result<String, String> {
+    let usage = "embed_migrations! takes one string literal: the migrations folder (holding versions/), relative to Cargo.toml, e.g. embed_migrations!(\"migrations\")";
+    let tokens: Vec<_> = input.into_iter().collect();
+    let [proc_macro::TokenTree::Literal(lit)] = tokens.as_slice() else {
+        return Err(usage.to_string());
+    };
+    let text = lit.to_string();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .or_else(|| text.strip_prefix("r\"").and_then(|t| t.strip_suffix('"')))
+        .ok_or_else(|| usage.to_string())?;
+    if inner.contains('\\') {
+        return Err("embed_migrations!: escapes are not supported in the folder name; write the path plainly".into());
+    }
+    Ok(inner.to_string())
+}
+
+fn expand(input: TokenStream) -> Result<String, String> {
+    let given = folder(input)?;
+    let base = std::env::var("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .map_err(|_| {
+            "embed_migrations!: CARGO_MANIFEST_DIR is not set; build with cargo".to_string()
+        })?;
+    let root = if Path::new(&given).is_absolute() {
+        PathBuf::from(&given)
+    } else {
+        base.join(&given)
+    };
+    let versions = root.join("versions");
+    let entries = std::fs::read_dir(&versions).map_err(|e| format!("embed_migrations!: reading {}: {e}; the folder must hold a versions/ folder (create it with `dqmig init`)", versions.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("embed_migrations!: reading {}: {e}", versions.display()))?
+            .path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
+            continue;
+        }
+        let Some(abs) = path.to_str().map(str::to_string) else {
+            return Err(format!(
+                "embed_migrations!: {} is not valid UTF-8",
+                path.display()
+            ));
+        };
+        files.push((name, abs));
+    }
+    files.sort();
+    let mut code = String::from("::dqmig::migrator::Migrator::from_embedded(&[");
+    for (name, abs) in files {
+        code.push_str(&format!(
+            "({:?}, ::core::include_str!({abs:?})),",
+            format!("versions/{name}")
+        ));
+    }
+    code.push_str("])");
+    Ok(code)
+}
