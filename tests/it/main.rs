@@ -21,3 +21,4 @@ mod autogen_prop;
 mod config;
 mod runner;
 mod runner_embed;
+mod runner_retry;
