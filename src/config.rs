@@ -197,6 +197,22 @@ impl Config {
         }
     }
 
+    /// The configuration a command uses: the file given with `-c/--config` (which must
+    /// exist), else `dqmig.toml` in `cwd` when there is one, else the defaults in `cwd`.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        match explicit {
+            Some(path) => Config::load(path),
+            None => {
+                let path = cwd.join(CONFIG_FILE);
+                if path.is_file() {
+                    Config::load(&path)
+                } else {
+                    Ok(Config::default_in(cwd))
+                }
+            }
+        }
+    }
+
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -173,3 +173,28 @@ fn url_precedence() {
         "{missing}"
     );
 }
+
+#[test]
+fn discover_explicit_then_cwd_then_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = Config::discover(None, dir.path()).unwrap();
+    assert_eq!(none.file, None);
+    assert_eq!(none.migrations, dir.path().join("migrations"));
+    std::fs::write(dir.path().join("dqmig.toml"), "migrations = \"db\"\n").unwrap();
+    let found = Config::discover(None, dir.path()).unwrap();
+    assert_eq!(found.migrations, dir.path().join("db"));
+    assert_eq!(found.file, Some(dir.path().join("dqmig.toml")));
+    let other = dir.path().join("sub");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("alt.toml"), "migrations = \"m2\"\n").unwrap();
+    let explicit = Config::discover(Some(&other.join("alt.toml")), dir.path()).unwrap();
+    assert_eq!(
+        explicit.migrations,
+        other.join("m2"),
+        "paths are relative to the file's folder, not the cwd"
+    );
+    let e = Config::discover(Some(&other.join("missing.toml")), dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.toml"), "{e}");
+}

@@ -300,6 +300,11 @@ fn offline_sql_gives_the_same_schema_and_version_table() {
         }
         assert_eq!(schema(&mut online), schema(&mut offline));
         assert_eq!(heads(&runner, &mut offline), ["r5"]);
+        // The printed script, sent whole as one batch, does the same.
+        let mut printed = Connection::open(&node.address, &format!("printed_{name}")).unwrap();
+        printed.execute_batch(&text).unwrap();
+        assert_eq!(schema(&mut printed), schema(&mut online));
+        assert_eq!(heads(&runner, &mut printed), ["r5"]);
         assert_eq!(
             history_ups(&runner, &mut offline),
             history_ups(&runner, &mut online)
