@@ -55,7 +55,9 @@ impl Workload {
 struct Measured {
     /// Latency of every successful op, in milliseconds.
     latencies_ms: Vec<f64>,
-    /// How many of those were writes (the rest were reads).
+    /// Latency of every successful read, in milliseconds (a subset of `latencies_ms`).
+    reads_ms: Vec<f64>,
+    /// How many successful ops were writes (the rest were reads).
     writes: usize,
     errors: usize,
     /// Errors whose message says "database is locked" (must be 0 for our client).
@@ -66,6 +68,7 @@ struct Measured {
 impl Measured {
     fn merge(&mut self, other: Measured) {
         self.latencies_ms.extend(other.latencies_ms);
+        self.reads_ms.extend(other.reads_ms);
         self.writes += other.writes;
         self.errors += other.errors;
         self.locked += other.locked;
@@ -79,13 +82,26 @@ impl Measured {
     }
 
     fn percentile(&mut self, p: f64) -> f64 {
-        if self.latencies_ms.is_empty() {
+        percentile(&mut self.latencies_ms, p)
+    }
+
+    /// Reads one connection can serve per second: 1 / mean read latency. This is the
+    /// "read rate per connection", independent of how many writes were interleaved.
+    fn read_rate(&self) -> f64 {
+        if self.reads_ms.is_empty() {
             return f64::NAN;
         }
-        self.latencies_ms.sort_by(f64::total_cmp);
-        let idx = ((p / 100.0) * (self.latencies_ms.len() - 1) as f64).round() as usize;
-        self.latencies_ms[idx]
+        1000.0 * self.reads_ms.len() as f64 / self.reads_ms.iter().sum::<f64>()
     }
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let idx = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
+    values[idx]
 }
 
 /// xorshift64*: a small, seedable generator, enough to pick letters and coin flips.
@@ -235,6 +251,8 @@ fn parse_go_file(text: &str, path: &Path) -> Measured {
         .unwrap_or_default();
     if name.contains("-exec-") {
         m.writes = m.latencies_ms.len();
+    } else {
+        m.reads_ms = m.latencies_ms.clone();
     }
     m
 }
@@ -316,7 +334,11 @@ fn worker(mut conn: Connection, workload: Workload, end: Instant, seed: u64) -> 
         match result {
             Ok(()) => {
                 m.latencies_ms.push(ms);
-                m.writes += usize::from(!read);
+                if read {
+                    m.reads_ms.push(ms);
+                } else {
+                    m.writes += 1;
+                }
             }
             Err(e) => {
                 m.errors += 1;
@@ -371,13 +393,14 @@ fn main() {
         loadavg()
     );
     println!(
-        "op/s: successful ops (reads and writes) per s; wr/s: successful writes per s; err: failed ops; \
-         op x, wr x: dqmig/go, median over the pairs"
+        "op/s: successful ops (reads and writes) per s; wr/s: successful writes per s; \
+         rd/c: reads one connection serves per s (1 / mean read latency); err: failed ops; \
+         op x, wr x, rd x: dqmig/go, median over the pairs"
     );
     println!(
-        "{:<12} {:>2} | {:>7} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>6} {:>6} {:>6} {:>6} | {:>6} {:>6}",
-        "workload", "w", "go op/s", "wr/s", "p50ms", "p99ms", "err",
-        "our op/s", "wr/s", "p50ms", "p99ms", "err", "op x", "wr x"
+        "{:<12} {:>2} | {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} | {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} | {:>5} {:>5} {:>5}",
+        "workload", "w", "go op/s", "wr/s", "rd/c", "p50ms", "p99ms", "err",
+        "our op/s", "wr/s", "rd/c", "p50ms", "p99ms", "err", "op x", "wr x", "rd x"
     );
     let mut locked_reached_us = 0;
     for workload in [Workload::KvWrite, Workload::KvReadWrite] {
@@ -390,7 +413,7 @@ fn main() {
             // the median of the per-pair ratios, so a burst of load from other processes on
             // a shared machine spoils one pair, not the figure.
             let (mut go, mut ours) = (Measured::default(), Measured::default());
-            let (mut op_ratios, mut wr_ratios) = (Vec::new(), Vec::new());
+            let (mut op_ratios, mut wr_ratios, mut rd_ratios) = (Vec::new(), Vec::new(), Vec::new());
             for round in 0..rounds {
                 let (g, o) = if round % 2 == 0 {
                     let g = run_go(workload, workers, secs);
@@ -401,6 +424,9 @@ fn main() {
                 };
                 op_ratios.push(o.latencies_ms.len() as f64 / g.latencies_ms.len() as f64);
                 wr_ratios.push(o.writes as f64 / g.writes as f64);
+                if workload == Workload::KvReadWrite {
+                    rd_ratios.push(o.read_rate() / g.read_rate());
+                }
                 go.merge(g);
                 ours.merge(o);
             }
@@ -411,21 +437,24 @@ fn main() {
                 ours.writes as f64 / total as f64,
             );
             println!(
-                "{:<12} {:>2} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>7.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>6.2} {:>6.2}",
+                "{:<12} {:>2} | {:>7.0} {:>6.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>7.0} {:>6.0} {:>6.0} {:>6.2} {:>6.2} {:>6} | {:>5.2} {:>5.2} {:>5.2}",
                 workload.name(),
                 workers,
                 go_ops,
                 go_wr,
+                go.read_rate(),
                 go.percentile(50.0),
                 go.percentile(99.0),
                 go.errors,
                 our_ops,
                 our_wr,
+                ours.read_rate(),
                 ours.percentile(50.0),
                 ours.percentile(99.0),
                 ours.errors,
                 median(&mut op_ratios),
-                median(&mut wr_ratios)
+                median(&mut wr_ratios),
+                median(&mut rd_ratios)
             );
             for (who, m) in [("go", &go), ("dqmig", &ours)] {
                 if let Some(e) = &m.first_error {

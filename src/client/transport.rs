@@ -11,7 +11,10 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use super::error::{Error, Result};
-use super::proto::{self, Header, ProtoError, Request, Response, ResponseHint, HEADER_LEN};
+use super::proto::{self, Header, ProtoError, Request, Response, ResponseHint, RowsEnd, HEADER_LEN};
+
+/// Size of the input buffer kept between replies; larger messages grow it for their read.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// Default refusal threshold for one incoming message body.
 pub const DEFAULT_MAX_MESSAGE: usize = 1 << 31;
@@ -42,19 +45,20 @@ impl Stream {
         }
     }
 
-    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.read_exact(buf),
-            Stream::Unix(s) => s.read_exact(buf),
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
         }
     }
 
-    /// Asks the kernel to acknowledge the next segments at once instead of delaying the ACK.
-    /// A 1.11.1 node writes multi-batch results with Nagle's algorithm on: once one batch is
-    /// unacknowledged, the next (smaller than a segment) waits for our ACK, which Linux delays
-    /// by up to 40 ms. Every result longer than one 4 KiB batch paid that stall. Quick-ack
-    /// mode is not sticky, so it is re-armed before every reply is read.
-    fn arm_quickack(&self) {
+    /// Makes the kernel send the ACK it is delaying now, and acknowledge the next segments
+    /// at once. A 1.11.1 node writes multi-batch results with Nagle's algorithm on: while one
+    /// batch is unacknowledged, the next (smaller than a segment) waits for our ACK, which
+    /// Linux delays by up to 40 ms, so every result longer than one 4 KiB batch paid that
+    /// stall. Called after each batch that says another follows (setting TCP_QUICKACK
+    /// flushes a pending delayed ACK); single-message replies never pay the extra syscall.
+    fn ack_now(&self) {
         #[cfg(target_os = "linux")]
         if let Stream::Tcp(s) = self {
             // Best effort: a failure only costs latency, never correctness.
@@ -76,7 +80,12 @@ pub(crate) struct Transport {
     stream: Stream,
     address: String,
     wbuf: Vec<u8>,
+    /// Bytes read from the socket: `rbuf[rstart..rend]` is not consumed yet. One `read`
+    /// usually brings a whole reply (header and body), and a node pushing several Rows
+    /// messages may leave the start of the next one here.
     rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
     max_message: usize,
     broken: Option<String>,
     /// Requests written so far (the handshake not counted).
@@ -85,7 +94,7 @@ pub(crate) struct Transport {
 
 fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
     let source = match source.kind() {
-        // read_exact's own text ("failed to fill whole buffer") says nothing useful.
+        // An end of stream in the middle of a reply: say what it means for a dqlite node.
         std::io::ErrorKind::UnexpectedEof => std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,
             "the server closed the connection (node stopped or restarted, or it could not decode the request)",
@@ -174,7 +183,9 @@ impl Transport {
             stream,
             address: address.to_string(),
             wbuf: Vec::with_capacity(4096),
-            rbuf: Vec::with_capacity(4096 + HEADER_LEN),
+            rbuf: vec![0; READ_CHUNK],
+            rstart: 0,
+            rend: 0,
             max_message: opts.max_message,
             broken: None,
             sent: 0,
@@ -255,15 +266,41 @@ impl Transport {
         Ok(())
     }
 
+    /// Makes sure `rbuf[rstart..]` holds at least `n` bytes, reading as much as the socket
+    /// has (up to the buffer's size) per call.
+    fn fill(&mut self, n: usize) -> std::io::Result<()> {
+        if self.rend - self.rstart >= n {
+            return Ok(());
+        }
+        if self.rbuf.len() - self.rstart < n {
+            // Move what is left to the front; grow only for a message that needs it.
+            self.rbuf.copy_within(self.rstart..self.rend, 0);
+            self.rend -= self.rstart;
+            self.rstart = 0;
+            if self.rbuf.len() < n {
+                self.rbuf.resize(n, 0);
+            }
+        }
+        while self.rend - self.rstart < n {
+            match self.stream.read(&mut self.rbuf[self.rend..]) {
+                Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                Ok(k) => self.rend += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Reads one whole message and decodes it.
     pub fn recv(&mut self, hint: ResponseHint, action: &str) -> Result<Response> {
         self.check()?;
-        self.stream.arm_quickack();
-        let mut hdr = [0u8; HEADER_LEN];
-        if let Err(e) = self.stream.read_exact(&mut hdr) {
+        if let Err(e) = self.fill(HEADER_LEN) {
             let err = io_err(&format!("{action}: reading a reply from"), &self.address, e);
             return Err(self.poison(err));
         }
+        let mut hdr = [0u8; HEADER_LEN];
+        hdr.copy_from_slice(&self.rbuf[self.rstart..self.rstart + HEADER_LEN]);
         let header = Header::decode(&hdr);
         let len = header.body_len();
         if len > self.max_message {
@@ -274,9 +311,7 @@ impl Transport {
             };
             return Err(self.poison(err));
         }
-        self.rbuf.clear();
-        self.rbuf.resize(len, 0);
-        if let Err(e) = self.stream.read_exact(&mut self.rbuf) {
+        if let Err(e) = self.fill(HEADER_LEN + len) {
             let err = io_err(
                 &format!("{action}: reading a {len}-byte reply body from"),
                 &self.address,
@@ -284,12 +319,23 @@ impl Transport {
             );
             return Err(self.poison(err));
         }
-        let decoded = proto::decode_response(header.mtype, &self.rbuf, hint);
-        if self.rbuf.capacity() > (1 << 24) {
-            self.rbuf = Vec::with_capacity(4096 + HEADER_LEN);
+        let body = self.rstart + HEADER_LEN..self.rstart + HEADER_LEN + len;
+        let decoded = proto::decode_response(header.mtype, &self.rbuf[body.clone()], hint);
+        self.rstart = body.end;
+        if self.rstart == self.rend {
+            self.rstart = 0;
+            self.rend = 0;
+            if self.rbuf.len() > (1 << 24) {
+                self.rbuf = vec![0; READ_CHUNK];
+            }
         }
         match decoded {
-            Ok(resp) => Ok(resp),
+            Ok(resp) => {
+                if matches!(&resp, Response::Rows(b) if b.end == RowsEnd::Part) {
+                    self.stream.ack_now();
+                }
+                Ok(resp)
+            }
             Err(source) => {
                 let err = Error::Protocol {
                     action: action.to_string(),
