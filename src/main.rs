@@ -1,5 +1,5 @@
 //! The `dqmig` binary: parse the command line, run it through `dqmig::cli`, print any error
-//! as `error: <what was being done>: <cause>` and exit 0 on success, 2 on any error
+//! as `error: <what was being done>: <cause>` and exit 0 on success, 1 when a check found a difference, 2 on any error
 //! (clap's usage errors also exit 2).
 
 use std::io::IsTerminal;
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         level: cli.global.level(),
     };
     match cli::run(&cli, &mut io) {
-        Ok(()) => ExitCode::from(cli::EXIT_OK),
+        Ok(code) => ExitCode::from(code),
         Err(e) if e.is_broken_pipe() => ExitCode::from(cli::EXIT_OK),
         Err(e) => {
             eprintln!("{} {}", style.error_prefix(), e.report());

@@ -39,6 +39,30 @@ pub enum CliError {
 
     #[error("writing the output")]
     Output(#[source] std::io::Error),
+
+    /// Reading `dqmig.toml` or choosing the database URL from it.
+    #[error("reading the configuration")]
+    Config(#[source] Box<crate::config::ConfigError>),
+
+    /// Revision files, the revision graph, or a target.
+    #[error("{action}")]
+    Script {
+        action: String,
+        #[source]
+        source: Box<crate::script::ScriptError>,
+    },
+
+    /// Running, stamping or reading migrations on the database.
+    #[error("{action}")]
+    Runner {
+        action: String,
+        #[source]
+        source: Box<crate::runner::RunError>,
+    },
+
+    /// A command-line value that is not usable (names the option and what to pass).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {

@@ -2,22 +2,43 @@
 //! dispatch to one file per command. The binary (`src/main.rs`) only parses, calls [`run`]
 //! and maps the result to an exit code; everything else lives here so it is testable.
 
+mod branches;
+mod current;
+mod downgrade;
 mod error;
+mod heads;
+mod history;
 pub mod output;
+pub mod progress;
+pub mod project;
+mod show;
 mod sql;
+mod stamp;
 mod style;
+pub mod upgrade;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use branches::BranchesArgs;
+pub use current::CurrentArgs;
+pub use downgrade::DowngradeArgs;
 pub use error::CliError;
+pub use heads::HeadsArgs;
+pub use history::HistoryArgs;
+pub use show::{RevInfo, ShowArgs};
 pub use sql::SqlArgs;
+pub use stamp::StampArgs;
 pub use style::Style;
+pub use upgrade::UpgradeArgs;
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;
+/// Exit code when a check found a difference (`current --check-heads` not at head,
+/// `check` found drift).
+pub const EXIT_DRIFT: u8 = 1;
 /// Exit code for any error, including command-line usage errors.
 pub const EXIT_ERROR: u8 = 2;
 
@@ -37,7 +58,7 @@ pub struct Cli {
 /// Options every command accepts (DESIGN §3.7).
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Configuration file (dqmig.toml; not read yet: configuration files arrive with `dqmig init`).
+    /// Configuration file (default: ./dqmig.toml when it exists).
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -73,6 +94,22 @@ pub enum ColorChoice {
 pub enum Command {
     /// Run one SQL statement and print its rows (or the number of rows it changed).
     Sql(SqlArgs),
+    /// Apply revisions up to TARGET (default: head), one transaction per revision.
+    Upgrade(UpgradeArgs),
+    /// Undo revisions down to TARGET (-1, base, a revision id, ...).
+    Downgrade(DowngradeArgs),
+    /// Show the revision(s) the database is at.
+    Current(CurrentArgs),
+    /// List the revisions (newest first), or with --applied what ran on the database.
+    History(HistoryArgs),
+    /// List the heads of the revision graph.
+    Heads(HeadsArgs),
+    /// List the branch points of the revision graph.
+    Branches(BranchesArgs),
+    /// Show one revision in full.
+    Show(ShowArgs),
+    /// Set the version table to TARGET without running migrations.
+    Stamp(StampArgs),
 }
 
 impl GlobalArgs {
@@ -117,9 +154,20 @@ impl Io<'_> {
     }
 }
 
-/// Run a parsed command line.
-pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<(), CliError> {
+/// Run a parsed command line; returns the exit code ([`EXIT_OK`], or [`EXIT_DRIFT`] for a
+/// check that found a difference). Errors exit [`EXIT_ERROR`].
+pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
+    let g = &cli.global;
+    let ok = |r: Result<(), CliError>| r.map(|()| EXIT_OK);
     match &cli.command {
-        Command::Sql(args) => sql::run(&cli.global, args, io),
+        Command::Sql(args) => ok(sql::run(g, args, io)),
+        Command::Upgrade(args) => ok(upgrade::run(g, args, io)),
+        Command::Downgrade(args) => ok(downgrade::run(g, args, io)),
+        Command::Current(args) => current::run(g, args, io),
+        Command::History(args) => ok(history::run(g, args, io)),
+        Command::Heads(args) => ok(heads::run(g, args, io)),
+        Command::Branches(args) => ok(branches::run(g, args, io)),
+        Command::Show(args) => ok(show::run(g, args, io)),
+        Command::Stamp(args) => ok(stamp::run(g, args, io)),
     }
 }

@@ -115,6 +115,27 @@ pub fn write_exec(
     }
 }
 
+/// Print text rows as a table with `headers` (the format of every listing command).
+pub fn write_text_table(
+    out: &mut dyn Write,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> io::Result<()> {
+    let mut table = Table::new();
+    table.load_preset(presets::ASCII_FULL_CONDENSED);
+    table.set_header(headers.iter().copied());
+    for row in rows {
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")
+}
+
+/// Print any serializable value as one line of JSON.
+pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
