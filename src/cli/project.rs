@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::Config;
 use crate::open::Database;
 use crate::runner::{RunError, RunOptions, Runner};
 use crate::script::{fs::load_dir, Graph, ScriptError};
@@ -22,14 +22,8 @@ pub struct Project {
 /// The configuration: `-c FILE`, else `./dqmig.toml` if it exists, else the defaults with
 /// paths relative to the current folder.
 pub fn load_config(global: &GlobalArgs) -> Result<Config, CliError> {
-    let wrap = |e| CliError::Config(Box::new(e));
-    match &global.config {
-        Some(path) => Config::load(path).map_err(wrap),
-        None if Path::new(CONFIG_FILE).is_file() => {
-            Config::load(Path::new(CONFIG_FILE)).map_err(wrap)
-        }
-        None => Ok(Config::default_in(Path::new("."))),
-    }
+    Config::discover(global.config.as_deref(), Path::new("."))
+        .map_err(|e| CliError::Config(Box::new(e)))
 }
 
 /// Reads and checks the revision files of `versions`.
