@@ -22,3 +22,5 @@ mod config;
 mod runner;
 mod runner_embed;
 mod runner_retry;
+mod cli_run;
+mod concurrency;
