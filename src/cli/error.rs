@@ -6,13 +6,6 @@ use std::path::PathBuf;
 /// Everything a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error(
-        "no database URL given{}: pass --url dqlite:///ADDRESS/DATA_DIR/DATABASE (embedded node) or \
-         --url dqlite://HOST:PORT/DATABASE (existing cluster), or set DQMIG_URL",
-        config.as_ref().map(|p| format!(" (reading {} is not supported yet)", p.display())).unwrap_or_default()
-    )]
-    NoUrl { config: Option<PathBuf> },
-
     #[error("reading the database URL")]
     Url {
         url: String,
@@ -63,6 +56,44 @@ pub enum CliError {
     /// A command-line value that is not usable (names the option and what to pass).
     #[error("{0}")]
     Usage(String),
+
+    /// The project or the database is not in a state the command can work on; the message
+    /// says why and what to do.
+    #[error("{0}")]
+    Refused(String),
+
+    /// Loading the models (models.toml, schema.sql or the models command).
+    #[error("loading the models")]
+    Models(#[source] Box<crate::models::LoadError>),
+
+    /// Reading the live schema.
+    #[error("reading the schema of {url}")]
+    Introspect {
+        url: String,
+        #[source]
+        source: Box<crate::introspect::IntrospectError>,
+    },
+
+    /// Diffing or rendering a revision.
+    #[error("autogenerating the revision")]
+    Autogen(#[source] Box<crate::autogen::AutogenError>),
+
+    /// A file or folder could not be read or written.
+    #[error("{action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A terminal prompt failed (e.g. the terminal went away).
+    #[error("asking on the terminal: {question}")]
+    Prompt {
+        question: String,
+        #[source]
+        source: Box<dialoguer::Error>,
+    },
 }
 
 impl CliError {
@@ -101,12 +132,10 @@ mod tests {
             CliError::Output(inner).report(),
             "writing the output: disk on fire"
         );
-        let e = CliError::NoUrl {
-            config: Some("dqmig.toml".into()),
-        };
+        let e = CliError::Config(Box::new(crate::config::ConfigError::NoUrl));
         let text = e.report();
         assert!(
-            text.starts_with("no database URL given (reading dqmig.toml is not supported yet)"),
+            text.starts_with("reading the configuration: no database URL given"),
             "{text}"
         );
         assert!(text.contains("DQMIG_URL"));

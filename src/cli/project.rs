@@ -1,13 +1,17 @@
 //! The project a migration command works on: `dqmig.toml` (from `-c`, or `./dqmig.toml`
 //! when present, or the defaults in the current folder), the revision graph of its
 //! versions folder, the runner options, and the database (URL precedence `--url`,
-//! `DQMIG_URL`, `dqmig.toml`). Shared by every command that reads revisions or a database.
+//! `DQMIG_URL`, `dqmig.toml`), the models it names and the live schema as its table filters
+//! see it. Shared by every command that reads revisions, models or a database.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::{Config, ModelsSource, CONFIG_FILE};
+use crate::introspect::{introspect, IntrospectOptions};
+use crate::models::{self, RenamedFrom};
 use crate::open::Database;
 use crate::runner::{RunError, RunOptions, Runner};
+use crate::schema::{Ident, Schema};
 use crate::script::{fs::load_dir, Graph, ScriptError};
 use crate::url::DbUrl;
 
@@ -118,4 +122,60 @@ pub fn script_err(action: impl Into<String>) -> impl FnOnce(ScriptError) -> CliE
         action,
         source: Box::new(source),
     }
+}
+
+/// The models `config` names (models.toml with its `renamed_from` hints, schema.sql, or
+/// the models command), with only the tables the config's filters include.
+pub fn load_models(config: &Config) -> Result<(Schema, Vec<RenamedFrom>), CliError> {
+    let err = |e| CliError::Models(Box::new(e));
+    let (schema, renames) = match &config.models {
+        Some(ModelsSource::Toml(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                err(models::LoadError::Read {
+                    file: path.display().to_string(),
+                    source,
+                })
+            })?;
+            models::load_toml_with_renames(&path.display().to_string(), &text).map_err(err)?
+        }
+        Some(ModelsSource::Sql(path)) => (models::load_file(path).map_err(err)?, Vec::new()),
+        Some(ModelsSource::Command(cmd)) => (
+            models::load_command(cmd, &config.dir).map_err(err)?,
+            Vec::new(),
+        ),
+        None => {
+            let file = config
+                .file
+                .as_ref()
+                .map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string());
+            return Err(CliError::Refused(format!(
+                "no models configured: put `models = \"models.toml\"` (or `schema = \"schema.sql\"`, or `models_command = \"...\"`) in {file}"
+            )));
+        }
+    };
+    Ok((filtered(config, schema), renames))
+}
+
+/// The live schema of `db`, without dqmig's own tables (as the config names them) and the
+/// tables the config's filters leave out.
+pub fn live_schema(config: &Config, db: &mut Database, url: &str) -> Result<Schema, CliError> {
+    let mut opts = IntrospectOptions::default();
+    for t in [&config.version_table, &config.history_table] {
+        opts.exclude_tables.push(Ident::new(t.as_str()));
+    }
+    let schema = introspect(&mut db.conn, &opts).map_err(|source| CliError::Introspect {
+        url: url.to_string(),
+        source: Box::new(source),
+    })?;
+    Ok(filtered(config, schema))
+}
+
+/// `schema` with only the tables `config` includes (and the triggers on them).
+fn filtered(config: &Config, mut schema: Schema) -> Schema {
+    schema
+        .tables
+        .retain(|name, _| config.table_included(name.as_str()));
+    let tables = &schema.tables;
+    schema.triggers.retain(|_, t| tables.contains_key(&t.table));
+    schema
 }

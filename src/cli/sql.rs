@@ -1,9 +1,9 @@
-//! `dqmig sql "STATEMENT"`: open the database named by the URL (starting an embedded node
-//! when the URL asks for one), run one statement, print its rows or its change count.
+//! `dqmig sql "STATEMENT"`: open the project's database (`--url`, `DQMIG_URL` or
+//! `dqmig.toml`; starting an embedded node when the URL asks for one), run one statement, print its rows or its change count.
 
 use crate::client::Outcome;
 
-use super::{output, CliError, GlobalArgs, Io};
+use super::{output, project, CliError, GlobalArgs, Io};
 
 /// Arguments of `dqmig sql`.
 #[derive(Debug, clap::Args)]
@@ -20,16 +20,11 @@ pub struct SqlArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let url = global.require_url()?;
-    let parsed: crate::url::DbUrl = url.parse().map_err(|source| CliError::Url {
-        url: url.to_owned(),
-        source: Box::new(source),
-    })?;
-    io.debug(format_args!("opening {url}"));
-    let mut db = crate::open::open(&parsed).map_err(|source| CliError::Open {
-        url: url.to_owned(),
-        source: Box::new(source),
-    })?;
+    let config = project::load_config(global)?;
+    let parsed = project::database_url(&config, global)?;
+    let url = parsed.to_string();
+    let url = url.as_str();
+    let mut db = project::open_url(&parsed, io)?;
     let outcome = db
         .run(&args.statement, &[])
         .map_err(|source| CliError::Run {

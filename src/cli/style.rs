@@ -31,6 +31,26 @@ impl Style {
     }
 }
 
+impl Style {
+    /// The `warning:` prefix, bold yellow when colored.
+    pub fn warning_prefix(&self) -> &'static str {
+        if self.color {
+            "\x1b[1;33mwarning\x1b[0m:"
+        } else {
+            "warning:"
+        }
+    }
+
+    /// `text` in ANSI color `code` (e.g. `"31"` red) when colored, else as it is.
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +74,8 @@ mod tests {
         }
         assert_eq!(Style { color: false }.error_prefix(), "error:");
         assert!(Style { color: true }.error_prefix().contains("\x1b[1;31m"));
+        assert_eq!(Style { color: false }.warning_prefix(), "warning:");
+        assert_eq!(Style { color: false }.paint("31", "x"), "x");
+        assert_eq!(Style { color: true }.paint("31", "x"), "\x1b[31mx\x1b[0m");
     }
 }

@@ -24,3 +24,5 @@ mod runner_embed;
 mod runner_retry;
 mod cli_run;
 mod concurrency;
+mod cli_author;
+mod cli_init;
