@@ -1,14 +1,20 @@
 //! `dqmig check`: do the models and the database agree? Exit 0 when autogenerate would
 //! write nothing; otherwise exit 1 and print on stdout a unified diff of the two schemas as
 //! DDL (database first, models second; colored when allowed) and the operations
-//! autogenerate would write. Renames declared with `renamed_from` count as such.
+//! autogenerate would write. Renames declared with `renamed_from` count as such. A database
+//! behind the revisions gets a note on stderr (the difference then includes what the
+//! pending revisions do).
 
 use std::io::{IsTerminal, Write};
 
 use similar::{ChangeTag, TextDiff};
 
 use crate::autogen::{diff, Op, RenameHints};
+use crate::config::Config;
+use crate::open::Database;
+use crate::runner::{RunOptions, Runner};
 use crate::schema::Schema;
+use crate::script::Target;
 
 use super::project;
 use super::{CliError, GlobalArgs, Io, Style, EXIT_DRIFT, EXIT_OK};
@@ -24,6 +30,7 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
     let url = project::database_url(&config, global)?;
     let mut db = project::open_url(&url, io)?;
     let current = project::live_schema(&config, &mut db, &url.to_string())?;
+    let pending = pending_revisions(&config, &mut db);
     project::close(db)?;
     let mut hints = RenameHints::new();
     hints.add_models(&renamed_from);
@@ -31,6 +38,11 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
     if ops.is_empty() {
         io.info("the models and the database agree");
         return Ok(EXIT_OK);
+    }
+    if let Some(pending) = pending {
+        io.info(format_args!(
+            "note: the database is not at head ({pending} pending): the difference includes what those revisions do; run `dqmig upgrade heads` first"
+        ));
     }
     let no_color = std::env::var("NO_COLOR").ok();
     let style = Style::decide(
@@ -44,6 +56,22 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
         ops.len()
     ));
     Ok(EXIT_DRIFT)
+}
+
+/// How many revisions the database lacks, when the project has a versions folder and the
+/// database is not at its heads (`None` otherwise, or when that cannot be told: `check`
+/// compares schemas, and a broken versions folder is reported by the commands that use it).
+fn pending_revisions(config: &Config, db: &mut Database) -> Option<usize> {
+    let dir = config.versions_dir();
+    if !dir.is_dir() {
+        return None;
+    }
+    let graph = project::load_graph(&dir).ok()?;
+    let current = Runner::new(&graph, RunOptions::from_config(config))
+        .current(&mut db.conn)
+        .ok()?;
+    let steps = graph.plan_upgrade(&current, &Target::Heads).ok()?;
+    (!steps.is_empty()).then_some(steps.len())
 }
 
 /// The unified diff of the two schemas' DDL and the list of operations.

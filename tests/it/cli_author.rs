@@ -131,6 +131,9 @@ fn autogenerate_upgrade_then_no_changes_and_check_agrees() {
     );
     assert!(r.stderr.contains("dqmig upgrade"), "{}", r.stderr);
     assert_eq!(p.revisions().len(), 1);
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not at head (1 pending)"), "{}", r.stderr);
 
     p.ok(&["upgrade", "head"]);
     let mut conn = p.conn();
