@@ -94,6 +94,43 @@ pub enum CliError {
         #[source]
         source: Box<dialoguer::Error>,
     },
+
+    #[error("installing the SIGINT/SIGTERM handlers")]
+    Signals(#[source] std::io::Error),
+
+    #[error("running the dqlite node")]
+    Node(#[source] crate::node::NodeError),
+
+    #[error("node {id} has no raft state in {} and is not id 1 (which bootstraps a new cluster): pass --join IP:PORT[,IP:PORT...] with members of the cluster to join", data_dir.display())]
+    JoinNeeded { id: u64, data_dir: PathBuf },
+
+    #[error("node {id} joining the cluster through {seeds}: gave up after {attempts} attempt(s) within {waited} s; check that those members run and one of them leads (raise --join-timeout to wait longer)")]
+    Join {
+        id: u64,
+        seeds: String,
+        attempts: u32,
+        waited: u64,
+        #[source]
+        source: Box<crate::client::Error>,
+    },
+
+    #[error("node {id}: stopped by a signal while joining the cluster")]
+    JoinInterrupted { id: u64 },
+
+    #[error("bootstrapping node {id} at {address}: it did not become leader of its new cluster ({last})")]
+    NoSelfLeader {
+        id: u64,
+        address: String,
+        last: String,
+    },
+
+    #[error("{action} through {seeds}")]
+    Cluster {
+        action: String,
+        seeds: String,
+        #[source]
+        source: Box<crate::client::Error>,
+    },
 }
 
 impl CliError {

@@ -14,6 +14,8 @@ mod init;
 mod inspect;
 mod list_templates;
 mod merge;
+pub mod cluster;
+pub mod node;
 pub mod output;
 pub mod progress;
 pub mod project;
@@ -138,6 +140,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Set the version table to TARGET without running migrations.
     Stamp(StampArgs),
+    /// Run a dqlite node in the foreground (bootstrap with id 1, or join a cluster).
+    Node(node::NodeArgs),
+    /// Show and change the membership of a running cluster.
+    Cluster(cluster::ClusterArgs),
 }
 
 impl GlobalArgs {
@@ -194,5 +200,7 @@ pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
         Command::Branches(args) => ok(branches::run(g, args, io)),
         Command::Show(args) => ok(show::run(g, args, io)),
         Command::Stamp(args) => ok(stamp::run(g, args, io)),
+        Command::Node(args) => ok(node::run(args, io)),
+        Command::Cluster(args) => ok(cluster::run(g, args, io)),
     }
 }

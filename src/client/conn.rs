@@ -138,27 +138,7 @@ impl Connection {
     /// Like [`Connection::open`] with explicit options.
     pub fn open_with(address: &str, database: &str, opts: &ConnectOptions) -> Result<Connection> {
         check_nul(database, || format!("opening database {database:?}"))?;
-        let seeds = leader::split_seeds(address);
-        if seeds.is_empty() {
-            return Err(Error::BadAddress {
-                address: address.to_string(),
-                reason: "no address given".into(),
-            });
-        }
-        let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
-        let mut conn = Connection::from_transport(t, opts);
-        conn.seeds = seeds;
-        match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
-            Response::Welcome { .. } => {}
-            other => {
-                return Err(unexpected(
-                    &mut conn.t,
-                    "registering the client",
-                    "Welcome",
-                    &other,
-                ))
-            }
-        }
+        let mut conn = Connection::connect_leader(address, opts)?;
         let action = format!("opening database {database:?}");
         let req = Request::Open {
             name: database.to_string(),
@@ -182,6 +162,34 @@ impl Connection {
         Ok(conn)
     }
 
+    /// Finds the leader through `address` (or a comma-separated list of seeds) and registers
+    /// as a client there, without opening a database: enough for membership changes
+    /// (`add`, `assign`, `remove`, `transfer`) and `cluster`.
+    pub fn connect_leader(address: &str, opts: &ConnectOptions) -> Result<Connection> {
+        let seeds = leader::split_seeds(address);
+        if seeds.is_empty() {
+            return Err(Error::BadAddress {
+                address: address.to_string(),
+                reason: "no address given".into(),
+            });
+        }
+        let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
+        let mut conn = Connection::from_transport(t, opts);
+        conn.seeds = seeds;
+        match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
+            Response::Welcome { .. } => {}
+            other => {
+                return Err(unexpected(
+                    &mut conn.t,
+                    "registering the client",
+                    "Welcome",
+                    &other,
+                ))
+            }
+        }
+        Ok(conn)
+    }
+
     fn from_transport(t: Transport, opts: &ConnectOptions) -> Connection {
         Connection {
             t,
@@ -199,14 +207,15 @@ impl Connection {
     /// leader discovery over the original seeds plus the last address, then Open again. The
     /// server-side state of the old connection is gone: an open transaction was rolled back
     /// (replay it whole), prepared `Statement`s are refused from now on, the cache is empty.
-    /// A connection made with `connect` just re-dials its address.
+    /// A connection made with `connect` just re-dials its address. The last leader is
+    /// probed first: after a transfer it is alive and points at the new leader, and a dead
+    /// one refuses at once.
     pub fn reconnect(&mut self) -> Result<()> {
         let fresh = match self.database.clone() {
             Some(database) => {
-                let mut seeds = self.seeds.clone();
-                if !seeds.iter().any(|s| s == self.t.address()) {
-                    seeds.push(self.t.address().to_string());
-                }
+                let last = self.t.address().to_string();
+                let mut seeds = vec![last.clone()];
+                seeds.extend(self.seeds.iter().filter(|s| **s != last).cloned());
                 let mut fresh = Connection::open_with(&seeds.join(","), &database, &self.opts)?;
                 fresh.seeds = self.seeds.clone();
                 fresh

@@ -26,3 +26,7 @@ mod cli_run;
 mod concurrency;
 mod cli_author;
 mod cli_init;
+#[allow(dead_code)]
+mod harness;
+mod cluster;
+mod failover;

@@ -1,0 +1,143 @@
+//! `Connection::transaction_with_retry`: runs a closure inside BEGIN … COMMIT and replays
+//! the whole closure when the transaction was lost before COMMIT took effect
+//! (dqlite-facts.md §5.2, §6.4): busy (5), not leader (10250), "no database opened" (12
+//! after a leader change), or a broken socket before COMMIT was sent. The connection is
+//! reconnected to the (new) leader first when needed. Never replayed: leadership lost while
+//! COMMIT was in flight (10506), or the socket breaking during COMMIT; both come back as
+//! [`Error::OutcomeUnknown`] for the caller to resolve by reading the data.
+
+use std::time::{Duration, Instant};
+
+use super::conn::Connection;
+use super::error::{Error, ErrorClass, Result};
+use super::tx::{Behavior, Transaction};
+
+/// Bounds of [`Connection::transaction_with_retry_opts`].
+#[derive(Debug, Clone)]
+pub struct TxRetry {
+    /// How BEGIN takes its locks (default IMMEDIATE: a write transaction takes the write
+    /// lock at once, so busy can only happen at BEGIN).
+    pub behavior: Behavior,
+    /// Total time spent retrying before the last error is returned (default 30 s).
+    pub timeout: Duration,
+    /// First pause between attempts (default 10 ms), doubling up to `max_backoff`.
+    pub initial_backoff: Duration,
+    /// Longest pause (default 500 ms).
+    pub max_backoff: Duration,
+}
+
+impl Default for TxRetry {
+    fn default() -> Self {
+        TxRetry {
+            behavior: Behavior::Immediate,
+            timeout: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// How one attempt ended when it did not commit.
+enum Attempt {
+    /// The transaction is gone and nothing was committed: run it again.
+    Replay(Error),
+    /// Return this to the caller.
+    Final(Error),
+}
+
+/// Before COMMIT was sent nothing can have been committed.
+fn before_commit(e: Error) -> Attempt {
+    if e.class() == ErrorClass::OutcomeUnknown {
+        Attempt::Final(e)
+    } else if e.is_busy() || e.is_leader_lost() || !e.connection_usable() {
+        Attempt::Replay(e)
+    } else {
+        Attempt::Final(e)
+    }
+}
+
+/// COMMIT failed: replay only when the server said the transaction is gone.
+fn at_commit(e: Error, address: &str) -> Attempt {
+    if e.class() == ErrorClass::OutcomeUnknown {
+        return Attempt::Final(e);
+    }
+    if !e.connection_usable() {
+        // The COMMIT may have reached the leader and been replicated before the socket broke.
+        return Attempt::Final(Error::OutcomeUnknown {
+            code: 0,
+            message: format!("the connection to {address} broke while COMMIT was in flight: {e}"),
+            sql: Some("COMMIT".to_string()),
+            action: "committing a transaction".to_string(),
+        });
+    }
+    if e.is_busy() || e.is_leader_lost() {
+        Attempt::Replay(e)
+    } else {
+        Attempt::Final(e)
+    }
+}
+
+impl Connection {
+    /// Runs `body` in a transaction (BEGIN IMMEDIATE … COMMIT) with [`TxRetry::default`]
+    /// bounds, replaying it whole on the new leader when the transaction was lost before
+    /// COMMIT. `body` may therefore run several times: keep side effects outside the
+    /// database out of it. Returns `body`'s value from the attempt that committed.
+    ///
+    /// An [`Error::OutcomeUnknown`] means COMMIT may or may not have landed: read the data
+    /// to find out before doing it again.
+    pub fn transaction_with_retry<T>(
+        &mut self,
+        body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.transaction_with_retry_opts(&TxRetry::default(), body)
+    }
+
+    /// [`Connection::transaction_with_retry`] with explicit bounds.
+    pub fn transaction_with_retry_opts<T>(
+        &mut self,
+        opts: &TxRetry,
+        mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let start = Instant::now();
+        let mut delay = opts.initial_backoff;
+        loop {
+            let err = match self.attempt(opts.behavior, &mut body) {
+                Ok(v) => return Ok(v),
+                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Replay(e)) => e,
+            };
+            if start.elapsed() + delay > opts.timeout {
+                return Err(err);
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(opts.max_backoff);
+            if !err.is_busy() || self.is_broken() {
+                // A failed reconnect leaves the connection broken: the next attempt fails
+                // at BEGIN and comes back here, within the same bound.
+                if let Err(e) = self.reconnect() {
+                    if start.elapsed() >= opts.timeout {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn attempt<T>(
+        &mut self,
+        behavior: Behavior,
+        body: &mut impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> std::result::Result<T, Attempt> {
+        let mut tx = self.transaction_with(behavior).map_err(before_commit)?;
+        let value = match body(&mut tx) {
+            Ok(v) => v,
+            Err(e) => {
+                drop(tx);
+                return Err(before_commit(e));
+            }
+        };
+        let address = tx.address().to_string();
+        tx.commit().map_err(|e| at_commit(e, &address))?;
+        Ok(value)
+    }
+}

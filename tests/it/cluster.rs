@@ -1,0 +1,165 @@
+//! Clusters of `dqmig node` processes (issue 6): three nodes formed by bootstrap and join
+//! show three voters in `dqmig cluster list` and in the go-dqlite shell; SIGTERM stops a
+//! node cleanly; all three stopped and restarted from their data dirs elect a leader and
+//! keep the data.
+
+use assert_cmd::Command;
+use dqmig::client::Connection;
+use dqmig::params;
+
+use crate::harness::Cluster;
+
+fn dqmig() -> Command {
+    let mut cmd = Command::cargo_bin("dqmig").unwrap();
+    cmd.env_remove("DQMIG_URL").env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
+    let mut c = Cluster::start(3);
+    let leader = c.wait_leader();
+
+    let out = dqmig()
+        .args(["--url", &c.url("app"), "cluster", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let members: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let members = members.as_array().unwrap();
+    assert_eq!(members.len(), 3, "{members:?}");
+    for (m, p) in members.iter().zip(&c.nodes) {
+        assert_eq!(m["id"], p.id);
+        assert_eq!(m["address"], p.address.as_str());
+        assert_eq!(m["role"], "voter", "{members:?}");
+    }
+    let leaders: Vec<_> = members.iter().filter(|m| m["leader"] == true).collect();
+    assert_eq!(leaders.len(), 1, "{members:?}");
+
+    // The table form, through a seed list without a database name.
+    let out = dqmig()
+        .args([
+            "--url",
+            &format!("dqlite://{}", c.seeds()),
+            "cluster",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table.matches("voter").count(), 3, "{table}");
+    assert_eq!(table.matches('*').count(), 1, "{table}");
+
+    // The go-dqlite shell sees the same membership.
+    let out = std::process::Command::new("dqlite")
+        .args(["-s", &c.nodes[1].address, "db", ".cluster"])
+        .output()
+        .expect("running the go-dqlite shell `dqlite`");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in &c.nodes {
+        assert!(
+            text.lines()
+                .any(|l| l == format!("{}|{}|voter", p.id, p.address)),
+            "node {} missing from the go shell's .cluster:\n{text}",
+            p.id
+        );
+    }
+
+    // `cluster leader` names the leader the client found.
+    let out = dqmig()
+        .args(["--url", &c.url("app"), "cluster", "leader"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let p = &c.nodes[leader];
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("{} {}", p.id, p.address)
+    );
+
+    // SIGTERM stops a node cleanly (exit 0, "stopped" logged).
+    let status = c.nodes[2].stop().expect("node 3 exit status");
+    assert!(status.success(), "{status:?}\n{}", c.nodes[2].log());
+    assert!(c.nodes[2].log().contains("stopped"), "{}", c.nodes[2].log());
+}
+
+#[test]
+fn a_joining_node_without_join_list_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dqmig()
+        .args(["node", "start", "--id", "7", "--address", "127.0.0.1:1"])
+        .arg("--data-dir")
+        .arg(dir.path().join("n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--join") && err.contains("node 7"), "{err}");
+}
+
+#[test]
+fn all_three_restarted_from_their_data_dirs_elect_a_leader_and_keep_the_data() {
+    let mut c = Cluster::start(3);
+    c.wait_leader();
+    let mut conn = Connection::open(&c.seeds(), "keep").unwrap();
+    conn.execute_batch("CREATE TABLE k (x INTEGER)").unwrap();
+    for i in 0..20 {
+        conn.execute("INSERT INTO k VALUES (?)", params![i])
+            .unwrap();
+    }
+    drop(conn);
+
+    for p in &mut c.nodes {
+        let status = p.stop().expect("exit status");
+        assert!(status.success(), "{status:?}\n{}", p.log());
+    }
+    // With every node down, leader discovery names each address and what it said.
+    let opts = dqmig::client::ConnectOptions {
+        leader_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let err = Connection::open_with(&c.seeds(), "keep", &opts)
+        .err()
+        .expect("no node runs");
+    assert!(
+        matches!(err, dqmig::client::Error::NoLeader { .. }),
+        "{err}"
+    );
+    for p in &c.nodes {
+        assert!(err.to_string().contains(&p.address), "{err}");
+    }
+    for i in 0..3 {
+        c.restart(i);
+    }
+    c.wait_leader();
+    let mut conn = Connection::open(&c.seeds(), "keep").unwrap();
+    let row = conn
+        .query_row("SELECT count(*), sum(x) FROM k", params![])
+        .unwrap();
+    assert_eq!(
+        (row.get::<i64>(0).unwrap(), row.get::<i64>(1).unwrap()),
+        (20, 190)
+    );
+    // Still writable, and still three voters.
+    conn.execute("INSERT INTO k VALUES (20)", params![])
+        .unwrap();
+    let members = conn.cluster().unwrap();
+    assert_eq!(members.len(), 3);
+    assert!(members
+        .iter()
+        .all(|m| m.role == Some(dqmig::client::Role::Voter)));
+}
