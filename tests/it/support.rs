@@ -3,6 +3,8 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use dqmig::node::{self, Node, NodeConfig, NodeError};
 
@@ -17,12 +19,35 @@ pub struct TestNode {
     pub address: String,
 }
 
-/// A loopback port that was free a moment ago (the OS picked it).
+/// Lowest port handed out to tests.
+const FIRST_TEST_PORT: u32 = 20_000;
+
+/// A loopback port that was free a moment ago, never handed out before in this process.
+///
+/// Ports come from below the kernel's ephemeral range (`ip_local_port_range`), which the
+/// kernel uses for `bind(0)` and outgoing connections. So a port freed by a stopped node
+/// is not taken over by a parallel test's listener or client socket, and tests can assert
+/// that a stopped node freed its port. The start is spread by pid so that concurrent test
+/// processes rarely probe the same ports.
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 to find a free port");
-    l.local_addr()
-        .expect("local_addr of a bound listener")
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    static START: OnceLock<(u32, u32)> = OnceLock::new();
+    let (start, span) = *START.get_or_init(|| {
+        let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|t| t.split_whitespace().next()?.parse::<u32>().ok())
+            .unwrap_or(32_768);
+        let span = low.saturating_sub(FIRST_TEST_PORT).max(1_000);
+        ((std::process::id().wrapping_mul(7_919)) % span, span)
+    });
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (FIRST_TEST_PORT + (start + n) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {FIRST_TEST_PORT}..{}", FIRST_TEST_PORT + span);
 }
 
 /// Start a node with id 1 on a fresh temp dir and a free loopback port, retrying with a new
