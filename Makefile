@@ -35,7 +35,7 @@ build: deps
 test: deps
 	$(CARGO) test --workspace --no-fail-fast
 
-## demo: start an embedded node on a free port and drive it with `dqmig sql`
+## demo: init a project, then run examples/migrations end to end on an embedded node
 demo: deps build
 	@port=""
 	for _ in $$(seq 1 200); do
@@ -45,25 +45,41 @@ demo: deps build
 	if [ -z "$$port" ]; then echo "demo: found no free port on 127.0.0.1" >&2; exit 2; fi
 	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/dqmig-demo.XXXXXX")
 	trap 'rm -rf "$$dir"' EXIT
-	url="dqlite:///127.0.0.1:$$port$$dir/demo.db"
-	echo "== embedded node: $$url"
-	echo "== dqmig sql \"CREATE TABLE users (...)\""
-	$(DQMIG) sql --url "$$url" "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL, avatar BLOB)"
-	echo "== dqmig sql \"INSERT INTO users ...\""
-	$(DQMIG) sql --url "$$url" "INSERT INTO users (name, score, avatar) VALUES ('alice', 1.5, x'0102ff'), ('bob', NULL, NULL)"
-	echo "== dqmig sql \"SELECT * FROM users\""
-	$(DQMIG) sql --url "$$url" "SELECT * FROM users ORDER BY id"
-	echo "== dqmig sql --json \"SELECT * FROM users\""
-	$(DQMIG) sql --url "$$url" --json "SELECT * FROM users ORDER BY id"
-	echo "== dqmig sql \"SELECT sqlite_version()\""
-	$(DQMIG) sql --url "$$url" "SELECT sqlite_version()"
+	dqmig() { echo; echo "\$$ dqmig $$*"; $(DQMIG) "$$@"; }
+	# Runs a command that exits 1 when it finds a difference; any other failure stops the demo.
+	dqmig_check() { echo; echo "\$$ dqmig $$*"; rc=0; $(DQMIG) "$$@" || rc=$$?; echo "(exit $$rc)"; [ "$$rc" -le 1 ]; }
+	echo "== 1. A new project: dqmig init writes dqmig.toml, models.toml and migrations/"
+	mkdir "$$dir/myapp"
+	cd "$$dir/myapp"
+	dqmig init --address "127.0.0.1:$$port"
 	echo
-	echo "Not built yet (they arrive with later issues): dqmig init, dqmig revision --autogenerate,"
-	echo "dqmig upgrade, dqmig downgrade. This demo will run them once they exist."
+	echo "\$$ find . -type f"
+	find . -type f | sort
+	cd "$(CURDIR)/examples/migrations"
+	export DQMIG_URL="dqlite:///127.0.0.1:$$port$$dir/example/example.db"
+	echo
+	echo "== 2. examples/migrations: six revisions with two table rebuilds, a branch and its merge"
+	echo "   (embedded node on $$DQMIG_URL, started and stopped by each command)"
+	dqmig heads
+	dqmig branches
+	dqmig upgrade head
+	dqmig history -i
+	dqmig current -v
+	dqmig downgrade -1
+	dqmig current
+	dqmig_check check
+	dqmig history --applied
+	dqmig upgrade head --sql --transaction all | head -n 20
+	echo "..."
+	dqmig upgrade head
+	dqmig_check check
+	dqmig_check current --check-heads
 
-## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite)
+## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
+## then dqmig upgrade/current/revision --autogenerate wall time and peak memory (vs Alembic)
 bench: deps
 	$(CARGO) bench --bench kv
+	$(CARGO) bench --bench migrate
 
 ## clean: remove build output
 clean:
