@@ -8,7 +8,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 DEB_PACKAGES := libdqlite-dev pkg-config go-dqlite
-DQMIG := $(CARGO) run --quiet --bin dqmig --
+DQMIG := $(CARGO) run --quiet --manifest-path $(CURDIR)/Cargo.toml --bin dqmig --
 
 .PHONY: deps build test demo bench clean
 
@@ -45,9 +45,11 @@ demo: deps build
 	if [ -z "$$port" ]; then echo "demo: found no free port on 127.0.0.1" >&2; exit 2; fi
 	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/dqmig-demo.XXXXXX")
 	trap 'rm -rf "$$dir"' EXIT
-	dqmig() { echo; echo "\$$ dqmig $$*"; $(DQMIG) "$$@"; }
+	# Echo a command as typed (arguments with spaces quoted), then run it.
+	show() { echo; printf '$$ dqmig'; for a in "$$@"; do case "$$a" in *" "*) printf ' "%s"' "$$a";; *) printf ' %s' "$$a";; esac; done; echo; }
+	dqmig() { show "$$@"; $(DQMIG) "$$@"; }
 	# Runs a command that exits 1 when it finds a difference; any other failure stops the demo.
-	dqmig_check() { echo; echo "\$$ dqmig $$*"; rc=0; $(DQMIG) "$$@" || rc=$$?; echo "(exit $$rc)"; [ "$$rc" -le 1 ]; }
+	dqmig_check() { show "$$@"; rc=0; $(DQMIG) "$$@" || rc=$$?; echo "(exit $$rc)"; [ "$$rc" -le 1 ]; }
 	echo "== 1. A new project: dqmig init writes dqmig.toml, models.toml and migrations/"
 	mkdir "$$dir/myapp"
 	cd "$$dir/myapp"
@@ -55,6 +57,11 @@ demo: deps build
 	echo
 	echo "\$$ find . -type f"
 	find . -type f | sort
+	echo
+	echo "== The mission's four commands, in that project (its own embedded node, data in .dqmig/)"
+	dqmig revision --autogenerate -m "Add users"
+	dqmig upgrade head
+	dqmig downgrade -1
 	cd "$(CURDIR)/examples/migrations"
 	export DQMIG_URL="dqlite:///127.0.0.1:$$port$$dir/example/example.db"
 	echo
