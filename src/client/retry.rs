@@ -1,7 +1,8 @@
 //! `Connection::transaction_with_retry`: runs a closure inside BEGIN … COMMIT and replays
 //! the whole closure when the transaction was lost before COMMIT took effect
 //! (dqlite-facts.md §5.2, §6.4): busy (5), not leader (10250), "no database opened" (12
-//! after a leader change), or a broken socket before COMMIT was sent. The connection is
+//! after a leader change), a broken socket before COMMIT was sent, or a COMMIT whose raft
+//! entry was refused outright (raw raft code 7 during a leadership transfer). The connection is
 //! reconnected to the (new) leader first when needed. Never replayed: leadership lost while
 //! COMMIT was in flight (10506), or the socket breaking during COMMIT; both come back as
 //! [`Error::OutcomeUnknown`] for the caller to resolve by reading the data.
@@ -56,6 +57,15 @@ fn before_commit(e: Error) -> Attempt {
     }
 }
 
+/// libdqlite 1.11.1 answers a COMMIT whose raft entry `raft_apply` refused outright (e.g.
+/// while leadership is being transferred) with the raw raft code as the failure code: 7
+/// (`RAFT_NOTLEADER`), with a stale SQLite message such as "no more rows available". The
+/// frames are aborted before anything is appended to the log (`leaderExecV2` in leader.c),
+/// so nothing was committed. Observed in the pool test during a transfer.
+fn is_refused_apply(e: &Error) -> bool {
+    matches!(e, Error::Server { code: 7, .. })
+}
+
 /// COMMIT failed: replay only when the server said the transaction is gone.
 fn at_commit(e: Error, address: &str) -> Attempt {
     if e.class() == ErrorClass::OutcomeUnknown {
@@ -70,7 +80,7 @@ fn at_commit(e: Error, address: &str) -> Attempt {
             action: "committing a transaction".to_string(),
         });
     }
-    if e.is_busy() || e.is_leader_lost() {
+    if e.is_busy() || e.is_leader_lost() || is_refused_apply(&e) {
         Attempt::Replay(e)
     } else {
         Attempt::Final(e)

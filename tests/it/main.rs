@@ -30,3 +30,4 @@ mod cli_init;
 mod harness;
 mod cluster;
 mod failover;
+mod pool;
