@@ -31,3 +31,4 @@ mod harness;
 mod cluster;
 mod failover;
 mod pool;
+mod mission;
