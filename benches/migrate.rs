@@ -27,8 +27,11 @@ const DQMIG: &str = env!("CARGO_BIN_EXE_dqmig");
 const ALEMBIC_REFERENCE: &str = "about 1.0 s and 48 MiB for `upgrade head` over 20 revisions";
 
 fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0 to find a free port");
-    l.local_addr().expect("local address of a bound listener").port()
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binding 127.0.0.1:0 to find a free port");
+    l.local_addr()
+        .expect("local address of a bound listener")
+        .port()
 }
 
 /// One finished process.
@@ -83,7 +86,10 @@ impl Launcher {
         use std::io::{BufRead, Write};
         let stderr_file = tempfile::NamedTempFile::new().expect("a temp file for stderr");
         let mut fields = vec![
-            cmd.get_current_dir().unwrap_or(Path::new(".")).display().to_string(),
+            cmd.get_current_dir()
+                .unwrap_or(Path::new("."))
+                .display()
+                .to_string(),
             stderr_file.path().display().to_string(),
             cmd.get_program().to_string_lossy().into_owned(),
         ];
@@ -91,7 +97,9 @@ impl Launcher {
         writeln!(self.to, "{}", fields.join("\t")).expect("writing to the launcher");
         self.to.flush().expect("writing to the launcher");
         let mut line = String::new();
-        self.from.read_line(&mut line).expect("reading from the launcher");
+        self.from
+            .read_line(&mut line)
+            .expect("reading from the launcher");
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [ns, rss, code] = parts.as_slice() else {
             panic!("the launcher answered {line:?}");
@@ -147,7 +155,11 @@ fn launcher_main() {
         let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         let wall = started.elapsed();
         std::mem::forget(child); // reaped by wait4
-        let code = if r == pid && libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 255 };
+        let code = if r == pid && libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            255
+        };
         let _ = writeln!(out, "{} {} {}", wall.as_nanos(), usage.ru_maxrss, code);
         let _ = out.flush();
     }
@@ -160,18 +172,33 @@ struct Case {
 
 impl Case {
     fn median_ms(&self) -> f64 {
-        let mut v: Vec<f64> = self.samples.iter().map(|s| s.wall.as_secs_f64() * 1000.0).collect();
+        let mut v: Vec<f64> = self
+            .samples
+            .iter()
+            .map(|s| s.wall.as_secs_f64() * 1000.0)
+            .collect();
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     }
     fn min_ms(&self) -> f64 {
-        self.samples.iter().map(|s| s.wall.as_secs_f64() * 1000.0).fold(f64::INFINITY, f64::min)
+        self.samples
+            .iter()
+            .map(|s| s.wall.as_secs_f64() * 1000.0)
+            .fold(f64::INFINITY, f64::min)
     }
     fn max_ms(&self) -> f64 {
-        self.samples.iter().map(|s| s.wall.as_secs_f64() * 1000.0).fold(0.0, f64::max)
+        self.samples
+            .iter()
+            .map(|s| s.wall.as_secs_f64() * 1000.0)
+            .fold(0.0, f64::max)
     }
     fn peak_mib(&self) -> f64 {
-        self.samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0) as f64 / 1024.0
+        self.samples
+            .iter()
+            .map(|s| s.max_rss_kib)
+            .max()
+            .unwrap_or(0) as f64
+            / 1024.0
     }
     fn print(&self) {
         println!(
@@ -197,16 +224,25 @@ fn table_columns(i: usize) -> String {
 fn dqmig_project(dir: &Path, n: usize, url: &str) {
     let versions = dir.join("migrations/versions");
     std::fs::create_dir_all(&versions).expect("creating the versions folder");
-    std::fs::write(dir.join("dqmig.toml"), format!("url = \"{url}\"\nmodels = \"models.toml\"\n")).expect("writing dqmig.toml");
+    std::fs::write(
+        dir.join("dqmig.toml"),
+        format!("url = \"{url}\"\nmodels = \"models.toml\"\n"),
+    )
+    .expect("writing dqmig.toml");
     for i in 0..n {
-        let revises = if i == 0 { String::new() } else { format!("r{:03}", i - 1) };
+        let revises = if i == 0 {
+            String::new()
+        } else {
+            format!("r{:03}", i - 1)
+        };
         let text = format!(
             "-- revision: r{i:03}\n-- revises: {revises}\n-- message: Create t{i:03}\n-- created: 2026-11-24T00:00:00Z\n\n\
              -- migrate:up\nCREATE TABLE \"t{i:03}\" ({});\nCREATE INDEX \"t{i:03}_name\" ON \"t{i:03}\" (\"name\");\n\n\
              -- migrate:down\nDROP TABLE \"t{i:03}\";\n",
             table_columns(i)
         );
-        std::fs::write(versions.join(format!("r{i:03}_create_t{i:03}.sql")), text).expect("writing a revision file");
+        std::fs::write(versions.join(format!("r{i:03}_create_t{i:03}.sql")), text)
+            .expect("writing a revision file");
     }
 }
 
@@ -225,14 +261,19 @@ fn models_toml(n: usize) -> String {
                 i - 1
             ));
         }
-        s.push_str(&format!("]\nindexes = [ {{ name = \"t{i:03}_name\", columns = [\"name\"] }} ]\n\n"));
+        s.push_str(&format!(
+            "]\nindexes = [ {{ name = \"t{i:03}_name\", columns = [\"name\"] }} ]\n\n"
+        ));
     }
     s
 }
 
 fn dqmig(project: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(DQMIG);
-    cmd.args(args).current_dir(project).env_remove("DQMIG_URL").env("NO_COLOR", "1");
+    cmd.args(args)
+        .current_dir(project)
+        .env_remove("DQMIG_URL")
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -242,7 +283,9 @@ fn require_ok(case: &str, s: &Sample) {
 
 fn runs() -> usize {
     match std::env::var("DQMIG_BENCH_RUNS") {
-        Ok(v) => v.parse().unwrap_or_else(|_| panic!("DQMIG_BENCH_RUNS={v} is not a number of runs")),
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("DQMIG_BENCH_RUNS={v} is not a number of runs")),
         Err(_) => 5,
     }
     .max(1)
@@ -255,14 +298,26 @@ fn main() {
     let runs = runs();
     let node_dir = tempfile::tempdir().expect("a temp dir for the node");
     let addr = format!("127.0.0.1:{}", free_port());
-    let _node = node::start(NodeConfig::new(1, addr.clone(), node_dir.path())).unwrap_or_else(|e| panic!("starting the node: {e}"));
+    let _node = node::start(NodeConfig::new(1, addr.clone(), node_dir.path()))
+        .unwrap_or_else(|e| panic!("starting the node: {e}"));
     let work = tempfile::tempdir().expect("a temp dir for the projects");
     let mut cases = Vec::new();
-    println!("dqmig {} (bench profile) against a node at {addr}; {runs} runs per case", env!("CARGO_PKG_VERSION"));
-    println!("{:<52} {:>4} {:>10} {:>9} {:>9} {:>9}", "case", "runs", "median ms", "min ms", "max ms", "peak MiB");
-    let mut floor = Case { name: "(floor: the launcher spawning `true`)".into(), samples: Vec::new() };
+    println!(
+        "dqmig {} (bench profile) against a node at {addr}; {runs} runs per case",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!(
+        "{:<52} {:>4} {:>10} {:>9} {:>9} {:>9}",
+        "case", "runs", "median ms", "min ms", "max ms", "peak MiB"
+    );
+    let mut floor = Case {
+        name: "(floor: the launcher spawning `true`)".into(),
+        samples: Vec::new(),
+    };
     for _ in 0..runs {
-        floor.samples.push(measure(Command::new("true").current_dir(work.path())));
+        floor
+            .samples
+            .push(measure(Command::new("true").current_dir(work.path())));
     }
     floor.print();
 
@@ -270,12 +325,30 @@ fn main() {
         let project = work.path().join(format!("up{n}"));
         dqmig_project(&project, n, &format!("dqlite://{addr}/unused.db"));
         let name = format!("dqmig upgrade head ({n} revisions)");
-        let mut case = Case { name: name.clone(), samples: Vec::new() };
+        let mut case = Case {
+            name: name.clone(),
+            samples: Vec::new(),
+        };
         // One warm-up run (page cache, first connection), not counted.
-        require_ok(&name, &measure(&mut dqmig(&project, &["upgrade", "head", "-q", "--url", &format!("dqlite://{addr}/up{n}_warm.db")])));
+        require_ok(
+            &name,
+            &measure(&mut dqmig(
+                &project,
+                &[
+                    "upgrade",
+                    "head",
+                    "-q",
+                    "--url",
+                    &format!("dqlite://{addr}/up{n}_warm.db"),
+                ],
+            )),
+        );
         for k in 0..runs {
             let url = format!("dqlite://{addr}/up{n}_{k}.db");
-            let s = measure(&mut dqmig(&project, &["upgrade", "head", "-q", "--url", &url]));
+            let s = measure(&mut dqmig(
+                &project,
+                &["upgrade", "head", "-q", "--url", &url],
+            ));
             require_ok(&name, &s);
             case.samples.push(s);
         }
@@ -283,7 +356,10 @@ fn main() {
         cases.push(case);
         if n == 50 {
             let name = "dqmig current (50 revisions applied)".to_string();
-            let mut case = Case { name: name.clone(), samples: Vec::new() };
+            let mut case = Case {
+                name: name.clone(),
+                samples: Vec::new(),
+            };
             let url = format!("dqlite://{addr}/up50_0.db");
             for _ in 0..runs {
                 let s = measure(&mut dqmig(&project, &["current", "--url", &url]));
@@ -300,16 +376,33 @@ fn main() {
     dqmig_project(&project, 0, &format!("dqlite://{addr}/autogen.db"));
     std::fs::write(project.join("models.toml"), models_toml(50)).expect("writing models.toml");
     let name = "dqmig revision --autogenerate (50 tables)".to_string();
-    let mut case = Case { name: name.clone(), samples: Vec::new() };
+    let mut case = Case {
+        name: name.clone(),
+        samples: Vec::new(),
+    };
     let versions = project.join("migrations/versions");
     for _ in 0..runs {
-        let s = measure(&mut dqmig(&project, &["revision", "--autogenerate", "-m", "bench"]));
+        let s = measure(&mut dqmig(
+            &project,
+            &["revision", "--autogenerate", "-m", "bench"],
+        ));
         if !s.ok {
-            println!("{name:<52} not run: {}", s.stderr.lines().next().unwrap_or("failed"));
+            println!(
+                "{name:<52} not run: {}",
+                s.stderr.lines().next().unwrap_or("failed")
+            );
             break;
         }
-        let written: Vec<PathBuf> = std::fs::read_dir(&versions).expect("reading versions").flatten().map(|e| e.path()).collect();
-        assert_eq!(written.len(), 1, "revision --autogenerate wrote {written:?}");
+        let written: Vec<PathBuf> = std::fs::read_dir(&versions)
+            .expect("reading versions")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(
+            written.len(),
+            1,
+            "revision --autogenerate wrote {written:?}"
+        );
         let text = std::fs::read_to_string(&written[0]).expect("reading the written revision");
         assert_eq!(text.matches("CREATE TABLE").count(), 50, "{text}");
         std::fs::remove_file(&written[0]).expect("removing the written revision");
@@ -339,12 +432,23 @@ fn alembic_peer(work: &Path, runs: usize, ours: &[Case]) {
         let project = work.join(format!("alembic{n}"));
         alembic_project(&project, n);
         let name = format!("alembic upgrade head ({n} revisions, SQLite file)");
-        let mut case = Case { name: name.clone(), samples: Vec::new() };
+        let mut case = Case {
+            name: name.clone(),
+            samples: Vec::new(),
+        };
         // k = 0 is a warm-up (Python compiles the revision files to bytecode), not counted.
         for k in 0..=runs {
             let db = project.join(format!("a{k}.db"));
             let mut cmd = Command::new(&alembic);
-            cmd.args(["-c", "alembic.ini", "-x", &format!("db={}", db.display()), "upgrade", "head"]).current_dir(&project);
+            cmd.args([
+                "-c",
+                "alembic.ini",
+                "-x",
+                &format!("db={}", db.display()),
+                "upgrade",
+                "head",
+            ])
+            .current_dir(&project);
             let s = measure(&mut cmd);
             require_ok(&name, &s);
             if k > 0 {
@@ -352,7 +456,10 @@ fn alembic_peer(work: &Path, runs: usize, ours: &[Case]) {
             }
         }
         case.print();
-        if let Some(our) = ours.iter().find(|c| c.name == format!("dqmig upgrade head ({n} revisions)")) {
+        if let Some(our) = ours
+            .iter()
+            .find(|c| c.name == format!("dqmig upgrade head ({n} revisions)"))
+        {
             println!(
                 "  -> dqmig is {:.1}x faster (median wall) and uses {:.1}x less peak memory",
                 case.median_ms() / our.median_ms(),
@@ -369,13 +476,26 @@ fn alembic_venv() -> Option<PathBuf> {
     if alembic.is_file() {
         return Some(alembic);
     }
-    let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    eprintln!("(making a Python venv with alembic and sqlalchemy in {} for the peer run)", venv.display());
+    let quiet = |c: &mut Command| {
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    eprintln!(
+        "(making a Python venv with alembic and sqlalchemy in {} for the peer run)",
+        venv.display()
+    );
     if !quiet(Command::new("python3").arg("-m").arg("venv").arg(&venv)) {
         return None;
     }
     let pip = venv.join("bin/pip");
-    if !quiet(Command::new("timeout").arg("300").arg(&pip).args(["install", "--quiet", "alembic", "sqlalchemy"])) {
+    if !quiet(Command::new("timeout").arg("300").arg(&pip).args([
+        "install",
+        "--quiet",
+        "alembic",
+        "sqlalchemy",
+    ])) {
         return None;
     }
     alembic.is_file().then_some(alembic)
@@ -384,7 +504,11 @@ fn alembic_venv() -> Option<PathBuf> {
 fn alembic_project(dir: &Path, n: usize) {
     let versions = dir.join("alembic/versions");
     std::fs::create_dir_all(&versions).expect("creating the alembic versions folder");
-    std::fs::write(dir.join("alembic.ini"), "[alembic]\nscript_location = %(here)s/alembic\n").expect("writing alembic.ini");
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\n",
+    )
+    .expect("writing alembic.ini");
     std::fs::write(
         dir.join("alembic/env.py"),
         "from alembic import context\nfrom sqlalchemy import create_engine\n\n\
@@ -395,7 +519,11 @@ fn alembic_project(dir: &Path, n: usize) {
     )
     .expect("writing env.py");
     for i in 0..n {
-        let down = if i == 0 { "None".to_string() } else { format!("\"r{:03}\"", i - 1) };
+        let down = if i == 0 {
+            "None".to_string()
+        } else {
+            format!("\"r{:03}\"", i - 1)
+        };
         let fk = if i == 0 {
             String::new()
         } else {
@@ -409,6 +537,7 @@ fn alembic_project(dir: &Path, n: usize) {
              sa.Column(\"note\", sa.Text),\n        sa.Column(\"created\", sa.Text, server_default=sa.text(\"CURRENT_TIMESTAMP\")),\n{fk}    )\n    \
              op.create_index(\"t{i:03}_name\", \"t{i:03}\", [\"name\"])\n\n\ndef downgrade():\n    op.drop_table(\"t{i:03}\")\n"
         );
-        std::fs::write(versions.join(format!("r{i:03}_create_t{i:03}.py")), text).expect("writing an alembic revision");
+        std::fs::write(versions.join(format!("r{i:03}_create_t{i:03}.py")), text)
+            .expect("writing an alembic revision");
     }
 }

@@ -174,11 +174,14 @@ fn count(conn: &mut Connection, table: &str) -> i64 {
 }
 
 fn columns(conn: &mut Connection, table: &str) -> Vec<String> {
-    conn.query(&format!("SELECT name FROM pragma_table_info('{table}')"), &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String>(0).unwrap())
-        .collect()
+    conn.query(
+        &format!("SELECT name FROM pragma_table_info('{table}')"),
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String>(0).unwrap())
+    .collect()
 }
 
 /// The `Running upgrade ...` lines of stderr.
@@ -237,7 +240,11 @@ fn upgrade_and_downgrade_across_branches_and_merge() {
     );
     assert_eq!(versions(&mut c), vec![R2]);
     assert_eq!(columns(&mut c, "users"), vec!["id", "name", "email"]);
-    assert_eq!(count(&mut c, "posts"), 1, "undoing the rebuilds kept the posts");
+    assert_eq!(
+        count(&mut c, "posts"),
+        1,
+        "undoing the rebuilds kept the posts"
+    );
 
     // Only the content branch: a single head on that branch.
     ok(dir, &url, &["upgrade", R4]);
@@ -306,7 +313,10 @@ fn check_heads_exit_codes_and_current_output() {
     let r = ok(dir, &url, &["current", "--check-heads"]);
     assert_eq!(r.stdout.trim(), format!("{R6} (head)"));
     let v = ok(dir, &url, &["current", "-v"]).stdout;
-    assert!(v.contains("Index users by name") && v.contains(".sql"), "{v}");
+    assert!(
+        v.contains("Index users by name") && v.contains(".sql"),
+        "{v}"
+    );
     let cur = json(&ok(dir, &url, &["current", "--json"]).stdout);
     assert_eq!(cur["at_head"], true);
     assert_eq!(cur["current"][0]["revision"], R6);
@@ -323,7 +333,10 @@ fn read_commands_and_their_json() {
     assert_eq!(heads.as_array().unwrap().len(), 1);
     assert_eq!(heads[0]["revision"], R6);
     let text = ok(dir, &url, &["heads"]).stdout;
-    assert!(text.contains(R6) && text.contains("Index users by name"), "{text}");
+    assert!(
+        text.contains(R6) && text.contains("Index users by name"),
+        "{text}"
+    );
 
     let branches = json(&ok(dir, &url, &["branches", "--json"]).stdout);
     assert_eq!(branches[0]["revision"], R2);
@@ -345,11 +358,26 @@ fn read_commands_and_their_json() {
         .collect();
     assert_eq!(ids.len(), 6);
     assert_eq!((ids[0], ids[5]), (R6, R1), "newest first: {ids:?}");
-    let merge = hist.as_array().unwrap().iter().find(|h| h["revision"] == R5).unwrap();
+    let merge = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["revision"] == R5)
+        .unwrap();
     assert_eq!(merge["revises"], serde_json::json!([R3, R4]));
-    assert!(merge["marks"].as_array().unwrap().contains(&Json::from("mergepoint")));
+    assert!(merge["marks"]
+        .as_array()
+        .unwrap()
+        .contains(&Json::from("mergepoint")));
 
-    let ranged = json(&ok(dir, &url, &["history", "-r", &format!("{R2}:{R5}"), "--json"]).stdout);
+    let ranged = json(
+        &ok(
+            dir,
+            &url,
+            &["history", "-r", &format!("{R2}:{R5}"), "--json"],
+        )
+        .stdout,
+    );
     assert_eq!(ranged.as_array().unwrap().len(), 4, "{ranged}");
 
     // -i marks what the database is at.
@@ -359,7 +387,12 @@ fn read_commands_and_their_json() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|h| h["marks"].as_array().unwrap().contains(&Json::from("current")))
+        .filter(|h| {
+            h["marks"]
+                .as_array()
+                .unwrap()
+                .contains(&Json::from("current"))
+        })
         .map(|h| h["revision"].as_str().unwrap())
         .collect();
     assert_eq!(current, vec![R2]);
@@ -369,15 +402,26 @@ fn read_commands_and_their_json() {
     assert_eq!(show["revision"], R3);
     assert_eq!(show["branch_labels"], serde_json::json!(["accounts"]));
     assert_eq!(show["children"], serde_json::json!([R5]));
-    assert_eq!(show["up"].as_array().unwrap().len(), 4, "a rebuild is 4 statements");
+    assert_eq!(
+        show["up"].as_array().unwrap().len(),
+        4,
+        "a rebuild is 4 statements"
+    );
     let text = ok(dir, &url, &["show", "content"]).stdout;
     assert!(text.starts_with(&format!("Rev: {R4}")), "{text}");
-    assert!(text.contains("-- migrate:down") && text.contains("VARCHAR(200)"), "{text}");
+    assert!(
+        text.contains("-- migrate:down") && text.contains("VARCHAR(200)"),
+        "{text}"
+    );
 
     // A target that names nothing: exit 2 with a message saying what to do.
     let r = run(dir, &url, &["show", "zzz"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("zzz") && r.stderr.contains("dqmig history"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("zzz") && r.stderr.contains("dqmig history"),
+        "{}",
+        r.stderr
+    );
     // A unique id prefix is a target: `1` is 1f0c..., already applied.
     let r = ok(dir, &url, &["upgrade", "1"]);
     assert!(r.stderr.contains("Nothing to upgrade"), "{}", r.stderr);
@@ -389,10 +433,18 @@ fn stamp_moves_only_the_version_table() {
     let url = s.url("stamp.db");
     let dir = s.dir();
     let r = ok(dir, &url, &["stamp", R2]);
-    assert!(r.stderr.contains(&format!("<base> -> {R2}")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("<base> -> {R2}")),
+        "{}",
+        r.stderr
+    );
     let mut c = s.conn("stamp.db");
     assert_eq!(versions(&mut c), vec![R2]);
-    assert!(schema(&mut c).is_empty(), "stamp ran SQL: {:?}", schema(&mut c));
+    assert!(
+        schema(&mut c).is_empty(),
+        "stamp ran SQL: {:?}",
+        schema(&mut c)
+    );
 
     // Upgrading from the stamp runs only what comes after it.
     c.execute_batch(
@@ -444,7 +496,10 @@ fn offline_sql_matches_online_runs() {
     let nowhere = "dqlite://127.0.0.1:1/none.db";
     let up = ok(dir, nowhere, &["upgrade", "head", "--sql"]).stdout;
     assert!(up.contains("BEGIN;") && up.contains("COMMIT;"), "{up}");
-    assert!(up.contains("PRAGMA foreign_keys=OFF;"), "rebuilds turn FKs off: {up}");
+    assert!(
+        up.contains("PRAGMA foreign_keys=OFF;"),
+        "rebuilds turn FKs off: {up}"
+    );
     assert!(up.contains("PRAGMA foreign_key_check;"));
     assert!(up.contains("INSERT INTO \"dqmig_version\""));
 
@@ -458,7 +513,10 @@ fn offline_sql_matches_online_runs() {
 
     // A range: from the branch point to the head, on databases at the branch point.
     let part = ok(dir, nowhere, &["upgrade", &format!("{R2}:head"), "--sql"]).stdout;
-    assert!(!part.contains("Create users") && !part.contains(&format!("Upgrade {R1}")), "{part}");
+    assert!(
+        !part.contains("Create users") && !part.contains(&format!("Upgrade {R1}")),
+        "{part}"
+    );
 
     // Downgrade head:base, offline vs online, from the upgraded databases.
     let down = ok(dir, nowhere, &["downgrade", "head:base", "--sql"]).stdout;

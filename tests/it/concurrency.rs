@@ -26,12 +26,18 @@ fn wait(mut child: Child, deadline: Instant) -> Finished {
                 if let Some(mut e) = child.stderr.take() {
                     std::io::Read::read_to_string(&mut e, &mut stderr).unwrap();
                 }
-                return Finished { code: status.code(), stderr };
+                return Finished {
+                    code: status.code(),
+                    stderr,
+                };
             }
             None if Instant::now() > deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("a dqmig upgrade process (pid {}) did not finish within {DEADLINE:?}", child.id());
+                panic!(
+                    "a dqmig upgrade process (pid {}) did not finish within {DEADLINE:?}",
+                    child.id()
+                );
             }
             None => std::thread::sleep(Duration::from_millis(20)),
         }
@@ -96,7 +102,10 @@ fn upgrade_together(extra: &[&str]) {
         assert_eq!(*n, 1, "revision {rev} applied {n} times: {per_rev:?}");
     }
     let other: i64 = c
-        .query_row("SELECT count(*) FROM dqmig_history WHERE direction <> 'up'", &[])
+        .query_row(
+            "SELECT count(*) FROM dqmig_history WHERE direction <> 'up'",
+            &[],
+        )
         .unwrap()
         .get(0)
         .unwrap();
@@ -104,7 +113,12 @@ fn upgrade_together(extra: &[&str]) {
     // The announced steps across all processes cover each revision at least once.
     let announced: usize = results
         .iter()
-        .map(|r| r.stderr.lines().filter(|l| l.starts_with("Running upgrade")).count())
+        .map(|r| {
+            r.stderr
+                .lines()
+                .filter(|l| l.starts_with("Running upgrade"))
+                .count()
+        })
         .sum();
     assert!(announced >= 6, "{announced}");
 }

@@ -65,7 +65,10 @@ fn mission_commands_in_a_fresh_folder() {
     // 1. dqmig init: a project that works at once on the embedded default.
     ok(dir, &["init", "--address", &format!("127.0.0.1:{port}")]);
     let toml = std::fs::read_to_string(dir.join("dqmig.toml")).unwrap();
-    assert!(toml.contains(&format!("127.0.0.1:{port}/./.dqmig/")), "{toml}");
+    assert!(
+        toml.contains(&format!("127.0.0.1:{port}/./.dqmig/")),
+        "{toml}"
+    );
     assert!(dir.join("migrations/versions").is_dir());
     assert!(!dir.join(".dqmig").exists(), "init must not start a node");
 
@@ -76,30 +79,57 @@ fn mission_commands_in_a_fresh_folder() {
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("reading the revision {}: {e}", file.display()));
     assert!(text.contains("-- message: Add users"), "{text}");
-    assert!(text.contains("CREATE TABLE \"users\"") && text.contains("CREATE TABLE \"posts\""), "{text}");
+    assert!(
+        text.contains("CREATE TABLE \"users\"") && text.contains("CREATE TABLE \"posts\""),
+        "{text}"
+    );
     let rev = text
         .lines()
         .find_map(|l| l.strip_prefix("-- revision: "))
         .unwrap()
         .trim()
         .to_string();
-    assert!(dir.join(".dqmig").is_dir(), "the node's data is not inside the project");
+    assert!(
+        dir.join(".dqmig").is_dir(),
+        "the node's data is not inside the project"
+    );
     assert!(user_tables(dir).is_empty());
 
     // 3. upgrade head: the tables exist, the version table holds the revision, one history row.
     let out = dqmig(dir).args(["upgrade", "head"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("Running upgrade <base> -> {rev}, Add users")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Running upgrade <base> -> {rev}, Add users")),
+        "{stderr}"
+    );
     node_stopped(port);
     assert_eq!(user_tables(dir), ["posts", "users"]);
-    assert_eq!(column(dir, "SELECT version_num FROM dqmig_version"), [rev.clone()]);
-    let hist = rows(dir, "SELECT revision, direction FROM dqmig_history ORDER BY id");
-    assert_eq!(hist, vec![serde_json::json!({"revision": rev, "direction": "up"})]);
+    assert_eq!(
+        column(dir, "SELECT version_num FROM dqmig_version"),
+        std::slice::from_ref(&rev)
+    );
+    let hist = rows(
+        dir,
+        "SELECT revision, direction FROM dqmig_history ORDER BY id",
+    );
+    assert_eq!(
+        hist,
+        vec![serde_json::json!({"revision": rev, "direction": "up"})]
+    );
     assert_eq!(ok(dir, &["current"]).trim(), format!("{rev} (head)"));
     // The schema is what the models say.
     let out = dqmig(dir).arg("check").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // 4. downgrade -1: back to an empty database, the version table empty, a down row.
     ok(dir, &["downgrade", "-1"]);
@@ -108,6 +138,13 @@ fn mission_commands_in_a_fresh_folder() {
     assert!(column(dir, "SELECT version_num FROM dqmig_version").is_empty());
     let dirs = column(dir, "SELECT direction FROM dqmig_history ORDER BY id");
     assert_eq!(dirs, ["up", "down"]);
-    let out = dqmig(dir).args(["current", "--check-heads"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "not at head after the downgrade");
+    let out = dqmig(dir)
+        .args(["current", "--check-heads"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not at head after the downgrade"
+    );
 }
