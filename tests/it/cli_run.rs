@@ -1,8 +1,10 @@
 //! The migration commands through the built binary (assert_cmd) on a real in-process node,
 //! over a copy of `examples/migrations` (a table rebuild, a branch and its merge):
 //! upgrade/downgrade across the branches, stamp, the read commands and their `--json`,
-//! `current --check-heads` exit codes, and `--sql` output that gives a fresh database the
-//! same schema, version table and history as running online.
+//! `current --check-heads` exit codes, `--sql` output that gives a fresh database the
+//! same schema, version table and history as running online, edited applied files refused
+//! before anything runs, and a failing step (or group) leaving the schema, the version table
+//! and the history exactly as before it.
 
 use std::path::{Path, PathBuf};
 
@@ -558,4 +560,86 @@ fn errors_exit_2_with_what_to_do() {
     let r = run(s.dir(), &s.url("e.db"), &["downgrade", "-1"]);
     assert_eq!(r.code, 2, "nothing applied: {}", r.stderr);
     assert!(r.stderr.contains("nothing is applied"), "{}", r.stderr);
+}
+
+#[test]
+fn edited_applied_file_is_reported_before_anything_runs() {
+    let s = Setup::new();
+    let url = s.url("edit.db");
+    let dir = s.dir();
+    ok(dir, &url, &["upgrade", R2]);
+    let file = std::fs::read_dir(dir.join("migrations/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(R1))
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("VARCHAR(100)", "VARCHAR(120)")).unwrap();
+
+    let r = run(dir, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("changed since") && r.stderr.contains(&format!("{R1}_create_users.sql")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        running(&r.stderr).is_empty(),
+        "nothing may run: {}",
+        r.stderr
+    );
+    let mut c = s.conn("edit.db");
+    assert_eq!(versions(&mut c), vec![R2]);
+
+    let r = ok(dir, &url, &["upgrade", "head", "--allow-edited"]);
+    assert_eq!(running(&r.stderr).len(), 4, "{}", r.stderr);
+    assert_eq!(versions(&mut c), vec![R6]);
+}
+
+#[test]
+fn failing_step_leaves_database_and_version_table_as_before_it() {
+    let s = Setup::new();
+    let url = s.url("fail.db");
+    let dir = s.dir();
+    // A revision after the head whose second statement fails.
+    std::fs::write(
+        dir.join("migrations/versions/7f9e1c3a6d07_broken.sql"),
+        format!(
+            "-- revision: 7f9e1c3a6d07\n-- revises: {R6}\n-- message: Broken\n\n-- migrate:up\n\
+             CREATE TABLE \"audit\" (\"id\" INTEGER PRIMARY KEY);\n\
+             INSERT INTO \"no_such_table\" VALUES (1);\n\n-- migrate:down\nDROP TABLE \"audit\";\n"
+        ),
+    )
+    .unwrap();
+    ok(dir, &url, &["upgrade", R6]);
+    let mut c = s.conn("fail.db");
+    c.execute_batch("INSERT INTO users (id, name, email) VALUES (1, 'ada', 'ada@example.org')")
+        .unwrap();
+    let before_schema = schema(&mut c);
+    let before_hist = history_rows(&mut c);
+
+    let r = run(dir, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("7f9e1c3a6d07_broken.sql:7") && r.stderr.contains("rolled back"),
+        "the error names the file and line: {}",
+        r.stderr
+    );
+    assert_eq!(
+        schema(&mut c),
+        before_schema,
+        "the audit table must not exist"
+    );
+    assert_eq!(versions(&mut c), vec![R6]);
+    assert_eq!(history_rows(&mut c), before_hist);
+    assert_eq!(count(&mut c, "users"), 1);
+
+    // The same with --transaction all over several steps: all or nothing.
+    ok(dir, &url, &["downgrade", R4]);
+    let before_schema = schema(&mut c);
+    let r = run(dir, &url, &["upgrade", "head", "--transaction", "all"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(schema(&mut c), before_schema);
+    // Downgrading to R4 undid the merge and what follows; R3 (another branch) stays.
+    assert_eq!(versions(&mut c), vec![R3, R4]);
 }
