@@ -35,11 +35,12 @@ pub struct RevInfo {
 }
 
 impl RevInfo {
-    /// The summary of `id` (which must be in `graph`; an unknown id gives empty fields).
+    /// The summary of `id`; an id no file defines (a stale version-table row) gets empty
+    /// fields and no marks.
     pub fn of(graph: &Graph, id: &RevId) -> RevInfo {
         let rev = graph.get(id);
         let mut marks = Vec::new();
-        if graph.children(id).is_empty() {
+        if rev.is_some() && graph.children(id).is_empty() {
             marks.push("head");
         }
         if graph.children(id).len() > 1 {
