@@ -32,3 +32,4 @@ mod cluster;
 mod failover;
 mod pool;
 mod mission;
+mod failover_migrate;
