@@ -83,9 +83,11 @@ demo: deps build
 	dqmig_check current --check-heads
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
-## then dqmig upgrade/current/revision --autogenerate wall time and peak memory (vs Alembic)
+## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
+## --autogenerate wall time and peak memory (vs Alembic)
 bench: deps
 	$(CARGO) bench --bench kv
+	$(CARGO) bench --bench introspect
 	$(CARGO) bench --bench migrate
 
 ## clean: remove build output
