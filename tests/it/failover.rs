@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dqmig::client::{Connection, Error, ErrorClass};
+use dqmig::client::{Behavior, Connection, Error, ErrorClass, TxRetry};
 use dqmig::params;
 
 use crate::harness::{Cluster, WAIT};
@@ -128,11 +128,14 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
         .transfer(other)
         .unwrap();
     let err = tx.commit().unwrap_err();
-    assert!(err.is_leader_lost(), "{err}");
+    // 10250 (or 12) from a follower; 7 if raft refused the entry while the transfer was
+    // still in progress. Never an unknown outcome: nothing was in flight.
     assert!(
         matches!(
             err,
-            Error::NotLeader { .. } | Error::Server { code: 12, .. }
+            Error::NotLeader { .. }
+                | Error::Server { code: 12, .. }
+                | Error::Server { code: 7, .. }
         ),
         "{err}"
     );
@@ -154,7 +157,7 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
         Ok(())
     })
     .unwrap();
-    assert_eq!(runs, 2, "the closure is replayed once after the transfer");
+    assert!(runs >= 2, "the closure is replayed after the transfer");
     let rows = conn.query("SELECT x FROM t ORDER BY x", params![]).unwrap();
     let xs: Vec<i64> = rows.rows.iter().map(|r| r.get(0).unwrap()).collect();
     assert_eq!(
@@ -162,4 +165,86 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
         vec![2, 3],
         "the lost transaction left nothing; the replay committed once"
     );
+}
+
+#[test]
+fn transaction_with_retry_waits_out_a_busy_writer_within_its_bound_and_never_replays_sql_errors() {
+    let node = crate::support::start_node();
+    let mut holder = Connection::open(&node.address, "busy").unwrap();
+    holder.execute_batch("CREATE TABLE b (x)").unwrap();
+    let mut other = Connection::open_with(
+        &node.address,
+        "busy",
+        &dqmig::client::ConnectOptions {
+            busy_timeout: Duration::ZERO,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+
+    // The write lock is held: a short bound gives up with busy (5).
+    let lock = holder.transaction_with(Behavior::Immediate).unwrap();
+    let short = TxRetry {
+        timeout: Duration::from_millis(100),
+        ..TxRetry::default()
+    };
+    let mut runs = 0;
+    let err = other
+        .transaction_with_retry_opts(&short, |tx| {
+            runs += 1;
+            tx.execute("INSERT INTO b VALUES (1)", params![])
+                .map(|_| ())
+        })
+        .unwrap_err();
+    assert!(err.is_busy(), "{err}");
+    assert_eq!(
+        runs, 0,
+        "BEGIN IMMEDIATE never got the lock, so the body never ran"
+    );
+    lock.commit().unwrap();
+
+    // Released while the retry waits: it commits once.
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let release = std::thread::spawn(move || {
+        let lock = holder.transaction_with(Behavior::Immediate).unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        lock.commit().unwrap();
+    });
+    locked.recv().unwrap();
+    let mut runs = 0;
+    other
+        .transaction_with_retry(|tx| {
+            runs += 1;
+            tx.execute("INSERT INTO b VALUES (2)", params![])
+                .map(|_| ())
+        })
+        .unwrap();
+    assert_eq!(runs, 1);
+    release.join().unwrap();
+    let n: i64 = other
+        .query_row("SELECT count(*) FROM b", params![])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // An SQL error is the caller's: returned at once, the body ran once, nothing committed.
+    let mut runs = 0;
+    let err = other
+        .transaction_with_retry(|tx| {
+            runs += 1;
+            tx.execute("INSERT INTO b VALUES (3)", params![])?;
+            tx.execute("INSERT INTO nosuch VALUES (1)", params![])
+                .map(|_| ())
+        })
+        .unwrap_err();
+    assert_eq!(runs, 1, "{err}");
+    assert_eq!(err.class(), ErrorClass::Programming, "{err}");
+    let n: i64 = other
+        .query_row("SELECT count(*) FROM b", params![])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(n, 1, "the failed transaction was rolled back");
 }
