@@ -6,7 +6,7 @@
 //! script on stdout instead and needs no database.
 
 use crate::config::TransactionMode;
-use crate::runner::{render_sql, RunError, RunOptions, RunReport, Runner};
+use crate::runner::{render_sql, RunError, RunObserver, RunReport, Runner};
 use crate::script::{Direction, Graph, RevId, Step, Target};
 
 use super::progress::Progress;
@@ -166,8 +166,8 @@ pub(super) fn migrate(
     Ok(())
 }
 
-/// Plans and applies, announcing each step; re-plans (bounded) when another migrator moved
-/// the version table, unless the target is relative to where the database is.
+/// Runs the migration through the runner, announcing each step (see [`Announcer`]); the
+/// runner re-plans when another migrator moved the version table.
 fn drive(
     runner: &Runner<'_>,
     conn: &mut crate::client::Connection,
@@ -176,98 +176,93 @@ fn drive(
     io: &mut Io<'_>,
 ) -> Result<RunReport, CliError> {
     let what = format!("{} to {target}", verb(direction));
-    let graph = runner.graph();
-    let options: &RunOptions = runner.options();
-    runner
-        .ensure_tables(conn)
-        .map_err(run_err(format!("{what}: creating dqmig's tables")))?;
-    let mut report = RunReport::default();
-    let replannable = !matches!(target, Target::Relative(_));
-    let max_replans = graph.len() + 3;
-    let mut replans = 0;
-    let mut checked = options.allow_edited;
-    loop {
-        let current = runner
-            .current(conn)
-            .map_err(run_err(format!("{what}: reading the version table")))?;
-        if !checked {
-            let files = runner
-                .edited(conn, &current)
-                .map_err(run_err(format!("{what}: checking applied files")))?;
-            if !files.is_empty() {
-                return Err(run_err(what)(RunError::Edited { files }));
-            }
-            checked = true;
+    let mut announcer = Announcer {
+        graph: runner.graph(),
+        io,
+        progress: None,
+        at: Vec::new(),
+    };
+    let result = match direction {
+        Direction::Up => runner.upgrade_with(conn, target, &mut announcer),
+        Direction::Down => runner.downgrade_with(conn, target, &mut announcer),
+    };
+    announcer.progress = None;
+    let report = match result {
+        Ok(report) => report,
+        Err(RunError::Script(e)) => {
+            let action = format!("{what} (the database is at {})", shown(&announcer.at));
+            return Err(script_err(action)(*e));
         }
-        let planned = match direction {
-            Direction::Up => graph.plan_upgrade(&current, target),
-            Direction::Down => graph.plan_downgrade(&current, target),
+        Err(e) => return Err(run_err(what)(e)),
+    };
+    if report.applied.is_empty() && report.skipped.is_empty() {
+        let heads = if report.heads.is_empty() {
+            "<base>".to_string()
+        } else {
+            report.heads.join(", ")
         };
-        let steps = planned.map_err(script_err(format!(
-            "{what} (the database is at {})",
-            shown(&current)
-        )))?;
-        let Some(last) = steps.last() else {
-            if report.applied.is_empty() && report.skipped.is_empty() {
-                io.info(format_args!(
-                    "Nothing to {}: the database is at {}.",
-                    verb(direction),
-                    shown(&current)
-                ));
-            }
-            report.heads = current.iter().map(|r| r.to_string()).collect();
-            return Ok(report);
-        };
-        let end: Vec<String> = last.heads_after.iter().map(|r| r.to_string()).collect();
-        match apply(runner, conn, &steps, &mut report, io) {
-            Ok(()) => {
-                report.heads = end;
-                return Ok(report);
-            }
-            Err(RunError::Conflict { found, .. }) if replannable && replans < max_replans => {
-                replans += 1;
-                io.info(format_args!(
-                    "Another migrator moved the database to {found}; planning again from there."
-                ));
-            }
-            Err(e) => return Err(run_err(what)(e)),
-        }
+        announcer.io.info(format_args!(
+            "Nothing to {}: the database is at {heads}.",
+            verb(direction)
+        ));
     }
+    Ok(report)
 }
 
-/// Applies a plan step by step (or as one group), with messages and the progress bar.
-fn apply(
-    runner: &Runner<'_>,
-    conn: &mut crate::client::Connection,
-    steps: &[Step],
-    report: &mut RunReport,
-    io: &mut Io<'_>,
-) -> Result<(), RunError> {
-    let graph = runner.graph();
-    let progress = Progress::new(steps.len(), io);
-    let groups: Vec<&[Step]> = match runner.options().transaction {
-        TransactionMode::All => vec![steps],
-        TransactionMode::PerStep => steps.chunks(1).collect(),
-    };
-    for group in groups {
-        for s in group {
-            let msg = step_message(graph, s);
-            progress.set_message(msg.clone());
-            progress.say(io, msg);
-        }
-        let skipped = report.skipped.len();
-        runner.apply_steps(conn, group, report)?;
-        if report.skipped.len() > skipped {
-            progress.say(
-                io,
-                format_args!(
-                    "  (already applied by another migrator: {})",
-                    report.skipped[skipped..].join(", ")
-                ),
-            );
-        }
-        progress.inc(group.len() as u64);
+/// Prints Alembic-style messages as the runner goes and drives the progress bar (one per
+/// plan; dropped before a re-plan note and at the end, also on errors).
+struct Announcer<'g, 'a, 'b> {
+    graph: &'g Graph,
+    io: &'a mut Io<'b>,
+    progress: Option<Progress>,
+    /// Where the database was when the run last planned (for planning errors).
+    at: Vec<RevId>,
+}
+
+impl RunObserver for Announcer<'_, '_, '_> {
+    fn planning(&mut self, current: &[RevId]) {
+        self.at = current.to_vec();
     }
-    progress.finish();
-    Ok(())
+
+    fn planned(&mut self, steps: &[Step]) {
+        self.progress = None;
+        if !steps.is_empty() {
+            self.progress = Some(Progress::new(steps.len(), self.io));
+        }
+    }
+
+    fn step_started(&mut self, step: &Step) {
+        let msg = step_message(self.graph, step);
+        match &self.progress {
+            Some(p) => {
+                p.set_message(msg.clone());
+                p.say(self.io, msg);
+            }
+            None => self.io.info(msg),
+        }
+    }
+
+    fn group_finished(&mut self, steps: &[Step], skipped: bool) {
+        if skipped {
+            let ids: Vec<&str> = steps.iter().map(|s| s.revision.as_str()).collect();
+            let msg = format!(
+                "  (already applied by another migrator: {})",
+                ids.join(", ")
+            );
+            match &self.progress {
+                Some(p) => p.say(self.io, msg),
+                None => self.io.info(msg),
+            }
+        }
+        if let Some(p) = &self.progress {
+            p.inc(steps.len() as u64);
+        }
+    }
+
+    fn replanning(&mut self, found: &str) {
+        self.progress = None;
+        self.io.info(format_args!(
+            "Another migrator moved the database to {found}; planning again from there."
+        ));
+    }
 }

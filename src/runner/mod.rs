@@ -21,12 +21,14 @@
 //! ```
 
 mod error;
+mod observe;
 mod offline;
 mod run;
 mod step;
 pub mod tables;
 
 pub use error::{EditedFile, FkViolation, RunError};
+pub use observe::RunObserver;
 pub use offline::{render_sql, OfflineScript};
 pub use run::{AppliedStep, HistoryEntry, RunOptions, RunReport, Runner, StampReport};
 pub use step::{RetryPolicy, StepOutcome};

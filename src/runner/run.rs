@@ -9,7 +9,7 @@ use super::step::{
     db_fail, read_heads, refs, shown, with_retry, Failure, RetryPolicy, StepOutcome,
 };
 use super::tables::{self, HistoryRow, TableNames};
-use super::{EditedFile, RunError};
+use super::{EditedFile, RunError, RunObserver};
 use crate::client::{Behavior, Connection};
 use crate::config::{Config, TransactionMode};
 use crate::script::{Direction, Graph, RevId, Step, Target};
@@ -205,12 +205,32 @@ impl<'g> Runner<'g> {
 
     /// Upgrades to `target`.
     pub fn upgrade(&self, conn: &mut Connection, target: &Target) -> Result<RunReport, RunError> {
-        self.run(conn, target, Direction::Up)
+        self.upgrade_with(conn, target, &mut ())
     }
 
     /// Downgrades to `target`.
     pub fn downgrade(&self, conn: &mut Connection, target: &Target) -> Result<RunReport, RunError> {
-        self.run(conn, target, Direction::Down)
+        self.downgrade_with(conn, target, &mut ())
+    }
+
+    /// Upgrades to `target`, telling `observer` what happens as it happens.
+    pub fn upgrade_with(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        observer: &mut dyn RunObserver,
+    ) -> Result<RunReport, RunError> {
+        self.run(conn, target, Direction::Up, observer)
+    }
+
+    /// Downgrades to `target`, telling `observer` what happens as it happens.
+    pub fn downgrade_with(
+        &self,
+        conn: &mut Connection,
+        target: &Target,
+        observer: &mut dyn RunObserver,
+    ) -> Result<RunReport, RunError> {
+        self.run(conn, target, Direction::Down, observer)
     }
 
     /// Plans against the version table and runs, re-planning when another migrator moved
@@ -221,6 +241,7 @@ impl<'g> Runner<'g> {
         conn: &mut Connection,
         target: &Target,
         direction: Direction,
+        observer: &mut dyn RunObserver,
     ) -> Result<RunReport, RunError> {
         self.ensure_tables(conn)?;
         let mut report = RunReport::default();
@@ -230,6 +251,7 @@ impl<'g> Runner<'g> {
         let mut checked = self.options.allow_edited;
         loop {
             let current = self.current(conn)?;
+            observer.planning(&current);
             if !checked {
                 let files = self.edited(conn, &current)?;
                 if !files.is_empty() {
@@ -241,18 +263,20 @@ impl<'g> Runner<'g> {
                 Direction::Up => self.graph.plan_upgrade(&current, target)?,
                 Direction::Down => self.graph.plan_downgrade(&current, target)?,
             };
+            observer.planned(&steps);
             let Some(last) = steps.last() else {
                 report.heads = strings(&current);
                 return Ok(report);
             };
             let end = strings(&last.heads_after);
-            match self.apply_steps(conn, &steps, &mut report) {
+            match self.apply_observed(conn, &steps, &mut report, observer) {
                 Ok(()) => {
                     report.heads = end;
                     return Ok(report);
                 }
-                Err(RunError::Conflict { .. }) if replannable && replans < max_replans => {
-                    replans += 1
+                Err(RunError::Conflict { found, .. }) if replannable && replans < max_replans => {
+                    replans += 1;
+                    observer.replanning(&found);
                 }
                 Err(e) => return Err(e),
             }
@@ -266,6 +290,17 @@ impl<'g> Runner<'g> {
         conn: &mut Connection,
         steps: &[Step],
         report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        self.apply_observed(conn, steps, report, &mut ())
+    }
+
+    /// [`Runner::apply_steps`], telling `observer` about each step and transaction.
+    fn apply_observed(
+        &self,
+        conn: &mut Connection,
+        steps: &[Step],
+        report: &mut RunReport,
+        observer: &mut dyn RunObserver,
     ) -> Result<(), RunError> {
         let record = |report: &mut RunReport, group: &[Step], outcome: StepOutcome| match outcome {
             StepOutcome::Applied(ms) => {
@@ -286,17 +321,18 @@ impl<'g> Runner<'g> {
                 .skipped
                 .extend(group.iter().map(|s| s.revision.to_string())),
         };
-        match self.options.transaction {
-            TransactionMode::All => {
-                let outcome = self.apply_group(conn, steps)?;
-                record(report, steps, outcome);
+        let groups: Vec<&[Step]> = match self.options.transaction {
+            TransactionMode::All => vec![steps],
+            TransactionMode::PerStep => steps.chunks(1).collect(),
+        };
+        for group in groups {
+            for s in group {
+                observer.step_started(s);
             }
-            TransactionMode::PerStep => {
-                for s in steps {
-                    let outcome = self.apply_step(conn, s)?;
-                    record(report, std::slice::from_ref(s), outcome);
-                }
-            }
+            let outcome = self.apply_group(conn, group)?;
+            let skipped = outcome == StepOutcome::AlreadyApplied;
+            record(report, group, outcome);
+            observer.group_finished(group, skipped);
         }
         Ok(())
     }
