@@ -1,12 +1,14 @@
 //! Open a database by URL (DESIGN.md §3.1). The embedded form connects as a client when a
 //! dqlite node already answers at its address and otherwise starts an embedded node on the
 //! data dir (created, locked) and waits until it leads; the cluster form only connects.
+//! When several processes open one embedded URL at once, one starts the node and the others
+//! (finding the data dir locked) wait for that node to answer and connect to it as clients.
 //! `Database` owns both the connection and the node it may have started, and closes the
 //! connection before stopping the node.
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::client::{self, ConnectOptions, Connection};
 use crate::node::{self, Node, NodeConfig, NodeError};
@@ -16,6 +18,12 @@ use crate::url::{DbUrl, UrlError};
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 /// How long to wait for a freshly started embedded node to elect itself leader.
 pub const LEADER_WAIT: Duration = Duration::from_secs(10);
+/// How long an open that finds the data dir locked by another process waits for that
+/// process's node to answer at the URL's address before failing with "data directory ... is
+/// in use".
+pub const LOCKED_WAIT: Duration = Duration::from_secs(10);
+/// Pause between looks at the address (and the lock) while waiting.
+const LOCKED_POLL: Duration = Duration::from_millis(50);
 /// The id of an embedded node: 1 bootstraps a one-voter cluster on an empty data dir.
 pub const EMBEDDED_NODE_ID: u64 = 1;
 
@@ -114,6 +122,15 @@ pub fn open_str(url: &str) -> Result<Database, OpenError> {
 
 /// Open the database named by `url` (see [`DbUrl`]). A relative embedded data dir is
 /// resolved against the current directory.
+///
+/// Embedded form: a node answering at the address is used as a client. Otherwise a node is
+/// started on the data dir. If another process holds the data dir's lock (typically it is
+/// starting the node for the same URL right now), this waits up to [`LOCKED_WAIT`] for a
+/// node to answer at the address and connects to it as a client ([`Database::embedded`] is
+/// then false); if the lock is released meanwhile it starts the node itself; otherwise it
+/// fails with [`NodeError::DataDirInUse`]. Caveat: a node joined this way belongs to the
+/// other process, which stops it when it finishes, so this connection then breaks (requests
+/// fail as a lost connection) even though this `Database` is still open.
 pub fn open(url: &DbUrl) -> Result<Database, OpenError> {
     match resolve_against_cwd(url)? {
         DbUrl::Cluster {
@@ -128,7 +145,7 @@ pub fn open(url: &DbUrl) -> Result<Database, OpenError> {
             if node_answers(&address) {
                 return connect(&address, &database);
             }
-            start_embedded(&address, data_dir, &database)
+            start_or_join(&address, data_dir, &database)
         }
     }
 }
@@ -167,6 +184,43 @@ fn node_answers(address: &str) -> bool {
     match Connection::connect(address, &opts) {
         Ok(mut c) => c.leader().is_ok(),
         Err(_) => false,
+    }
+}
+
+/// Starts the embedded node, or (while another process holds the data dir's lock) waits,
+/// bounded by [`LOCKED_WAIT`], for that process's node to answer at `address` and joins it.
+fn start_or_join(address: &str, data_dir: PathBuf, database: &str) -> Result<Database, OpenError> {
+    let deadline = Instant::now() + LOCKED_WAIT;
+    loop {
+        let err = match start_embedded(address, data_dir.clone(), database) {
+            Err(
+                e @ OpenError::StartNode {
+                    source: NodeError::DataDirInUse { .. },
+                    ..
+                },
+            ) => e,
+            other => return other,
+        };
+        if node_answers(address) {
+            let opts = ConnectOptions {
+                leader_timeout: deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(PROBE_TIMEOUT),
+                ..ConnectOptions::default()
+            };
+            let conn = Connection::open_with(address, database, &opts).map_err(|source| {
+                OpenError::Connect {
+                    addresses: address.to_string(),
+                    database: database.to_string(),
+                    source: Box::new(source),
+                }
+            })?;
+            return Ok(Database { conn, node: None });
+        }
+        if Instant::now() >= deadline {
+            return Err(err);
+        }
+        std::thread::sleep(LOCKED_POLL);
     }
 }
 

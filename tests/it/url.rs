@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use dqmig::node::NodeError;
+use dqmig::node::{DataDirLock, NodeError};
 use dqmig::open::{open, open_str, Database, OpenError};
 use dqmig::params;
 use dqmig::url::DbUrl;
@@ -141,6 +141,84 @@ fn embedded_url_on_a_data_dir_in_use_fails_clearly() {
         "{err:?}"
     );
     assert!(msg.contains("is in use"), "{msg}");
+}
+
+/// What a second `dqmig` sees while a first one is starting the node of the same embedded
+/// URL: the data dir is locked and nothing answers yet. The open must wait for the node to
+/// answer at the address and use it as a client. (The lock is held directly, and the node
+/// that comes up later runs on another dir at the URL's address: that is what the waiting
+/// process observes.)
+#[test]
+fn embedded_url_on_a_locked_data_dir_joins_the_node_that_comes_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let locked_dir = tmp.path().join("locked");
+    std::fs::create_dir_all(&locked_dir).unwrap();
+    let lock = DataDirLock::acquire(&locked_dir).unwrap();
+    let node_dir = tmp.path().join("node");
+    std::fs::create_dir_all(&node_dir).unwrap();
+    let address = format!("127.0.0.1:{}", support::free_port());
+    let url = embedded_url(&address, &locked_dir, "app.db");
+    let starter = {
+        let address = address.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            dqmig::node::start(dqmig::node::NodeConfig::new(1, address, node_dir))
+        })
+    };
+    let opened = open_str(&url);
+    let node = starter
+        .join()
+        .unwrap()
+        .expect("starting the node that the waiting open joins");
+    let mut db = opened.expect("open waits for the node instead of failing on the lock");
+    assert!(!db.embedded(), "it joined the other node as a client");
+    db.execute("CREATE TABLE j (v INTEGER)", params![]).unwrap();
+    db.execute("INSERT INTO j VALUES (?)", params![1i64])
+        .unwrap();
+    drop(db);
+    drop(lock);
+    drop(node);
+}
+
+/// Several opens of one embedded URL at once on a fresh dir: exactly one starts the node,
+/// the others connect to it, and all of them work.
+#[test]
+fn concurrent_opens_of_one_embedded_url_all_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let address = format!("127.0.0.1:{}", support::free_port());
+    let url = embedded_url(&address, &dir, "app.db");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                open_str(&url)
+            })
+        })
+        .collect();
+    let dbs: Vec<Database> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("every concurrent open succeeds"))
+        .collect();
+    assert_eq!(
+        dbs.iter().filter(|d| d.embedded()).count(),
+        1,
+        "exactly one started the node"
+    );
+    let (mut owner, clients): (Vec<Database>, Vec<Database>) =
+        dbs.into_iter().partition(|d| d.embedded());
+    for mut c in clients {
+        c.execute("CREATE TABLE IF NOT EXISTS c (v INTEGER)", params![])
+            .unwrap();
+        c.execute("INSERT INTO c VALUES (?)", params![1i64])
+            .unwrap();
+    }
+    let rows = owner[0].query("SELECT count(*) FROM c", params![]).unwrap();
+    assert_eq!(rows.rows[0].get::<i64>(0).unwrap(), 2);
+    owner.pop().unwrap().close().unwrap();
 }
 
 #[test]
