@@ -191,6 +191,15 @@ impl Cluster {
         Cluster { nodes, dir }
     }
 
+    /// Starts one more node with `id` that joins through every current member (default
+    /// role); returns its index.
+    pub fn join_new(&mut self, id: u64) -> usize {
+        let join: Vec<String> = self.nodes.iter().map(|p| p.address.clone()).collect();
+        let data_dir = self.dir.path().join(format!("node{id}"));
+        self.nodes.push(spawn_fresh(id, data_dir, &join));
+        self.nodes.len() - 1
+    }
+
     /// Every node's address, comma-separated (a seed list).
     pub fn seeds(&self) -> String {
         self.nodes

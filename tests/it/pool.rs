@@ -271,10 +271,11 @@ fn sixteen_threads_through_a_pool_of_four_across_a_leader_change() {
     assert!(status.open <= 4, "{status:?}");
     // Idle connections to the old leader were discarded (pre-ping) or reconnected in place
     // (transaction_with_retry): the pool hands out connections to the new leader only.
+    let current = c.wait_leader();
     for _ in 0..4 {
         let conns: Vec<_> = (0..4).map(|_| pool.get().unwrap()).collect();
         for conn in &conns {
-            assert_eq!(conn.address(), c.nodes[new_leader].address);
+            assert_eq!(conn.address(), c.nodes[current].address);
         }
     }
     // Every acknowledged write is there once (no unknown outcomes on a clean transfer
