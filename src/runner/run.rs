@@ -108,11 +108,12 @@ impl<'g> Runner<'g> {
     /// Creates the version and history tables if missing.
     pub fn ensure_tables(&self, conn: &mut Connection) -> Result<(), RunError> {
         let ddl = tables::create_tables(&self.options.tables);
+        // One request: each CREATE ... IF NOT EXISTS runs in its own auto-commit, and a
+        // replay after a partial run only creates what is still missing.
+        let ddl = ddl.join(";\n");
         with_retry(conn, &self.options.retry, |conn| {
-            for sql in &ddl {
-                conn.execute_batch(sql)
-                    .map_err(db_fail("creating dqmig's version and history tables"))?;
-            }
+            conn.execute_batch(&ddl)
+                .map_err(db_fail("creating dqmig's version and history tables"))?;
             Ok(())
         })?;
         Ok(())
@@ -134,6 +135,11 @@ impl<'g> Runner<'g> {
         if !self.table_exists(conn, &self.options.tables.version)? {
             return Ok(Vec::new());
         }
+        self.read_current(conn)
+    }
+
+    /// The version table's rows; the table must exist.
+    fn read_current(&self, conn: &mut Connection) -> Result<Vec<RevId>, RunError> {
         Ok(with_retry(conn, &self.options.retry, |conn| {
             read_heads(conn, &self.options.tables)
         })?
@@ -145,6 +151,11 @@ impl<'g> Runner<'g> {
         if !self.table_exists(conn, &self.options.tables.history)? {
             return Ok(Vec::new());
         }
+        self.read_history(conn)
+    }
+
+    /// Every history row; the table must exist.
+    fn read_history(&self, conn: &mut Connection) -> Result<Vec<HistoryEntry>, RunError> {
         let sql = tables::select_history(&self.options.tables);
         let action = format!("reading the history table {}", self.options.tables.history);
         let (rows, _) = with_retry(conn, &self.options.retry, |conn| {
@@ -179,11 +190,21 @@ impl<'g> Runner<'g> {
         conn: &mut Connection,
         current: &[RevId],
     ) -> Result<Vec<EditedFile>, RunError> {
+        let history = self.history(conn)?;
+        self.edited_in(&history, current)
+    }
+
+    /// [`Runner::edited`] against history rows already read.
+    fn edited_in(
+        &self,
+        history: &[HistoryEntry],
+        current: &[RevId],
+    ) -> Result<Vec<EditedFile>, RunError> {
         let applied = self.graph.applied(current)?;
-        let mut last_up: BTreeMap<String, String> = BTreeMap::new();
-        for h in self.history(conn)? {
+        let mut last_up: BTreeMap<&str, &str> = BTreeMap::new();
+        for h in history {
             if h.direction == "up" {
-                last_up.insert(h.revision, h.checksum);
+                last_up.insert(&h.revision, &h.checksum);
             }
         }
         let mut out = Vec::new();
@@ -195,7 +216,7 @@ impl<'g> Runner<'g> {
                 out.push(EditedFile {
                     revision: id.to_string(),
                     file: rev.file.clone(),
-                    applied_checksum: recorded.clone(),
+                    applied_checksum: recorded.to_string(),
                     current_checksum: rev.checksum.clone(),
                 });
             }
@@ -250,10 +271,12 @@ impl<'g> Runner<'g> {
         let mut replans = 0;
         let mut checked = self.options.allow_edited;
         loop {
-            let current = self.current(conn)?;
+            // ensure_tables made both tables: read them without looking for them first.
+            let current = self.read_current(conn)?;
             observer.planning(&current);
             if !checked {
-                let files = self.edited(conn, &current)?;
+                let history = self.read_history(conn)?;
+                let files = self.edited_in(&history, &current)?;
                 if !files.is_empty() {
                     return Err(RunError::Edited { files });
                 }

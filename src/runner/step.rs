@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::tables::{self, HistoryRow, Sql};
 use super::{FkViolation, RunError, Runner};
-use crate::client::{self, Behavior, Connection, ErrorClass, ToValue, Value};
+use crate::client::{self, Connection, ErrorClass, ToValue, Value};
 use crate::script::{Direction, RevId, Revision, Section, Step};
 
 /// How often and how patiently a step is retried after busy or leader-loss errors.
@@ -205,6 +205,66 @@ impl Drop for FkOff<'_> {
     }
 }
 
+/// An open `BEGIN IMMEDIATE` transaction of one attempt, rolled back when dropped unless
+/// it was committed (or its COMMIT's outcome is unknown: then nothing is sent, the retry
+/// reconnects and reads the version table to learn whether it landed).
+struct OpenTx<'c> {
+    conn: &'c mut Connection,
+    open: bool,
+}
+
+impl<'c> OpenTx<'c> {
+    fn begin(conn: &'c mut Connection, action: &str) -> Result<OpenTx<'c>, Failure> {
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(db_fail(action))?;
+        Ok(OpenTx { conn, open: true })
+    }
+
+    /// Runs `sql` (whose last statement is COMMIT) with `values` bound to its first
+    /// statement, and returns how many rows that first statement changed (COMMIT does not
+    /// change `changes()`). The transaction is over once this returns Ok.
+    fn finish(&mut self, sql: &str, values: &[Value], action: &str) -> Result<u64, Failure> {
+        match self.conn.execute(sql, &refs(values)) {
+            Ok(r) => {
+                self.open = false;
+                Ok(r.rows_affected)
+            }
+            Err(e) => {
+                if e.class() == ErrorClass::OutcomeUnknown || !e.connection_usable() {
+                    self.open = false;
+                    self.conn.set_in_tx(false);
+                }
+                Err(db_fail(action)(e))
+            }
+        }
+    }
+}
+
+impl Deref for OpenTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl DerefMut for OpenTx<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn
+    }
+}
+
+impl Drop for OpenTx<'_> {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        if !self.conn.is_broken() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.conn.set_in_tx(false);
+    }
+}
+
 /// Binds `Value`s to the client's parameter slice.
 pub(crate) fn refs(values: &[Value]) -> Vec<&dyn ToValue> {
     values.iter().map(|v| v as &dyn ToValue).collect()
@@ -313,8 +373,23 @@ impl Runner<'_> {
         for s in steps {
             self.revision(s)?;
         }
-        let (outcome, unknown_before) =
-            with_retry(conn, &self.options.retry, |conn| self.attempt(conn, steps))?;
+        // Each step's statements go to the server as one request. When that fails, the
+        // attempt was rolled back; run again one statement per request, so the error names
+        // the statement's line (and a failure that does not repeat simply applies).
+        let batched = steps.iter().any(|s| {
+            self.revision(s)
+                .map(|r| Self::section(r, s).statements.len() > 1)
+                .unwrap_or(false)
+        });
+        let run = |conn: &mut Connection, batch: bool| {
+            with_retry(conn, &self.options.retry, |conn| {
+                self.attempt(conn, steps, batch)
+            })
+        };
+        let (outcome, unknown_before) = match run(conn, batched) {
+            Err(RunError::Statement { .. }) if batched => run(conn, false)?,
+            other => other?,
+        };
         Ok(match outcome {
             // Our own earlier COMMIT landed after all: report it as applied by us.
             StepOutcome::AlreadyApplied if unknown_before => {
@@ -324,7 +399,16 @@ impl Runner<'_> {
         })
     }
 
-    fn attempt(&self, conn: &mut Connection, steps: &[Step]) -> Result<StepOutcome, Failure> {
+    /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE, the version read, each
+    /// step's statements (one request per step when `batch`, else one per statement), its
+    /// version compare-and-swap and its history row, then COMMIT — sent together with the
+    /// last history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
+    fn attempt(
+        &self,
+        conn: &mut Connection,
+        steps: &[Step],
+        batch: bool,
+    ) -> Result<StepOutcome, Failure> {
         let t = &self.options.tables;
         let first = &steps[0];
         let last = &steps[steps.len() - 1];
@@ -339,9 +423,7 @@ impl Runner<'_> {
             .any(|(s, r)| Self::section(r, s).needs_fk_off());
         let mut guard = FkOff::new(conn, fk_off)?;
         let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
-        let mut tx = guard
-            .transaction_with(Behavior::Immediate)
-            .map_err(db_fail(&begin))?;
+        let mut tx = OpenTx::begin(&mut guard, &begin)?;
         let heads = read_heads(&mut tx, t)?;
         if heads == last.heads_after && heads != first.heads_before {
             return Ok(StepOutcome::AlreadyApplied);
@@ -355,23 +437,49 @@ impl Runner<'_> {
             }));
         }
         let mut durations = Vec::with_capacity(steps.len());
+        let mut last_history = None;
         for (step, rev) in steps.iter().zip(&revs) {
             let started = Instant::now();
             let d = tables::direction_name(step.direction);
-            for stmt in &Self::section(rev, step).statements {
+            let statements = &Self::section(rev, step).statements;
+            if batch && statements.len() > 1 {
+                // Every statement but the last ends with `;` (that is where the file was
+                // split), so joining them by newlines keeps them apart.
+                let text = statements
+                    .iter()
+                    .map(|s| s.sql.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let line = statements[0].line;
                 let action = format!(
-                    "{d} revision {} ({}:{})",
-                    step.revision, rev.file, stmt.line
+                    "{d} revision {} ({}:{line} and on)",
+                    step.revision, rev.file
                 );
-                tx.execute_batch(&stmt.sql).map_err(|e| {
+                tx.execute_batch(&text).map_err(|e| {
                     classify(e, &action, |source| RunError::Statement {
                         revision: step.revision.to_string(),
                         direction: d,
                         file: rev.file.clone(),
-                        line: stmt.line,
+                        line,
                         source: Box::new(source),
                     })
                 })?;
+            } else {
+                for stmt in statements {
+                    let action = format!(
+                        "{d} revision {} ({}:{})",
+                        step.revision, rev.file, stmt.line
+                    );
+                    tx.execute_batch(&stmt.sql).map_err(|e| {
+                        classify(e, &action, |source| RunError::Statement {
+                            revision: step.revision.to_string(),
+                            direction: d,
+                            file: rev.file.clone(),
+                            line: stmt.line,
+                            source: Box::new(source),
+                        })
+                    })?;
+                }
             }
             for w in tables::version_writes(t, &step.heads_before, &step.heads_after) {
                 exec_checked(&mut tx, &w, step.revision.as_str(), d)?;
@@ -386,13 +494,13 @@ impl Runner<'_> {
                 heads_after: &step.heads_after,
                 duration_ms: Some(ms as i64),
             };
-            exec_checked(
-                &mut tx,
-                &tables::insert_history(t, &row),
-                step.revision.as_str(),
-                d,
-            )?;
+            let history = tables::insert_history(t, &row);
             durations.push(ms);
+            if std::ptr::eq(step, last) && !fk_off {
+                last_history = Some(history);
+            } else {
+                exec_checked(&mut tx, &history, step.revision.as_str(), d)?;
+            }
         }
         if fk_off {
             let action = format!(
@@ -425,8 +533,30 @@ impl Runner<'_> {
                 }));
             }
         }
-        let commit = format!("{dir} revision {}: COMMIT", last.revision);
-        tx.commit().map_err(db_fail(&commit))?;
+        match last_history {
+            Some(history) => {
+                let (text, values) = history.bound();
+                let action = format!(
+                    "{dir} revision {}: writing the history row and COMMIT",
+                    last.revision
+                );
+                let changed = tx.finish(&format!("{text}; COMMIT"), &values, &action)?;
+                if Some(changed) != history.expect_rows {
+                    // Not reachable for a plain INSERT; kept so the check is never skipped.
+                    return Err(Failure::Fatal(RunError::VersionCas {
+                        revision: last.revision.to_string(),
+                        direction: dir,
+                        sql: history.literal(),
+                        expected: history.expect_rows.unwrap_or(1),
+                        changed,
+                    }));
+                }
+            }
+            None => {
+                let commit = format!("{dir} revision {}: COMMIT", last.revision);
+                tx.finish("COMMIT", &[], &commit)?;
+            }
+        }
         Ok(StepOutcome::Applied(durations))
     }
 }

@@ -33,3 +33,4 @@ mod failover;
 mod pool;
 mod mission;
 mod failover_migrate;
+mod runner_requests;
