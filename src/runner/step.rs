@@ -1,13 +1,15 @@
 //! Applying steps in Raft-committed transactions (DESIGN.md §4), replay-safe.
 //!
 //! One attempt at a group of steps (one step, or every step with `--transaction all`):
-//! `PRAGMA foreign_keys=OFF` when a step rebuilds a table, `BEGIN IMMEDIATE`, read the
-//! version table; if it already holds the heads after the group, the group landed earlier
-//! (a replay after a lost connection or an unknown commit outcome): nothing is done; if it
-//! holds anything but the heads before, another migrator moved it: [`RunError::Conflict`].
-//! Then each step's statements, its version-table compare-and-swap and its history row,
-//! `PRAGMA foreign_key_check` when foreign keys are off, COMMIT, and foreign keys back ON
-//! (in `Drop`, so also on errors).
+//! `PRAGMA foreign_keys=OFF` when a step rebuilds a table, `BEGIN IMMEDIATE`, the first
+//! version-table write guarded to change a row only if the table holds exactly the heads
+//! before; when it changes none the table is read: if it already holds the heads after the
+//! group, the group landed earlier (a replay after a lost connection or an unknown commit
+//! outcome): nothing is done; if it holds anything but the heads before, another migrator
+//! moved it: [`RunError::Conflict`]. Then each step's statements (one request), the rest
+//! of its compare-and-swap, its history row, `PRAGMA foreign_key_check` when foreign keys
+//! are off, COMMIT (sent with the last history row), and foreign keys back ON (in `Drop`,
+//! so also on errors). Four requests for a plain step.
 //!
 //! Around attempts: busy (code 5) is retried with backoff; a lost leader or broken socket
 //! reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506)
@@ -399,10 +401,11 @@ impl Runner<'_> {
         })
     }
 
-    /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE, the version read, each
-    /// step's statements (one request per step when `batch`, else one per statement), its
-    /// version compare-and-swap and its history row, then COMMIT — sent together with the
-    /// last history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
+    /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE, the guarded first
+    /// version write (the version table is read only when it changes no row), each step's
+    /// statements (one request per step when `batch`, else one per statement), the rest of
+    /// its compare-and-swap and its history row, then COMMIT — sent together with the last
+    /// history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
     fn attempt(
         &self,
         conn: &mut Connection,
@@ -424,17 +427,45 @@ impl Runner<'_> {
         let mut guard = FkOff::new(conn, fk_off)?;
         let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
         let mut tx = OpenTx::begin(&mut guard, &begin)?;
-        let heads = read_heads(&mut tx, t)?;
-        if heads == last.heads_after && heads != first.heads_before {
-            return Ok(StepOutcome::AlreadyApplied);
-        }
-        if heads != first.heads_before {
-            return Err(Failure::Fatal(RunError::Conflict {
-                revision: first.revision.to_string(),
-                direction: dir,
-                expected: shown(&first.heads_before),
-                found: shown(&heads),
-            }));
+        // The first version write also checks that the table holds exactly the heads the
+        // group starts from: under the write lock that is the compare-and-swap and the read
+        // of where the database is in one request. Only when it changes no row is the table
+        // read, to tell a replay (already applied) from another migrator's move.
+        let mut first_writes =
+            tables::guarded_version_writes(t, &first.heads_before, &first.heads_after).into_iter();
+        let guarded = first_writes.next();
+        let changed = match &guarded {
+            Some(w) => {
+                let (text, values) = w.bound();
+                let action = format!("{dir} revision {}: {}", first.revision, w.literal());
+                tx.execute(&text, &refs(&values))
+                    .map_err(db_fail(&action))?
+                    .rows_affected
+            }
+            None => 0,
+        };
+        if changed != 1 {
+            let heads = read_heads(&mut tx, t)?;
+            if heads == last.heads_after && heads != first.heads_before {
+                return Ok(StepOutcome::AlreadyApplied);
+            }
+            if heads != first.heads_before {
+                return Err(Failure::Fatal(RunError::Conflict {
+                    revision: first.revision.to_string(),
+                    direction: dir,
+                    expected: shown(&first.heads_before),
+                    found: shown(&heads),
+                }));
+            }
+            if let Some(w) = &guarded {
+                return Err(Failure::Fatal(RunError::VersionCas {
+                    revision: first.revision.to_string(),
+                    direction: dir,
+                    sql: w.literal(),
+                    expected: 1,
+                    changed,
+                }));
+            }
         }
         let mut durations = Vec::with_capacity(steps.len());
         let mut last_history = None;
@@ -481,7 +512,12 @@ impl Runner<'_> {
                     })?;
                 }
             }
-            for w in tables::version_writes(t, &step.heads_before, &step.heads_after) {
+            let writes: Vec<_> = if std::ptr::eq(step, first) {
+                first_writes.by_ref().collect()
+            } else {
+                tables::version_writes(t, &step.heads_before, &step.heads_after)
+            };
+            for w in writes {
                 exec_checked(&mut tx, &w, step.revision.as_str(), d)?;
             }
             let ms = started.elapsed().as_millis() as u64;

@@ -169,6 +169,59 @@ pub fn version_writes(t: &TableNames, before: &[RevId], after: &[RevId]) -> Vec<
     out
 }
 
+/// [`version_writes`] with the first write also checking, in the same statement, that the
+/// table holds exactly `before` (so it changes no row otherwise). Run first in a step's
+/// transaction, it is the compare-and-swap and the check of where the database is in one
+/// request; a write that changes no row means "look at the table" (already applied, or
+/// moved by another migrator). Empty when nothing changes.
+pub fn guarded_version_writes(t: &TableNames, before: &[RevId], after: &[RevId]) -> Vec<Sql> {
+    let mut writes = version_writes(t, before, after);
+    let Some(first) = writes.first_mut() else {
+        return writes;
+    };
+    let table = quote_ident(&t.version);
+    let k = before.len() as i64;
+    let mut guard = Sql::new()
+        .text(&format!("(SELECT count(*) FROM {table}) = "))
+        .value(Value::Integer(k));
+    if k > 0 {
+        guard = guard.text(&format!(
+            " AND (SELECT count(*) FROM {table} WHERE \"version_num\" IN ("
+        ));
+        for (i, b) in before.iter().enumerate() {
+            if i > 0 {
+                guard = guard.text(", ");
+            }
+            guard = guard.value(Value::Text(b.to_string()));
+        }
+        guard = guard.text(")) = ").value(Value::Integer(k));
+    }
+    let is_insert = matches!(first.parts.first(), Some(Part::Text(s)) if s.starts_with("INSERT"));
+    let guarded = if is_insert {
+        // INSERT INTO v ("version_num") VALUES (?)  ->  INSERT INTO v ("version_num") SELECT ? WHERE guard
+        let new = first
+            .parts
+            .iter()
+            .find_map(|p| match p {
+                Part::Value(v) => Some(v.clone()),
+                Part::Text(_) => None,
+            })
+            .unwrap_or(Value::Null);
+        Sql::new()
+            .text(&format!("INSERT INTO {table} (\"version_num\") SELECT "))
+            .value(new)
+            .text(" WHERE ")
+    } else {
+        let mut s = Sql::new();
+        s.parts = first.parts.clone();
+        s.text(" AND ")
+    };
+    let mut guarded = guarded.expect(1);
+    guarded.parts.extend(guard.parts);
+    *first = guarded;
+    writes
+}
+
 /// `DELETE FROM` the version table (stamp --purge).
 pub fn purge_versions(t: &TableNames) -> Sql {
     Sql::new().text(&format!("DELETE FROM {}", quote_ident(&t.version)))
@@ -285,6 +338,32 @@ mod tests {
             values,
             vec![Value::Text("b2".into()), Value::Text("a1".into())]
         );
+    }
+
+    #[test]
+    fn guarded_first_write_checks_the_whole_table() {
+        let t = TableNames::default();
+        let lits = |b: &[&str], a: &[&str]| {
+            guarded_version_writes(&t, &ids(b), &ids(a))
+                .iter()
+                .map(|s| s.literal())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lits(&[], &["a1"]),
+            vec!["INSERT INTO \"dqmig_version\" (\"version_num\") SELECT 'a1' WHERE (SELECT count(*) FROM \"dqmig_version\") = 0"]
+        );
+        assert_eq!(
+            lits(&["a1", "b2"], &["m3"]),
+            vec![
+                "UPDATE \"dqmig_version\" SET \"version_num\" = 'm3' WHERE \"version_num\" = 'a1' AND (SELECT count(*) FROM \"dqmig_version\") = 2 AND (SELECT count(*) FROM \"dqmig_version\" WHERE \"version_num\" IN ('a1', 'b2')) = 2",
+                "DELETE FROM \"dqmig_version\" WHERE \"version_num\" = 'b2'"
+            ]
+        );
+        let all = guarded_version_writes(&t, &ids(&["a1"]), &ids(&["b2"]));
+        assert!(all.iter().all(|w| w.expect_rows == Some(1)));
+        let (sql, values) = all[0].bound();
+        assert_eq!(sql.matches('?').count(), values.len());
     }
 
     #[test]

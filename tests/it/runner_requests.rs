@@ -1,7 +1,7 @@
 //! Round trips of a run: an upgrade over many plain revisions costs a fixed number of
-//! requests per step (BEGIN IMMEDIATE, the version read, the step's statements, the version
-//! compare-and-swap, the history row, COMMIT) plus a few per run — no per-step table checks,
-//! no foreign-key pragmas for steps that rebuild nothing.
+//! requests per step (BEGIN IMMEDIATE, the version compare-and-swap guarded by where the
+//! database is, the step's statements, the history row with COMMIT) plus a few per run:
+//! no per-step table checks, no foreign-key pragmas for steps that rebuild nothing.
 
 use dqmig::client::Connection;
 use dqmig::runner::{RunOptions, Runner};
@@ -45,10 +45,10 @@ fn upgrade_costs_a_fixed_number_of_requests_per_step() {
     let used = conn.requests_sent() - before;
     assert_eq!(report.applied.len(), 20);
     println!("upgrade over 20 revisions: {used} requests");
-    // Per step: BEGIN IMMEDIATE, the version read, the step's statements (one request),
-    // the compare-and-swap, the history row with COMMIT = 5; per run: the tables, the
-    // version table, the history (edited files), a prepared statement or two.
-    assert!(used <= 20 * 5 + 6, "{used} requests for 20 steps");
+    // Per step: BEGIN IMMEDIATE, the compare-and-swap guarded by where the database is,
+    // the step's statements (one request), the history row with COMMIT = 4; per run: the
+    // tables, the version table, the history (edited files), a prepared statement or two.
+    assert!(used <= 20 * 4 + 6, "{used} requests for 20 steps");
     let before = conn.requests_sent();
     let report = runner
         .upgrade(&mut conn, &Target::parse("head").unwrap())
@@ -56,5 +56,49 @@ fn upgrade_costs_a_fixed_number_of_requests_per_step() {
     assert!(report.applied.is_empty());
     let idle = conn.requests_sent() - before;
     println!("upgrade with nothing to do: {idle} requests");
-    assert!(idle <= 4, "{idle} requests to find nothing to do");
+    // Tables, version table, history, and a Prepare once a statement repeats.
+    assert!(idle <= 5, "{idle} requests to find nothing to do");
+}
+
+/// The guarded compare-and-swap sees the whole version table: an extra row (the database is
+/// not exactly where the step starts) is a conflict, and nothing of the step runs.
+#[test]
+fn a_version_table_with_an_extra_head_is_a_conflict() {
+    let node = support::start_node();
+    let tmp = tempfile::tempdir().unwrap();
+    linear(tmp.path(), 2);
+    let graph = graph_of(tmp.path());
+    let runner = Runner::new(&graph, RunOptions::default());
+    let mut conn = Connection::open(&node.address, "extra.db").unwrap();
+    runner
+        .upgrade(&mut conn, &Target::parse("r01").unwrap())
+        .unwrap();
+    conn.execute(
+        "INSERT INTO dqmig_version (version_num) VALUES (?)",
+        dqmig::params!["zz99"],
+    )
+    .unwrap();
+    let steps = graph
+        .plan_upgrade(
+            &crate::runner::ids(&["r01"]),
+            &Target::parse("r02").unwrap(),
+        )
+        .unwrap();
+    let err = runner.apply_step(&mut conn, &steps[0]).unwrap_err();
+    assert!(
+        matches!(err, dqmig::runner::RunError::Conflict { ref found, .. } if found.contains("zz99")),
+        "{err:?}"
+    );
+    let tables = conn
+        .query("SELECT count(*) FROM sqlite_master WHERE name = 't2'", &[])
+        .unwrap();
+    assert_eq!(
+        tables.rows[0].get::<i64>(0).unwrap(),
+        0,
+        "the step did not run"
+    );
+    let rows = conn
+        .query("SELECT version_num FROM dqmig_version ORDER BY 1", &[])
+        .unwrap();
+    assert_eq!(rows.len(), 2, "the version table is as it was");
 }
