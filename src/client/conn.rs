@@ -17,6 +17,14 @@ use super::stmt::{new_generation, Cache, Registry, Statement};
 use super::transport::Transport;
 use super::value::{ToValue, Value};
 
+
+/// First pause after "database is locked". The lock is held for one Raft commit (a few
+/// tenths of a millisecond on one machine), so waiting longer only leaves it idle.
+const BUSY_FIRST_DELAY: Duration = Duration::from_micros(100);
+/// Longest pause between busy retries: short enough that a freed lock is taken within
+/// a few commits' time, long enough that waiting writers do not flood the leader.
+const BUSY_MAX_DELAY: Duration = Duration::from_millis(2);
+
 /// Result of a statement that returns no rows. Both values are SQLite's connection-wide
 /// `last_insert_rowid`/`changes`, so they repeat the previous statement's values after e.g.
 /// BEGIN or COMMIT (dqlite-facts.md §3).
@@ -282,14 +290,14 @@ impl Connection {
     }
 
     /// Runs `attempt` again while it fails with SQLITE_BUSY, with jittered exponential
-    /// backoff (1 ms doubling to 50 ms) until the busy timeout.
+    /// backoff (0.1 ms doubling to 2 ms) until the busy timeout.
     fn busy_retry<T>(
         &mut self,
         retry: bool,
         mut attempt: impl FnMut(&mut Self) -> Result<T>,
     ) -> Result<T> {
         let start = Instant::now();
-        let mut delay = Duration::from_millis(1);
+        let mut delay = BUSY_FIRST_DELAY;
         loop {
             match attempt(self) {
                 Err(e)
@@ -298,7 +306,7 @@ impl Connection {
                         && start.elapsed() + delay <= self.opts.busy_timeout =>
                 {
                     std::thread::sleep(jitter(delay));
-                    delay = (delay * 2).min(Duration::from_millis(50));
+                    delay = (delay * 2).min(BUSY_MAX_DELAY);
                 }
                 other => return other,
             }
