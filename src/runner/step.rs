@@ -9,7 +9,9 @@
 //! moved it: [`RunError::Conflict`]. Then each step's statements (one request), the rest
 //! of its compare-and-swap, its history row, `PRAGMA foreign_key_check` when foreign keys
 //! are off, COMMIT (sent with the last history row), and foreign keys back ON (in `Drop`,
-//! so also on errors). Four requests for a plain step.
+//! so also on errors). The first step's statements travel with BEGIN (they run before the
+//! check and are rolled back when it fails; if they fail, the attempt is re-run checking
+//! first, one statement per request), so a plain step is three requests.
 //!
 //! Around attempts: busy (code 5) is retried with backoff; a lost leader or broken socket
 //! reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506)
@@ -222,6 +224,28 @@ impl<'c> OpenTx<'c> {
         Ok(OpenTx { conn, open: true })
     }
 
+    /// `BEGIN IMMEDIATE;` followed by `sql` (statements without parameters) in one request.
+    /// On failure any transaction the request opened is rolled back; a busy BEGIN is
+    /// retryable, anything else is classified through `fatal`.
+    fn begin_with(
+        conn: &'c mut Connection,
+        sql: &str,
+        action: &str,
+        fatal: impl FnOnce(client::Error) -> RunError,
+    ) -> Result<OpenTx<'c>, Failure> {
+        match conn.execute_batch(sql) {
+            Ok(_) => Ok(OpenTx { conn, open: true }),
+            Err(e) => {
+                if e.connection_usable() {
+                    // Fails harmlessly when BEGIN itself failed and nothing is open.
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                conn.set_in_tx(false);
+                Err(classify(e, action, fatal))
+            }
+        }
+    }
+
     /// Runs `sql` (whose last statement is COMMIT) with `values` bound to its first
     /// statement, and returns how many rows that first statement changed (COMMIT does not
     /// change `changes()`). The transaction is over once this returns Ok.
@@ -375,21 +399,19 @@ impl Runner<'_> {
         for s in steps {
             self.revision(s)?;
         }
-        // Each step's statements go to the server as one request. When that fails, the
-        // attempt was rolled back; run again one statement per request, so the error names
-        // the statement's line (and a failure that does not repeat simply applies).
-        let batched = steps.iter().any(|s| {
-            self.revision(s)
-                .map(|r| Self::section(r, s).statements.len() > 1)
-                .unwrap_or(false)
-        });
+        // Each step's statements go to the server as one request, the first step's together
+        // with BEGIN IMMEDIATE (before the version check). When they fail, the attempt was
+        // rolled back; it runs again checking the version table first and sending one
+        // statement per request, so a replay or another migrator's move is told apart from
+        // a real failure, and the error names the statement's line (a failure that does not
+        // repeat simply applies).
         let run = |conn: &mut Connection, batch: bool| {
             with_retry(conn, &self.options.retry, |conn| {
                 self.attempt(conn, steps, batch)
             })
         };
-        let (outcome, unknown_before) = match run(conn, batched) {
-            Err(RunError::Statement { .. }) if batched => run(conn, false)?,
+        let (outcome, unknown_before) = match run(conn, true) {
+            Err(RunError::Statement { .. }) => run(conn, false)?,
             other => other?,
         };
         Ok(match outcome {
@@ -401,10 +423,11 @@ impl Runner<'_> {
         })
     }
 
-    /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE, the guarded first
-    /// version write (the version table is read only when it changes no row), each step's
-    /// statements (one request per step when `batch`, else one per statement), the rest of
-    /// its compare-and-swap and its history row, then COMMIT — sent together with the last
+    /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE (with `batch`, together
+    /// with the first step's statements), the guarded first version write (the version
+    /// table is read only when it changes no row), each step's statements (one request per
+    /// step with `batch`, else one per statement), the rest of its compare-and-swap and its
+    /// history row, then COMMIT — sent together with the last
     /// history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
     fn attempt(
         &self,
@@ -426,7 +449,27 @@ impl Runner<'_> {
             .any(|(s, r)| Self::section(r, s).needs_fk_off());
         let mut guard = FkOff::new(conn, fk_off)?;
         let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
-        let mut tx = OpenTx::begin(&mut guard, &begin)?;
+        let mut tx = if batch {
+            let statements = &Self::section(revs[0], first).statements;
+            let line = statements.first().map(|s| s.line).unwrap_or(0);
+            let action = format!(
+                "{begin} and the statements of {} from line {line}",
+                revs[0].file
+            );
+            let text = std::iter::once("BEGIN IMMEDIATE;")
+                .chain(statements.iter().map(|s| s.sql.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            OpenTx::begin_with(&mut guard, &text, &action, |source| RunError::Statement {
+                revision: first.revision.to_string(),
+                direction: dir,
+                file: revs[0].file.clone(),
+                line,
+                source: Box::new(source),
+            })?
+        } else {
+            OpenTx::begin(&mut guard, &begin)?
+        };
         // The first version write also checks that the table holds exactly the heads the
         // group starts from: under the write lock that is the compare-and-swap and the read
         // of where the database is in one request. Only when it changes no row is the table
@@ -473,7 +516,9 @@ impl Runner<'_> {
             let started = Instant::now();
             let d = tables::direction_name(step.direction);
             let statements = &Self::section(rev, step).statements;
-            if batch && statements.len() > 1 {
+            if batch && std::ptr::eq(step, first) {
+                // Sent with BEGIN IMMEDIATE above.
+            } else if batch && statements.len() > 1 {
                 // Every statement but the last ends with `;` (that is where the file was
                 // split), so joining them by newlines keeps them apart.
                 let text = statements
