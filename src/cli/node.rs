@@ -5,7 +5,8 @@
 //! (explicit, or voter while the cluster has fewer than three voters, standby after that),
 //! retried until the leader answers or `--join-timeout` passes. A node restarted on its data
 //! dir rejoins nothing: raft remembers the membership. Logs go to stderr; one line containing
-//! `ready:` says the node serves; SIGINT/SIGTERM stop it cleanly.
+//! `ready:` says the node serves; SIGINT/SIGTERM stop it cleanly (a second signal exits at
+//! once).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +116,14 @@ fn run_start(args: &StartArgs, io: &mut Io<'_>) -> Result<(), CliError> {
     let id = args.id;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // The first signal asks for a clean stop; a second one (the stop hangs, the user
+        // presses Ctrl-C again) exits at once with the error code.
+        signal_hook::flag::register_conditional_shutdown(
+            sig,
+            i32::from(super::EXIT_ERROR),
+            Arc::clone(&stop),
+        )
+        .map_err(CliError::Signals)?;
         signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(CliError::Signals)?;
     }
 
