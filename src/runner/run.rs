@@ -10,7 +10,7 @@ use super::step::{
 };
 use super::tables::{self, HistoryRow, TableNames};
 use super::{EditedFile, RunError, RunObserver};
-use crate::client::{Behavior, Connection};
+use crate::client::{Behavior, Connection, ErrorClass};
 use crate::config::{Config, TransactionMode};
 use crate::script::{Direction, Graph, RevId, Step, Target};
 
@@ -108,13 +108,21 @@ impl<'g> Runner<'g> {
     /// Creates the version and history tables if missing.
     pub fn ensure_tables(&self, conn: &mut Connection) -> Result<(), RunError> {
         let ddl = tables::create_tables(&self.options.tables);
-        // One request: each CREATE ... IF NOT EXISTS runs in its own auto-commit, and a
-        // replay after a partial run only creates what is still missing.
-        let ddl = ddl.join(";\n");
-        with_retry(conn, &self.options.retry, |conn| {
-            conn.execute_batch(&ddl)
-                .map_err(db_fail("creating dqmig's version and history tables"))?;
-            Ok(())
+        // One request and one transaction (one Raft entry when anything is created, none
+        // when both exist; deferred, so existing tables take no write lock). A failure
+        // rolls back whatever the request opened.
+        let ddl = format!("BEGIN;\n{};\nCOMMIT", ddl.join(";\n"));
+        let action = "creating dqmig's version and history tables";
+        with_retry(conn, &self.options.retry, |conn| match conn.execute_batch(&ddl) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if e.connection_usable() && e.class() != ErrorClass::OutcomeUnknown {
+                    // Fails harmlessly when nothing is open.
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                conn.set_in_tx(false);
+                Err(db_fail(action)(e))
+            }
         })?;
         Ok(())
     }
