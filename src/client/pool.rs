@@ -8,7 +8,10 @@
 //!
 //! A connection that returned a leader-lost error (10250, 12, socket error) is useless
 //! until reconnected: call [`PooledConnection::discard`], use `transaction_with_retry`
-//! (which reconnects in place), or enable `pre_ping`.
+//! (which reconnects in place), or enable `pre_ping`. On a cluster, set
+//! `connect.read_timeout`: libdqlite 1.11.1 can leave a request unanswered across a
+//! leadership change (fixed upstream in dqlite PR #761), and only a timeout turns that into
+//! a broken connection instead of a thread waiting forever.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

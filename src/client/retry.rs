@@ -94,7 +94,9 @@ impl Connection {
     /// database out of it. Returns `body`'s value from the attempt that committed.
     ///
     /// An [`Error::OutcomeUnknown`] means COMMIT may or may not have landed: read the data
-    /// to find out before doing it again.
+    /// to find out before doing it again. Give the connection a `read_timeout` on a cluster:
+    /// libdqlite 1.11.1 can leave a request unanswered across a leadership change, and the
+    /// bound here only counts between attempts.
     pub fn transaction_with_retry<T>(
         &mut self,
         body: impl FnMut(&mut Transaction<'_>) -> Result<T>,

@@ -181,7 +181,7 @@ fn a_joining_node_without_join_list_is_refused_with_a_clear_error() {
 fn all_three_restarted_from_their_data_dirs_elect_a_leader_and_keep_the_data() {
     let mut c = Cluster::start(3);
     c.wait_leader();
-    let mut conn = Connection::open(&c.seeds(), "keep").unwrap();
+    let mut conn = crate::harness::open(&c.seeds(), "keep");
     conn.execute_batch("CREATE TABLE k (x INTEGER)").unwrap();
     for i in 0..20 {
         conn.execute("INSERT INTO k VALUES (?)", params![i])
@@ -212,7 +212,7 @@ fn all_three_restarted_from_their_data_dirs_elect_a_leader_and_keep_the_data() {
         c.restart(i);
     }
     c.wait_leader();
-    let mut conn = Connection::open(&c.seeds(), "keep").unwrap();
+    let mut conn = crate::harness::open(&c.seeds(), "keep");
     let row = conn
         .query_row("SELECT count(*), sum(x) FROM k", params![])
         .unwrap();

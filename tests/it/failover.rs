@@ -30,8 +30,7 @@ fn acknowledged_writes_survive_a_leader_kill_exactly_once() {
     let mut c = Cluster::start(3);
     let old = c.wait_leader();
     let seeds = c.seeds();
-    Connection::open(&seeds, "w")
-        .unwrap()
+    crate::harness::open(&seeds, "w")
         .execute_batch("CREATE TABLE w (id INTEGER NOT NULL)")
         .unwrap();
 
@@ -40,7 +39,7 @@ fn acknowledged_writes_survive_a_leader_kill_exactly_once() {
     let writer = {
         let (acked, stop, seeds) = (Arc::clone(&acked), Arc::clone(&stop), seeds.clone());
         std::thread::spawn(move || {
-            let mut conn = Connection::open(&seeds, "w").unwrap();
+            let mut conn = crate::harness::open(&seeds, "w");
             let (mut ok, mut unknown) = (BTreeSet::new(), BTreeSet::new());
             let mut id = 0i64;
             while !stop.load(Ordering::SeqCst) {
@@ -78,7 +77,7 @@ fn acknowledged_writes_survive_a_leader_kill_exactly_once() {
     let new = c.wait_leader();
     assert_ne!(new, old, "the killed node cannot lead");
 
-    let mut conn = Connection::open(&seeds, "w").unwrap();
+    let mut conn = crate::harness::open(&seeds, "w");
     let rows = conn
         .query(
             "SELECT id, count(*) FROM w GROUP BY id ORDER BY id",
@@ -116,14 +115,14 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
     let leader = c.wait_leader();
     let other = c.nodes[(leader + 1) % 3].id;
     let seeds = c.seeds();
-    let mut conn = Connection::open(&seeds, "t").unwrap();
+    let mut conn = crate::harness::open(&seeds, "t");
     conn.execute_batch("CREATE TABLE t (x INTEGER NOT NULL)")
         .unwrap();
 
     // A plain transaction: leadership moves between INSERT and COMMIT.
     let mut tx = conn.transaction().unwrap();
     tx.execute("INSERT INTO t VALUES (1)", params![]).unwrap();
-    Connection::connect_leader(&seeds, &Default::default())
+    Connection::connect_leader(&seeds, &crate::harness::client_options())
         .unwrap()
         .transfer(other)
         .unwrap();
@@ -148,7 +147,8 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
         runs += 1;
         tx.execute("INSERT INTO t VALUES (2)", params![])?;
         if runs == 1 {
-            let mut admin = Connection::connect_leader(&admin_seeds, &Default::default())?;
+            let mut admin =
+                Connection::connect_leader(&admin_seeds, &crate::harness::client_options())?;
             let me = admin.leader()?.map(|l| l.id).unwrap_or(0);
             let next = c.nodes.iter().map(|p| p.id).find(|id| *id != me).unwrap();
             admin.transfer(next)?;
@@ -170,7 +170,7 @@ fn transfer_during_a_transaction_fails_it_cleanly_and_the_retry_commits_once() {
 #[test]
 fn transaction_with_retry_waits_out_a_busy_writer_within_its_bound_and_never_replays_sql_errors() {
     let node = crate::support::start_node();
-    let mut holder = Connection::open(&node.address, "busy").unwrap();
+    let mut holder = crate::harness::open(&node.address, "busy");
     holder.execute_batch("CREATE TABLE b (x)").unwrap();
     let mut other = Connection::open_with(
         &node.address,

@@ -18,8 +18,27 @@ use crate::support::free_port;
 /// Bounded wait for a node to print its ready line or for a leader to appear.
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// Raft latency hint given to every node: heartbeat 75 ms, election timeout 750 ms.
-pub const LATENCY_MS: u32 = 50;
+/// Raft latency hint given to every node: heartbeat 150 ms, election timeout 1.5 s (short
+/// failovers, yet few spurious elections on a loaded machine).
+pub const LATENCY_MS: u32 = 100;
+
+/// Client options for cluster tests. The read timeout matters: libdqlite 1.11.1 can leave
+/// a request unanswered across a leadership change (a barrier whose callback never fires;
+/// fixed upstream in dqlite PR #761), and without a timeout the client would wait forever.
+/// A timeout breaks the connection, which the retry paths handle like any lost leader.
+pub fn client_options() -> ConnectOptions {
+    ConnectOptions {
+        read_timeout: Some(Duration::from_secs(15)),
+        leader_timeout: Duration::from_secs(20),
+        ..ConnectOptions::default()
+    }
+}
+
+/// Opens `db` through `seeds` with [`client_options`].
+pub fn open(seeds: &str, db: &str) -> Connection {
+    Connection::open_with(seeds, db, &client_options())
+        .unwrap_or_else(|e| panic!("opening {db} through {seeds}: {e}"))
+}
 
 /// One `dqmig node start` process.
 pub struct NodeProc {

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dqmig::client::{
-    ConnectOptions, Connection, Error, ErrorClass, Pool, PoolError, PoolOptions, PoolStatus,
-};
+use dqmig::client::{Connection, Error, ErrorClass, Pool, PoolError, PoolOptions, PoolStatus};
 use dqmig::params;
 
 use crate::harness::{Cluster, WAIT};
@@ -176,8 +174,7 @@ fn sixteen_threads_through_a_pool_of_four_across_a_leader_change() {
     let mut c = Cluster::start(3);
     let leader = c.wait_leader();
     let seeds = c.seeds();
-    Connection::open(&seeds, "pool")
-        .unwrap()
+    crate::harness::open(&seeds, "pool")
         .execute_batch("CREATE TABLE p (t INTEGER, i INTEGER)")
         .unwrap();
     let pool = Pool::new(
@@ -189,7 +186,7 @@ fn sixteen_threads_through_a_pool_of_four_across_a_leader_change() {
             timeout: WAIT,
             pre_ping: true,
             recycle: None,
-            connect: ConnectOptions::default(),
+            connect: crate::harness::client_options(),
         },
     );
     let done = Arc::new(AtomicUsize::new(0));
@@ -250,7 +247,7 @@ fn sixteen_threads_through_a_pool_of_four_across_a_leader_change() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let target = c.nodes[(leader + 1) % 3].id;
-    Connection::connect_leader(&seeds, &ConnectOptions::default())
+    Connection::connect_leader(&seeds, &crate::harness::client_options())
         .unwrap()
         .transfer(target)
         .unwrap();
@@ -280,7 +277,7 @@ fn sixteen_threads_through_a_pool_of_four_across_a_leader_change() {
     }
     // Every acknowledged write is there once (no unknown outcomes on a clean transfer
     // are expected, but they would be allowed to be missing).
-    let mut conn = Connection::open(&seeds, "pool").unwrap();
+    let mut conn = crate::harness::open(&seeds, "pool");
     let n: i64 = conn
         .query_row("SELECT count(*) FROM p", params![])
         .unwrap()
