@@ -64,7 +64,7 @@ impl Sql {
         self.parts.push(Part::Value(v));
         self
     }
-    fn expect(mut self, n: u64) -> Sql {
+    fn expect_rows(mut self, n: u64) -> Sql {
         self.expect_rows = Some(n);
         self
     }
@@ -146,7 +146,7 @@ pub fn version_writes(t: &TableNames, before: &[RevId], after: &[RevId]) -> Vec<
                 .value(Value::Text(new.to_string()))
                 .text(" WHERE \"version_num\" = ")
                 .value(Value::Text(old.to_string()))
-                .expect(1),
+                .expect_rows(1),
         );
     }
     for old in gone {
@@ -154,7 +154,7 @@ pub fn version_writes(t: &TableNames, before: &[RevId], after: &[RevId]) -> Vec<
             Sql::new()
                 .text(&format!("DELETE FROM {table} WHERE \"version_num\" = "))
                 .value(Value::Text(old.to_string()))
-                .expect(1),
+                .expect_rows(1),
         );
     }
     for new in come {
@@ -163,7 +163,7 @@ pub fn version_writes(t: &TableNames, before: &[RevId], after: &[RevId]) -> Vec<
                 .text(&format!("INSERT INTO {table} (\"version_num\") VALUES ("))
                 .value(Value::Text(new.to_string()))
                 .text(")")
-                .expect(1),
+                .expect_rows(1),
         );
     }
     out
@@ -216,7 +216,7 @@ pub fn guarded_version_writes(t: &TableNames, before: &[RevId], after: &[RevId])
         s.parts = first.parts.clone();
         s.text(" AND ")
     };
-    let mut guarded = guarded.expect(1);
+    let mut guarded = guarded.expect_rows(1);
     guarded.parts.extend(guard.parts);
     *first = guarded;
     writes
@@ -279,7 +279,7 @@ pub fn insert_history(t: &TableNames, row: &HistoryRow<'_>) -> Sql {
         .text(", strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ")
         .value(row.duration_ms.map(Value::Integer).unwrap_or(Value::Null))
         .text(")")
-        .expect(1)
+        .expect_rows(1)
 }
 
 /// Every history row, oldest first.
