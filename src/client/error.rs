@@ -248,6 +248,16 @@ impl Error {
         }
     }
 
+    /// A COMMIT whose Raft entry was refused outright, so nothing was committed and the
+    /// transaction can be replayed on the leader. libdqlite 1.11.1 answers such a COMMIT (e.g.
+    /// while leadership is being transferred) with the raw raft code as the failure code: 7
+    /// (`RAFT_NOTLEADER`), with a stale SQLite message such as "no more rows available"; the
+    /// frames are aborted before anything is appended to the log (`leaderExecV2` in leader.c).
+    /// Observed in the pool test during a transfer. Only meaningful for an error of COMMIT.
+    pub fn is_commit_refused(&self) -> bool {
+        matches!(self, Error::Server { code: 7, .. })
+    }
+
     /// Whether the connection can still be used after this error.
     pub fn connection_usable(&self) -> bool {
         !matches!(

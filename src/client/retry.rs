@@ -57,15 +57,6 @@ fn before_commit(e: Error) -> Attempt {
     }
 }
 
-/// libdqlite 1.11.1 answers a COMMIT whose raft entry `raft_apply` refused outright (e.g.
-/// while leadership is being transferred) with the raw raft code as the failure code: 7
-/// (`RAFT_NOTLEADER`), with a stale SQLite message such as "no more rows available". The
-/// frames are aborted before anything is appended to the log (`leaderExecV2` in leader.c),
-/// so nothing was committed. Observed in the pool test during a transfer.
-fn is_refused_apply(e: &Error) -> bool {
-    matches!(e, Error::Server { code: 7, .. })
-}
-
 /// COMMIT failed: replay only when the server said the transaction is gone.
 fn at_commit(e: Error, address: &str) -> Attempt {
     if e.class() == ErrorClass::OutcomeUnknown {
@@ -80,7 +71,7 @@ fn at_commit(e: Error, address: &str) -> Attempt {
             action: "committing a transaction".to_string(),
         });
     }
-    if e.is_busy() || e.is_leader_lost() || is_refused_apply(&e) {
+    if e.is_busy() || e.is_leader_lost() || e.is_commit_refused() {
         Attempt::Replay(e)
     } else {
         Attempt::Final(e)

@@ -92,7 +92,9 @@ pub(crate) fn classify(
             unknown: false,
             action: action.to_string(),
         }
-    } else if unknown || e.is_leader_lost() || !e.connection_usable() {
+    } else if unknown || e.is_leader_lost() || e.is_commit_refused() || !e.connection_usable() {
+        // A refused COMMIT (raft code 7) is replayed like a lost leader: the replay re-reads
+        // the version table first, so a step is never applied twice whatever happened.
         Failure::Retry {
             source: Box::new(e),
             reconnect: true,
@@ -639,5 +641,53 @@ impl Runner<'_> {
             }
         }
         Ok(StepOutcome::Applied(durations))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error the client makes of a Failure reply with `code`.
+    fn server(code: u64, message: &str) -> client::Error {
+        client::Error::from_failure(
+            code,
+            message.to_string(),
+            Some("COMMIT"),
+            "committing".to_string(),
+            "127.0.0.1:9001",
+        )
+    }
+
+    fn fatal(e: client::Error) -> RunError {
+        RunError::Db {
+            action: "test".to_string(),
+            source: Box::new(e),
+        }
+    }
+
+    #[test]
+    fn a_refused_commit_is_replayed_on_a_new_connection() {
+        // libdqlite 1.11.1 answers a COMMIT refused by raft during a transfer with code 7.
+        let f = classify(server(7, "no more rows available"), "committing", fatal);
+        assert!(matches!(f, Failure::Retry { reconnect: true, unknown: false, .. }));
+    }
+
+    #[test]
+    fn busy_is_retried_in_place_and_sql_errors_are_fatal() {
+        let busy = classify(server(5, "database is locked"), "stepping", fatal);
+        assert!(matches!(busy, Failure::Retry { reconnect: false, .. }));
+        let syntax = classify(server(1, "near \"SELEC\": syntax error"), "stepping", fatal);
+        assert!(matches!(syntax, Failure::Fatal(_)));
+        let unique = classify(server(2067, "UNIQUE constraint failed: t.k"), "stepping", fatal);
+        assert!(matches!(unique, Failure::Fatal(_)));
+    }
+
+    #[test]
+    fn a_lost_leader_and_an_unknown_outcome_reconnect() {
+        let lost = classify(server(10250, "not leader"), "stepping", fatal);
+        assert!(matches!(lost, Failure::Retry { reconnect: true, unknown: false, .. }));
+        let unknown = classify(server(10506, "disk I/O error"), "committing", fatal);
+        assert!(matches!(unknown, Failure::Retry { reconnect: true, unknown: true, .. }));
     }
 }
