@@ -4,18 +4,13 @@
 
 use std::net::TcpListener;
 
-use assert_cmd::Command;
+use assert_cmd::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value as Json;
 
-use crate::support;
+use crate::support::{self, RunOk};
 
-/// The built binary with a clean environment for the URL.
-fn dqmig() -> Command {
-    let mut cmd = Command::cargo_bin("dqmig").unwrap();
-    cmd.env_remove("DQMIG_URL").env("NO_COLOR", "1");
-    cmd
-}
+use crate::support::dqmig_bin as dqmig;
 
 /// Run `dqmig sql STATEMENT --url URL [extra...]`, require exit 0, return stdout.
 fn sql_ok(url: &str, statement: &str, extra: &[&str]) -> String {
@@ -110,13 +105,7 @@ fn sql_on_running_node_with_json() {
             "--json",
             "SELECT id, name, score, data, n FROM t",
         ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run_ok();
     let rows: Json = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         rows,
@@ -133,13 +122,7 @@ fn sql_on_running_node_with_json() {
     let out = dqmig()
         .env("DQMIG_URL", &url)
         .args(["sql", "SELECT name, data, n FROM t"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run_ok();
     let text = String::from_utf8(out.stdout).unwrap();
     for want in ["name", "data", "alice", "x'0102ff'", "NULL"] {
         assert!(text.contains(want), "{want:?} missing from\n{text}");

@@ -12,6 +12,7 @@ use dqmig::client::Connection;
 use dqmig::models::{load_file, load_sql_str, load_toml_str};
 
 use crate::cli_run::{dqmig, ok, run, Ran};
+use crate::support::RunOk;
 use crate::support::{self, TestNode};
 
 /// A node and a fresh `dqmig init` project whose commands use database `app.db` on it.
@@ -371,13 +372,7 @@ fn empty_revisions_branches_merge_and_edit() {
         .args(["edit", "dddd"])
         .env("EDITOR", &editor)
         .env_remove("VISUAL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run_ok();
     let edited =
         std::fs::read_to_string(p.path().join(String::from_utf8_lossy(&out.stdout).trim()))
             .unwrap();

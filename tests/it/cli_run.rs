@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use std::process::Command;
 use dqmig::client::Connection;
 use serde_json::Value as Json;
 
@@ -52,10 +52,8 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// The binary, run in `project`, with a clean environment.
 pub fn dqmig(project: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("dqmig").unwrap();
-    cmd.current_dir(project)
-        .env_remove("DQMIG_URL")
-        .env("NO_COLOR", "1");
+    let mut cmd = crate::support::dqmig_bin();
+    cmd.current_dir(project);
     cmd
 }
 

@@ -3,17 +3,13 @@
 //! node cleanly; all three stopped and restarted from their data dirs elect a leader and
 //! keep the data.
 
-use assert_cmd::Command;
 use dqmig::client::Connection;
 use dqmig::params;
 
 use crate::harness::Cluster;
+use crate::support::RunOk;
 
-fn dqmig() -> Command {
-    let mut cmd = Command::cargo_bin("dqmig").unwrap();
-    cmd.env_remove("DQMIG_URL").env("NO_COLOR", "1");
-    cmd
-}
+use crate::support::dqmig_bin as dqmig;
 
 #[test]
 fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
@@ -22,13 +18,7 @@ fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
 
     let out = dqmig()
         .args(["--url", &c.url("app"), "cluster", "list", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run_ok();
     let members: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let members = members.as_array().unwrap();
     assert_eq!(members.len(), 3, "{members:?}");
@@ -48,13 +38,7 @@ fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
             "cluster",
             "list",
         ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run_ok();
     let table = String::from_utf8(out.stdout).unwrap();
     assert_eq!(table.matches("voter").count(), 3, "{table}");
     assert_eq!(table.matches('*').count(), 1, "{table}");
@@ -104,13 +88,7 @@ fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
     let roles = |c: &Cluster| -> Vec<(u64, String, bool)> {
         let out = dqmig()
             .args(["--url", &c.url("app"), "cluster", "list", "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .run_ok();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v.as_array()
             .unwrap()

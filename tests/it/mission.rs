@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use crate::cli_run::dqmig;
-use crate::support;
+use crate::support::{self, RunOk};
 
 /// Runs `dqmig ARGS` in `dir` on the project's own URL; requires exit 0; returns stdout.
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -96,12 +96,7 @@ fn mission_commands_in_a_fresh_folder() {
     assert!(user_tables(dir).is_empty());
 
     // 3. upgrade head: the tables exist, the version table holds the revision, one history row.
-    let out = dqmig(dir).args(["upgrade", "head"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = dqmig(dir).args(["upgrade", "head"]).run_ok();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!("Running upgrade <base> -> {rev}, Add users")),

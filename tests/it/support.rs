@@ -92,3 +92,29 @@ pub fn restart(t: TestNode) -> TestNode {
     }
     panic!("restarting the test node on {address}: port stayed busy: {last:?}")
 }
+
+/// The built `dqmig` binary with a clean environment: no `DQMIG_URL`, no colour.
+pub fn dqmig_bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dqmig"));
+    cmd.env_remove("DQMIG_URL").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs a command to the end and requires exit 0, showing its stderr otherwise.
+pub trait RunOk {
+    fn run_ok(&mut self) -> std::process::Output;
+}
+
+impl RunOk for std::process::Command {
+    fn run_ok(&mut self) -> std::process::Output {
+        let out = self.output().expect("running the command");
+        assert!(
+            out.status.success(),
+            "{:?} failed ({}): {}",
+            self.get_args().collect::<Vec<_>>(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
