@@ -57,6 +57,16 @@ impl Origins {
         }
     }
 
+    /// The source column `from` of the table before the group is called `to` now (a
+    /// native rename ran before the rebuild).
+    pub fn rename_source(&mut self, from: &Ident, to: &Ident) {
+        for (_, src) in &mut self.0 {
+            if src.as_ref() == Some(from) {
+                *src = Some(to.clone());
+            }
+        }
+    }
+
     fn source(&self, name: &Ident) -> Option<&Ident> {
         self.0.iter().find(|(n, _)| n == name).and_then(|(_, o)| o.as_ref())
     }

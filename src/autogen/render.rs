@@ -22,6 +22,7 @@ use super::op::{invert, Op};
 use super::rebuild::{rebuild, Origins};
 use super::AutogenError;
 use crate::schema::{DefaultValue, Ident, IndexTarget, Schema, Table};
+use crate::script::comment_text;
 use std::collections::BTreeSet;
 
 /// The line that starts every table rebuild in a rendered script (the runner's directive,
@@ -48,11 +49,11 @@ impl Stmt {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for n in &self.notes {
-            out.push_str(n);
+            out.push_str(&comment_text(n));
             out.push('\n');
         }
         out.push_str("-- ");
-        out.push_str(&self.comment.replace('\n', " "));
+        out.push_str(&comment_text(&self.comment));
         out.push('\n');
         out.push_str(&self.sql);
         out.push(';');
@@ -218,6 +219,15 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
             .get(&name)
             .cloned()
             .ok_or_else(|| AutogenError::OpDoesNotFit { op: ops[0].describe(), problem: "the table is gone after its alters".into() })?;
+        // Column renames go first as native RENAME COLUMN: SQLite then rewrites what other
+        // tables say of the column (their foreign keys), which a rebuild cannot do.
+        let (renames, before) = native_renames(ops, state, &before);
+        for (stmt, _) in &renames {
+            push(script, vec![stmt.clone()], Vec::new());
+        }
+        for (_, (from, to)) in &renames {
+            origins.rename_source(from, to);
+        }
         let (stmts, extra) = rebuild(&before, &after, &origins, &scratch, &reasons);
         warnings.extend(extra);
         script.needs_fk_off = true;
@@ -225,6 +235,27 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
     }
     *state = scratch;
     Ok(())
+}
+
+/// The column renames of a group that is rebuilt, as native `RENAME COLUMN` statements run
+/// before the rebuild, with the table they leave (the rebuild's starting point). Renames
+/// that do not apply in that order (a name still taken before the group's other ops) stay
+/// inside the rebuild, as do all of them when one does not fit.
+fn native_renames(ops: &[Op], state: &Schema, before: &Table) -> (Vec<(Stmt, (Ident, Ident))>, Table) {
+    let mut scratch = state.clone();
+    let mut out = Vec::new();
+    for op in ops {
+        let Op::RenameColumn { from, to, .. } = op else { continue };
+        let Ok(stmt) = alter_stmt(op, &scratch) else { return (Vec::new(), before.clone()) };
+        if op.apply(&mut scratch).is_err() {
+            return (Vec::new(), before.clone());
+        }
+        out.push((stmt, (from.clone(), to.clone())));
+    }
+    match scratch.tables.get(&before.name) {
+        Some(t) if !out.is_empty() => (out, t.clone()),
+        _ => (Vec::new(), before.clone()),
+    }
 }
 
 /// Constraint ops of a group that SQLite can take as column constraints of an earlier

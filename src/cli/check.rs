@@ -1,9 +1,10 @@
 //! `dqmig check`: do the models and the database agree? Exit 0 when autogenerate would
 //! write nothing; otherwise exit 1 and print on stdout a unified diff of the two schemas as
 //! DDL (database first, models second; colored when allowed) and the operations
-//! autogenerate would write. Renames declared with `renamed_from` count as such. A database
-//! behind the revisions gets a note on stderr (the difference then includes what the
-//! pending revisions do).
+//! autogenerate would write. Renames declared with `renamed_from` count as such. Like
+//! `alembic check`, a database that is not at the heads of the revision files is not
+//! compared: exit 1 naming the pending revisions and saying to upgrade first; a version
+//! table naming a revision no file defines is an error (exit 2).
 
 use std::io::{IsTerminal, Write};
 
@@ -29,20 +30,29 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
     let (target, renamed_from) = project::load_models(&config)?;
     let url = project::database_url(&config, global)?;
     let mut db = project::open_url(&url, io)?;
-    let current = project::live_schema(&config, &mut db, &url.to_string())?;
-    let pending = pending_revisions(&config, &mut db);
-    project::close(db)?;
+    let position = position(&config, &mut db);
+    let current = match position {
+        Ok(Position::AtHead) => project::live_schema(&config, &mut db, &url.to_string()),
+        Ok(Position::Behind(_)) | Err(_) => Ok(Schema::default()),
+    };
+    let closed = project::close(db);
+    let (position, current) = (position?, current?);
+    closed?;
+    if let Position::Behind(pending) = position {
+        // Like `alembic check`: a database that is not at head is not compared.
+        io.info(format_args!(
+            "the database is not at head ({} pending: {}); `dqmig check` compares the models with a database at head only: run `dqmig upgrade heads`, then `dqmig check` again",
+            pending.len(),
+            pending.join(", ")
+        ));
+        return Ok(EXIT_DRIFT);
+    }
     let mut hints = RenameHints::new();
     hints.add_models(&renamed_from);
     let ops = diff(&current, &target, &hints);
     if ops.is_empty() {
         io.info("the models and the database agree");
         return Ok(EXIT_OK);
-    }
-    if let Some(pending) = pending {
-        io.info(format_args!(
-            "note: the database is not at head ({pending} pending): the difference includes what those revisions do; run `dqmig upgrade heads` first"
-        ));
     }
     let no_color = std::env::var("NO_COLOR").ok();
     let style = Style::decide(
@@ -58,20 +68,40 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
     Ok(EXIT_DRIFT)
 }
 
-/// How many revisions the database lacks, when the project has a versions folder and the
-/// database is not at its heads (`None` otherwise, or when that cannot be told: `check`
-/// compares schemas, and a broken versions folder is reported by the commands that use it).
-fn pending_revisions(config: &Config, db: &mut Database) -> Option<usize> {
+/// Where the database stands against the project's revision files.
+enum Position {
+    /// At the heads, or the project has no versions folder (models only).
+    AtHead,
+    /// Revisions to apply, each as `ID (message)`.
+    Behind(Vec<String>),
+}
+
+/// Reads the version table and compares it with the revision graph. A version table naming
+/// a revision no file defines is an error: the database was migrated from other files.
+fn position(config: &Config, db: &mut Database) -> Result<Position, CliError> {
     let dir = config.versions_dir();
     if !dir.is_dir() {
-        return None;
+        return Ok(Position::AtHead);
     }
-    let graph = project::load_graph(&dir).ok()?;
+    let graph = project::load_graph(&dir)?;
     let current = Runner::new(&graph, RunOptions::from_config(config))
         .current(&mut db.conn)
-        .ok()?;
-    let steps = graph.plan_upgrade(&current, &Target::Heads).ok()?;
-    (!steps.is_empty()).then_some(steps.len())
+        .map_err(project::run_err("reading the current revision"))?;
+    project::require_known(&graph, &current, &dir)?;
+    if current == graph.heads() {
+        return Ok(Position::AtHead);
+    }
+    let steps = graph
+        .plan_upgrade(&current, &Target::Heads)
+        .map_err(project::script_err("planning the upgrade to the heads"))?;
+    let pending = steps
+        .iter()
+        .map(|s| {
+            let message = graph.get(&s.revision).map(|r| r.meta.message.as_str()).unwrap_or("");
+            format!("{} ({message})", s.revision)
+        })
+        .collect();
+    Ok(Position::Behind(pending))
 }
 
 /// The unified diff of the two schemas' DDL and the list of operations.

@@ -37,6 +37,13 @@ pub fn run(global: &GlobalArgs, args: &CurrentArgs, io: &mut Io<'_>) -> Result<u
     let current = current?;
     closed?;
     let graph = &project.graph;
+    let unknown = super::project::unknown_revisions(graph, &current);
+    if !unknown.is_empty() {
+        io.info(format_args!(
+            "warning: {}",
+            super::project::unknown_revisions_message(&unknown, &project.versions_dir())
+        ));
+    }
     let heads = graph.heads();
     let at_head = current == heads;
     let infos: Vec<RevInfo> = current

@@ -12,7 +12,7 @@ use crate::models::{self, RenamedFrom};
 use crate::open::Database;
 use crate::runner::{RunError, RunOptions, Runner};
 use crate::schema::{Ident, Schema};
-use crate::script::{fs::load_dir, Graph, ScriptError};
+use crate::script::{fs::load_dir, Graph, RevId, ScriptError};
 use crate::url::DbUrl;
 
 use super::{CliError, GlobalArgs, Io, URL_ENV};
@@ -45,6 +45,29 @@ pub fn load_graph(versions: &Path) -> Result<Graph, CliError> {
     }
     let revisions = load_dir(versions).map_err(script)?;
     Graph::from_revisions(revisions).map_err(script)
+}
+
+/// The revisions of `current` (the version table) that no file of the graph defines.
+pub fn unknown_revisions(graph: &Graph, current: &[RevId]) -> Vec<String> {
+    current.iter().filter(|id| graph.get(id).is_none()).map(|id| id.to_string()).collect()
+}
+
+/// What a version table naming unknown revisions means and what to do about it.
+pub fn unknown_revisions_message(unknown: &[String], versions: &Path) -> String {
+    format!(
+        "the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and `dqmig stamp` the database to a revision that exists",
+        unknown.join(", "),
+        versions.display()
+    )
+}
+
+/// Refuses a version table naming revisions no file defines.
+pub fn require_known(graph: &Graph, current: &[RevId], versions: &Path) -> Result<(), CliError> {
+    let unknown = unknown_revisions(graph, current);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Refused(unknown_revisions_message(&unknown, versions)))
 }
 
 impl Project {

@@ -73,6 +73,7 @@ pub fn render_revision(template: &str, rev: &RevisionMeta, up: &[String], down: 
     let join = |v: &[String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
     let revises = rev.revises.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let message = rev.message.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    let message = comment_text(&message);
     let value = |name: &str| -> Option<String> {
         Some(match name {
             "revision" => rev.revision.to_string(),
@@ -161,6 +162,24 @@ fn statements(stmts: &[String]) -> String {
         parts.push(if s.ends_with(';') { s.to_string() } else { format!("{s};") });
     }
     parts.join("\n\n")
+}
+
+/// `text` made safe for a `--` comment line of a revision file: a line break (or any other
+/// control character but tab) would end the comment and turn the rest into SQL, so each is
+/// written as an escape (`\n`, `\r`, `\u{1b}`). Names are data: a table called
+/// `"a<newline>b"` is shown as `"a\nb"` in comments (its SQL keeps the real name).
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push('\t'),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The slug of a message: lowercase ASCII letters and digits, every other run of characters

@@ -132,9 +132,16 @@ fn autogenerate_upgrade_then_no_changes_and_check_agrees() {
     );
     assert!(r.stderr.contains("dqmig upgrade"), "{}", r.stderr);
     assert_eq!(p.revisions().len(), 1);
+    // Like `alembic check`, a database behind the files is not compared: exit 1, no diff.
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("not at head (1 pending)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("not at head (1 pending: {id} (Add users))")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("run `dqmig upgrade heads`"), "{}", r.stderr);
+    assert_eq!(r.stdout, "", "no schema diff for a database behind the files");
 
     p.ok(&["upgrade", "head"]);
     let mut conn = p.conn();

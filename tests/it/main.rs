@@ -26,6 +26,7 @@ mod cli_run;
 mod concurrency;
 mod cli_author;
 mod cli_init;
+mod cli_faults;
 #[allow(dead_code)]
 mod harness;
 mod cluster;

@@ -1,0 +1,145 @@
+//! Field faults of issue 9 through the built binary on a real node, each kept as a
+//! regression test: a renamed column that another table references, in the same revision as
+//! a rebuild; `check` on a database that is not at head or names an unknown revision;
+//! `current` naming a revision no file defines; names with line breaks in revision files.
+
+use dqmig::client::Connection;
+
+use crate::cli_author::Project;
+
+fn count(conn: &mut Connection, sql: &str) -> i64 {
+    conn.query_row(sql, &[]).unwrap().get(0).unwrap()
+}
+
+const CODES_V1: &str = r#"
+[tables.codes]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "code", type = "string(10)", unique = true },
+]
+
+[tables.uses]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "code_ref", type = "string(10)", references = "codes.code" },
+]
+"#;
+
+const CODES_V2: &str = r#"
+[tables.codes]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "label", type = "string(20)", unique = true, renamed_from = "code" },
+]
+
+[tables.uses]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "code_ref", type = "string(10)", references = "codes.label" },
+]
+"#;
+
+#[test]
+fn a_referenced_column_renamed_with_a_rebuild_applies_and_downgrades() {
+    let p = Project::new();
+    p.set_models(CODES_V1);
+    p.autogenerate("v1", &[]);
+    p.ok(&["upgrade", "head"]);
+    let mut conn = p.conn();
+    conn.execute_batch("INSERT INTO codes (id, code) VALUES (1, 'A'), (2, 'B'); INSERT INTO uses (id, code_ref) VALUES (10, 'A'), (11, 'B')")
+        .unwrap();
+
+    p.set_models(CODES_V2);
+    let (_, text, _) = p.autogenerate("label", &[]);
+    // The native rename comes before the rebuild, so SQLite rewrites `uses`' reference.
+    let rename = text.find("RENAME COLUMN \"code\" TO \"label\"").unwrap_or_else(|| panic!("{text}"));
+    let rebuild = text.find("dqmig:rebuild").unwrap_or_else(|| panic!("{text}"));
+    assert!(rename < rebuild, "{text}");
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM uses JOIN codes ON codes.label = uses.code_ref"), 2);
+    let ddl: String = conn
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'uses'", &[])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert!(ddl.contains("\"label\""), "{ddl}");
+    let r = p.ok(&["check"]);
+    assert!(r.stderr.contains("agree"), "{}", r.stderr);
+    // The reference is enforced after the rebuild.
+    assert!(conn.execute("INSERT INTO uses (id, code_ref) VALUES (12, 'Z')", &[]).is_err());
+
+    // Down restores v1: the column is `code` again, referenced as such, rows intact.
+    p.ok(&["downgrade", "-1"]);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM uses JOIN codes ON codes.code = uses.code_ref"), 2);
+    // `check` compares a database at head only: set the v2 file aside to compare with v1.
+    let v2 = p.revisions().into_iter().find(|f| std::fs::read_to_string(f).unwrap().contains("-- message: label\n")).unwrap();
+    std::fs::remove_file(v2).unwrap();
+    p.set_models(CODES_V1);
+    let r = p.ok(&["check"]);
+    assert!(r.stderr.contains("agree"), "{}", r.stderr);
+}
+
+#[test]
+fn check_does_not_certify_a_database_off_head() {
+    let p = Project::new();
+    p.autogenerate("Add users", &[]);
+    p.ok(&["upgrade", "head"]);
+    p.ok(&["check"]);
+    // A second revision the database lacks: the models match the files, not the database.
+    p.set_models(&p.models().replace(
+        "[tables.posts]",
+        "[tables.tags]\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true } ]\n\n[tables.posts]",
+    ));
+    let (path, _, _) = p.autogenerate("Add tags", &[]);
+    let id = path.file_name().unwrap().to_string_lossy()[..12].to_string();
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(&format!("not at head (1 pending: {id} (Add tags))")), "{}", r.stderr);
+    assert!(r.stderr.contains("dqmig upgrade heads"), "{}", r.stderr);
+    p.ok(&["upgrade", "head"]);
+    p.ok(&["check"]);
+
+    // A version table naming a revision no file defines: check refuses, current warns.
+    let mut conn = p.conn();
+    conn.execute("UPDATE dqmig_version SET version_num = 'feedc0ffee00'", &[]).unwrap();
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("names revision(s) feedc0ffee00 that no file in"), "{}", r.stderr);
+    assert!(r.stderr.contains("dqmig stamp"), "{}", r.stderr);
+    let r = p.ok(&["current"]);
+    assert!(r.stdout.contains("feedc0ffee00"), "{}", r.stdout);
+    assert!(r.stderr.contains("warning: the database's version table names revision(s) feedc0ffee00"), "{}", r.stderr);
+}
+
+const LINE_BREAK_NAMES: &str = r#"
+[tables."line1\nline2"]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "col\numn", type = "string(10)", nullable = false, unique = true, check = "length(\"col\numn\") > 0" },
+  { name = "note\r", type = "text", nullable = false, default = "n" },
+]
+indexes = [ { name = "ix\nname", columns = ["col\numn"] } ]
+"#;
+
+#[test]
+fn names_with_line_breaks_survive_revision_files_up_and_down() {
+    let p = Project::new();
+    p.set_models(LINE_BREAK_NAMES);
+    let (_, text, _) = p.autogenerate("line\nbreaks", &[]);
+    assert!(text.contains("-- message: line breaks\n"), "{text}");
+    assert!(text.contains("-- create table \"line1\\nline2\"\n"), "{text}");
+    p.ok(&["upgrade", "head"]);
+    let mut conn = p.conn();
+    conn.execute("INSERT INTO \"line1\nline2\" (\"col\numn\") VALUES ('x')", &[]).unwrap();
+    p.ok(&["check"]);
+    // A rebuild of that table (its marker comment names the table) reads back and runs.
+    p.set_models(&LINE_BREAK_NAMES.replace("type = \"text\", nullable = false", "type = \"text\", nullable = true"));
+    let (_, text, _) = p.autogenerate("nullable", &[]);
+    assert!(text.contains("-- dqmig:rebuild \"line1\\nline2\""), "{text}");
+    p.ok(&["upgrade", "head"]);
+    p.ok(&["check"]);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM \"line1\nline2\" WHERE \"note\r\" = 'n'"), 1);
+    p.ok(&["show", "head"]);
+    p.ok(&["downgrade", "base"]);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM sqlite_master WHERE name = 'line1\nline2'"), 0);
+}
