@@ -1,5 +1,6 @@
 //! `dqmig sql "STATEMENT"`: open the project's database (`--url`, `DQMIG_URL` or
 //! `dqmig.toml`; starting an embedded node when the URL asks for one), run one statement, print its rows or its change count.
+//! A text holding no statement or several is refused before the database is opened.
 
 use crate::client::Outcome;
 
@@ -8,7 +9,8 @@ use super::{output, project, CliError, GlobalArgs, Io};
 /// Arguments of `dqmig sql`.
 #[derive(Debug, clap::Args)]
 pub struct SqlArgs {
-    /// The SQL statement to run (one statement; quote it for the shell).
+    /// The SQL statement to run: exactly one (a text with none or several is refused before
+    /// anything is sent); quote it for the shell.
     #[arg(value_name = "STATEMENT")]
     pub statement: String,
 
@@ -20,6 +22,16 @@ pub struct SqlArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    // Checked before anything is opened: nothing is sent unless the text is one statement.
+    match crate::client::count_statements(&args.statement) {
+        1 => {}
+        0 => return Err(CliError::Usage(
+            "dqmig sql: the statement is empty (blank or only comments); pass one SQL statement, e.g. dqmig sql \"SELECT 1\"".to_string(),
+        )),
+        n => return Err(CliError::Usage(format!(
+            "dqmig sql runs exactly one statement, and this text holds {n}; nothing was run. Run them one at a time, or put them in a revision (dqmig revision -m ...) to run them in one transaction"
+        ))),
+    }
     let config = project::load_config(global)?;
     let parsed = project::database_url(&config, global)?;
     let url = parsed.to_string();

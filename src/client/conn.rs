@@ -17,7 +17,6 @@ use super::stmt::{new_generation, Cache, Registry, Statement};
 use super::transport::Transport;
 use super::value::{ToValue, Value};
 
-
 /// First pause after "database is locked". The lock is held for one Raft commit (a few
 /// tenths of a millisecond on one machine), so waiting longer only leaves it idle.
 const BUSY_FIRST_DELAY: Duration = Duration::from_micros(100);
@@ -367,6 +366,11 @@ impl Connection {
             self.cache.remove(sql);
         }
         let info = check_sql(sql, verb)?;
+        if info.statements == 0 && single_only {
+            return Err(Error::EmptyStatement {
+                action: sql_action(verb, sql),
+            });
+        }
         if info.statements > 1 {
             if single_only {
                 return Err(Error::MultipleStatements {
@@ -476,8 +480,13 @@ impl Connection {
         }
     }
 
-    fn exec_values(&mut self, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
-        let plan = self.plan(sql, values.len(), "executing", false)?;
+    fn exec_values(
+        &mut self,
+        sql: &str,
+        values: Vec<Value>,
+        single_only: bool,
+    ) -> Result<ExecResult> {
+        let plan = self.plan(sql, values.len(), "executing", single_only)?;
         let retry = self.may_retry(&plan.info);
         let action = sql_action("executing", sql);
         let values = Connection::pad(plan.target, values);
@@ -517,9 +526,26 @@ impl Connection {
     // ------------------------------------------------------------------ public API
 
     /// Runs one statement that returns no rows (ExecSQL, or a cached prepared statement).
-    /// A text with several statements runs them all (parameters bind to the first only).
+    ///
+    /// # Errors
+    /// [`Error::MultipleStatements`] when `sql` holds more than one statement and
+    /// [`Error::EmptyStatement`] when it holds none, both before anything is sent (use
+    /// [`Connection::execute_batch`] for scripts); the guard-rail errors of the module docs;
+    /// a server error (`Error::Server`) with SQLite's extended code; I/O errors.
     pub fn execute(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<ExecResult> {
-        self.exec_values(sql, to_values(params))
+        self.exec_values(sql, to_values(params), true)
+    }
+
+    /// Runs every statement of `sql` in one request, `params` bound to the first statement
+    /// only. For callers that batch their own statements to save round trips (the migration
+    /// runner sends a step's statements with its BEGIN); apps use `execute` or
+    /// `execute_batch`.
+    pub(crate) fn execute_many(
+        &mut self,
+        sql: &str,
+        params: &[&dyn ToValue],
+    ) -> Result<ExecResult> {
+        self.exec_values(sql, to_values(params), false)
     }
 
     /// Runs every statement of `sql` (no parameters), e.g. a migration script.
@@ -563,22 +589,34 @@ impl Connection {
     }
 
     /// Runs any single statement: rows if it has result columns, otherwise its exec result
-    /// (the server refuses QuerySQL on such statements without running them, §5.1). A text
-    /// with several statements is executed as a batch.
+    /// (the server refuses QuerySQL on such statements without running them).
+    ///
+    /// # Errors
+    /// As [`Connection::execute`]: a text with no statement or with several is refused
+    /// before anything is sent.
     pub fn run(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Outcome> {
         let values = to_values(params);
         check_params(values.len(), || sql_action("running", sql))?;
         let known = match self.cache.get(sql) {
             Some(c) => c.returns_rows,
             None => {
-                if check_sql(sql, "running")?.statements != 1 {
-                    return self.exec_values(sql, values).map(Outcome::Exec);
+                let statements = check_sql(sql, "running")?.statements;
+                if statements == 0 {
+                    return Err(Error::EmptyStatement {
+                        action: sql_action("running", sql),
+                    });
+                }
+                if statements > 1 {
+                    return Err(Error::MultipleStatements {
+                        sql: sql.to_string(),
+                        action: sql_action("running", sql),
+                    });
                 }
                 None
             }
         };
         if known == Some(false) {
-            return self.exec_values(sql, values).map(Outcome::Exec);
+            return self.exec_values(sql, values, true).map(Outcome::Exec);
         }
         match self
             .start_query(sql, values.clone())
@@ -590,7 +628,7 @@ impl Connection {
                 ..
             }) if message == "not an error" => {
                 self.cache.set_returns_rows(sql, false);
-                self.exec_values(sql, values).map(Outcome::Exec)
+                self.exec_values(sql, values, true).map(Outcome::Exec)
             }
             Ok(rows) => {
                 self.cache.set_returns_rows(sql, true);

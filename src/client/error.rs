@@ -112,9 +112,15 @@ pub enum Error {
     #[error("{action}: the text contains a NUL byte at position {position}; dqlite would silently cut it there")]
     NulInText { position: usize, action: String },
 
-    /// A query/prepare text with more than one statement: the server would silently ignore the rest.
-    #[error("{action}: the text holds more than one statement, and dqlite 1.11 would silently ignore all but the first; use execute_batch, or send the statements one by one")]
+    /// A text with more than one statement where one is expected (`execute`, `query`, `run`,
+    /// `prepare`), refused before anything is sent: a query or prepare would silently run
+    /// only the first, and parameters could bind to only one of them.
+    #[error("{action}: the text holds more than one statement, and this call runs exactly one; send the statements one by one (or use execute_batch for a script without parameters)")]
     MultipleStatements { sql: String, action: String },
+
+    /// A text with no statement at all (empty, blank or only comments).
+    #[error("{action}: the text holds no SQL statement (it is empty, blank or only comments)")]
+    EmptyStatement { action: String },
 
     // ---- values ----
     /// A column value could not be converted to the requested Rust type.
@@ -199,6 +205,7 @@ impl Error {
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }
             | Error::MultipleStatements { .. }
+            | Error::EmptyStatement { .. }
             | Error::Conversion { .. }
             | Error::NoSuchColumn { .. }
             | Error::NoRows { .. } => ErrorClass::Programming,

@@ -51,6 +51,13 @@ mod tx;
 mod value;
 
 pub use conn::{Connection, ExecResult, Outcome};
+
+/// How many SQL statements `sql` holds, counted the way the client's guard rails count them
+/// (`;` inside strings, quoted names and comments does not split; blank and comment-only
+/// texts hold none). `Connection::execute`, `query` and `run` accept exactly one.
+pub fn count_statements(sql: &str) -> usize {
+    scan::scan(sql).statements
+}
 pub use error::{
     classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
     CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY,

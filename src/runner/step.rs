@@ -252,7 +252,7 @@ impl<'c> OpenTx<'c> {
     /// statement, and returns how many rows that first statement changed (COMMIT does not
     /// change `changes()`). The transaction is over once this returns Ok.
     fn finish(&mut self, sql: &str, values: &[Value], action: &str) -> Result<u64, Failure> {
-        match self.conn.execute(sql, &refs(values)) {
+        match self.conn.execute_many(sql, &refs(values)) {
             Ok(r) => {
                 self.open = false;
                 Ok(r.rows_affected)

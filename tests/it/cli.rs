@@ -147,6 +147,40 @@ fn bad_sql_exits_2_with_server_message() {
 }
 
 #[test]
+fn sql_runs_exactly_one_statement_and_refuses_the_rest_before_sending() {
+    let node = support::start_node();
+    let url = format!("dqlite://{}/app.db", node.address);
+    sql_ok(&url, "CREATE TABLE t (x INTEGER)", &[]);
+    for text in [
+        "INSERT INTO t VALUES (1); SELECT 1",
+        "SELECT 1; SELECT 2",
+        "CREATE TABLE a (x); CREATE TABLE b (x)",
+    ] {
+        dqmig()
+            .args(["sql", text, "--url", &url])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("runs exactly one statement, and this text holds 2; nothing was run"))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    for text in ["", "   ", "/* just a comment */", ";"] {
+        dqmig()
+            .args(["sql", text, "--url", &url])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("the statement is empty"));
+    }
+    // Nothing of the refused texts ran.
+    let out = sql_ok(&url, "SELECT (SELECT count(*) FROM t) || '/' || (SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b'))", &["--json"]);
+    assert!(out.contains("\"0/0\""), "{out}");
+    // A `;` inside a string does not count as a second statement.
+    let out = sql_ok(&url, "SELECT 'a;b' AS v;", &["--json"]);
+    assert!(out.contains("a;b"), "{out}");
+}
+
+#[test]
 fn bad_url_exits_2_naming_the_wrong_part() {
     dqmig()
         .args([

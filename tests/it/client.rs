@@ -123,16 +123,25 @@ fn crud_round_trip() {
         }
         other => panic!("expected Rows, got {other:?}"),
     }
-    match c
-        .run(
-            "CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1); INSERT INTO t2 VALUES (2)",
-            params![],
-        )
-        .unwrap()
-    {
-        Outcome::Exec(r) => assert_eq!(r.last_insert_id, 2),
-        other => panic!("expected Exec, got {other:?}"),
+    // One statement per call: several, or none, are refused before anything is sent.
+    let several = "CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1); INSERT INTO t2 VALUES (2)";
+    let e = c.run(several, params![]).unwrap_err();
+    assert!(matches!(e, Error::MultipleStatements { .. }), "{e:?}");
+    let e = c.execute(several, params![]).unwrap_err();
+    assert!(matches!(e, Error::MultipleStatements { .. }), "{e:?}");
+    for empty in ["", "  ", "-- only a comment", ";"] {
+        let e = c.execute(empty, params![]).unwrap_err();
+        assert!(matches!(e, Error::EmptyStatement { .. }), "{empty:?}: {e:?}");
+        let e = c.run(empty, params![]).unwrap_err();
+        assert!(matches!(e, Error::EmptyStatement { .. }), "{empty:?}: {e:?}");
     }
+    let tables = c
+        .query("SELECT count(*) FROM sqlite_master WHERE name = 't2'", params![])
+        .unwrap();
+    assert_eq!(tables.rows[0].get::<i64>(0).unwrap(), 0, "nothing of the refused text ran");
+    // A script without parameters still runs whole through execute_batch.
+    let r = c.execute_batch(several).unwrap();
+    assert_eq!(r.last_insert_id, 2);
 }
 
 #[test]
