@@ -115,13 +115,27 @@ pub fn database_url(config: &Config, global: &GlobalArgs) -> Result<DbUrl, CliEr
         .map_err(|e| CliError::Config(Box::new(e)))
 }
 
-/// Opens `url`, saying so with -v.
+/// Opens `url`, saying so with -v (and whether an embedded node was started or a running
+/// one is used); a wait for another process on the same data dir is reported on stderr.
 pub fn open_url(url: &DbUrl, io: &mut Io<'_>) -> Result<Database, CliError> {
     io.debug(format_args!("opening {url}"));
-    crate::open::open(url).map_err(|source| CliError::Open {
+    let mut opts = crate::open::OpenOptions::default();
+    if io.level >= 1 {
+        // The callback outlives `io`'s borrow: it writes to stderr itself.
+        opts = opts.on_wait(|msg| eprintln!("{msg}"));
+    }
+    let db = crate::open::open_with(url, &opts).map_err(|source| CliError::Open {
         url: url.to_string(),
         source: Box::new(source),
-    })
+    })?;
+    if let DbUrl::Embedded { address, data_dir, .. } = url {
+        if db.embedded() {
+            io.debug(format_args!("started an embedded dqlite node at {address} on {}", data_dir.display()));
+        } else {
+            io.debug(format_args!("using the running dqlite node at {address}, which owns {}", data_dir.display()));
+        }
+    }
+    Ok(db)
 }
 
 /// Closes the database (stopping an embedded node).

@@ -29,6 +29,11 @@ pub struct NodeConfig {
     pub snapshot_params: Option<(u32, u32)>,
     /// Any tag reported by Describe.
     pub failure_domain: Option<u64>,
+    /// The node lives for one command (an embedded `dqlite:///` URL) and stops when it is
+    /// done: a process that finds the data dir locked by it waits for it to finish instead
+    /// of using it. Default `false`: the node serves until stopped, and other processes may
+    /// connect to it as clients.
+    pub transient: bool,
 }
 
 impl NodeConfig {
@@ -42,7 +47,14 @@ impl NodeConfig {
             network_latency_ms: None,
             snapshot_params: None,
             failure_domain: None,
+            transient: false,
         }
+    }
+
+    /// Mark the node as living for one command (see [`NodeConfig::transient`]).
+    pub fn transient(mut self) -> Self {
+        self.transient = true;
+        self
     }
 
     /// Listen on `bind` instead of the advertised address.

@@ -44,6 +44,8 @@ pub enum NodeError {
         path: PathBuf,
         /// The pid written in the lock file by the owner, if readable.
         pid: Option<u32>,
+        /// Everything the lock file says of its owner.
+        owner: super::LockOwner,
     },
 
     /// `dqlite_node_create` failed. The code may be a raw raft code (19 = data dir not

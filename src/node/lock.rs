@@ -1,6 +1,12 @@
 //! Exclusive lock on a node data directory: `<data_dir>/dqmig.lock`, locked with `flock`
-//! (std `File::try_lock`) and holding the owner's pid, so two nodes — in two processes or in
-//! one — never run on the same raft state. Released when the `DataDirLock` is dropped.
+//! (std `File::try_lock`), so two nodes — in two processes or in one — never run on the same
+//! raft state. Released when the `DataDirLock` is dropped.
+//!
+//! The file names its owner for the processes that find it locked ([`LockOwner`]): the
+//! pid, the address the node serves, and whether the node lives for one command (an
+//! embedded `dqlite:///` URL: others wait for it to finish) or serves until stopped (`dqmig
+//! node start`, an app's node: others may use it as clients). One `key=value` per line;
+//! an old file holding only a pid still reads.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -11,6 +17,47 @@ use super::NodeError;
 /// File name of the lock inside the data directory.
 pub const LOCK_FILE: &str = "dqmig.lock";
 
+/// Who holds a data directory's lock, as written in the lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LockOwner {
+    /// The owning process.
+    pub pid: Option<u32>,
+    /// The address its node serves (`IPv4:port` or `@name`).
+    pub address: Option<String>,
+    /// True when the node lives for one command and stops when it is done.
+    pub transient: bool,
+}
+
+impl LockOwner {
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(pid) = self.pid {
+            out.push_str(&format!("pid={pid}\n"));
+        }
+        if let Some(a) = &self.address {
+            out.push_str(&format!("address={a}\n"));
+        }
+        out.push_str(if self.transient { "kind=command\n" } else { "kind=server\n" });
+        out
+    }
+
+    fn parse(text: &str) -> LockOwner {
+        let mut owner = LockOwner::default();
+        for line in text.lines().map(str::trim) {
+            match line.split_once('=') {
+                Some(("pid", v)) => owner.pid = v.parse().ok(),
+                Some(("address", v)) => owner.address = Some(v.to_string()),
+                Some(("kind", v)) => owner.transient = v == "command",
+                // The first format: the pid alone.
+                None => owner.pid = owner.pid.or(line.parse().ok()),
+                _ => {}
+            }
+        }
+        owner
+    }
+}
+
 /// A held lock; dropping it releases the lock (the file stays, emptied).
 #[derive(Debug)]
 pub struct DataDirLock {
@@ -18,8 +65,21 @@ pub struct DataDirLock {
 }
 
 impl DataDirLock {
-    /// Take the lock on `data_dir` (which must exist), or say who holds it.
+    /// Take the lock on `data_dir` (which must exist) for this process, or say who holds it.
+    ///
+    /// # Errors
+    /// [`NodeError::DataDirInUse`] naming the owner when another holder has it;
+    /// [`NodeError::Lock`] when the file cannot be opened, locked or written.
     pub fn acquire(data_dir: &Path) -> Result<DataDirLock, NodeError> {
+        DataDirLock::acquire_as(data_dir, None, false)
+    }
+
+    /// [`DataDirLock::acquire`], recording the address the node serves and whether it lives
+    /// for one command (`transient`).
+    ///
+    /// # Errors
+    /// As [`DataDirLock::acquire`].
+    pub fn acquire_as(data_dir: &Path, address: Option<&str>, transient: bool) -> Result<DataDirLock, NodeError> {
         let path = data_dir.join(LOCK_FILE);
         let lock_err = |source| NodeError::Lock {
             path: path.clone(),
@@ -35,16 +95,23 @@ impl DataDirLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
+                let owner = read_owner(&mut file);
                 return Err(NodeError::DataDirInUse {
                     path: data_dir.to_path_buf(),
-                    pid: read_pid(&mut file),
-                })
+                    pid: owner.pid,
+                    owner,
+                });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(lock_err(e)),
         }
         file.set_len(0).map_err(lock_err)?;
         file.seek(SeekFrom::Start(0)).map_err(lock_err)?;
-        writeln!(file, "{}", std::process::id()).map_err(lock_err)?;
+        let owner = LockOwner {
+            pid: Some(std::process::id()),
+            address: address.map(str::to_string),
+            transient,
+        };
+        file.write_all(owner.to_text().as_bytes()).map_err(lock_err)?;
         file.flush().map_err(lock_err)?;
         Ok(DataDirLock { file })
     }
@@ -63,10 +130,12 @@ impl Drop for DataDirLock {
     }
 }
 
-fn read_pid(file: &mut File) -> Option<u32> {
+fn read_owner(file: &mut File) -> LockOwner {
     let mut text = String::new();
-    file.read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
+    match file.read_to_string(&mut text) {
+        Ok(_) => LockOwner::parse(&text),
+        Err(_) => LockOwner::default(),
+    }
 }
 
 #[cfg(test)]
@@ -82,7 +151,23 @@ mod tests {
             other => panic!("expected DataDirInUse, got {other:?}"),
         }
         drop(first);
-        let again = DataDirLock::acquire(dir.path()).unwrap();
+        let again = DataDirLock::acquire_as(dir.path(), Some("127.0.0.1:9001"), true).unwrap();
+        match DataDirLock::acquire(dir.path()) {
+            Err(NodeError::DataDirInUse { owner, .. }) => {
+                assert_eq!(owner.pid, Some(std::process::id()));
+                assert_eq!(owner.address.as_deref(), Some("127.0.0.1:9001"));
+                assert!(owner.transient);
+            }
+            other => panic!("expected DataDirInUse, got {other:?}"),
+        }
         drop(again);
+    }
+
+    #[test]
+    fn owner_text_round_trips_and_the_old_pid_only_format_reads() {
+        let o = LockOwner { pid: Some(42), address: Some("@x".into()), transient: false };
+        assert_eq!(LockOwner::parse(&o.to_text()), o);
+        assert_eq!(LockOwner::parse("1234\n").pid, Some(1234));
+        assert_eq!(LockOwner::parse(""), LockOwner::default());
     }
 }

@@ -9,6 +9,7 @@
 
 mod config;
 mod error;
+mod listener;
 mod lock;
 
 use std::ffi::CStr;
@@ -18,7 +19,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use config::{check_node_address, NodeConfig, LATENCY_MS_RANGE};
 pub use error::NodeError;
-pub use lock::{DataDirLock, LOCK_FILE};
+pub use listener::listens;
+pub use lock::{DataDirLock, LockOwner, LOCK_FILE};
 
 /// Serializes create/start/stop/destroy across all nodes of the process. Holds the
 /// description of a failed `dqlite_node_create`, if any: libdqlite 1.11.1 frees the node on
@@ -63,7 +65,7 @@ impl Node {
             path: cfg.data_dir.clone(),
             source,
         })?;
-        let lock = DataDirLock::acquire(&cfg.data_dir)?;
+        let lock = DataDirLock::acquire_as(&cfg.data_dir, Some(&cfg.address), cfg.transient)?;
 
         let address = config::c_string("address", &cfg.address)?;
         let data_dir = config::c_path(&cfg.data_dir)?;

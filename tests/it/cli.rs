@@ -251,7 +251,8 @@ fn second_process_on_a_data_dir_in_use_is_refused() {
         .args(["sql", "SELECT 1", "--url", &url])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is in use"))
+        .stderr(predicate::str::contains("belongs to a running dqlite node"))
+        .stderr(predicate::str::contains(format!("that serves {}, not 127.0.0.1:{other_port}", node.address)))
         .stderr(predicate::str::contains(
             node.dir.path().display().to_string(),
         ));

@@ -27,6 +27,7 @@ mod concurrency;
 mod cli_author;
 mod cli_init;
 mod cli_faults;
+mod embedded_owner;
 #[allow(dead_code)]
 mod harness;
 mod cluster;

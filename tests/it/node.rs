@@ -177,7 +177,7 @@ fn second_node_on_same_data_dir_in_same_process_is_refused() {
     let other = format!("127.0.0.1:{}", support::free_port());
     let e = err_of(NodeConfig::new(2, other, t.dir.path()));
     match &e {
-        NodeError::DataDirInUse { path, pid } => {
+        NodeError::DataDirInUse { path, pid, .. } => {
             assert_eq!(path, t.dir.path());
             assert_eq!(*pid, Some(std::process::id()));
         }

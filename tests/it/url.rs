@@ -62,16 +62,12 @@ fn embedded_open_starts_a_node_and_reopen_reads_the_data_back() {
 }
 
 #[test]
-fn embedded_url_with_a_running_node_connects_as_client() {
+fn embedded_url_uses_the_running_node_that_owns_the_data_dir_only() {
     let t = start_node();
-    let other_dir = t.dir.path().join("unused");
-    let mut db = open_str(&embedded_url(&t.address, &other_dir, "shared")).unwrap();
+    // The node's own data dir: its lock names this process and the address, so it is used.
+    let mut db = open_str(&embedded_url(&t.address, t.dir.path(), "shared")).unwrap();
     assert!(!db.embedded());
     assert!(db.node().is_none());
-    assert!(
-        !other_dir.exists(),
-        "no node was started, so no data dir was made"
-    );
     db.execute("CREATE TABLE x (v INTEGER)", params![]).unwrap();
     db.execute("INSERT INTO x VALUES (?)", params![7i64])
         .unwrap();
@@ -81,6 +77,15 @@ fn embedded_url_with_a_running_node_connects_as_client() {
     let mut c = dqmig::client::Connection::open(&t.address, "shared").unwrap();
     let rows = c.query("SELECT v FROM x", params![]).unwrap();
     assert_eq!(rows.rows[0].get::<i64>(0).unwrap(), 7);
+
+    // Another data dir at that address: the node there is not its node.
+    let other_dir = t.dir.path().join("unused");
+    let err = match open_str(&embedded_url(&t.address, &other_dir, "shared")) {
+        Ok(_) => panic!("used a node that does not own the data dir"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, OpenError::ForeignNode { .. }), "{err:?}");
+    assert!(!other_dir.exists(), "no data dir was made");
 }
 
 #[test]
@@ -121,7 +126,7 @@ fn embedded_url_on_a_port_held_by_something_else_fails_clearly() {
 }
 
 #[test]
-fn embedded_url_on_a_data_dir_in_use_fails_clearly() {
+fn embedded_url_on_a_data_dir_served_at_another_address_fails_clearly() {
     let t = start_node();
     let tmp_port = support::free_port();
     let address = format!("127.0.0.1:{tmp_port}");
@@ -130,17 +135,8 @@ fn embedded_url_on_a_data_dir_in_use_fails_clearly() {
         Err(e) => e,
     };
     let msg = err.to_string();
-    assert!(
-        matches!(
-            err,
-            OpenError::StartNode {
-                source: NodeError::DataDirInUse { .. },
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert!(msg.contains("is in use"), "{msg}");
+    assert!(matches!(err, OpenError::ServedElsewhere { .. }), "{err:?}");
+    assert!(msg.contains(&format!("serves {}, not {address}", t.address)), "{msg}");
 }
 
 /// What a second `dqmig` sees while a first one is starting the node of the same embedded
@@ -180,10 +176,10 @@ fn embedded_url_on_a_locked_data_dir_joins_the_node_that_comes_up() {
     drop(node);
 }
 
-/// Several opens of one embedded URL at once on a fresh dir: exactly one starts the node,
-/// the others connect to it, and all of them work.
+/// Several opens of one embedded URL at once on a fresh dir: they run one after the other
+/// (each waits until the previous one closed its node), and all of them work.
 #[test]
-fn concurrent_opens_of_one_embedded_url_all_succeed() {
+fn concurrent_opens_of_one_embedded_url_wait_for_each_other() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let address = format!("127.0.0.1:{}", support::free_port());
@@ -195,30 +191,22 @@ fn concurrent_opens_of_one_embedded_url_all_succeed() {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                open_str(&url)
+                let mut db = open_str(&url).expect("every concurrent open succeeds");
+                assert!(db.embedded(), "each open ran the node itself, in turn");
+                db.execute("CREATE TABLE IF NOT EXISTS c (v INTEGER)", params![])
+                    .unwrap();
+                db.execute("INSERT INTO c VALUES (?)", params![1i64]).unwrap();
+                db.close().unwrap();
             })
         })
         .collect();
-    let dbs: Vec<Database> = threads
-        .into_iter()
-        .map(|t| t.join().unwrap().expect("every concurrent open succeeds"))
-        .collect();
-    assert_eq!(
-        dbs.iter().filter(|d| d.embedded()).count(),
-        1,
-        "exactly one started the node"
-    );
-    let (mut owner, clients): (Vec<Database>, Vec<Database>) =
-        dbs.into_iter().partition(|d| d.embedded());
-    for mut c in clients {
-        c.execute("CREATE TABLE IF NOT EXISTS c (v INTEGER)", params![])
-            .unwrap();
-        c.execute("INSERT INTO c VALUES (?)", params![1i64])
-            .unwrap();
+    for t in threads {
+        t.join().unwrap();
     }
-    let rows = owner[0].query("SELECT count(*) FROM c", params![]).unwrap();
-    assert_eq!(rows.rows[0].get::<i64>(0).unwrap(), 2);
-    owner.pop().unwrap().close().unwrap();
+    let mut db = open_str(&url).unwrap();
+    let rows = db.query("SELECT count(*) FROM c", params![]).unwrap();
+    assert_eq!(rows.rows[0].get::<i64>(0).unwrap(), 3);
+    db.close().unwrap();
 }
 
 #[test]

@@ -1,0 +1,82 @@
+//! Which process listens at a node address, read from Linux's `/proc`: the socket's inode
+//! from `/proc/net/tcp` (IPv4 `ip:port`) or `/proc/net/unix` (`@name`), then whether one of
+//! the process's open files is that socket. Used to tell that the node answering at an
+//! embedded URL's address is the one that owns its data dir, not another project's.
+
+use std::net::SocketAddrV4;
+
+/// Whether process `pid` holds the listening socket of `address`. `None` when that cannot
+/// be told (no `/proc`, the process's files are not readable, an address form this does not
+/// know).
+pub fn listens(address: &str, pid: u32) -> Option<bool> {
+    let inodes = listening_inodes(address)?;
+    if inodes.is_empty() {
+        return Some(false);
+    }
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let mut any = false;
+    for fd in fds.flatten() {
+        any = true;
+        let Ok(target) = std::fs::read_link(fd.path()) else { continue };
+        let target = target.to_string_lossy();
+        if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
+            if inodes.iter().any(|i| i == inode) {
+                return Some(true);
+            }
+        }
+    }
+    // An empty fd list means we may not read it (another user): cannot tell.
+    any.then_some(false)
+}
+
+/// The inodes of the listening sockets at `address`.
+fn listening_inodes(address: &str) -> Option<Vec<String>> {
+    if let Some(name) = address.strip_prefix('@') {
+        let table = std::fs::read_to_string("/proc/net/unix").ok()?;
+        // Num RefCount Protocol Flags Type St Inode Path; a listener has flags 00010000.
+        return Some(
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    (f.len() >= 8 && f[3] == "00010000" && f[7] == format!("@{name}")).then(|| f[6].to_string())
+                })
+                .collect(),
+        );
+    }
+    let addr: SocketAddrV4 = address.parse().ok()?;
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    // The kernel prints the address as the raw 32-bit word in host order, then the port.
+    let ip = u32::from_ne_bytes(addr.ip().octets());
+    let wanted = format!("{ip:08X}:{:04X}", addr.port());
+    let any = format!("{:08X}:{:04X}", 0u32, addr.port());
+    Some(
+        table
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                // sl local_address rem_address st ... uid timeout inode
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() >= 10 && f[3] == "0A" && (f[1] == wanted || f[1] == any)).then(|| f[9].to_string())
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_listener_is_ours_and_a_free_port_is_nobodys() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = l.local_addr().unwrap().to_string();
+        assert_eq!(listens(&address, std::process::id()), Some(true));
+        // pid 1 (init) does not hold our socket.
+        assert_ne!(listens(&address, 1), Some(true));
+        drop(l);
+        assert_eq!(listens(&address, std::process::id()), Some(false));
+        assert_eq!(listens("not an address", std::process::id()), None);
+    }
+}
