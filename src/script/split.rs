@@ -8,6 +8,7 @@
 //! the `;`, and a comment on the same line after the `;`. `-- dqmig:NAME` comments are
 //! directives for the runner (see [`Directive`]).
 
+use super::classify::{self, Class};
 use super::ScriptError;
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::keywords::Keyword;
@@ -119,8 +120,10 @@ enum Trigger {
     End,
 }
 
-/// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements.
-pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statement>, ScriptError> {
+/// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements, each
+/// with how the runner must treat it ([`classify`]: transaction control and some pragmas are
+/// errors here).
+pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Statement, Class)>, ScriptError> {
     let end_of = |i: usize| toks.get(i + 1).map(|t| t.start).unwrap_or(text.len());
     let mut out = Vec::new();
     let mut start: Option<usize> = None; // index of the statement's first non-blank token
@@ -188,7 +191,8 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statemen
                 last = j;
                 j += 1;
             }
-            out.push(statement(text, toks, start.unwrap_or(i), end_of(last), code.unwrap_or(i), std::mem::take(&mut directives)));
+            let c = code.unwrap_or(i);
+            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
             start = None;
             code = None;
             words.clear();
@@ -209,9 +213,15 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statemen
             ));
         }
         let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push(statement(text, toks, start.unwrap_or(c), end_of(last), c, directives));
+        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, directives), class(file, &toks[c..=last])?));
     }
     Ok(out)
+}
+
+/// Classifies the statement made of `toks` (its code with blanks and comments in between).
+fn class(file: &str, toks: &[Tok]) -> Result<Class, ScriptError> {
+    let code: Vec<&Tok> = toks.iter().filter(|t| !t.is_blank() && !t.is_comment()).collect();
+    classify::classify(file, &code)
 }
 
 fn is_create_trigger(words: &[Keyword]) -> bool {

@@ -34,3 +34,4 @@ mod pool;
 mod mission;
 mod failover_migrate;
 mod runner_requests;
+mod cli_revision_sql;
