@@ -449,6 +449,11 @@ impl Runner<'_> {
             .iter()
             .zip(&revs)
             .any(|(s, r)| Self::section(r, s).needs_fk_off());
+        // A step's duration runs from before its transaction's BEGIN (the first step's
+        // statements travel with it) or the end of the previous step of the group, to when
+        // its history row is written: that row is part of the transaction, so it cannot hold
+        // the COMMIT's own round trip.
+        let mut started = Instant::now();
         let mut guard = FkOff::new(conn, fk_off)?;
         let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
         let mut tx = if batch {
@@ -515,7 +520,6 @@ impl Runner<'_> {
         let mut durations = Vec::with_capacity(steps.len());
         let mut last_history = None;
         for (step, rev) in steps.iter().zip(&revs) {
-            let started = Instant::now();
             let d = tables::direction_name(step.direction);
             let statements = &Self::section(rev, step).statements;
             if batch && std::ptr::eq(step, first) {
@@ -568,6 +572,7 @@ impl Runner<'_> {
                 exec_checked(&mut tx, &w, step.revision.as_str(), d)?;
             }
             let ms = started.elapsed().as_millis() as u64;
+            started = Instant::now();
             let row = HistoryRow {
                 revision: step.revision.as_str(),
                 direction: d,

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use dqmig::client::Connection;
+use serde_json::Value as Json;
 
 use crate::cli_author::Project;
 
@@ -197,4 +198,29 @@ fn a_commit_in_a_revision_is_refused_by_every_command_before_anything_runs() {
         history
     );
     assert_eq!(p.revisions().len(), 2, "`revision` wrote no file");
+}
+#[test]
+fn history_records_how_long_a_step_took() {
+    let p = project_with(ACC, "");
+    manual_revision(
+        &p,
+        "slow",
+        "CREATE TABLE big (n INTEGER, pad TEXT);\n\
+         INSERT INTO big WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 300000) \
+         SELECT n, printf('%040d', n) FROM c;\n\
+         CREATE INDEX big_pad ON big (pad);",
+    );
+    p.ok(&["upgrade", "head"]);
+    let out = p.ok(&["history", "--applied", "--json"]).stdout;
+    let rows: Json = serde_json::from_str(out.trim()).unwrap();
+    let rows = rows.as_array().expect("an array of history rows");
+    let slow = rows.last().expect("the slow step's row");
+    assert_eq!(slow["direction"], "up", "{slow}");
+    let ms = slow["duration_ms"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no duration_ms in {slow}"));
+    assert!(
+        ms > 0,
+        "a step inserting and indexing 300000 rows took {ms} ms: {slow}"
+    );
 }
