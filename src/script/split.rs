@@ -36,6 +36,9 @@ pub struct Statement {
     pub sql: String,
     /// 1-based line of the first code token (where SQLite errors should point).
     pub line: usize,
+    /// Whether the statement ends with its own `;` (only the last one of a section may
+    /// not): text sent after it needs a `;` first.
+    pub terminated: bool,
     /// Directives found in the statement's comments.
     pub directives: Vec<Directive>,
 }
@@ -192,7 +195,7 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
                 j += 1;
             }
             let c = code.unwrap_or(i);
-            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
+            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
             start = None;
             code = None;
             words.clear();
@@ -213,7 +216,7 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
             ));
         }
         let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, directives), class(file, &toks[c..=last])?));
+        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, &toks[c..=last])?));
     }
     Ok(out)
 }
@@ -231,6 +234,6 @@ fn is_create_trigger(words: &[Keyword]) -> bool {
     )
 }
 
-fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, directives: Vec<Directive>) -> Statement {
-    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, directives }
+fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, terminated: bool, directives: Vec<Directive>) -> Statement {
+    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives }
 }
