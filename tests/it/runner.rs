@@ -673,3 +673,51 @@ fn statements_that_end_the_transaction_are_never_recorded_nor_called_rolled_back
         );
     }
 }
+
+/// The savepoint's RELEASE is sent after a step's statements in the same request: a last
+/// statement without `;` (ending in a comment, even) must stay apart from it.
+#[test]
+fn a_last_statement_without_semicolon_still_applies() {
+    let node = support::start_node();
+    let dir = tempfile::tempdir().unwrap();
+    write_revs(
+        dir.path(),
+        &[
+            (
+                "a1",
+                "",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY)",
+                "DROP TABLE t -- gone",
+            ),
+            (
+                "b2",
+                "a1",
+                "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2) -- the last",
+                "DELETE FROM t",
+            ),
+        ],
+    );
+    let graph = graph_of(dir.path());
+    for mode in [TransactionMode::PerStep, TransactionMode::All] {
+        let runner = Runner::new(
+            &graph,
+            RunOptions {
+                transaction: mode,
+                ..RunOptions::default()
+            },
+        );
+        let mut conn = Connection::open(&node.address, &format!("nosemi_{mode:?}")).unwrap();
+        runner.upgrade(&mut conn, &t("head")).unwrap();
+        let n: i64 = conn
+            .query("SELECT count(*) FROM t", &[])
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(n, 2);
+        runner.downgrade(&mut conn, &t("base")).unwrap();
+        assert_eq!(heads(&runner, &mut conn), Vec::<String>::new());
+    }
+}
