@@ -1,6 +1,6 @@
 //! The runner's one error type. Every variant says which revision (and file) was being
-//! applied or undone, what happened to the database (a failed step is rolled back), and
-//! what to do next.
+//! applied or undone, what happened to the database (a failed step is rolled back, and only
+//! an error that knows it says so), and what to do next.
 
 use crate::client;
 use crate::script::ScriptError;
@@ -71,6 +71,20 @@ pub enum RunError {
     /// One of the step's own statements failed; the step was rolled back.
     #[error("{direction} revision {revision}: the statement at {file}:{line} failed: {source}; the step was rolled back, so the database and the version table are as before it; fix the file and run again")]
     Statement {
+        revision: String,
+        direction: &'static str,
+        file: String,
+        line: usize,
+        #[source]
+        source: Box<client::Error>,
+    },
+
+    /// The transaction dqmig opened for a step was gone after the step's statements (one of
+    /// them ended it: a transaction-control statement the file check missed, or a conflict
+    /// clause or trigger using ROLLBACK). Nothing was recorded for the step, but what the
+    /// statements did before may have been committed: it is not known to be rolled back.
+    #[error("{direction} revision {revision}: the transaction dqmig opened for the step had ended by the time its statements from {file}:{line} on were done ({source}); dqmig wrote nothing to its version or history table for this step, but what the statements did before the transaction ended may have been committed; check the data, and remove from the file whatever ends a transaction (COMMIT, END, ROLLBACK, RELEASE, an OR ROLLBACK conflict clause, a trigger raising ROLLBACK)")]
+    TransactionEnded {
         revision: String,
         direction: &'static str,
         file: String,

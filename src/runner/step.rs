@@ -10,8 +10,16 @@
 //! of its compare-and-swap, its history row, `PRAGMA foreign_key_check` when foreign keys
 //! are off, COMMIT (sent with the last history row), and foreign keys back ON (in `Drop`,
 //! so also on errors). The first step's statements travel with BEGIN (they run before the
-//! check and are rolled back when it fails; if they fail, the attempt is re-run checking
-//! first, one statement per request), so a plain step is three requests.
+//! check and are rolled back when it fails; if they fail, the attempt is re-run reading the
+//! version table first, one statement per request), so a plain step is three requests.
+//!
+//! Each step's statements run between `SAVEPOINT "dqmig_step"` and `RELEASE "dqmig_step"`
+//! (in the same request), and nothing is written to dqmig's tables before that RELEASE
+//! succeeded: statements that ended the transaction (revision files may not contain
+//! transaction control, but a conflict clause or trigger can still roll back) make it fail,
+//! so such a step is never recorded. When statements fail, `ROLLBACK TO` the savepoint tells
+//! whether dqmig's transaction is still open: only then is the step reported rolled back;
+//! otherwise [`RunError::TransactionEnded`] says the outcome is not known.
 //!
 //! Around attempts: busy (code 5) is retried with backoff; a lost leader or broken socket
 //! reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506)
@@ -25,7 +33,7 @@ use std::time::{Duration, Instant};
 use super::tables::{self, HistoryRow, Sql};
 use super::{FkViolation, RunError, Runner};
 use crate::client::{self, Connection, ErrorClass, ToValue, Value};
-use crate::script::{Direction, RevId, Revision, Section, Step};
+use crate::script::{Direction, RevId, Revision, Section, Statement, Step};
 
 /// How often and how patiently a step is retried after busy or leader-loss errors.
 #[derive(Debug, Clone)]
@@ -226,25 +234,34 @@ impl<'c> OpenTx<'c> {
         Ok(OpenTx { conn, open: true })
     }
 
-    /// `BEGIN IMMEDIATE;` followed by `sql` (statements without parameters) in one request.
-    /// On failure any transaction the request opened is rolled back; a busy BEGIN is
-    /// retryable, anything else is classified through `fatal`.
+    /// `BEGIN IMMEDIATE;` followed by `sql` (a step's [`step_text`]) in one request. On
+    /// failure any transaction the request opened is rolled back; the error is sorted by
+    /// [`statements_failed`].
     fn begin_with(
         conn: &'c mut Connection,
         sql: &str,
         action: &str,
-        fatal: impl FnOnce(client::Error) -> RunError,
+        at: &At<'_>,
     ) -> Result<OpenTx<'c>, Failure> {
         match conn.execute_batch(sql) {
             Ok(_) => Ok(OpenTx { conn, open: true }),
             Err(e) => {
-                if e.connection_usable() {
+                let failure = statements_failed(conn, e, action, at);
+                if !conn.is_broken() {
                     // Fails harmlessly when BEGIN itself failed and nothing is open.
                     let _ = conn.execute_batch("ROLLBACK");
                 }
                 conn.set_in_tx(false);
-                Err(classify(e, action, fatal))
+                Err(failure)
             }
+        }
+    }
+
+    /// Sends statements of a step (see [`statements_failed`] for errors).
+    fn statements(&mut self, sql: &str, action: &str, at: &At<'_>) -> Result<(), Failure> {
+        match self.conn.execute_batch(sql) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(statements_failed(self.conn, e, action, at)),
         }
     }
 
@@ -290,6 +307,105 @@ impl Drop for OpenTx<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
         self.conn.set_in_tx(false);
+    }
+}
+
+/// The savepoint around each step's own statements. dqmig writes a step's version and
+/// history rows only after `RELEASE` of it succeeded, which it can only inside the
+/// transaction the statements ran in: statements that ended that transaction (and maybe
+/// committed part of the step) can never be recorded as the step.
+const SAVEPOINT: &str = "SAVEPOINT \"dqmig_step\";";
+const RELEASE: &str = "RELEASE \"dqmig_step\";";
+const ROLLBACK_TO: &str = "ROLLBACK TO \"dqmig_step\"";
+
+/// A step's statements as one request: `SAVEPOINT`, the statements, `RELEASE`. Every
+/// statement but a section's last ends with `;` (that is where the file was split), so
+/// newlines keep them apart; the last gets a `;` on a line of its own when it has none (it
+/// may end in a comment).
+fn step_text(statements: &[Statement]) -> String {
+    let mut text = String::from(SAVEPOINT);
+    for s in statements {
+        text.push('\n');
+        text.push_str(&s.sql);
+    }
+    if statements.last().is_some_and(|s| !s.terminated) {
+        text.push_str("\n;");
+    }
+    text.push('\n');
+    text.push_str(RELEASE);
+    text
+}
+
+/// A step's statements in their file, for errors about them.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    revision: &'a str,
+    direction: &'static str,
+    file: &'a str,
+    /// The failing statement's line, or the first statement's.
+    line: usize,
+}
+
+impl<'a> At<'a> {
+    fn new(step: &'a Step, rev: &'a Revision) -> At<'a> {
+        let section = Runner::section(rev, step);
+        At {
+            revision: step.revision.as_str(),
+            direction: tables::direction_name(step.direction),
+            file: &rev.file,
+            line: section
+                .statements
+                .first()
+                .map(|s| s.line)
+                .unwrap_or(section.line),
+        }
+    }
+
+    fn failed(&self, source: client::Error) -> RunError {
+        RunError::Statement {
+            revision: self.revision.to_string(),
+            direction: self.direction,
+            file: self.file.to_string(),
+            line: self.line,
+            source: Box::new(source),
+        }
+    }
+
+    fn ended(&self, source: client::Error) -> RunError {
+        RunError::TransactionEnded {
+            revision: self.revision.to_string(),
+            direction: self.direction,
+            file: self.file.to_string(),
+            line: self.line,
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Sorts the error `e` of a request carrying a step's statements. Retryable errors stay
+/// retryable. Otherwise `ROLLBACK TO` the step's savepoint asks whether dqmig's transaction
+/// is still open: if it is, the statements are undone (the whole transaction is rolled back
+/// next) and the step failed ([`RunError::Statement`]); if not, the statements ended it, and
+/// what they did is not known to be rolled back ([`RunError::TransactionEnded`]).
+fn statements_failed(
+    conn: &mut Connection,
+    e: client::Error,
+    action: &str,
+    at: &At<'_>,
+) -> Failure {
+    let failure = classify(e, action, |source| at.failed(source));
+    let Failure::Fatal(RunError::Statement { source, .. }) = failure else {
+        return failure;
+    };
+    match conn.execute_batch(ROLLBACK_TO) {
+        Ok(_) => Failure::Fatal(at.failed(*source)),
+        Err(probe) if probe.connection_usable() && !probe.is_leader_lost() => {
+            Failure::Fatal(at.ended(*source))
+        }
+        // The connection is gone, and with it the transaction (the node rolls it back).
+        Err(probe) => classify(probe, &format!("{action}, then {ROLLBACK_TO}"), |probe| {
+            at.ended(probe)
+        }),
     }
 }
 
@@ -425,10 +541,60 @@ impl Runner<'_> {
         })
     }
 
+    /// Where the version table's `heads` put the group `first..=last`: already applied (a
+    /// replay), moved elsewhere by another migrator (an error), or at its start (`None`).
+    fn check_heads(
+        heads: &[RevId],
+        first: &Step,
+        last: &Step,
+    ) -> Result<Option<StepOutcome>, Failure> {
+        if heads == last.heads_after.as_slice() && heads != first.heads_before.as_slice() {
+            return Ok(Some(StepOutcome::AlreadyApplied));
+        }
+        if heads != first.heads_before.as_slice() {
+            return Err(Failure::Fatal(RunError::Conflict {
+                revision: first.revision.to_string(),
+                direction: tables::direction_name(first.direction),
+                expected: shown(&first.heads_before),
+                found: shown(heads),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// A step's statements one request each (so a failure names its line), between
+    /// `SAVEPOINT` and `RELEASE` like [`step_text`].
+    fn one_by_one(
+        tx: &mut OpenTx<'_>,
+        statements: &[Statement],
+        at: &At<'_>,
+    ) -> Result<(), Failure> {
+        let action = format!("{} revision {}: {SAVEPOINT}", at.direction, at.revision);
+        tx.execute_batch(SAVEPOINT).map_err(db_fail(&action))?;
+        for stmt in statements {
+            let action = format!(
+                "{} revision {} ({}:{})",
+                at.direction, at.revision, at.file, stmt.line
+            );
+            tx.statements(
+                &stmt.sql,
+                &action,
+                &At {
+                    line: stmt.line,
+                    ..*at
+                },
+            )?;
+        }
+        let action = format!("{} revision {}: {RELEASE}", at.direction, at.revision);
+        tx.statements(RELEASE, &action, at)
+    }
+
     /// One attempt at `steps` in one transaction: BEGIN IMMEDIATE (with `batch`, together
-    /// with the first step's statements), the guarded first version write (the version
-    /// table is read only when it changes no row), each step's statements (one request per
-    /// step with `batch`, else one per statement), the rest of its compare-and-swap and its
+    /// with the first step's statements; without, followed by a read of the version table
+    /// and then the statements), the guarded first version write (the version table is read
+    /// only when it changes no row), each step's statements (one request per step with
+    /// `batch`, else one per statement; always inside the step's savepoint, released before
+    /// any version write), the rest of its compare-and-swap and its
     /// history row, then COMMIT — sent together with the last
     /// history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
     fn attempt(
@@ -449,28 +615,39 @@ impl Runner<'_> {
             .iter()
             .zip(&revs)
             .any(|(s, r)| Self::section(r, s).needs_fk_off());
+        // A step's duration runs from before its transaction's BEGIN (the first step's
+        // statements travel with it) or the end of the previous step of the group, to when
+        // its history row is written: that row is part of the transaction, so it cannot hold
+        // the COMMIT's own round trip.
+        let mut started = Instant::now();
         let mut guard = FkOff::new(conn, fk_off)?;
-        let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
+        let first_at = At::new(first, revs[0]);
         let mut tx = if batch {
-            let statements = &Self::section(revs[0], first).statements;
-            let line = statements.first().map(|s| s.line).unwrap_or(0);
             let action = format!(
-                "{begin} and the statements of {} from line {line}",
-                revs[0].file
+                "{dir} revision {}: BEGIN IMMEDIATE and the statements of {} from line {}",
+                first.revision, first_at.file, first_at.line
             );
-            let text = std::iter::once("BEGIN IMMEDIATE;")
-                .chain(statements.iter().map(|s| s.sql.as_str()))
-                .collect::<Vec<_>>()
-                .join("\n");
-            OpenTx::begin_with(&mut guard, &text, &action, |source| RunError::Statement {
-                revision: first.revision.to_string(),
-                direction: dir,
-                file: revs[0].file.clone(),
-                line,
-                source: Box::new(source),
-            })?
+            let text = format!(
+                "BEGIN IMMEDIATE;\n{}",
+                step_text(&Self::section(revs[0], first).statements)
+            );
+            OpenTx::begin_with(&mut guard, &text, &action, &first_at)?
         } else {
-            OpenTx::begin(&mut guard, &begin)?
+            let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
+            let mut tx = OpenTx::begin(&mut guard, &begin)?;
+            // Where the database is, before the statements: a statement that fails because
+            // the step already ran (a replay) or another migrator moved on is not the step's
+            // failure.
+            let heads = read_heads(&mut tx, t)?;
+            if let Some(outcome) = Self::check_heads(&heads, first, last)? {
+                return Ok(outcome);
+            }
+            Self::one_by_one(
+                &mut tx,
+                &Self::section(revs[0], first).statements,
+                &first_at,
+            )?;
+            tx
         };
         // The first version write also checks that the table holds exactly the heads the
         // group starts from: under the write lock that is the compare-and-swap and the read
@@ -491,16 +668,8 @@ impl Runner<'_> {
         };
         if changed != 1 {
             let heads = read_heads(&mut tx, t)?;
-            if heads == last.heads_after && heads != first.heads_before {
-                return Ok(StepOutcome::AlreadyApplied);
-            }
-            if heads != first.heads_before {
-                return Err(Failure::Fatal(RunError::Conflict {
-                    revision: first.revision.to_string(),
-                    direction: dir,
-                    expected: shown(&first.heads_before),
-                    found: shown(&heads),
-                }));
+            if let Some(outcome) = Self::check_heads(&heads, first, last)? {
+                return Ok(outcome);
             }
             if let Some(w) = &guarded {
                 return Err(Failure::Fatal(RunError::VersionCas {
@@ -515,48 +684,18 @@ impl Runner<'_> {
         let mut durations = Vec::with_capacity(steps.len());
         let mut last_history = None;
         for (step, rev) in steps.iter().zip(&revs) {
-            let started = Instant::now();
             let d = tables::direction_name(step.direction);
-            let statements = &Self::section(rev, step).statements;
-            if batch && std::ptr::eq(step, first) {
-                // Sent with BEGIN IMMEDIATE above.
-            } else if batch && statements.len() > 1 {
-                // Every statement but the last ends with `;` (that is where the file was
-                // split), so joining them by newlines keeps them apart.
-                let text = statements
-                    .iter()
-                    .map(|s| s.sql.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let line = statements[0].line;
-                let action = format!(
-                    "{d} revision {} ({}:{line} and on)",
-                    step.revision, rev.file
-                );
-                tx.execute_batch(&text).map_err(|e| {
-                    classify(e, &action, |source| RunError::Statement {
-                        revision: step.revision.to_string(),
-                        direction: d,
-                        file: rev.file.clone(),
-                        line,
-                        source: Box::new(source),
-                    })
-                })?;
-            } else {
-                for stmt in statements {
+            if !std::ptr::eq(step, first) {
+                let statements = &Self::section(rev, step).statements;
+                let at = At::new(step, rev);
+                if batch {
                     let action = format!(
-                        "{d} revision {} ({}:{})",
-                        step.revision, rev.file, stmt.line
+                        "{d} revision {} ({}:{} and on)",
+                        step.revision, rev.file, at.line
                     );
-                    tx.execute_batch(&stmt.sql).map_err(|e| {
-                        classify(e, &action, |source| RunError::Statement {
-                            revision: step.revision.to_string(),
-                            direction: d,
-                            file: rev.file.clone(),
-                            line: stmt.line,
-                            source: Box::new(source),
-                        })
-                    })?;
+                    tx.statements(&step_text(statements), &action, &at)?;
+                } else {
+                    Self::one_by_one(&mut tx, statements, &at)?;
                 }
             }
             let writes: Vec<_> = if std::ptr::eq(step, first) {
@@ -568,6 +707,7 @@ impl Runner<'_> {
                 exec_checked(&mut tx, &w, step.revision.as_str(), d)?;
             }
             let ms = started.elapsed().as_millis() as u64;
+            started = Instant::now();
             let row = HistoryRow {
                 revision: step.revision.as_str(),
                 direction: d,

@@ -27,6 +27,7 @@
 //! ```
 
 mod checksum;
+mod classify;
 mod error;
 pub mod fs;
 mod graph;

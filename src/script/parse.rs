@@ -10,8 +10,11 @@
 //!
 //! Sections: `-- migrate:up` then `-- migrate:down`, each exactly once and on a line of its
 //! own; either may be empty. Everything is read from sqlparser tokens, so a marker-like
-//! line inside a string or block comment is not a marker.
+//! line inside a string or block comment is not a marker. Statements that would fight the
+//! runner's transaction (transaction control, most pragmas) are errors here, and
+//! `PRAGMA foreign_keys=OFF` marks its section as a rebuild (see `classify`).
 
+use super::classify::Class;
 use super::split::{self, Directive, Statement, Tok};
 use super::{checksum, validate_label, RevId, ScriptError};
 
@@ -36,13 +39,16 @@ pub struct Section {
     /// 1-based line of the `-- migrate:` marker.
     pub line: usize,
     pub statements: Vec<Statement>,
-    /// Every directive in the section's comments (also those not attached to a statement).
+    /// Every directive in the section's comments (also those not attached to a statement),
+    /// and [`Directive::Rebuild`] for each `PRAGMA foreign_keys=OFF` statement (which is not
+    /// in `statements`: the runner turns foreign keys off around the transaction instead).
     pub directives: Vec<Directive>,
 }
 
 impl Section {
-    /// True when the section rebuilds a table, so the runner must turn foreign keys off
-    /// around its transaction (DESIGN.md §4).
+    /// True when the section rebuilds a table (a `-- dqmig:rebuild` comment or a
+    /// `PRAGMA foreign_keys=OFF` statement), so the runner must turn foreign keys off around
+    /// its transaction (DESIGN.md §4).
     pub fn needs_fk_off(&self) -> bool {
         self.directives.contains(&Directive::Rebuild)
     }
@@ -130,6 +136,9 @@ fn alone_on_line(text: &str, t: &Tok) -> bool {
     text[line_start..t.start].trim().is_empty()
 }
 
+/// A section's statements and directives. A `PRAGMA foreign_keys = ...` statement is taken
+/// out (inside the step's transaction SQLite would ignore it); when it turns them off, the
+/// section gets [`Directive::Rebuild`], so it runs like dqmig's own rebuilds.
 fn section(file: &str, text: &str, toks: &[Tok], marker: usize, end: usize) -> Result<Section, ScriptError> {
     let body = &toks[marker + 1..end];
     let mut directives = Vec::new();
@@ -138,7 +147,15 @@ fn section(file: &str, text: &str, toks: &[Tok], marker: usize, end: usize) -> R
             directives.push(d);
         }
     }
-    Ok(Section { line: toks[marker].line, statements: split::split(file, text, body)?, directives })
+    let mut statements = Vec::new();
+    for (statement, class) in split::split(file, text, body)? {
+        match class {
+            Class::Plain => statements.push(statement),
+            Class::ForeignKeys { off: true } => directives.push(Directive::Rebuild),
+            Class::ForeignKeys { off: false } => {}
+        }
+    }
+    Ok(Section { line: toks[marker].line, statements, directives })
 }
 
 struct Header {

@@ -8,6 +8,7 @@
 //! the `;`, and a comment on the same line after the `;`. `-- dqmig:NAME` comments are
 //! directives for the runner (see [`Directive`]).
 
+use super::classify::{self, Class};
 use super::ScriptError;
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::keywords::Keyword;
@@ -35,6 +36,9 @@ pub struct Statement {
     pub sql: String,
     /// 1-based line of the first code token (where SQLite errors should point).
     pub line: usize,
+    /// Whether the statement ends with its own `;` (only the last one of a section may
+    /// not): text sent after it needs a `;` first.
+    pub terminated: bool,
     /// Directives found in the statement's comments.
     pub directives: Vec<Directive>,
 }
@@ -119,8 +123,10 @@ enum Trigger {
     End,
 }
 
-/// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements.
-pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statement>, ScriptError> {
+/// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements, each
+/// with how the runner must treat it ([`classify`]: transaction control and some pragmas are
+/// errors here).
+pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Statement, Class)>, ScriptError> {
     let end_of = |i: usize| toks.get(i + 1).map(|t| t.start).unwrap_or(text.len());
     let mut out = Vec::new();
     let mut start: Option<usize> = None; // index of the statement's first non-blank token
@@ -188,7 +194,8 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statemen
                 last = j;
                 j += 1;
             }
-            out.push(statement(text, toks, start.unwrap_or(i), end_of(last), code.unwrap_or(i), std::mem::take(&mut directives)));
+            let c = code.unwrap_or(i);
+            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
             start = None;
             code = None;
             words.clear();
@@ -209,9 +216,15 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<Statemen
             ));
         }
         let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push(statement(text, toks, start.unwrap_or(c), end_of(last), c, directives));
+        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, &toks[c..=last])?));
     }
     Ok(out)
+}
+
+/// Classifies the statement made of `toks` (its code with blanks and comments in between).
+fn class(file: &str, toks: &[Tok]) -> Result<Class, ScriptError> {
+    let code: Vec<&Tok> = toks.iter().filter(|t| !t.is_blank() && !t.is_comment()).collect();
+    classify::classify(file, &code)
 }
 
 fn is_create_trigger(words: &[Keyword]) -> bool {
@@ -221,6 +234,6 @@ fn is_create_trigger(words: &[Keyword]) -> bool {
     )
 }
 
-fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, directives: Vec<Directive>) -> Statement {
-    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, directives }
+fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, terminated: bool, directives: Vec<Directive>) -> Statement {
+    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives }
 }

@@ -36,3 +36,4 @@ mod pool;
 mod mission;
 mod failover_migrate;
 mod runner_requests;
+mod cli_revision_sql;

@@ -589,3 +589,135 @@ fn race(mode: TransactionMode, db: &str) {
         assert_eq!(n, 1);
     }
 }
+
+/// Reading a revision refuses COMMIT, so this builds the graph with one slipped in behind
+/// the parser's back: the runner itself must still never record a step whose statements
+/// ended its transaction, and never claim that such a step was rolled back.
+#[test]
+fn statements_that_end_the_transaction_are_never_recorded_nor_called_rolled_back() {
+    use dqmig::script::Statement;
+    let node = support::start_node();
+    // (statements after the COMMIT, does the request fail after it)
+    for (after, mode) in [
+        ("SELECT * FROM no_such_table;", TransactionMode::PerStep),
+        (
+            "UPDATE acc SET bal = bal + 1 WHERE id = 1;",
+            TransactionMode::PerStep,
+        ),
+        ("SELECT * FROM no_such_table;", TransactionMode::All),
+        (
+            "UPDATE acc SET bal = bal + 1 WHERE id = 1;",
+            TransactionMode::All,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write_revs(
+            dir.path(),
+            &[
+                ("a1", "", "CREATE TABLE acc (id INTEGER PRIMARY KEY, bal INTEGER);\nINSERT INTO acc VALUES (1, 100);", "DROP TABLE acc;"),
+                ("b2", "a1", &format!("UPDATE acc SET bal = 0 WHERE id = 1;\n{after}"), "SELECT 1;"),
+            ],
+        );
+        let mut revs = load_dir(&dir.path().join("versions")).unwrap();
+        let b2 = revs.iter_mut().find(|r| r.id().as_str() == "b2").unwrap();
+        let commit = Statement {
+            sql: "COMMIT;".into(),
+            line: 7,
+            terminated: true,
+            directives: vec![],
+        };
+        b2.up.statements.insert(1, commit);
+        let graph = Graph::from_revisions(revs).unwrap();
+        let runner = Runner::new(
+            &graph,
+            RunOptions {
+                transaction: mode,
+                ..RunOptions::default()
+            },
+        );
+        let db = format!("ended_{}_{mode:?}", after.len());
+        let mut conn = Connection::open(&node.address, &db).unwrap();
+        runner.upgrade(&mut conn, &t("a1")).unwrap();
+        let e = runner.upgrade(&mut conn, &t("head")).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            matches!(e, RunError::TransactionEnded { ref revision, .. } if revision == "b2"),
+            "{after} {mode:?}: {msg}"
+        );
+        assert!(
+            !msg.contains("rolled back") && msg.contains("may have been committed"),
+            "{msg}"
+        );
+        assert!(!conn.in_transaction());
+        assert_eq!(
+            heads(&runner, &mut conn),
+            ["a1"],
+            "{after} {mode:?}: b2 must not be recorded"
+        );
+        assert_eq!(history_ups(&runner, &mut conn), ["a1"]);
+        // What the statements committed is there (that is why the error cannot say otherwise).
+        let bal: i64 = conn
+            .query("SELECT bal FROM acc", &[])
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert!(bal == 0 || bal == 1, "{bal}");
+        // The next run does not think there is nothing to do.
+        let again = runner.upgrade(&mut conn, &t("head")).unwrap_err();
+        assert!(
+            matches!(again, RunError::TransactionEnded { .. }),
+            "{again}"
+        );
+    }
+}
+
+/// The savepoint's RELEASE is sent after a step's statements in the same request: a last
+/// statement without `;` (ending in a comment, even) must stay apart from it.
+#[test]
+fn a_last_statement_without_semicolon_still_applies() {
+    let node = support::start_node();
+    let dir = tempfile::tempdir().unwrap();
+    write_revs(
+        dir.path(),
+        &[
+            (
+                "a1",
+                "",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY)",
+                "DROP TABLE t -- gone",
+            ),
+            (
+                "b2",
+                "a1",
+                "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2) -- the last",
+                "DELETE FROM t",
+            ),
+        ],
+    );
+    let graph = graph_of(dir.path());
+    for mode in [TransactionMode::PerStep, TransactionMode::All] {
+        let runner = Runner::new(
+            &graph,
+            RunOptions {
+                transaction: mode,
+                ..RunOptions::default()
+            },
+        );
+        let mut conn = Connection::open(&node.address, &format!("nosemi_{mode:?}")).unwrap();
+        runner.upgrade(&mut conn, &t("head")).unwrap();
+        let n: i64 = conn
+            .query("SELECT count(*) FROM t", &[])
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(n, 2);
+        runner.downgrade(&mut conn, &t("base")).unwrap();
+        assert_eq!(heads(&runner, &mut conn), Vec::<String>::new());
+    }
+}

@@ -1,0 +1,259 @@
+//! What a revision statement would do to the transaction the runner wraps each step in
+//! (DESIGN.md §4), decided when the file is read so that every command that reads revisions
+//! (`upgrade`, `downgrade`, `--sql`, `show`, `revision`) refuses the same files, naming file
+//! and line.
+//!
+//! The runner owns the transaction: it sends BEGIN, the statements, the version-table
+//! compare-and-swap and the history row, then COMMIT. So:
+//! - transaction control (`BEGIN`, `COMMIT`, `END`, `ROLLBACK`, `SAVEPOINT`, `RELEASE`, any
+//!   form) is refused: it would commit part of a step, or the version write without it;
+//! - `PRAGMA foreign_keys = <off>` is honoured the way dqmig's own rebuilds are (foreign keys
+//!   off before BEGIN, `PRAGMA foreign_key_check` before COMMIT, back on after): inside a
+//!   transaction SQLite ignores it, so the statement itself is never sent;
+//! - other pragmas are decided one by one (see [`decide`]): reads and settings that live in
+//!   the transaction run as written; settings of the connection or of dqlite's storage are
+//!   refused, because they cannot work inside the step's transaction or would stay on the
+//!   connection for later steps.
+//!
+//! Only the first code tokens of a statement matter (the splitter already keeps a
+//! `CREATE TRIGGER ... BEGIN ... END;` in one statement), so `BEGIN`/`END` in a trigger body,
+//! `CASE ... END`, strings and comments are never mistaken for transaction control.
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Token;
+
+use super::split::Tok;
+use super::ScriptError;
+
+/// How the runner treats one statement of a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Sent as written.
+    Plain,
+    /// `PRAGMA foreign_keys = <value>`: not sent; `off` makes its section run with foreign
+    /// keys off around the transaction, like a rebuild; `on` is what the runner restores.
+    ForeignKeys { off: bool },
+}
+
+/// Pragmas whose argument says what to read; they change nothing.
+const READS: &[&str] = &[
+    "collation_list",
+    "compile_options",
+    "data_version",
+    "database_list",
+    "foreign_key_check",
+    "foreign_key_list",
+    "freelist_count",
+    "function_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "module_list",
+    "page_count",
+    "pragma_list",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+];
+
+/// Settings that are part of the transaction: rolled back with it (stored in the database
+/// header) or reset by SQLite at its end.
+const IN_TRANSACTION: &[&str] = &["application_id", "defer_foreign_keys", "user_version"];
+
+/// Pragmas of the storage dqlite manages (WAL journal, synchronous off, its own checkpoints,
+/// page size fixed at 4096): they cannot change inside a transaction or would break the node.
+const STORAGE: &[&str] = &[
+    "auto_vacuum",
+    "busy_timeout",
+    "cache_size",
+    "cache_spill",
+    "encoding",
+    "incremental_vacuum",
+    "journal_mode",
+    "journal_size_limit",
+    "locking_mode",
+    "mmap_size",
+    "page_size",
+    "shrink_memory",
+    "synchronous",
+    "temp_store",
+    "wal_autocheckpoint",
+    "wal_checkpoint",
+];
+
+/// Pragmas that act even without a value (so they are not reads).
+const ACTS_WITHOUT_VALUE: &[&str] = &["incremental_vacuum", "shrink_memory", "wal_checkpoint"];
+
+/// Pragmas that can corrupt the database.
+const UNSAFE: &[&str] = &["schema_version", "writable_schema"];
+
+/// What dqmig does with `PRAGMA name` (`with_value`: `= value` or `(value)` given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Sent as written.
+    Run,
+    /// `foreign_keys` with a value: handled around the transaction.
+    ForeignKeys,
+    /// Refused, with the reason.
+    Refuse(&'static str),
+}
+
+/// The per-pragma rule (the README's table is this function).
+pub(crate) fn decide(name: &str, with_value: bool) -> Decision {
+    let name = name.to_ascii_lowercase();
+    let is = |list: &[&str]| list.contains(&name.as_str());
+    if name == "foreign_keys" {
+        if with_value {
+            Decision::ForeignKeys
+        } else {
+            Decision::Run
+        }
+    } else if is(READS) || is(IN_TRANSACTION) {
+        Decision::Run
+    } else if is(UNSAFE) {
+        Decision::Refuse("it can corrupt the database")
+    } else if is(STORAGE) && (with_value || is(ACTS_WITHOUT_VALUE)) {
+        Decision::Refuse(
+            "dqlite manages the storage itself (WAL journal, synchronous off, its own checkpoints); \
+             this cannot change inside the step's transaction and must not change on a dqlite connection",
+        )
+    } else if with_value {
+        Decision::Refuse(
+            "it changes the connection, not the transaction: SQLite ignores or refuses it inside the \
+             step's transaction, or it would stay set for later steps and dqmig's own statements",
+        )
+    } else {
+        // Reading a setting.
+        Decision::Run
+    }
+}
+
+/// Classifies the statement whose code tokens (no blanks, no comments) are `code`.
+pub(crate) fn classify(file: &str, code: &[&Tok]) -> Result<Class, ScriptError> {
+    let Some(first) = code.first() else {
+        return Ok(Class::Plain);
+    };
+    let at = |message: String| ScriptError::at(file, first.line, first.column, message);
+    match keyword(first) {
+        Some(
+            Keyword::BEGIN
+            | Keyword::COMMIT
+            | Keyword::END
+            | Keyword::ROLLBACK
+            | Keyword::SAVEPOINT
+            | Keyword::RELEASE,
+        ) => {
+            let words: Vec<String> = code
+                .iter()
+                .take(2)
+                .take_while(|t| keyword(t).is_some())
+                .map(|t| t.token.to_string().to_uppercase())
+                .collect();
+            Err(at(format!(
+                "`{}` in a revision: dqmig runs each step in its own transaction, together with the version-table \
+                 update, so a revision may not begin, end, or split it (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE); \
+                 remove the statement (to rebuild a table with foreign keys off, write `PRAGMA foreign_keys=OFF;`: \
+                 dqmig turns them off before the step's transaction and checks them before its COMMIT)",
+                words.join(" ")
+            )))
+        }
+        Some(Keyword::PRAGMA) => pragma(code, at),
+        _ => Ok(Class::Plain),
+    }
+}
+
+/// `PRAGMA [schema.]name [= value | (value)]`.
+fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, ScriptError> {
+    let mut rest = &code[1..];
+    if let [_, dot, tail @ ..] = rest {
+        if dot.token == Token::Period {
+            rest = tail;
+        }
+    }
+    let Some(name) = rest.first().and_then(|t| word(t)) else {
+        return Ok(Class::Plain); // Not a pragma SQLite understands either: let it fail there.
+    };
+    let value = match &rest[1..] {
+        []
+        | [Tok {
+            token: Token::SemiColon,
+            ..
+        }] => None,
+        [eq, v @ ..] if eq.token == Token::Eq => Some(v),
+        [open, v @ ..] if open.token == Token::LParen => Some(v),
+        _ => return Ok(Class::Plain),
+    };
+    match decide(&name, value.is_some()) {
+        Decision::Run => Ok(Class::Plain),
+        Decision::Refuse(reason) => Err(at(format!(
+            "`PRAGMA {name}` in a revision is refused: {reason}; remove it (the README section \
+             \"Statements a revision may not contain\" lists how each pragma is handled)"
+        ))),
+        Decision::ForeignKeys => {
+            let v = value.map(value_text).unwrap_or_default();
+            match boolean(&v) {
+                Some(on) => Ok(Class::ForeignKeys { off: !on }),
+                None => Err(at(format!(
+                    "`PRAGMA foreign_keys = {v}`: not a value dqmig can read; write `PRAGMA foreign_keys=OFF;` \
+                     (dqmig turns foreign keys off before the step's transaction and back on after it)"
+                ))),
+            }
+        }
+    }
+}
+
+/// The value tokens up to `)`/`;`, as text (`-0` stays `-0`; quotes dropped).
+fn value_text(v: &[&Tok]) -> String {
+    v.iter()
+        .take_while(|t| !matches!(t.token, Token::RParen | Token::SemiColon))
+        .map(|t| match &t.token {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s.clone(),
+            Token::Word(w) => w.value.clone(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// SQLite's reading of a boolean pragma value (`sqlite3GetBoolean`): a number is true when
+/// its integer part is not 0; `on`/`yes`/`true`/`full`/`extra` are true, `off`/`no`/`false`
+/// false. Anything else (which SQLite would read as false) is `None`: refused as unclear.
+pub(crate) fn boolean(v: &str) -> Option<bool> {
+    let v = v.trim().to_ascii_lowercase();
+    match v.as_str() {
+        "on" | "yes" | "true" | "full" | "extra" => return Some(true),
+        "off" | "no" | "false" => return Some(false),
+        _ => {}
+    }
+    let digits = v.strip_prefix(['+', '-']).unwrap_or(&v).trim_start();
+    let int = digits.split(['.', 'e']).next().unwrap_or("");
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'+' || b == b'-')
+    {
+        return None;
+    }
+    Some(int.bytes().any(|b| b != b'0'))
+}
+
+fn keyword(t: &Tok) -> Option<Keyword> {
+    match &t.token {
+        Token::Word(w) if w.quote_style.is_none() && w.keyword != Keyword::NoKeyword => {
+            Some(w.keyword)
+        }
+        _ => None,
+    }
+}
+
+/// An identifier (quoted or not), lowercased.
+fn word(t: &Tok) -> Option<String> {
+    match &t.token {
+        Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+        Token::DoubleQuotedString(s) | Token::SingleQuotedString(s) => Some(s.to_ascii_lowercase()),
+        _ => None,
+    }
+}
