@@ -37,6 +37,12 @@ pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), C
     let url = parsed.to_string();
     let url = url.as_str();
     let mut db = project::open_url(&parsed, io)?;
+    // A statement that changes many rows must not spill the page cache (522 on 1.11.1).
+    db.set_cache_size_kib(crate::client::BIG_TRANSACTION_CACHE_KIB)
+        .map_err(|source| CliError::Run {
+            url: url.to_owned(),
+            source: Box::new(source),
+        })?;
     let outcome = db
         .run(&args.statement, &[])
         .map_err(|source| CliError::Run {

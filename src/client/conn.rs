@@ -548,6 +548,17 @@ impl Connection {
         self.exec_values(sql, to_values(params), false)
     }
 
+    /// Sets this connection's SQLite page-cache limit on the leader to `kib` KiB (see
+    /// [`super::BIG_TRANSACTION_CACHE_KIB`] for why big transactions on libdqlite 1.11.1 need
+    /// it). Run it outside a transaction; a new connection (after a leader change) starts
+    /// with the node's default again.
+    ///
+    /// # Errors
+    /// As [`Connection::execute_batch`].
+    pub fn set_cache_size_kib(&mut self, kib: u32) -> Result<()> {
+        self.execute_batch(&super::cache_size_pragma(kib)).map(|_| ())
+    }
+
     /// Runs every statement of `sql` (no parameters), e.g. a migration script.
     pub fn execute_batch(&mut self, sql: &str) -> Result<ExecResult> {
         let info = check_sql(sql, "executing")?;

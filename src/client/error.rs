@@ -23,7 +23,7 @@ pub const CODE_LEADERSHIP_LOST_LEGACY: u64 = 8458;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with a Failure (any code not covered by a more specific variant).
-    #[error("{action}: {message} (SQLite code {code})")]
+    #[error("{action}: {message} (SQLite code {code}){}", server_hint(*code))]
     Server {
         code: u64,
         message: String,
@@ -323,6 +323,15 @@ pub(crate) fn snippet(sql: &str) -> String {
 /// `verb "SQL…"`, the action text of SQL-carrying errors.
 pub(crate) fn sql_action(verb: &str, sql: &str) -> String {
     format!("{verb} {:?}", snippet(sql))
+}
+
+/// What a server code means when SQLite's message does not say it.
+fn server_hint(code: u64) -> &'static str {
+    match code {
+        // SQLITE_IOERR_SHORT_READ
+        522 => ": on libdqlite 1.11.1 this means the transaction changed more pages than the connection's page cache holds (a WAL short read once the cache spills); raise the cache before the transaction (Connection::set_cache_size_kib, or PRAGMA cache_size) or split the work into smaller transactions",
+        _ => "",
+    }
 }
 
 #[cfg(test)]

@@ -52,6 +52,23 @@ mod value;
 
 pub use conn::{Connection, ExecResult, Outcome};
 
+/// The page-cache limit (KiB, here 1 GiB) for connections that run big transactions.
+///
+/// libdqlite 1.11.1 fails a transaction with `disk I/O error` (SQLite code 522, a WAL short
+/// read) once SQLite's page cache spills to the WAL before COMMIT, which happens as soon as
+/// a transaction dirties more pages than the connection's cache holds (SQLite's default is
+/// about 2 MiB). A cache larger than the transaction avoids it; it is a limit, not an
+/// allocation: the node's memory grows with the pages the transaction touches. The
+/// migration runner and `dqmig sql` set it before their transactions; apps that write
+/// many rows in one transaction call [`Connection::set_cache_size_kib`] with it.
+pub const BIG_TRANSACTION_CACHE_KIB: u32 = 1 << 20;
+
+/// The `PRAGMA` that sets a connection's page-cache limit to `kib` KiB (SQLite reads a
+/// negative `cache_size` as KiB).
+pub fn cache_size_pragma(kib: u32) -> String {
+    format!("PRAGMA cache_size=-{kib}")
+}
+
 /// How many SQL statements `sql` holds, counted the way the client's guard rails count them
 /// (`;` inside strings, quoted names and comments does not split; blank and comment-only
 /// texts hold none). `Connection::execute`, `query` and `run` accept exactly one.

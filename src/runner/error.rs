@@ -83,7 +83,7 @@ pub enum RunError {
     /// them ended it: a transaction-control statement the file check missed, or a conflict
     /// clause or trigger using ROLLBACK). Nothing was recorded for the step, but what the
     /// statements did before may have been committed: it is not known to be rolled back.
-    #[error("{direction} revision {revision}: the transaction dqmig opened for the step had ended by the time its statements from {file}:{line} on were done ({source}); dqmig wrote nothing to its version or history table for this step, but what the statements did before the transaction ended may have been committed; check the data, and remove from the file whatever ends a transaction (COMMIT, END, ROLLBACK, RELEASE, an OR ROLLBACK conflict clause, a trigger raising ROLLBACK)")]
+    #[error("{direction} revision {revision}: the transaction dqmig opened for the step had ended by the time its statements from {file}:{line} on were done ({source}); dqmig wrote nothing to its version or history table for this step. SQLite ends a transaction itself, rolling it back, on some errors (an I/O error such as 522, a full disk, an OR ROLLBACK conflict clause, a trigger raising ROLLBACK); only a statement that ends it (COMMIT, END, ROLLBACK, RELEASE) could have committed part of the step: check the data, and remove such a statement from the file if there is one")]
     TransactionEnded {
         revision: String,
         direction: &'static str,

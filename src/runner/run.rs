@@ -10,18 +10,35 @@ use super::step::{
 };
 use super::tables::{self, HistoryRow, TableNames};
 use super::{EditedFile, RunError, RunObserver};
-use crate::client::{Behavior, Connection, ErrorClass};
+use crate::client::{self, Behavior, Connection, ErrorClass};
 use crate::config::{Config, TransactionMode};
 use crate::script::{Direction, Graph, RevId, Step, Target};
 
 /// How a [`Runner`] runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     pub tables: TableNames,
     pub transaction: TransactionMode,
     /// Run even when applied revision files changed since (`--allow-edited`).
     pub allow_edited: bool,
     pub retry: RetryPolicy,
+    /// The page cache (KiB) the runner's connection asks for before each transaction, so a
+    /// step that changes many pages does not spill it (libdqlite 1.11.1 fails such a
+    /// transaction with 522, see [`client::BIG_TRANSACTION_CACHE_KIB`]). A limit, not an
+    /// allocation: the node uses what the step touches. `0` leaves the node's default.
+    pub cache_size_kib: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            tables: TableNames::default(),
+            transaction: TransactionMode::default(),
+            allow_edited: false,
+            retry: RetryPolicy::default(),
+            cache_size_kib: client::BIG_TRANSACTION_CACHE_KIB,
+        }
+    }
 }
 
 impl RunOptions {

@@ -228,8 +228,9 @@ struct OpenTx<'c> {
 }
 
 impl<'c> OpenTx<'c> {
-    fn begin(conn: &'c mut Connection, action: &str) -> Result<OpenTx<'c>, Failure> {
-        conn.execute_batch("BEGIN IMMEDIATE")
+    /// `begin` is [`Runner::begin_sql`]'s text.
+    fn begin(conn: &'c mut Connection, begin: &str, action: &str) -> Result<OpenTx<'c>, Failure> {
+        conn.execute_batch(begin)
             .map_err(db_fail(action))?;
         Ok(OpenTx { conn, open: true })
     }
@@ -597,6 +598,15 @@ impl Runner<'_> {
     /// any version write), the rest of its compare-and-swap and its
     /// history row, then COMMIT — sent together with the last
     /// history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
+    /// `BEGIN IMMEDIATE`, after the page-cache limit of the options (same request): the
+    /// limit is per connection, and a replay may run on a new one.
+    fn begin_sql(&self) -> String {
+        match self.options.cache_size_kib {
+            0 => "BEGIN IMMEDIATE".to_string(),
+            kib => format!("{};\nBEGIN IMMEDIATE", client::cache_size_pragma(kib)),
+        }
+    }
+
     fn attempt(
         &self,
         conn: &mut Connection,
@@ -628,13 +638,14 @@ impl Runner<'_> {
                 first.revision, first_at.file, first_at.line
             );
             let text = format!(
-                "BEGIN IMMEDIATE;\n{}",
+                "{};\n{}",
+                self.begin_sql(),
                 step_text(&Self::section(revs[0], first).statements)
             );
             OpenTx::begin_with(&mut guard, &text, &action, &first_at)?
         } else {
             let begin = format!("{dir} revision {}: BEGIN IMMEDIATE", first.revision);
-            let mut tx = OpenTx::begin(&mut guard, &begin)?;
+            let mut tx = OpenTx::begin(&mut guard, &self.begin_sql(), &begin)?;
             // Where the database is, before the statements: a statement that fails because
             // the step already ran (a replay) or another migrator moved on is not the step's
             // failure.

@@ -28,6 +28,7 @@ mod cli_author;
 mod cli_init;
 mod cli_faults;
 mod embedded_owner;
+mod big_tx;
 #[allow(dead_code)]
 mod harness;
 mod cluster;
