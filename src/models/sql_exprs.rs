@@ -309,7 +309,11 @@ fn fold_index_part(map: &SourceMap<'_>, part: &[TokenWithSpan], out: &mut Vec<To
         lo += 1;
         hi -= 1;
     }
-    if lo > hi || (lo == hi && matches!(part[solid[lo]].token, Token::Word(_))) {
+    let column = |t: &Token| {
+        matches!(t, Token::Word(w) if w.quote_style.is_some()
+            || !matches!(w.keyword, Keyword::NULL | Keyword::TRUE | Keyword::FALSE | Keyword::CURRENT_DATE | Keyword::CURRENT_TIME | Keyword::CURRENT_TIMESTAMP))
+    };
+    if lo > hi || (lo == hi && column(&part[solid[lo]].token)) {
         out.extend_from_slice(part);
         return;
     }

@@ -167,8 +167,9 @@ impl DefaultValue {
         };
         match (literal, tokens) {
             (Some(lit), _) => lit,
-            (None, [first, .., last]) => {
-                DefaultValue::Expr(SqlExpr::from_text(text.get(first.start..last.end).unwrap_or(text)))
+            (None, [first, rest @ ..]) => {
+                let end = rest.last().unwrap_or(first).end;
+                DefaultValue::Expr(SqlExpr::from_text(text.get(first.start..end).unwrap_or(text)))
             }
             (None, _) => DefaultValue::Expr(SqlExpr::from_text(text)),
         }
@@ -247,12 +248,17 @@ fn decimal(text: &str, negative: bool) -> Option<DefaultValue> {
     }
 }
 
-/// The digits of a SQLite hex integer literal: up to 16 of them, read as a 64-bit two's
-/// complement value (`FFFFFFFFFFFFFFFF` is -1). More digits are an error in SQLite.
-pub(crate) fn hex_integer(digits: &str) -> Option<i64> {
-    if digits.is_empty() || digits.len() > 16 {
+/// The digits of a SQLite hex integer literal: up to 16 of them after leading zeros, read as
+/// a 64-bit two's complement value (`FFFFFFFFFFFFFFFF` is -1). More is an error in SQLite.
+fn hex_integer(digits: &str) -> Option<i64> {
+    let significant = digits.trim_start_matches('0');
+    if digits.is_empty() || significant.len() > 16 {
         return None;
     }
+    if significant.is_empty() {
+        return Some(0);
+    }
+    let digits = significant;
     u64::from_str_radix(digits, 16).ok().map(|u| u as i64)
 }
 
@@ -325,6 +331,8 @@ mod tests {
             ("(+0x1)", Affinity::Integer, DefaultValue::Integer(1)),
             ("0xFFFFFFFFFFFFFFFF", Affinity::Integer, DefaultValue::Integer(-1)),
             ("0x8000000000000000", Affinity::Integer, DefaultValue::Integer(i64::MIN)),
+            ("0x00000000000000001", Affinity::Integer, DefaultValue::Integer(1)),
+            ("0x0", Affinity::Integer, DefaultValue::Integer(0)),
             ("0x10", Affinity::Text, DefaultValue::Text("16".into())),
             ("'0x10'", Affinity::Integer, DefaultValue::Text("0x10".into())),
             ("9223372036854775807", Affinity::Blob, DefaultValue::Integer(i64::MAX)),
@@ -339,7 +347,7 @@ mod tests {
         let e = dflt("(datetime('now'))");
         assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "datetime('now')"), "{e:?}");
         // More than 16 hex digits is an error in SQLite: kept as text for SQLite to refuse.
-        assert!(matches!(dflt("0x10000000000000000"), DefaultValue::Expr(_)));
+        assert!(matches!(dflt("(0x10000000000000000)"), DefaultValue::Expr(x) if x.text() == "0x10000000000000000"));
         let e = dflt("( a  NOT GLOB 'x' )");
         assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "a NOT GLOB 'x'"), "{e:?}");
     }
