@@ -3,23 +3,22 @@
 //! (views and triggers are dropped and recreated around the tables they depend on) and the
 //! renderer (a rebuild recreates what mentions the rebuilt table) use these.
 
+use crate::schema::lex::{self, Kind};
 use crate::schema::{Ident, Schema, Table};
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::tokenizer::{Token, Tokenizer};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The folded words (identifiers and keywords, quoted or not) of a SQL text.
 pub(crate) fn words(sql: &str) -> BTreeSet<String> {
-    let dialect = SQLiteDialect {};
-    match Tokenizer::new(&dialect, sql).tokenize() {
+    match lex::tokens(sql) {
         Ok(tokens) => tokens
-            .into_iter()
-            .filter_map(|t| match t {
-                Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+            .iter()
+            .filter_map(|t| match t.kind {
+                Kind::Word => Some(t.text(sql).to_ascii_lowercase()),
+                Kind::QuotedWord => Some(lex::unquote(t.text(sql)).to_ascii_lowercase()),
                 _ => None,
             })
             .collect(),
-        // Unparseable text: every run of identifier characters, conservatively.
+        // Text SQLite would not tokenize: every run of identifier characters, conservatively.
         Err(_) => sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect(),
     }
 }

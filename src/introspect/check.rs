@@ -7,7 +7,7 @@
 
 use super::catalog::{Catalog, ColumnInfo, IndexInfo, Object};
 use super::IntrospectError;
-use crate::schema::{parse_expr, DefaultValue, FkAction, Ident, IndexTarget, Schema, Table};
+use crate::schema::{DefaultValue, FkAction, Ident, IndexTarget, Schema, Table};
 use crate::types::SqlType;
 
 /// Checks every table of `schema` against the catalog.
@@ -64,13 +64,7 @@ fn columns(table: &Table, infos: &[ColumnInfo]) -> Result<(), String> {
             )));
         }
         if col.generated.is_none() {
-            let reported = match &info.default {
-                None => None,
-                Some(text) => match parse_expr(text) {
-                    Ok(e) => Some(DefaultValue::from_ast(&e).with_affinity(col.sql_type.affinity())),
-                    Err(e) => return Err(what(format!("SQLite reports the default `{text}`, which does not parse: {e}"))),
-                },
-            };
+            let reported = info.default.as_deref().map(|text| DefaultValue::from_sql(text).with_affinity(col.sql_type.affinity()));
             if reported != col.default {
                 return Err(what(format!("the statement reads as default {:?}, SQLite reports {:?}", col.default, info.default)));
             }

@@ -7,6 +7,7 @@ mod builder;
 mod command;
 mod pos;
 mod sql;
+mod sql_exprs;
 mod sql_types;
 mod toml_file;
 mod toml_writer;

@@ -5,6 +5,7 @@
 //! silently dropped.
 
 use super::builder::{Builder, TablePos};
+use super::sql_exprs::{fold_expressions, unfold, unfold_query, SourceMap};
 use super::sql_types::TypePlaces;
 use super::{LoadError, Pos};
 use crate::schema::{
@@ -19,7 +20,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 /// Loads SQLite DDL from `text`; `file` names it in messages.
 pub fn load_sql_str(file: &str, text: &str) -> Result<Schema, LoadError> {
@@ -37,11 +38,10 @@ pub struct SqlOptions {
 
 /// [`load_sql_str`] with options.
 pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
-    let dialect = SQLiteDialect {};
-    let tokens = Tokenizer::new(&dialect, text)
-        .tokenize_with_location()
-        .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
+    let map = SourceMap::new(text);
+    let tokens = folded_tokens(file, text, &map)?;
     let (tokens, type_places) = super::sql_types::fold_column_types(tokens);
+    let dialect = SQLiteDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut b = Builder::new(file);
     b.allow_remapped_types = options.allow_remapped_types;
@@ -57,9 +57,29 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
         if !matches!(after.token, Token::SemiColon | Token::EOF) {
             return Err(LoadError::at(file, Pos::from_location(after.span.start), format!("expected `;` after the statement, found `{}`", after.token)));
         }
-        statement(&mut b, stmt, start, &type_places)?;
+        let source = map.between(next.span.start, after.span.start);
+        statement(&mut b, stmt, start, &type_places, source)?;
     }
     b.finish()
+}
+
+/// `text` tokenized by sqlparser with its expression bodies folded (see [`super::sql_exprs`]).
+fn folded_tokens(file: &str, text: &str, map: &SourceMap<'_>) -> Result<Vec<TokenWithSpan>, LoadError> {
+    let dialect = SQLiteDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
+    Ok(fold_expressions(map, tokens))
+}
+
+/// The source text of an expression the pre-pass folded; sqlparser's rendering otherwise
+/// (only for a body the pre-pass does not know, which it folds in every statement dqmig reads).
+fn expr_sql(e: &Expr) -> String {
+    unfold(e).map_or_else(|| e.to_string(), str::to_string)
+}
+
+fn expr(e: &Expr) -> SqlExpr {
+    SqlExpr::from_text(expr_sql(e))
 }
 
 fn parse_error(file: &str, fallback: Pos, e: ParserError) -> LoadError {
@@ -108,7 +128,8 @@ fn object_name(b: &Builder, name: &ObjectName, at: Pos) -> Result<(Ident, Pos), 
     }
 }
 
-fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces) -> Result<(), LoadError> {
+/// One parsed statement; `source` is its text as written (a trigger is kept as that text).
+fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces, source: &str) -> Result<(), LoadError> {
     match stmt {
         Statement::CreateTable(ct) => create_table(b, ct, start, types),
         Statement::CreateIndex(ci) => create_index(b, ci, start),
@@ -117,14 +138,13 @@ fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces) -
                 return Err(unsupported(b, start, "CREATE MATERIALIZED/OR REPLACE VIEW"));
             }
             let (name, pos) = object_name(b, &cv.name, start)?;
-            let view = View { name, columns: cv.columns.iter().map(|c| ident(&c.name)).collect(), query: SqlExpr::from_text(cv.query.to_string()) };
+            let view = View { name, columns: cv.columns.iter().map(|c| ident(&c.name)).collect(), query: SqlExpr::from_text(unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string)) };
             b.add_view(view, pos)
         }
         Statement::CreateTrigger(ct) => {
             let (name, pos) = object_name(b, &ct.name, start)?;
             let (table, _) = object_name(b, &ct.table_name, start)?;
-            let text = Statement::CreateTrigger(ct).to_string();
-            b.add_trigger(Trigger { name, table, sql: SqlExpr::from_text(text) }, pos)
+            b.add_trigger(Trigger { name, table, sql: SqlExpr::from_text(source) }, pos)
         }
         other => {
             let text = other.to_string();
@@ -134,18 +154,19 @@ fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces) -
     }
 }
 
-fn parse_statement_text(text: &str) -> Result<Statement, String> {
-    let dialect = SQLiteDialect {};
-    let mut stmts = Parser::parse_sql(&dialect, text).map_err(|e| e.to_string())?;
-    if stmts.len() != 1 {
-        return Err(format!("expected one statement, found {}", stmts.len()));
-    }
-    Ok(stmts.remove(0))
-}
-
-/// The trigger name and table of a `CREATE TRIGGER` statement (models.toml triggers).
+/// The trigger name and table of a `CREATE TRIGGER` statement (models.toml triggers), read
+/// the way schema.sql reads it.
 pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
-    match parse_statement_text(text)? {
+    let map = SourceMap::new(text);
+    let tokens = folded_tokens("trigger", text, &map).map_err(|e| e.to_string())?;
+    let dialect = SQLiteDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    let stmt = parser.parse_statement().map_err(|e| e.to_string())?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token().token != Token::EOF {
+        return Err(format!("unexpected `{}` after the statement (give one CREATE TRIGGER)", parser.peek_token().token));
+    }
+    match stmt {
         Statement::CreateTrigger(ct) => {
             let last = |n: &ObjectName| match n.0.last() {
                 Some(ObjectNamePart::Identifier(i)) => Ok(ident(i)),
@@ -157,21 +178,27 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     }
 }
 
-/// The canonical text of a `CREATE TRIGGER` statement.
-pub(crate) fn trigger_text(text: &str) -> Result<String, String> {
-    parse_statement_text(text).map(|s| s.to_string())
+/// A statement or query as written, without trailing `;`s.
+fn without_semicolons(text: &str) -> &str {
+    text.trim_end_matches(|c: char| c == ';' || c.is_whitespace())
 }
 
-/// A view query, canonicalized.
+/// The text of a `CREATE TRIGGER` statement as dqmig keeps it.
+pub(crate) fn trigger_text(text: &str) -> SqlExpr {
+    SqlExpr::from_text(without_semicolons(text))
+}
+
+/// A models.toml view query, kept as written: it must start with SELECT, WITH or VALUES and
+/// pass the checks of any fragment a user writes; SQLite checks the rest when the view is
+/// created.
 pub(crate) fn parse_query(text: &str) -> Result<SqlExpr, String> {
-    let dialect = SQLiteDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(|e| e.to_string())?;
-    let q = parser.parse_query().map_err(|e| e.to_string())?;
-    while parser.consume_token(&Token::SemiColon) {}
-    if parser.peek_token().token != Token::EOF {
-        return Err(format!("unexpected `{}` after the query", parser.peek_token().token));
+    let text = without_semicolons(text);
+    let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
+    if !tokens.first().is_some_and(|t| ["SELECT", "WITH", "VALUES"].iter().any(|k| t.is_keyword(text, k))) {
+        return Err("expected SELECT, WITH or VALUES".to_string());
     }
-    Ok(SqlExpr::from_text(q.to_string()))
+    crate::schema::lex::check_shape(text, &tokens, false)?;
+    Ok(SqlExpr::from_text(text))
 }
 
 fn action(a: Option<ReferentialAction>) -> FkAction {
@@ -252,7 +279,7 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
             match &od.option {
                 ColumnOption::Null => col.nullable = true,
                 ColumnOption::NotNull => col.nullable = false,
-                ColumnOption::Default(e) => col.default = Some(DefaultValue::from_ast(e)),
+                ColumnOption::Default(e) => col.default = Some(DefaultValue::from_sql(&expr_sql(e))),
                 ColumnOption::Collation(n) => col.collation = Some(Ident::new(n.to_string().trim_matches('"'))),
                 ColumnOption::PrimaryKey(p) => {
                     if pk.is_some() {
@@ -281,10 +308,10 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
                     pos.foreign_keys.push(p);
                 }
                 ColumnOption::Check(c) => {
-                    table.checks.push(Check { expr: SqlExpr::from_ast(&c.expr), name: cons_name.or(c.name.as_ref().map(ident)) });
+                    table.checks.push(Check { expr: expr(&c.expr), name: cons_name.or(c.name.as_ref().map(ident)) });
                 }
                 ColumnOption::Generated { generation_expr: Some(e), generation_expr_mode, .. } => {
-                    col.generated = Some(Generated { expr: SqlExpr::from_ast(e), stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)) });
+                    col.generated = Some(Generated { expr: expr(e), stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)) });
                 }
                 other => return Err(unsupported(b, cpos, format!("the column option `{other}` on column `{cname}`"))),
             }
@@ -317,7 +344,7 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
                 pos.foreign_keys.push(p);
             }
             TableConstraint::Check(c) => {
-                table.checks.push(Check { expr: SqlExpr::from_ast(&c.expr), name: c.name.as_ref().map(ident) });
+                table.checks.push(Check { expr: expr(&c.expr), name: c.name.as_ref().map(ident) });
             }
             other => return Err(unsupported(b, tpos, format!("the table constraint `{other}`"))),
         }
@@ -358,11 +385,11 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
             inner = e.as_ref();
         }
         let target = match inner {
-            Expr::Identifier(i) => IndexTarget::Column(ident(i)),
-            e => IndexTarget::Expr(SqlExpr::from_ast(e)),
+            Expr::Identifier(i) if unfold(inner).is_none() => IndexTarget::Column(ident(i)),
+            e => IndexTarget::Expr(expr(e)),
         };
         parts.push(IndexPart { target, collation, desc });
     }
-    let index = Index { name: iname, table, unique: ci.unique, parts, predicate: ci.predicate.as_ref().map(SqlExpr::from_ast) };
+    let index = Index { name: iname, table, unique: ci.unique, parts, predicate: ci.predicate.as_ref().map(expr) };
     b.add_index(index, ipos)
 }

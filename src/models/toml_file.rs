@@ -5,7 +5,7 @@
 use super::builder::{Builder, TablePos};
 use super::{LoadError, Pos, RenamedFrom};
 use crate::schema::{
-    parse_expr, Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget,
+    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget,
     PrimaryKey, SqlExpr, Table, Trigger, Unique, View,
 };
 use crate::types::{DeclaredType, SqlType};
@@ -170,7 +170,7 @@ pub fn load_toml_with_renames(file: &str, text: &str) -> Result<(crate::schema::
         if parsed != Ident::new(name.get_ref().as_str()) {
             return Err(l.err(sql, format!("the statement creates trigger `{parsed}` but is filed under `[triggers.{}]`; use the same name", name.get_ref())));
         }
-        l.b.add_trigger(Trigger { name: parsed, table, sql: SqlExpr::from_text(super::sql::trigger_text(sql.get_ref()).map_err(|m| l.err(sql, m))?) }, pos)?;
+        l.b.add_trigger(Trigger { name: parsed, table, sql: super::sql::trigger_text(sql.get_ref()) }, pos)?;
     }
     let renames = std::mem::take(&mut l.renames);
     Ok((l.b.finish()?, renames))
@@ -275,9 +275,7 @@ impl<'a> Loader<'a> {
             let default = match (&c.default, &c.default_expr) {
                 (Some(_), Some(e)) => return Err(self.err(e, format!("column `{cname}` has both `default` and `default_expr`; give one"))),
                 (Some(v), None) => Some(self.default_value(v)?),
-                (None, Some(e)) => Some(DefaultValue::from_ast(
-                    &parse_expr(e.get_ref()).map_err(|m| self.err(e, format!("default_expr `{}` is not a valid SQL expression: {m}", e.get_ref())))?,
-                )),
+                (None, Some(e)) => Some(DefaultValue::from_sql(self.expr(e, "default_expr")?.text())),
                 (None, None) => None,
             };
             let generated = match &c.generated {

@@ -2,16 +2,16 @@
 //! `WHERE`s, view queries, trigger statements) and column defaults, each with one normal
 //! form.
 //!
-//! `SqlExpr::text` is sqlparser's canonical rendering of the parsed fragment (used for DDL);
-//! `SqlExpr::key` is that text tokenized with whitespace dropped and every word (keyword or
-//! identifier, quoted or not) ASCII-lowercased without its quotes. Expressions compare by
-//! `key`, so `CHECK ("Age" > 0)` equals `check (age>0)`, while string literals still compare
-//! exactly.
+//! `SqlExpr::text` is the fragment as the user or the database wrote it, with only
+//! whitespace and comments normalized (see [`lex`](super::lex)): dqmig never re-spells a
+//! token, so what it writes back means what was written (`0x10` stays the integer `0x10`,
+//! never the blob `X'10'`). `SqlExpr::key` is computed from SQLite's tokens: whitespace
+//! dropped, every word (keyword or identifier, quoted or not) ASCII-lowercased without its
+//! quotes. Expressions compare by `key`, so `CHECK ("Age" > 0)` equals `check (age>0)`, while
+//! string literals still compare exactly. Beyond the literal a DEFAULT is and the names an
+//! expression mentions, dqmig does not interpret expressions: any text SQLite accepts is kept.
 
-use sqlparser::ast::{Expr, UnaryOperator, Value as AstValue};
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use super::lex::{self, Kind, Lexeme};
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -24,20 +24,24 @@ pub struct SqlExpr {
 }
 
 impl SqlExpr {
-    /// Wraps already-canonical text (sqlparser's Display of an AST node).
-    pub fn from_text(text: impl Into<String>) -> SqlExpr {
-        let text = text.into();
-        let key = normal_key(&text);
-        SqlExpr { text, key }
+    /// Wraps a fragment written by SQLite or already checked (DDL read back from a database,
+    /// a folded schema.sql body): only whitespace and comments are normalized.
+    pub fn from_text(text: impl AsRef<str>) -> SqlExpr {
+        let text = text.as_ref();
+        SqlExpr { text: lex::normalize(text), key: lex::key(text) }
     }
 
-    pub fn from_ast(expr: &Expr) -> SqlExpr {
-        SqlExpr::from_text(expr.to_string())
-    }
-
-    /// Parses one SQL expression (the whole input must be the expression).
+    /// Reads one SQL expression written by a user (models.toml). The text is kept as
+    /// written; it must tokenize as SQLite does, be non-empty, have balanced parentheses, hold
+    /// no `;` and not end in an operator. Anything else SQLite itself checks when the
+    /// expression is first used in DDL.
+    ///
+    /// # Errors
+    /// A message saying what is wrong with the text.
     pub fn parse(text: &str) -> Result<SqlExpr, String> {
-        parse_expr(text).map(|e| SqlExpr::from_ast(&e))
+        let tokens = lex::tokens(text).map_err(|e| e.to_string())?;
+        lex::check_shape(text, &tokens, true)?;
+        Ok(SqlExpr::from_text(text))
     }
 
     pub fn text(&self) -> &str {
@@ -74,34 +78,6 @@ impl fmt::Display for SqlExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
-}
-
-/// Parses a whole string as one SQL expression with the SQLite dialect.
-pub fn parse_expr(text: &str) -> Result<Expr, String> {
-    let dialect = SQLiteDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(text).map_err(|e| e.to_string())?;
-    let expr = parser.parse_expr().map_err(|e| e.to_string())?;
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        return Err(format!("unexpected `{}` after the expression", next.token));
-    }
-    Ok(expr)
-}
-
-fn normal_key(text: &str) -> String {
-    let dialect = SQLiteDialect {};
-    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize() else {
-        return text.to_ascii_lowercase();
-    };
-    let mut parts: Vec<String> = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        match token {
-            Token::Whitespace(_) | Token::EOF => {}
-            Token::Word(w) => parts.push(w.value.to_ascii_lowercase()),
-            other => parts.push(other.to_string()),
-        }
-    }
-    parts.join(" ")
 }
 
 /// An f64 with total equality and order (defaults must be `Eq`).
@@ -148,53 +124,54 @@ pub enum DefaultValue {
 }
 
 impl DefaultValue {
-    /// Classifies a parsed default expression.
-    pub fn from_ast(expr: &Expr) -> DefaultValue {
-        match expr {
-            Expr::Value(v) => match &v.value {
-                AstValue::Null => DefaultValue::Null,
-                AstValue::Boolean(b) => DefaultValue::Integer(i64::from(*b)),
-                AstValue::Number(n, _) => number(n, false).unwrap_or_else(|| DefaultValue::Expr(SqlExpr::from_ast(expr))),
-                AstValue::SingleQuotedString(s) => DefaultValue::Text(s.clone()),
-                AstValue::HexStringLiteral(h) => match decode_hex(h) {
-                    Some(bytes) => DefaultValue::Blob(bytes),
-                    None => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-                },
-                _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-            },
-            Expr::UnaryOp { op: UnaryOperator::Minus, expr: inner } => match inner.as_ref() {
-                Expr::Value(v) => match &v.value {
-                    AstValue::Number(n, _) => number(n, true).unwrap_or_else(|| DefaultValue::Expr(SqlExpr::from_ast(expr))),
-                    _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-                },
-                _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-            },
-            Expr::UnaryOp { op: UnaryOperator::Plus, expr: inner } => DefaultValue::from_ast(inner),
-            Expr::Nested(inner) => match DefaultValue::from_ast(inner) {
-                // `DEFAULT (1)` is the literal 1; keep only literal folding through parens.
-                DefaultValue::Expr(_) => DefaultValue::Expr(SqlExpr::from_ast(inner)),
-                lit => lit,
-            },
-            Expr::Function(f) if matches!(f.args, sqlparser::ast::FunctionArguments::None) && f.name.0.len() == 1 => {
-                let name = f.name.to_string().to_ascii_uppercase();
-                match name.as_str() {
-                    "CURRENT_TIMESTAMP" => DefaultValue::CurrentTimestamp,
-                    "CURRENT_DATE" => DefaultValue::CurrentDate,
-                    "CURRENT_TIME" => DefaultValue::CurrentTime,
-                    _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-                }
+    /// Classifies the text after `DEFAULT` (a schema.sql or sqlite_master default, the
+    /// `dflt_value` of `PRAGMA table_info`, a models.toml `default_expr`): a literal, possibly
+    /// signed and in parentheses, becomes its value the way SQLite reads it (`0x10` is the
+    /// integer 16, `0xFFFFFFFFFFFFFFFF` is -1, `X'10'` a blob, `1e3` a real); anything else is
+    /// kept as an expression.
+    pub fn from_sql(text: &str) -> DefaultValue {
+        let Ok(all) = lex::tokens(text) else {
+            return DefaultValue::Expr(SqlExpr::from_text(text));
+        };
+        let mut tokens = all.as_slice();
+        while let [first, .., last] = tokens {
+            if first.kind == Kind::LParen && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1) && last.kind == Kind::RParen {
+                tokens = &tokens[1..tokens.len() - 1];
+            } else {
+                break;
             }
-            Expr::Identifier(id) if id.quote_style.is_none() => {
-                match id.value.to_ascii_uppercase().as_str() {
-                    "CURRENT_TIMESTAMP" => DefaultValue::CurrentTimestamp,
-                    "CURRENT_DATE" => DefaultValue::CurrentDate,
-                    "CURRENT_TIME" => DefaultValue::CurrentTime,
-                    "TRUE" => DefaultValue::Integer(1),
-                    "FALSE" => DefaultValue::Integer(0),
-                    _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
-                }
+        }
+        let word = |t: &Lexeme| t.text(text).to_ascii_uppercase();
+        let literal = match tokens {
+            [t] => match t.kind {
+                Kind::Number | Kind::HexNumber => number(t.text(text), false),
+                Kind::String => Some(DefaultValue::Text(lex::unquote(t.text(text)))),
+                Kind::Blob => t.text(text).get(2..t.text(text).len() - 1).and_then(decode_hex).map(DefaultValue::Blob),
+                Kind::Word => match word(t).as_str() {
+                    "NULL" => Some(DefaultValue::Null),
+                    "TRUE" => Some(DefaultValue::Integer(1)),
+                    "FALSE" => Some(DefaultValue::Integer(0)),
+                    "CURRENT_TIMESTAMP" => Some(DefaultValue::CurrentTimestamp),
+                    "CURRENT_DATE" => Some(DefaultValue::CurrentDate),
+                    "CURRENT_TIME" => Some(DefaultValue::CurrentTime),
+                    _ => None,
+                },
+                _ => None,
+            },
+            [sign, t] if sign.kind == Kind::Op && matches!(t.kind, Kind::Number | Kind::HexNumber) => match sign.text(text) {
+                "-" => number(t.text(text), true),
+                "+" => number(t.text(text), false),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (literal, tokens) {
+            (Some(lit), _) => lit,
+            (None, [first, rest @ ..]) => {
+                let end = rest.last().unwrap_or(first).end;
+                DefaultValue::Expr(SqlExpr::from_text(text.get(first.start..end).unwrap_or(text)))
             }
-            _ => DefaultValue::Expr(SqlExpr::from_ast(expr)),
+            (None, _) => DefaultValue::Expr(SqlExpr::from_text(text)),
         }
     }
 
@@ -204,7 +181,7 @@ impl DefaultValue {
         match (affinity, self) {
             (Affinity::Text, DefaultValue::Integer(i)) => DefaultValue::Text(i.to_string()),
             (Affinity::Text, DefaultValue::Real(r)) => DefaultValue::Text(real_text(r.0)),
-            (Affinity::Integer | Affinity::Numeric, DefaultValue::Text(s)) => match number(s.trim(), false) {
+            (Affinity::Integer | Affinity::Numeric, DefaultValue::Text(s)) => match decimal(s.trim(), false) {
                 Some(n) => n.with_affinity(affinity),
                 None => DefaultValue::Text(s),
             },
@@ -216,7 +193,7 @@ impl DefaultValue {
                 }
             }
             (Affinity::Real, DefaultValue::Integer(i)) => DefaultValue::Real(Real(i as f64)),
-            (Affinity::Real, DefaultValue::Text(s)) => match number(s.trim(), false) {
+            (Affinity::Real, DefaultValue::Text(s)) => match decimal(s.trim(), false) {
                 Some(DefaultValue::Integer(i)) => DefaultValue::Real(Real(i as f64)),
                 Some(DefaultValue::Real(r)) => DefaultValue::Real(r),
                 _ => DefaultValue::Text(s),
@@ -246,8 +223,18 @@ impl DefaultValue {
     }
 }
 
-/// A decimal literal as SQLite reads it: an integer when it has no `.`/exponent and fits.
+/// A numeric literal as SQLite reads it: hex (`0x..`, at most 16 digits, wrapping to a
+/// signed 64-bit integer), or decimal: an integer when it has no `.`/exponent and fits.
 fn number(text: &str, negative: bool) -> Option<DefaultValue> {
+    if let Some(digits) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        let value = hex_integer(digits)?;
+        return Some(DefaultValue::Integer(if negative { value.checked_neg()? } else { value }));
+    }
+    decimal(text, negative)
+}
+
+/// A decimal literal, or text SQLite's numeric affinity converts (never hex).
+fn decimal(text: &str, negative: bool) -> Option<DefaultValue> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
         return None;
     }
@@ -259,6 +246,20 @@ fn number(text: &str, negative: bool) -> Option<DefaultValue> {
         Ok(f) if f.is_finite() => Some(DefaultValue::Real(Real(f))),
         _ => None,
     }
+}
+
+/// The digits of a SQLite hex integer literal: up to 16 of them after leading zeros, read as
+/// a 64-bit two's complement value (`FFFFFFFFFFFFFFFF` is -1). More is an error in SQLite.
+fn hex_integer(digits: &str) -> Option<i64> {
+    let significant = digits.trim_start_matches('0');
+    if digits.is_empty() || significant.len() > 16 {
+        return None;
+    }
+    if significant.is_empty() {
+        return Some(0);
+    }
+    let digits = significant;
+    u64::from_str_radix(digits, 16).ok().map(|u| u as i64)
 }
 
 fn real_text(f: f64) -> String {
@@ -281,7 +282,7 @@ mod tests {
     use crate::types::Affinity;
 
     fn dflt(sql: &str) -> DefaultValue {
-        DefaultValue::from_ast(&parse_expr(sql).unwrap())
+        DefaultValue::from_sql(sql)
     }
 
     #[test]
@@ -290,8 +291,16 @@ mod tests {
         assert_eq!(SqlExpr::parse("[Age] > 0").unwrap(), SqlExpr::parse("`age` > 0").unwrap());
         assert_ne!(SqlExpr::parse("a = 'X'").unwrap(), SqlExpr::parse("a = 'x'").unwrap());
         assert_ne!(SqlExpr::parse("a > 0").unwrap(), SqlExpr::parse("a >= 0").unwrap());
-        assert!(SqlExpr::parse("a >").is_err());
-        assert!(SqlExpr::parse("a > 0 b").unwrap_err().contains("after the expression"));
+        assert!(SqlExpr::parse("a >").unwrap_err().contains("ends with `>`"));
+        assert!(SqlExpr::parse("(a > 0").unwrap_err().contains("not closed"));
+        assert!(SqlExpr::parse("a > 0; drop table t").is_err());
+        assert!(SqlExpr::parse("a, b").is_err());
+        assert!(SqlExpr::parse("  ").is_err());
+        assert!(SqlExpr::parse("'open").is_err());
+        // Kept as written: no re-spelling of tokens, only whitespace and comments.
+        let e = SqlExpr::parse("flags & 0x10 = 0 -- bit 4\n AND code NOT GLOB '*[^0-9]*'").unwrap();
+        assert_eq!(e.text(), "flags & 0x10 = 0 AND code NOT GLOB '*[^0-9]*'");
+        assert_ne!(SqlExpr::parse("flags & 0x10").unwrap(), SqlExpr::parse("flags & X'10'").unwrap());
     }
 
     #[test]
@@ -316,12 +325,31 @@ mod tests {
             ("current_date", Affinity::Text, DefaultValue::CurrentDate),
             ("X'0aFF'", Affinity::Blob, DefaultValue::Blob(vec![0x0a, 0xff])),
             ("'abc'", Affinity::Integer, DefaultValue::Text("abc".into())),
+            ("0x10", Affinity::Integer, DefaultValue::Integer(16)),
+            ("0XfF", Affinity::Blob, DefaultValue::Integer(255)),
+            ("-0x1", Affinity::Integer, DefaultValue::Integer(-1)),
+            ("(+0x1)", Affinity::Integer, DefaultValue::Integer(1)),
+            ("0xFFFFFFFFFFFFFFFF", Affinity::Integer, DefaultValue::Integer(-1)),
+            ("0x8000000000000000", Affinity::Integer, DefaultValue::Integer(i64::MIN)),
+            ("0x00000000000000001", Affinity::Integer, DefaultValue::Integer(1)),
+            ("0x0", Affinity::Integer, DefaultValue::Integer(0)),
+            ("0x10", Affinity::Text, DefaultValue::Text("16".into())),
+            ("'0x10'", Affinity::Integer, DefaultValue::Text("0x10".into())),
+            ("9223372036854775807", Affinity::Blob, DefaultValue::Integer(i64::MAX)),
+            ("-9223372036854775808", Affinity::Blob, DefaultValue::Integer(i64::MIN)),
+            ("9223372036854775808", Affinity::Blob, DefaultValue::Real(Real(9223372036854775808.0))),
+            ("1e3", Affinity::Blob, DefaultValue::Real(Real(1000.0))),
+            ("X''", Affinity::Blob, DefaultValue::Blob(vec![])),
         ];
         for (sql, aff, want) in cases {
             assert_eq!(&dflt(sql).with_affinity(*aff), want, "{sql} with {aff}");
         }
         let e = dflt("(datetime('now'))");
         assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "datetime('now')"), "{e:?}");
+        // More than 16 hex digits is an error in SQLite: kept as text for SQLite to refuse.
+        assert!(matches!(dflt("(0x10000000000000000)"), DefaultValue::Expr(x) if x.text() == "0x10000000000000000"));
+        let e = dflt("( a  NOT GLOB 'x' )");
+        assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "a NOT GLOB 'x'"), "{e:?}");
     }
 
     #[test]

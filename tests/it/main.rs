@@ -25,6 +25,7 @@ mod runner_retry;
 mod cli_run;
 mod concurrency;
 mod cli_author;
+mod expressions;
 mod cli_init;
 mod cli_faults;
 mod embedded_owner;
