@@ -2,6 +2,7 @@
 //! dispatch to one file per command. The binary (`src/main.rs`) only parses, calls [`run`]
 //! and maps the result to an exit code; everything else lives here so it is testable.
 
+mod accept_edits;
 mod branches;
 mod check;
 mod current;
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use accept_edits::AcceptEditsArgs;
 pub use branches::BranchesArgs;
 pub use check::CheckArgs;
 pub use current::CurrentArgs;
@@ -140,6 +142,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Set the version table to TARGET without running migrations.
     Stamp(StampArgs),
+    /// Record the current checksums of applied revision files edited since (after a review).
+    AcceptEdits(AcceptEditsArgs),
     /// Run a dqlite node in the foreground (bootstrap with id 1, or join a cluster).
     Node(node::NodeArgs),
     /// Show and change the membership of a running cluster.
@@ -200,6 +204,7 @@ pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
         Command::Branches(args) => ok(branches::run(g, args, io)),
         Command::Show(args) => ok(show::run(g, args, io)),
         Command::Stamp(args) => ok(stamp::run(g, args, io)),
+        Command::AcceptEdits(args) => ok(accept_edits::run(g, args, io)),
         Command::Node(args) => ok(node::run(args, io)),
         Command::Cluster(args) => ok(cluster::run(g, args, io)),
     }

@@ -155,13 +155,38 @@ pub(super) fn migrate(
     )))?;
     let mut db = project.open(global, io)?;
     let runner = project.runner(options);
-    let report = drive(&runner, &mut db, &target, direction, io);
+    let report = warn_edited(&runner, &mut db, args.allow_edited, io)
+        .and_then(|()| drive(&runner, &mut db, &target, direction, io));
     let closed = project::close(db);
     let report = report?;
     closed?;
     if args.json {
         output::write_json(io.out, &report).map_err(CliError::Output)?;
         io.out.flush().map_err(CliError::Output)?;
+    }
+    Ok(())
+}
+
+/// With `--allow-edited`, names the applied files that changed since they were applied
+/// (the run goes on regardless).
+fn warn_edited(
+    runner: &Runner<'_>,
+    conn: &mut crate::client::Connection,
+    allow_edited: bool,
+    io: &mut Io<'_>,
+) -> Result<(), CliError> {
+    if !allow_edited {
+        return Ok(());
+    }
+    let current = runner.current(conn).map_err(run_err("reading the current revision"))?;
+    let edited = runner
+        .edited(conn, &current)
+        .map_err(run_err("comparing applied revision files with their checksums"))?;
+    for f in &edited {
+        io.info(format_args!(
+            "warning: going on although {} (revision {}) changed since it was applied (checksum {} then, {} now); `dqmig accept-edits` records the new checksum after a review",
+            f.file, f.revision, f.applied_checksum, f.current_checksum
+        ));
     }
     Ok(())
 }

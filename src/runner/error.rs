@@ -83,7 +83,7 @@ pub enum RunError {
     /// them ended it: a transaction-control statement the file check missed, or a conflict
     /// clause or trigger using ROLLBACK). Nothing was recorded for the step, but what the
     /// statements did before may have been committed: it is not known to be rolled back.
-    #[error("{direction} revision {revision}: the transaction dqmig opened for the step had ended by the time its statements from {file}:{line} on were done ({source}); dqmig wrote nothing to its version or history table for this step. SQLite ends a transaction itself, rolling it back, on some errors (an I/O error such as 522, a full disk, an OR ROLLBACK conflict clause, a trigger raising ROLLBACK); only a statement that ends it (COMMIT, END, ROLLBACK, RELEASE) could have committed part of the step: check the data, and remove such a statement from the file if there is one")]
+    #[error("{direction} revision {revision}: the transaction dqmig opened for the step had ended by the time its statements from {file}:{line} on were done ({source}); dqmig wrote nothing to its version or history table for this step. What ran before may have been committed if a statement of the step ended the transaction (COMMIT, END, ROLLBACK, RELEASE: remove it from the file); SQLite also ends a transaction itself, rolling it back, on some errors (an I/O error such as 522, a full disk, an OR ROLLBACK conflict clause, a trigger raising ROLLBACK): check the data")]
     TransactionEnded {
         revision: String,
         direction: &'static str,
@@ -92,6 +92,10 @@ pub enum RunError {
         #[source]
         source: Box<client::Error>,
     },
+
+    /// `accept_edits` was asked for a revision that is not an edited applied file.
+    #[error("revision {revision} is not an applied revision whose file changed since (edited applied files: {}); nothing was recorded", if edited.is_empty() { "none" } else { edited.as_str() })]
+    NotEdited { revision: String, edited: String },
 
     /// The version table was not where this run expected it: someone else migrated.
     #[error("another migrator moved the database from {expected} to {found} while this one was about to {direction} revision {revision}; nothing of this step was applied; run the command again to continue from where the database is now")]
@@ -131,7 +135,7 @@ pub enum RunError {
     },
 
     /// Applied revisions whose files changed since.
-    #[error("{} applied revision file(s) changed since they were applied: {}; nothing was run; restore the files (the database already has what they used to say), or pass --allow-edited to go on anyway", .files.len(), list_edited(.files))]
+    #[error("{} applied revision file(s) changed since they were applied: {}; nothing was run; restore the files (the database already has what they used to say), or after reviewing the changes run `dqmig accept-edits` to record their new checksums (or pass --allow-edited to go on once)", .files.len(), list_edited(.files))]
     Edited { files: Vec<EditedFile> },
 
     /// The version table holds something that is not a revision id.

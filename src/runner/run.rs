@@ -14,6 +14,10 @@ use crate::client::{self, Behavior, Connection, ErrorClass};
 use crate::config::{Config, TransactionMode};
 use crate::script::{Direction, Graph, RevId, Step, Target};
 
+/// The history table's direction for a row that accepted an edited applied file's new
+/// checksum ([`Runner::accept_edits`]).
+pub const ACCEPT_DIRECTION: &str = "accept";
+
 /// How a [`Runner`] runs.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -181,15 +185,20 @@ impl<'g> Runner<'g> {
 
     /// Every history row; the table must exist.
     fn read_history(&self, conn: &mut Connection) -> Result<Vec<HistoryEntry>, RunError> {
+        Ok(with_retry(conn, &self.options.retry, |conn| self.history_rows(conn))?.0)
+    }
+
+    /// Every history row, in one query (no retry: also used inside a transaction).
+    fn history_rows(&self, conn: &mut Connection) -> Result<Vec<HistoryEntry>, Failure> {
         let sql = tables::select_history(&self.options.tables);
         let action = format!("reading the history table {}", self.options.tables.history);
-        let (rows, _) = with_retry(conn, &self.options.retry, |conn| {
-            conn.query(&sql, &[]).map_err(db_fail(&action))
-        })?;
+        let rows = conn.query(&sql, &[]).map_err(db_fail(&action))?;
         let mut out = Vec::with_capacity(rows.len());
-        let bad = |source| RunError::Db {
-            action: action.clone(),
-            source: Box::new(source),
+        let bad = |source| {
+            Failure::Fatal(RunError::Db {
+                action: action.clone(),
+                source: Box::new(source),
+            })
         };
         for r in rows.iter() {
             out.push(HistoryEntry {
@@ -226,9 +235,11 @@ impl<'g> Runner<'g> {
         current: &[RevId],
     ) -> Result<Vec<EditedFile>, RunError> {
         let applied = self.graph.applied(current)?;
+        // The checksum of the last `up` (when the file ran) or `accept` (when its edits were
+        // accepted, see `accept_edits`) row of each revision.
         let mut last_up: BTreeMap<&str, &str> = BTreeMap::new();
         for h in history {
-            if h.direction == "up" {
+            if h.direction == "up" || h.direction == ACCEPT_DIRECTION {
                 last_up.insert(&h.revision, &h.checksum);
             }
         }
@@ -247,6 +258,54 @@ impl<'g> Runner<'g> {
             }
         }
         Ok(out)
+    }
+
+    /// Records the current checksum of applied revision files that changed since they were
+    /// applied (after a review: a comment added, a statement reformatted), so that later runs
+    /// stop refusing them; like Flyway's `repair`. Only `only`'s revisions when given (each
+    /// must be an edited applied file). One `accept` history row per file, written in one
+    /// transaction; no migration runs. Returns the files accepted (empty: nothing differed).
+    ///
+    /// # Errors
+    /// [`RunError::NotEdited`] when a revision of `only` is not an edited applied file;
+    /// database errors as for the other runner calls.
+    pub fn accept_edits(&self, conn: &mut Connection, only: Option<&[RevId]>) -> Result<Vec<EditedFile>, RunError> {
+        self.ensure_tables(conn)?;
+        let t = &self.options.tables;
+        let (files, _) = with_retry(conn, &self.options.retry, |conn| {
+            let mut tx = conn
+                .transaction_with(Behavior::Immediate)
+                .map_err(db_fail("accepting edited revision files: BEGIN IMMEDIATE"))?;
+            let heads = read_heads(&mut tx, t)?;
+            let history = self.history_rows(&mut tx)?;
+            let mut files = self.edited_in(&history, &heads).map_err(Failure::Fatal)?;
+            if let Some(only) = only {
+                if let Some(missing) = only.iter().find(|id| !files.iter().any(|f| f.revision == id.as_str())) {
+                    return Err(Failure::Fatal(RunError::NotEdited {
+                        revision: missing.to_string(),
+                        edited: files.iter().map(|f| f.revision.clone()).collect::<Vec<_>>().join(", "),
+                    }));
+                }
+                files.retain(|f| only.iter().any(|id| f.revision == id.as_str()));
+            }
+            for f in &files {
+                let row = HistoryRow {
+                    revision: &f.revision,
+                    direction: ACCEPT_DIRECTION,
+                    checksum: &f.current_checksum,
+                    file: &f.file,
+                    heads_before: &heads,
+                    heads_after: &heads,
+                    duration_ms: Some(0),
+                };
+                let (sql, values) = tables::insert_history(t, &row).bound();
+                tx.execute(&sql, &refs(&values))
+                    .map_err(db_fail("accepting edited revision files: writing the history table"))?;
+            }
+            tx.commit().map_err(db_fail("accepting edited revision files: COMMIT"))?;
+            Ok(files)
+        })?;
+        Ok(files)
     }
 
     /// Upgrades to `target`.

@@ -591,7 +591,32 @@ fn edited_applied_file_is_reported_before_anything_runs() {
 
     let r = ok(dir, &url, &["upgrade", "head", "--allow-edited"]);
     assert_eq!(running(&r.stderr).len(), 4, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("warning: going on although ./migrations/versions/{R1}_create_users.sql (revision {R1}) changed since it was applied")),
+        "{}",
+        r.stderr
+    );
     assert_eq!(versions(&mut c), vec![R6]);
+    // Every later run still refuses the edited file, until its edits are accepted.
+    let r = run(dir, &url, &["downgrade", "-1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run(dir, &url, &["accept-edits", "nosuchrev"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = ok(dir, &url, &["accept-edits", "--json"]);
+    assert!(r.stderr.contains(&format!("Accepted the edits of ./migrations/versions/{R1}_create_users.sql (revision {R1})")), "{}", r.stderr);
+    let accepted = json(&r.stdout);
+    assert_eq!(accepted.as_array().unwrap().len(), 1, "{}", r.stdout);
+    assert_eq!(accepted[0]["revision"], R1);
+    let accepts: i64 = c
+        .query_row("SELECT count(*) FROM dqmig_history WHERE direction = 'accept' AND revision = ?", &[&R1])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(accepts, 1, "one history row says so");
+    let r = ok(dir, &url, &["accept-edits"]);
+    assert!(r.stderr.contains("nothing to accept"), "{}", r.stderr);
+    ok(dir, &url, &["downgrade", "-1"]);
+    ok(dir, &url, &["upgrade", "head"]);
 }
 
 #[test]
