@@ -1,0 +1,280 @@
+//! `dqmig cluster list|leader|add|assign|remove|transfer`: membership of a running cluster,
+//! through the nodes of `--url` (leader discovery over its address list; dqlite-facts.md §7).
+//! The database part of the URL is not used and may be left out (`dqlite://IP:PORT,IP:PORT`).
+//! `list` falls back to asking each listed node when no leader is known (e.g. during an
+//! election), and then marks no leader.
+
+use std::io::Write;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use dqmig::client::{self, ConnectOptions, Connection, NodeInfo, Role, Value};
+
+use super::node::RoleArg;
+use super::{output, project, CliError, GlobalArgs, Io};
+
+/// Arguments of `dqmig cluster`.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    pub command: ClusterCommand,
+}
+
+/// `dqmig cluster` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Print every member: id, address, role, and which one leads.
+    List {
+        /// Print a JSON array of {"id","address","role","leader"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the leader's id and address.
+    Leader {
+        /// Print {"id","address"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a node (it joins as a spare unless --role is given); the node must run already.
+    Add {
+        #[arg(long, value_name = "N")]
+        id: u64,
+        #[arg(long, value_name = "IP:PORT")]
+        address: String,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+    },
+    /// Change a member's role.
+    Assign {
+        #[arg(long, value_name = "N")]
+        id: u64,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Remove a member.
+    Remove {
+        #[arg(long, value_name = "N")]
+        id: u64,
+    },
+    /// Transfer leadership to a voter (without --id raft picks one).
+    Transfer {
+        #[arg(long, value_name = "N")]
+        id: Option<u64>,
+    },
+}
+
+/// The member addresses of `--url`/`DQMIG_URL`/`dqmig.toml` (a database name is optional
+/// in `--url` here: `dqlite://IP:PORT,IP:PORT`).
+fn seeds(global: &GlobalArgs) -> Result<String, CliError> {
+    let given = global.url.as_deref().map(str::trim).unwrap_or("");
+    if let Some(rest) = given.strip_prefix("dqlite://") {
+        if !rest.is_empty() && !rest.contains('/') {
+            let url: dqmig::url::DbUrl =
+                format!("{given}/cluster")
+                    .parse()
+                    .map_err(|source| CliError::Url {
+                        url: given.to_owned(),
+                        source: Box::new(source),
+                    })?;
+            return Ok(url.addresses().join(","));
+        }
+    }
+    let config = project::load_config(global)?;
+    Ok(project::database_url(&config, global)?
+        .addresses()
+        .join(","))
+}
+
+fn options() -> ConnectOptions {
+    ConnectOptions {
+        dial_timeout: std::time::Duration::from_secs(2),
+        leader_timeout: std::time::Duration::from_secs(10),
+        read_timeout: Some(std::time::Duration::from_secs(120)),
+        ..ConnectOptions::default()
+    }
+}
+
+/// Run `dqmig cluster ...`.
+pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    let seeds = seeds(global)?;
+    let fail = |action: String| {
+        let seeds = seeds.clone();
+        move |source: client::Error| CliError::Cluster {
+            action,
+            seeds,
+            source: Box::new(source),
+        }
+    };
+    let leader = || {
+        Connection::connect_leader(&seeds, &options()).map_err(fail("finding the leader".into()))
+    };
+    match &args.command {
+        ClusterCommand::List { json } => {
+            let (members, leader_id) =
+                members(&seeds).map_err(fail("listing the members".into()))?;
+            write_members(io.out, &members, leader_id, *json).map_err(CliError::Output)?;
+        }
+        ClusterCommand::Leader { json } => {
+            let conn = leader()?;
+            let address = conn.address().to_string();
+            let id = leader_id(&seeds, &address).map_err(fail("asking for the leader".into()))?;
+            if *json {
+                writeln!(io.out, "{}", json!({ "id": id, "address": address }))
+            } else {
+                writeln!(io.out, "{id} {address}")
+            }
+            .map_err(CliError::Output)?;
+        }
+        ClusterCommand::Add { id, address, role } => {
+            let mut conn = leader()?;
+            conn.add(*id, address)
+                .map_err(fail(format!("adding node {id} at {address}")))?;
+            io.info(format_args!("added node {id} at {address} as a spare"));
+            if let Some(role) = role {
+                let role = Role::from(*role);
+                conn.assign(*id, role)
+                    .map_err(fail(format!("assigning role {role} to node {id}")))?;
+                io.info(format_args!("node {id} is now a {role}"));
+            }
+        }
+        ClusterCommand::Assign { id, role } => {
+            let role = Role::from(*role);
+            leader()?
+                .assign(*id, role)
+                .map_err(fail(format!("assigning role {role} to node {id}")))?;
+            io.info(format_args!("node {id} is now a {role}"));
+        }
+        ClusterCommand::Remove { id } => {
+            leader()?
+                .remove(*id)
+                .map_err(fail(format!("removing node {id}")))?;
+            io.info(format_args!("removed node {id}"));
+        }
+        ClusterCommand::Transfer { id } => {
+            let target = id.unwrap_or(0);
+            leader()?
+                .transfer(target)
+                .map_err(fail(format!("transferring leadership to node {target}")))?;
+            match id {
+                Some(id) => io.info(format_args!("leadership transferred to node {id}")),
+                None => io.info("leadership transferred"),
+            }
+        }
+    }
+    io.out.flush().map_err(CliError::Output)
+}
+
+/// The leader's id: the leader knows it from its own Leader reply.
+fn leader_id(seeds: &str, address: &str) -> Result<u64, client::Error> {
+    let mut c = Connection::connect(address, &options())?;
+    match c.leader()? {
+        Some(info) => Ok(info.id),
+        None => Err(client::Error::NoLeader {
+            tried: vec![(seeds.to_string(), "the leader stepped down".to_string())],
+        }),
+    }
+}
+
+/// Members and the leader's id, from the leader; with no leader, from the first listed node
+/// that answers Cluster (followers answer it too).
+fn members(seeds: &str) -> Result<(Vec<NodeInfo>, Option<u64>), client::Error> {
+    match Connection::connect_leader(seeds, &options()) {
+        Ok(mut conn) => {
+            let members = conn.cluster()?;
+            let leader = conn.leader()?.map(|l| l.id);
+            Ok((members, leader))
+        }
+        Err(no_leader @ client::Error::NoLeader { .. }) => {
+            for address in seeds.split(',') {
+                if let Ok(members) =
+                    Connection::connect(address, &options()).and_then(|mut c| c.cluster())
+                {
+                    if !members.is_empty() {
+                        return Ok((members, None));
+                    }
+                }
+            }
+            Err(no_leader)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn role_name(role: Option<Role>) -> String {
+    role.map_or_else(|| "unknown".to_string(), |r| r.to_string())
+}
+
+/// Prints members sorted by id as a table (leader marked `*`) or as JSON.
+pub fn write_members(
+    out: &mut dyn Write,
+    members: &[NodeInfo],
+    leader: Option<u64>,
+    as_json: bool,
+) -> std::io::Result<()> {
+    let mut sorted: Vec<&NodeInfo> = members.iter().collect();
+    sorted.sort_by_key(|m| m.id);
+    if as_json {
+        let array: Vec<serde_json::Value> = sorted
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "address": m.address,
+                    "role": role_name(m.role),
+                    "leader": Some(m.id) == leader,
+                })
+            })
+            .collect();
+        serde_json::to_writer(&mut *out, &array)?;
+        return writeln!(out);
+    }
+    let columns = ["id", "address", "role", "leader"].map(String::from);
+    let rows: Vec<Vec<Value>> = sorted
+        .iter()
+        .map(|m| {
+            vec![
+                Value::Text(m.id.to_string()),
+                Value::Text(m.address.clone()),
+                Value::Text(role_name(m.role)),
+                Value::Text(if Some(m.id) == leader { "*" } else { "" }.to_string()),
+            ]
+        })
+        .collect();
+    output::write_table(out, &columns, rows.iter().map(Vec::as_slice))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_table_and_json() {
+        let members = vec![
+            NodeInfo {
+                id: 2,
+                address: "127.0.0.1:2".into(),
+                role: Some(Role::Standby),
+            },
+            NodeInfo {
+                id: 1,
+                address: "127.0.0.1:1".into(),
+                role: Some(Role::Voter),
+            },
+        ];
+        let mut out = Vec::new();
+        write_members(&mut out, &members, Some(1), false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let one = text.find("127.0.0.1:1").unwrap();
+        let two = text.find("127.0.0.1:2").unwrap();
+        assert!(one < two, "sorted by id:\n{text}");
+        assert!(text.contains('*') && text.contains("standby"), "{text}");
+        let mut out = Vec::new();
+        write_members(&mut out, &members, Some(1), true).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["id"], 1);
+        assert_eq!(v[0]["leader"], true);
+        assert_eq!(v[1]["role"], "standby");
+        assert_eq!(v[1]["leader"], false);
+    }
+}

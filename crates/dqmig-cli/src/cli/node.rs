@@ -1,0 +1,304 @@
+//! `dqmig node start`: one dqlite node in the foreground (dqlite-facts.md §7.2, §8.2).
+//!
+//! Id 1 bootstraps a one-voter cluster on an empty data dir. Any other id starts empty and
+//! joins through `--join`: Add on the leader (the node becomes a spare), then Assign the role
+//! (explicit, or voter while the cluster has fewer than three voters, standby after that),
+//! retried until the leader answers or `--join-timeout` passes. A node restarted on its data
+//! dir rejoins nothing: raft remembers the membership. Logs go to stderr; one line containing
+//! `ready:` says the node serves; SIGINT/SIGTERM stop it cleanly (a second signal exits at
+//! once).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Subcommand, ValueEnum};
+
+use dqmig::client::{self, ConnectOptions, Connection, NodeInfo, Role};
+use dqmig::node::{self, NodeConfig};
+
+use super::{CliError, Io};
+
+/// The go-dqlite bootstrap id (the raft digest of "1"); it bootstraps like id 1.
+pub const GO_BOOTSTRAP_ID: u64 = 0x2dc1_7185_8c31_55be;
+
+/// Written in the data dir once a joining node is a member: a restart skips joining.
+pub const JOINED_MARKER: &str = "dqmig-joined";
+
+/// How many voters the default role aims for.
+const TARGET_VOTERS: usize = 3;
+
+/// Arguments of `dqmig node`.
+#[derive(Debug, clap::Args)]
+pub struct NodeArgs {
+    #[command(subcommand)]
+    pub command: NodeCommand,
+}
+
+/// `dqmig node` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Run a dqlite node in the foreground until SIGINT/SIGTERM.
+    Start(StartArgs),
+}
+
+/// Roles a node can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Voter,
+    Standby,
+    Spare,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Voter => Role::Voter,
+            RoleArg::Standby => Role::Standby,
+            RoleArg::Spare => Role::Spare,
+        }
+    }
+}
+
+/// Arguments of `dqmig node start`.
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    /// Raft id: 1 bootstraps a new cluster; any other unique non-zero id joins one.
+    #[arg(long, value_name = "N")]
+    pub id: u64,
+
+    /// Address the node listens on and advertises (IPv4:PORT).
+    #[arg(long, value_name = "IP:PORT")]
+    pub address: String,
+
+    /// Raft data directory (created if missing; locked while the node runs).
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// Members to join through (comma-separated IP:PORT); needed on the first start of any
+    /// id other than 1.
+    #[arg(long, value_name = "IP:PORT,...", value_delimiter = ',')]
+    pub join: Vec<String>,
+
+    /// Role to take after joining [default: voter while the cluster has fewer than three
+    /// voters, standby after that].
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+
+    /// How long to keep trying to join before giving up, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub join_timeout: u64,
+
+    /// Network latency hint in ms: raft heartbeat = 1.5x, election timeout = 15x
+    /// [default: libdqlite's, i.e. 3 s election timeout].
+    #[arg(long, value_name = "MS")]
+    pub network_latency_ms: Option<u32>,
+}
+
+/// Run `dqmig node ...`.
+pub fn run(args: &NodeArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    match &args.command {
+        NodeCommand::Start(start) => run_start(start, io),
+    }
+}
+
+fn is_bootstrap(id: u64) -> bool {
+    id == 1 || id == GO_BOOTSTRAP_ID
+}
+
+/// Whether `dir` already holds raft state (a node ran there before).
+fn has_raft_state(dir: &Path) -> bool {
+    dir.join("metadata1").exists() || dir.join("metadata2").exists()
+}
+
+fn run_start(args: &StartArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    let id = args.id;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // The first signal asks for a clean stop; a second one (the stop hangs, the user
+        // presses Ctrl-C again) exits at once with the error code.
+        signal_hook::flag::register_conditional_shutdown(
+            sig,
+            i32::from(super::EXIT_ERROR),
+            Arc::clone(&stop),
+        )
+        .map_err(CliError::Signals)?;
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(CliError::Signals)?;
+    }
+
+    let restarted = has_raft_state(&args.data_dir);
+    let joined_before = args.data_dir.join(JOINED_MARKER).exists();
+    // A member restarted without --join (older data dir, no marker) just starts.
+    let member_already = joined_before || (restarted && args.join.is_empty());
+    let must_join = !(is_bootstrap(id) || member_already);
+    if must_join && args.join.is_empty() {
+        return Err(CliError::JoinNeeded {
+            id,
+            data_dir: args.data_dir.clone(),
+        });
+    }
+
+    let mut cfg = NodeConfig::new(id, args.address.clone(), args.data_dir.clone());
+    cfg.network_latency_ms = args.network_latency_ms;
+    let mut node = node::start(cfg).map_err(CliError::Node)?;
+    io.info(format_args!(
+        "dqmig node {id}: listening on {} (data dir {}{})",
+        args.address,
+        args.data_dir.display(),
+        if restarted {
+            ", existing raft state"
+        } else {
+            ""
+        }
+    ));
+
+    let deadline = Instant::now() + Duration::from_secs(args.join_timeout);
+    let role = if must_join {
+        let role = join(args, &stop, deadline, io)?;
+        // A failed marker write only means the next start asks the leader again (idempotent).
+        if let Err(e) = std::fs::write(args.data_dir.join(JOINED_MARKER), format!("{id}\n")) {
+            io.info(format_args!(
+                "dqmig node {id}: could not write the join marker: {e}"
+            ));
+        }
+        role.to_string()
+    } else if is_bootstrap(id) && !restarted {
+        wait_self_leader(args, &stop, deadline)?;
+        "voter, leader of a new cluster".to_string()
+    } else {
+        "restarted from its data dir; a leader needs a quorum of voters".to_string()
+    };
+
+    if !stop.load(Ordering::SeqCst) {
+        io.info(format_args!(
+            "dqmig node {id} ready: serving at {} ({role})",
+            args.address
+        ));
+    }
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    io.info(format_args!("dqmig node {id}: stopping"));
+    node.stop().map_err(CliError::Node)?;
+    drop(node);
+    io.info(format_args!("dqmig node {id}: stopped"));
+    Ok(())
+}
+
+fn admin_options() -> ConnectOptions {
+    ConnectOptions {
+        dial_timeout: Duration::from_secs(2),
+        leader_timeout: Duration::from_secs(2),
+        // Assign voter waits for the leader to catch the node up; never hang forever.
+        read_timeout: Some(Duration::from_secs(120)),
+        ..ConnectOptions::default()
+    }
+}
+
+/// A freshly bootstrapped node elects itself almost at once; wait until it says so.
+fn wait_self_leader(
+    args: &StartArgs,
+    stop: &AtomicBool,
+    deadline: Instant,
+) -> Result<(), CliError> {
+    let mut last = String::from("no answer yet");
+    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+        match Connection::connect(&args.address, &admin_options()).and_then(|mut c| c.leader()) {
+            Ok(Some(NodeInfo { address, .. })) if address == args.address => return Ok(()),
+            Ok(other) => last = format!("leader is {other:?}"),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if stop.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    Err(CliError::NoSelfLeader {
+        id: args.id,
+        address: args.address.clone(),
+        last,
+    })
+}
+
+/// Add then Assign through the leader, retrying operational errors until `deadline`.
+fn join(
+    args: &StartArgs,
+    stop: &AtomicBool,
+    deadline: Instant,
+    io: &mut Io<'_>,
+) -> Result<Role, CliError> {
+    let seeds = args.join.join(",");
+    let mut delay = Duration::from_millis(100);
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        match join_once(args, &seeds) {
+            Ok(role) => return Ok(role),
+            Err(e) if retryable(&e) && Instant::now() + delay < deadline => {
+                io.debug(format_args!(
+                    "dqmig node {}: joining: {e}; retrying",
+                    args.id
+                ));
+                if attempts == 1 {
+                    io.info(format_args!(
+                        "dqmig node {}: waiting for the leader through {seeds} ({e})",
+                        args.id
+                    ));
+                }
+            }
+            Err(e) => {
+                return Err(CliError::Join {
+                    id: args.id,
+                    seeds,
+                    attempts,
+                    waited: args.join_timeout,
+                    source: Box::new(e),
+                })
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            return Err(CliError::JoinInterrupted { id: args.id });
+        }
+        std::thread::sleep(delay);
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Errors worth another try: no leader yet, leader moved, socket trouble, membership
+/// change in progress (busy).
+fn retryable(e: &client::Error) -> bool {
+    e.is_busy()
+        || e.is_leader_lost()
+        || !e.connection_usable()
+        || matches!(e, client::Error::NoLeader { .. })
+        || e.class() == client::ErrorClass::Operational
+}
+
+fn join_once(args: &StartArgs, seeds: &str) -> Result<Role, client::Error> {
+    let mut conn = Connection::connect_leader(seeds, &admin_options())?;
+    let members = conn.cluster()?;
+    let me = members.iter().find(|m| m.id == args.id);
+    if me.is_none() {
+        conn.add(args.id, &args.address)?;
+    }
+    let role = match args.role {
+        Some(r) => r.into(),
+        None => {
+            let voters = members
+                .iter()
+                .filter(|m| m.id != args.id && m.role == Some(Role::Voter))
+                .count();
+            if voters < TARGET_VOTERS {
+                Role::Voter
+            } else {
+                Role::Standby
+            }
+        }
+    };
+    let current = me.and_then(|m| m.role).unwrap_or(Role::Spare);
+    if current != role {
+        conn.assign(args.id, role)?;
+    }
+    Ok(role)
+}

@@ -1,0 +1,267 @@
+//! `dqmig revision -m MSG [--autogenerate] ...`: a new revision file in the versions folder,
+//! made from the folder's template. Without `--autogenerate` its up and down are empty. With
+//! it: the database must be at head; the live schema is diffed against the models (renames
+//! from `renamed_from`, `--rename` and, on a terminal, the rename prompt), rendered, and the
+//! data-loss warnings are printed on stderr with the affected row counts of the live
+//! database. No changes: nothing is written. The path written goes to stdout.
+
+use std::hash::{BuildHasher, Hasher};
+use std::io::IsTerminal;
+
+use dqmig::autogen::{diff, rename_candidates, render, RenameHints, Rendered, Stmt, Warning};
+use dqmig::open::Database;
+use dqmig::schema::Schema;
+use dqmig::script::{
+    file_name, fs as script_fs, render_revision, Graph, NewRevision, RevId, Target,
+};
+
+use super::project::{self, close, script_err, Project};
+use super::prompt::{ask_renames, TerminalAsk};
+use super::{CliError, GlobalArgs, Io};
+
+/// Arguments of `dqmig revision`.
+#[derive(Debug, clap::Args)]
+pub struct RevisionArgs {
+    /// What the revision does (first line of the file's header and its file name's slug).
+    #[arg(short, long, value_name = "MSG")]
+    pub message: String,
+
+    /// Fill up and down from the difference between the database and the models.
+    #[arg(long)]
+    pub autogenerate: bool,
+
+    /// The new revision's id (default: 12 random hex digits).
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+
+    /// The parent: a revision, `head` (default) or `base` for a new base.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+
+    /// Allow a parent that is not a head (starts a new branch).
+    #[arg(long)]
+    pub splice: bool,
+
+    /// A branch label for the new revision (repeatable).
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_labels: Vec<String>,
+
+    /// A revision (or label) this one depends on besides its parent (repeatable).
+    #[arg(long = "depends-on", value_name = "REV")]
+    pub depends_on: Vec<String>,
+
+    /// With --autogenerate: a rename, `old=new` for a table or `table.old=new` for a column
+    /// (`table` as named in the models); repeatable. Keeps the data a drop plus an add loses.
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    pub renames: Vec<String>,
+
+    /// Never ask about renames, even on a terminal (unhinted renames become drop + add).
+    #[arg(long)]
+    pub no_prompt: bool,
+}
+
+/// Run the command.
+pub fn run(global: &GlobalArgs, args: &RevisionArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    if !args.autogenerate && (!args.renames.is_empty() || args.no_prompt) {
+        return Err(CliError::Usage(
+            "--rename and --no-prompt only apply with --autogenerate".into(),
+        ));
+    }
+    let project = Project::load(global)?;
+    let graph = &project.graph;
+    let created = now();
+    let request = NewRevision {
+        message: &args.message,
+        rev_id: args.rev_id.as_deref(),
+        head: args.head.as_deref(),
+        splice: args.splice,
+        branch_labels: &args.branch_labels,
+        depends_on: &args.depends_on,
+        created: &created,
+    };
+    let meta = graph
+        .new_revision(&request, random_u64)
+        .map_err(script_err("deciding the new revision's header"))?;
+    let (up, down) = if args.autogenerate {
+        match autogenerate(global, &project, args, io)? {
+            Some(r) => (texts(&r.up.stmts), texts(&r.down.stmts)),
+            None => return Ok(()),
+        }
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let path = write(&project, &meta, &up, &down)?;
+    writeln!(io.out, "{}", path.display()).map_err(CliError::Output)?;
+    io.out.flush().map_err(CliError::Output)
+}
+
+/// Writes a revision file from the migrations folder's template; returns its path.
+pub(super) fn write(
+    project: &Project,
+    meta: &dqmig::script::RevisionMeta,
+    up: &[String],
+    down: &[String],
+) -> Result<std::path::PathBuf, CliError> {
+    let cfg = &project.config;
+    let template = script_fs::read_template(&cfg.migrations).map_err(script_err(format!(
+        "reading the revision template of {}",
+        cfg.migrations.display()
+    )))?;
+    let name =
+        file_name(&cfg.file_template, meta).map_err(script_err("naming the revision file"))?;
+    let text = render_revision(&template, meta, up, down);
+    script_fs::write_revision(&project.versions_dir(), &name, &text)
+        .map_err(script_err("writing the revision file"))
+}
+
+/// The creation time written in a new revision's header (UTC, RFC 3339, seconds).
+pub(super) fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// A random number for revision ids: std's per-process random hash keys, mixed with the
+/// time (the script layer takes the source as a parameter and never draws one itself).
+pub(super) fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    h.finish()
+}
+
+fn texts(stmts: &[Stmt]) -> Vec<String> {
+    stmts.iter().map(Stmt::to_text).collect()
+}
+
+/// The autogenerated up and down, or `None` (after saying so) when nothing changed.
+fn autogenerate(
+    global: &GlobalArgs,
+    project: &Project,
+    args: &RevisionArgs,
+    io: &mut Io<'_>,
+) -> Result<Option<Rendered>, CliError> {
+    let (target, renamed_from) = project::load_models(&project.config)?;
+    let url = project.url(global)?;
+    let mut db = project::open_url(&url, io)?;
+    require_head(project, &mut db)?;
+    let current = project::live_schema(&project.config, &mut db, &url.to_string())?;
+
+    let mut hints = RenameHints::new();
+    hints.add_models(&renamed_from);
+    let mut flags = RenameHints::new();
+    for value in &args.renames {
+        flags
+            .add_flag(value)
+            .map_err(|e| CliError::Autogen(Box::new(e)))?;
+        hints
+            .add_flag(value)
+            .map_err(|e| CliError::Autogen(Box::new(e)))?;
+    }
+    let empty = Schema::default();
+    let given = flags.unused(&empty, &empty);
+    let unfit: Vec<String> = hints
+        .unused(&current, &target)
+        .into_iter()
+        .filter(|h| given.contains(h))
+        .collect();
+    if !unfit.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--rename {}: the database and the models do not drop the old name and add the new one; check the names (`dqmig check` lists the differences)",
+            unfit.join(", --rename ")
+        )));
+    }
+    if !args.no_prompt && std::io::stdin().is_terminal() {
+        ask_renames(&current, &target, &mut hints, &mut TerminalAsk)?;
+    } else {
+        for c in rename_candidates(&current, &target, &hints) {
+            io.info(format_args!(
+                "note: this may be a rename; it is written as a drop plus an add, which loses the data: pass --rename {} to keep it",
+                c.flag()
+            ));
+        }
+    }
+
+    let ops = diff(&current, &target, &hints);
+    if ops.is_empty() {
+        io.info("no changes: the database already matches the models; no revision file written");
+        close(db)?;
+        return Ok(None);
+    }
+    for op in &ops {
+        io.debug(format_args!("  {}", op.describe()));
+    }
+    let rendered = render(&ops, &current).map_err(|e| CliError::Autogen(Box::new(e)))?;
+    print_warnings(&rendered.up.warnings, &mut db, io);
+    close(db)?;
+    Ok(Some(rendered))
+}
+
+/// Refuses unless the database is at every head of the graph, listing what is pending.
+fn require_head(project: &Project, db: &mut Database) -> Result<(), CliError> {
+    let graph = &project.graph;
+    let mut current = project
+        .runner(project.run_options())
+        .current(&mut db.conn)
+        .map_err(project::run_err("reading the database's current revision"))?;
+    let mut heads = graph.heads();
+    current.sort();
+    heads.sort();
+    if current == heads {
+        return Ok(());
+    }
+    let pending = graph
+        .plan_upgrade(&current, &Target::Heads)
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| label(graph, &s.revision))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let shown = |ids: &[RevId]| {
+        if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Err(CliError::Refused(format!(
+        "the database is not at head (it is at {}, the revisions end at {}){}: run `dqmig upgrade heads` first, so autogenerate compares the models with an up-to-date schema",
+        shown(&current),
+        shown(&heads),
+        if pending.is_empty() { String::new() } else { format!("; pending: {}", pending.join(", ")) }
+    )))
+}
+
+fn label(graph: &Graph, id: &RevId) -> String {
+    match graph.get(id) {
+        Some(r) if !r.meta.message.is_empty() => format!("{id} ({})", r.meta.message),
+        _ => id.to_string(),
+    }
+}
+
+/// Prints each warning on stderr with the affected row count from the live database.
+pub(super) fn print_warnings(warnings: &[Warning], db: &mut Database, io: &mut Io<'_>) {
+    for w in warnings {
+        let count = w.query.as_ref().map(|q| {
+            match db
+                .conn
+                .query_row(&q.sql, &[])
+                .and_then(|row| row.get::<i64>(0))
+            {
+                Ok(n) => format!(" ({n} {} now)", q.what),
+                Err(e) => format!(" (counting {} failed: {e})", q.what),
+            }
+        });
+        let prefix = io.style.warning_prefix();
+        io.info(format_args!(
+            "{prefix} {}{}",
+            w.message,
+            count.unwrap_or_default()
+        ));
+    }
+}

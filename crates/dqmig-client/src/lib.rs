@@ -1,0 +1,91 @@
+//! The dqlite client: a sans-I/O codec (`proto`) and a blocking connection over TCP or a
+//! Linux abstract unix socket, with leader discovery, guard rails for dqlite 1.11.1's crash
+//! traps, busy retries, a statement cache, transactions and admin requests. Depends on
+//! nothing else in dqmig.
+//!
+//! ```no_run
+//! use dqmig_client::{params, Connection, Error, ErrorClass};
+//!
+//! # fn main() -> Result<(), Error> {
+//! // Leader discovery through any member (or a comma-separated list), then Open.
+//! let mut conn = Connection::open("127.0.0.1:9001", "app.db")?;
+//! conn.execute("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v INTEGER)", params![])?;
+//!
+//! let mut tx = conn.transaction()?; // ROLLBACK on drop unless committed
+//! tx.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params!["a", 1])?;
+//! tx.commit()?;
+//!
+//! for row in conn.query_iter("SELECT k, v FROM kv WHERE v > ?", params![0])? {
+//!     let row = row?;
+//!     println!("{} = {}", row.get::<String>(0)?, row.get::<i64>(1)?);
+//! }
+//!
+//! match conn.execute("INSERT INTO kv (k, v) VALUES ('a', 2)", params![]) {
+//!     Err(e) if e.class() == ErrorClass::Integrity => println!("duplicate: {e}"),
+//!     other => { other?; }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Refused before sending (each its own [`Error`] variant; the connection stays usable):
+//! more than 255 parameters, `RETURNING`, statement ids that are not live, Describe format
+//! ≠ 0, NUL in text, and several statements in one query/prepare text.
+
+mod admin;
+#[cfg(feature = "chrono")]
+mod chrono_values;
+mod conn;
+mod error;
+mod iter;
+mod leader;
+mod options;
+mod pool;
+pub mod proto;
+mod raw;
+mod retry;
+mod rows;
+mod scan;
+mod stmt;
+mod transport;
+mod tx;
+mod value;
+
+pub use conn::{Connection, ExecResult, Outcome};
+
+/// The page-cache limit (KiB, here 1 GiB) for connections that run big transactions.
+///
+/// libdqlite 1.11.1 fails a transaction with `disk I/O error` (SQLite code 522, a WAL short
+/// read) once SQLite's page cache spills to the WAL before COMMIT, which happens as soon as
+/// a transaction dirties more pages than the connection's cache holds (SQLite's default is
+/// about 2 MiB). A cache larger than the transaction avoids it; it is a limit, not an
+/// allocation: the node's memory grows with the pages the transaction touches. The
+/// migration runner and `dqmig sql` set it before their transactions; apps that write
+/// many rows in one transaction call [`Connection::set_cache_size_kib`] with it.
+pub const BIG_TRANSACTION_CACHE_KIB: u32 = 1 << 20;
+
+/// The `PRAGMA` that sets a connection's page-cache limit to `kib` KiB (SQLite reads a
+/// negative `cache_size` as KiB).
+pub fn cache_size_pragma(kib: u32) -> String {
+    format!("PRAGMA cache_size=-{kib}")
+}
+
+/// How many SQL statements `sql` holds, counted the way the client's guard rails count them
+/// (`;` inside strings, quoted names and comments does not split; blank and comment-only
+/// texts hold none). `Connection::execute`, `query` and `run` accept exactly one.
+pub fn count_statements(sql: &str) -> usize {
+    scan::scan(sql).statements
+}
+pub use error::{
+    classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
+    CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY,
+};
+pub use iter::RowIter;
+pub use options::ConnectOptions;
+pub use pool::{Pool, PoolError, PoolOptions, PoolStatus, PooledConnection};
+pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};
+pub use retry::TxRetry;
+pub use rows::{Row, Rows};
+pub use stmt::Statement;
+pub use tx::{Behavior, Transaction};
+pub use value::{describe as describe_value, FromValue, ToValue, ValueError};

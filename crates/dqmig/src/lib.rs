@@ -1,0 +1,28 @@
+//! dqmig: Alembic for dqlite. The schema model and its loaders (models.toml, schema.sql, a
+//! models command), the introspector, autogenerate, revision files and their graph, and an
+//! exactly-once migration runner, over the pure-Rust dqlite client ([`client`], the
+//! `dqmig-client` crate) and, with the `embedded` feature (default), an embedded node
+//! ([`node`], the `dqmig-node` crate) for `dqlite:///` URLs.
+
+pub use dqmig_client as client;
+pub use dqmig_client::params;
+#[cfg(feature = "embedded")]
+pub use dqmig_node as node;
+
+pub mod url;
+pub mod schema;
+pub mod types;
+pub mod open;
+pub mod models;
+pub mod executor;
+pub mod introspect;
+pub mod script;
+pub mod autogen;
+pub mod config;
+pub mod runner;
+pub mod migrator;
+
+// Lets `::dqmig::...` paths (used by `embed_migrations!`) resolve inside this crate too.
+extern crate self as dqmig;
+
+pub use migrator::{embed_migrations, Migrator};
