@@ -26,3 +26,8 @@ pub mod migrator;
 extern crate self as dqmig;
 
 pub use migrator::{embed_migrations, Migrator};
+
+/// The README's "Using it from Rust" section, compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_from_rust.md"))]
+pub struct ReadmeUsingItFromRust;
