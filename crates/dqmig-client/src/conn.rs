@@ -233,6 +233,18 @@ impl Connection {
         Ok(())
     }
 
+    /// Changes how long this connection waits for each reply (`None`: for ever), e.g.
+    /// around a statement known to run longer than [`ConnectOptions::read_timeout`]. Kept
+    /// by [`Connection::reconnect`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the socket refuses the setting.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.t.set_read_timeout(timeout)?;
+        self.opts.read_timeout = timeout;
+        Ok(())
+    }
+
     /// The address of the node this connection talks to.
     pub fn address(&self) -> &str {
         self.t.address()

@@ -86,6 +86,16 @@ pub enum Error {
     #[error("no dqlite leader found; tried: {}. Check that a dqlite node runs at that address and that it is the address the node advertises", format_tried(.tried))]
     NoLeader { tried: Vec<(String, String)> },
 
+    /// The peer answered the first request with something that is not the dqlite protocol
+    /// (an HTTP server, another service on the port).
+    #[error("{address} is {}: it answered the leader request with something else ({detail}); check the address and port", NOT_DQLITE)]
+    NotDqlite { address: String, detail: String },
+
+    /// The peer accepted the connection but did not answer the first request in time (a
+    /// frozen or partitioned node, or a listener that is not dqlite).
+    #[error("{address} gave no answer within {} ms (a frozen, overloaded or partitioned node, or a listener that does not speak dqlite); the other members are tried, and ConnectOptions::handshake_timeout sets the wait", waited.as_millis())]
+    NoAnswer { address: String, waited: std::time::Duration },
+
     /// The address is neither `IPv4:port`/`host:port` nor `@abstract-name` nor a socket path.
     #[error("invalid dqlite address {address:?}: {reason}")]
     BadAddress { address: String, reason: String },
@@ -197,7 +207,9 @@ impl Error {
             | Error::Protocol { .. }
             | Error::UnexpectedResponse { .. }
             | Error::Broken { .. }
-            | Error::NoLeader { .. } => ErrorClass::Operational,
+            | Error::NoLeader { .. }
+            | Error::NotDqlite { .. }
+            | Error::NoAnswer { .. } => ErrorClass::Operational,
             Error::BadAddress { .. }
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
@@ -273,6 +285,8 @@ impl Error {
                 | Error::Protocol { .. }
                 | Error::UnexpectedResponse { .. }
                 | Error::Broken { .. }
+                | Error::NotDqlite { .. }
+                | Error::NoAnswer { .. }
         )
     }
 
@@ -327,6 +341,9 @@ pub(crate) fn snippet(sql: &str) -> String {
 pub(crate) fn sql_action(verb: &str, sql: &str) -> String {
     format!("{verb} {:?}", snippet(sql))
 }
+
+/// How a peer that does not speak dqlite is described in messages.
+pub const NOT_DQLITE: &str = "not a dqlite node";
 
 /// What a server code means when SQLite's message does not say it.
 fn server_hint(code: u64) -> &'static str {

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::error::{Error, Result};
+use super::error::{Error, Result, NOT_DQLITE};
 use super::proto::{Request, Response, ResponseHint};
 use super::transport::{Transport, TransportOptions};
 
@@ -21,8 +21,26 @@ enum Probe {
     Nothing,
 }
 
-/// Asks `address` who leads, returning the Leader reply.
-fn ask(t: &mut Transport) -> Result<(u64, String)> {
+/// Asks `address` who leads, returning the Leader reply. The reply must come within the
+/// handshake timeout; a reply that is not dqlite's is [`Error::NotDqlite`], none in time
+/// [`Error::NoAnswer`]. The connection's read timeout is restored afterwards.
+fn ask(t: &mut Transport, opts: &TransportOptions) -> Result<(u64, String)> {
+    t.set_read_timeout(Some(opts.handshake_timeout))?;
+    let answer = ask_once(t).map_err(|e| match e {
+        Error::Protocol { address, source, .. } => Error::NotDqlite { address, detail: source.to_string() },
+        Error::UnexpectedResponse { address, found, .. } => Error::NotDqlite { address, detail: format!("it answered {found}") },
+        Error::Io { address, source, .. }
+            if matches!(source.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+        {
+            Error::NoAnswer { address, waited: opts.handshake_timeout }
+        }
+        other => other,
+    })?;
+    t.set_read_timeout(opts.read_timeout)?;
+    Ok(answer)
+}
+
+fn ask_once(t: &mut Transport) -> Result<(u64, String)> {
     t.send(&Request::Leader, "asking for the leader")?;
     match t.recv(ResponseHint::default(), "asking for the leader")? {
         Response::Server { id, address } => Ok((id, address)),
@@ -52,7 +70,7 @@ fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>)
                 return Probe::Nothing;
             }
         };
-        match ask(&mut t) {
+        match ask(&mut t, opts) {
             Err(e) => {
                 tried.push((address, e.to_string()));
                 return Probe::Nothing;
@@ -92,10 +110,8 @@ pub(crate) fn find_leader(
                 return Ok(t);
             }
         }
-        // A bad address will not get better by waiting.
-        if tried
-            .iter()
-            .all(|(_, why)| why.starts_with("invalid dqlite address"))
+        // A bad address, or a peer that is not dqlite, will not get better by waiting.
+        if tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
             && !tried.is_empty()
         {
             return Err(Error::NoLeader { tried });
@@ -142,6 +158,7 @@ mod tests {
         let addr = format!("127.0.0.1:{port}");
         let opts = TransportOptions {
             dial_timeout: Duration::from_millis(200),
+            handshake_timeout: Duration::from_millis(200),
             read_timeout: None,
             write_timeout: None,
             max_message: 1 << 20,

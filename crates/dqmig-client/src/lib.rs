@@ -77,11 +77,12 @@ pub fn count_statements(sql: &str) -> usize {
     scan::scan(sql).statements
 }
 pub use error::{
+    NOT_DQLITE,
     classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
     CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY,
 };
 pub use iter::RowIter;
-pub use options::ConnectOptions;
+pub use options::{ConnectOptions, DEFAULT_DIAL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_TIMEOUT};
 pub use pool::{Pool, PoolError, PoolOptions, PoolStatus, PooledConnection};
 pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};
 pub use retry::TxRetry;

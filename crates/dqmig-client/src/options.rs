@@ -1,5 +1,7 @@
 //! `ConnectOptions`: timeouts, busy handling, statement cache size and message size limit of
-//! a connection, with the documented defaults.
+//! a connection, with the documented defaults. Every wait is bounded by default: a node that
+//! is frozen, partitioned or not a dqlite node at all costs at most the handshake timeout
+//! while the leader is looked for, and at most the read timeout once a request is in flight.
 
 use std::time::Duration;
 
@@ -8,11 +10,21 @@ use super::transport::{TransportOptions, DEFAULT_MAX_MESSAGE};
 /// Connection settings. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    /// Per-address TCP connect timeout (default 5 s).
+    /// Per-address TCP connect timeout (default [`DEFAULT_DIAL_TIMEOUT`], 5 s).
     pub dial_timeout: Duration,
-    /// Socket read timeout; `None` waits forever (default). A timeout breaks the connection.
+    /// How long a freshly connected node may take to answer its first request, the
+    /// leader probe (default [`DEFAULT_HANDSHAKE_TIMEOUT`], 2 s). A member that does not
+    /// answer in time (frozen, partitioned, or a listener that is not dqlite) is skipped
+    /// for the others; one that answers with something else than the dqlite protocol is
+    /// reported as not a dqlite node.
+    pub handshake_timeout: Duration,
+    /// Socket read timeout for every reply after the handshake (default
+    /// [`DEFAULT_READ_TIMEOUT`], 30 s); `None` waits forever. A timeout breaks the
+    /// connection (a request may then have run or not: transactions replay, COMMITs are
+    /// checked). A statement known to run longer needs a longer one:
+    /// [`crate::Connection::set_read_timeout`] per connection.
     pub read_timeout: Option<Duration>,
-    /// Socket write timeout; `None` waits forever (default).
+    /// Socket write timeout (default [`DEFAULT_READ_TIMEOUT`]); `None` waits forever.
     pub write_timeout: Option<Duration>,
     /// How long `open` keeps looking for a leader (default 10 s).
     pub leader_timeout: Duration,
@@ -25,12 +37,20 @@ pub struct ConnectOptions {
     pub max_message_size: usize,
 }
 
+/// Default [`ConnectOptions::dial_timeout`].
+pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default [`ConnectOptions::handshake_timeout`].
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default [`ConnectOptions::read_timeout`] and [`ConnectOptions::write_timeout`].
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
-            dial_timeout: Duration::from_secs(5),
-            read_timeout: None,
-            write_timeout: None,
+            dial_timeout: DEFAULT_DIAL_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            write_timeout: Some(DEFAULT_READ_TIMEOUT),
             leader_timeout: Duration::from_secs(10),
             busy_timeout: Duration::from_secs(5),
             statement_cache: 64,
@@ -43,6 +63,7 @@ impl ConnectOptions {
     pub(crate) fn transport(&self) -> TransportOptions {
         TransportOptions {
             dial_timeout: self.dial_timeout,
+            handshake_timeout: self.handshake_timeout,
             read_timeout: self.read_timeout,
             write_timeout: self.write_timeout,
             max_message: self.max_message_size,

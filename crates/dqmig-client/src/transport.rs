@@ -71,6 +71,8 @@ impl Stream {
 #[derive(Debug, Clone)]
 pub(crate) struct TransportOptions {
     pub dial_timeout: Duration,
+    /// Read timeout for the first reply (see `ConnectOptions::handshake_timeout`).
+    pub handshake_timeout: Duration,
     pub read_timeout: Option<Duration>,
     pub write_timeout: Option<Duration>,
     pub max_message: usize,
@@ -194,6 +196,16 @@ impl Transport {
 
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// Changes the socket read timeout (`None`: wait forever).
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        let address = self.address.clone();
+        match &self.stream {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+        }
+        .map_err(|e| io_err("setting the read timeout on", &address, e))
     }
 
     pub fn is_broken(&self) -> bool {

@@ -31,6 +31,7 @@ mod cli_faults;
 mod embedded_owner;
 mod big_tx;
 mod apps;
+mod hostile;
 #[allow(dead_code)]
 mod harness;
 mod cluster;
