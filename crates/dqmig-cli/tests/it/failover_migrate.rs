@@ -1,7 +1,8 @@
 //! Migration failover (issue 6): `dqmig upgrade head` over 30 revisions on a 3-node
 //! cluster while the leader is SIGKILLed at a different point in each of 10 trials. Every
 //! revision ends up applied exactly once (history table, a per-revision log row and the
-//! schema prove it): the run finishes after the failover, or a re-run finishes the rest.
+//! schema prove it): the run finishes after the failover, or fails with a clear error
+//! within its timeouts and a re-run finishes the rest. No run may hang.
 
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -21,7 +22,7 @@ fn rev_id(i: usize) -> String {
 
 /// 30 linear revisions: each creates a table and logs itself in `log` (no unique key, so a
 /// revision applied twice would show as two rows).
-fn write_project(dir: &Path) {
+pub(crate) fn write_project(dir: &Path) {
     let versions = dir.join("migrations/versions");
     std::fs::create_dir_all(&versions).unwrap();
     for i in 1..=REVISIONS {
@@ -45,7 +46,7 @@ fn write_project(dir: &Path) {
     }
 }
 
-fn spawn_upgrade(project: &Path, url: &str, log: &Path) -> Child {
+pub(crate) fn spawn_upgrade(project: &Path, url: &str, log: &Path) -> Child {
     let out = std::fs::File::create(log).unwrap();
     let err = out.try_clone().unwrap();
     Command::new(env!("CARGO_BIN_EXE_dqmig"))
@@ -60,22 +61,26 @@ fn spawn_upgrade(project: &Path, url: &str, log: &Path) -> Child {
         .expect("spawning dqmig upgrade")
 }
 
-/// How long one `dqmig upgrade` run may take before it is killed and run again. A run
-/// normally takes a few seconds; libdqlite 1.11.1 can leave a request unanswered across a
-/// leadership change (see `harness::client_options`), and the CLI sets no read timeout.
-const RUN_BOUND: Duration = Duration::from_secs(45);
+/// How long one `dqmig upgrade` run may take: its own bounds (leader search 10 s, each
+/// reply 30 s, the runner's bounded retries) plus slack for a loaded machine. A run still
+/// going then hangs, which fails the test.
+pub(crate) const RUN_BOUND: Duration = Duration::from_secs(120);
 
-/// Waits (bounded) for the process; kills it by its pid if it hangs and returns None.
-fn wait_exit(child: &mut Child) -> Option<ExitStatus> {
+/// Waits (bounded) for the process to end by itself; kills it by its pid and fails the
+/// test if it hangs.
+pub(crate) fn wait_exit(child: &mut Child, log: &Path) -> ExitStatus {
     let deadline = Instant::now() + RUN_BOUND;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
+            return status;
         }
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            return None;
+            panic!(
+                "dqmig upgrade still running after {RUN_BOUND:?}: it hangs\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -89,7 +94,7 @@ fn quick() -> ConnectOptions {
 }
 
 /// Rows in the history table (0 while it does not exist yet), through the leader.
-fn applied_so_far(conn: &mut Option<Connection>, seeds: &str, db: &str) -> i64 {
+pub(crate) fn applied_so_far(conn: &mut Option<Connection>, seeds: &str, db: &str) -> i64 {
     if conn.as_ref().is_none_or(|c| c.is_broken()) {
         *conn = Connection::open_with(seeds, db, &quick()).ok();
     }
@@ -105,7 +110,7 @@ fn applied_so_far(conn: &mut Option<Connection>, seeds: &str, db: &str) -> i64 {
     }
 }
 
-fn check_exactly_once(seeds: &str, db: &str, trial: usize) {
+pub(crate) fn check_exactly_once(seeds: &str, db: &str, trial: usize) {
     let mut conn = crate::harness::open(seeds, db);
     let history = conn
         .query(
@@ -185,22 +190,24 @@ fn upgrade_head_survives_a_leader_kill_at_ten_different_points() {
         drop(monitor);
         c.nodes[leader].kill();
 
-        match wait_exit(&mut child) {
-            Some(status) if status.success() => finished_first_time += 1,
+        match wait_exit(&mut child, &log) {
+            status if status.success() => finished_first_time += 1,
             first => {
-                // The first run gave up (its bounded retries ran out) or hung: re-runs
-                // finish the rest.
+                // The first run gave up with an error (its bounded retries ran out): it
+                // must say so, and re-runs finish the rest.
+                let first_log = std::fs::read_to_string(&log).unwrap_or_default();
+                assert!(first_log.contains("error: "), "trial {trial}: {first:?} without an error message:\n{first_log}");
                 let mut outcome = format!("first run: {first:?}");
                 let mut done = false;
                 for rerun in 1..=3 {
                     let rerun_log = log.with_extension(format!("rerun{rerun}"));
                     let mut again = spawn_upgrade(project.path(), &url, &rerun_log);
-                    let status = wait_exit(&mut again);
+                    let status = wait_exit(&mut again, &rerun_log);
                     outcome.push_str(&format!(
                         "\nre-run {rerun}: {status:?}\n{}",
                         std::fs::read_to_string(&rerun_log).unwrap_or_default()
                     ));
-                    if status.is_some_and(|s| s.success()) {
+                    if status.success() {
                         done = true;
                         break;
                     }

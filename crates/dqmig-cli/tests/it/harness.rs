@@ -154,6 +154,20 @@ impl NodeProc {
         }
     }
 
+    /// SIGSTOP: the process stays, its port still accepts connections, nothing answers.
+    pub fn freeze(&self) {
+        if let Some(c) = &self.child {
+            kill(Pid::from_raw(c.id() as i32), Signal::SIGSTOP).expect("SIGSTOP to a node");
+        }
+    }
+
+    /// SIGCONT after [`NodeProc::freeze`].
+    pub fn thaw(&self) {
+        if let Some(c) = &self.child {
+            kill(Pid::from_raw(c.id() as i32), Signal::SIGCONT).expect("SIGCONT to a node");
+        }
+    }
+
     /// SIGKILL (a crash) and reap.
     pub fn kill(&mut self) {
         self.signal(Signal::SIGKILL);

@@ -32,6 +32,7 @@ mod embedded_owner;
 mod big_tx;
 mod apps;
 mod hostile;
+mod freeze;
 #[allow(dead_code)]
 mod harness;
 mod cluster;
