@@ -206,6 +206,7 @@ fn drive(
         io,
         progress: None,
         at: Vec::new(),
+        announced: Vec::new(),
     };
     let result = match direction {
         Direction::Up => runner.upgrade_with(conn, target, &mut announcer),
@@ -242,6 +243,8 @@ struct Announcer<'g, 'a, 'b> {
     progress: Option<Progress>,
     /// Where the database was when the run last planned (for planning errors).
     at: Vec<RevId>,
+    /// Steps announced whose transaction has not finished yet.
+    announced: Vec<RevId>,
 }
 
 impl RunObserver for Announcer<'_, '_, '_> {
@@ -257,6 +260,7 @@ impl RunObserver for Announcer<'_, '_, '_> {
     }
 
     fn step_started(&mut self, step: &Step) {
+        self.announced.push(step.revision.clone());
         let msg = step_message(self.graph, step);
         match &self.progress {
             Some(p) => {
@@ -268,6 +272,7 @@ impl RunObserver for Announcer<'_, '_, '_> {
     }
 
     fn group_finished(&mut self, steps: &[Step], skipped: bool) {
+        self.announced.clear();
         if skipped {
             let ids: Vec<&str> = steps.iter().map(|s| s.revision.as_str()).collect();
             let msg = format!(
@@ -286,6 +291,12 @@ impl RunObserver for Announcer<'_, '_, '_> {
 
     fn replanning(&mut self, found: &str) {
         self.progress = None;
+        // A step announced but not run is followed by what happened to it.
+        let not_run = std::mem::take(&mut self.announced);
+        if !not_run.is_empty() {
+            let ids: Vec<&str> = not_run.iter().map(RevId::as_str).collect();
+            self.io.info(format_args!("  (not run by this process: {})", ids.join(", ")));
+        }
         self.io.info(format_args!(
             "Another migrator moved the database to {found}; planning again from there."
         ));

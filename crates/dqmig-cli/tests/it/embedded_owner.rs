@@ -127,3 +127,55 @@ fn concurrent_upgrades_on_one_embedded_url_apply_each_revision_once() {
         assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Revision ids between `prefix` and `suffix` on stderr lines starting with `prefix`.
+fn ids_after(stderr: &str, prefix: &str, cut: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix(prefix))
+        .flat_map(|rest| rest.split(cut).next().unwrap_or("").split(", ").map(|s| s.trim().to_string()).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn concurrent_upgrades_through_a_long_running_node_announce_only_what_they_apply() {
+    let node = support::start_node();
+    let project = copy_example();
+    let revisions = std::fs::read_dir(project.path().join("migrations/versions")).unwrap().count();
+    let url = embedded_url(&node.address, node.dir.path());
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            dqmig_bin()
+                .current_dir(project.path())
+                .args(["upgrade", "head", "--json", "--url", &url])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied_everywhere = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let applied: Vec<String> =
+            report["applied"].as_array().unwrap().iter().map(|s| s["revision"].as_str().unwrap().to_string()).collect();
+        // Every announced step is applied by this process, or followed by why not.
+        let mut accounted = applied.clone();
+        accounted.extend(ids_after(&stderr, "(not run by this process: ", ")"));
+        accounted.extend(ids_after(&stderr, "(already applied by another migrator: ", ")"));
+        for line in stderr.lines().filter(|l| l.starts_with("Running upgrade")) {
+            let to = line.split(" -> ").nth(1).and_then(|r| r.split(',').next()).unwrap();
+            assert!(accounted.iter().any(|a| a == to), "{to} announced, neither applied nor explained:\n{stderr}");
+        }
+        applied_everywhere.extend(applied);
+    }
+    applied_everywhere.sort();
+    let n = applied_everywhere.len();
+    applied_everywhere.dedup();
+    assert_eq!((n, applied_everywhere.len()), (revisions, revisions), "each revision applied once: {applied_everywhere:?}");
+}
