@@ -21,6 +21,7 @@ pub mod autogen;
 pub mod config;
 pub mod runner;
 pub mod migrator;
+pub mod project;
 
 // Lets `::dqmig::...` paths (used by `embed_migrations!`) resolve inside this crate too.
 extern crate self as dqmig;

@@ -6,7 +6,7 @@
 use dqmig::runner::EditedFile;
 use dqmig::script::{RevId, Target};
 
-use super::project::{close, run_err, script_err, Project};
+use super::project::{ProjectExt, close, run_err, script_err, Project};
 use super::{output, CliError, GlobalArgs, Io};
 
 /// Arguments of `dqmig accept-edits`.
@@ -24,7 +24,7 @@ pub struct AcceptEditsArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &AcceptEditsArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let mut only: Vec<RevId> = Vec::new();
     for rev in &args.revisions {
         let action = format!("reading the revision {rev} to accept");

@@ -10,12 +10,9 @@ use std::io::{IsTerminal, Write};
 
 use similar::{ChangeTag, TextDiff};
 
-use dqmig::autogen::{diff, Op, RenameHints};
-use dqmig::config::Config;
-use dqmig::open::Database;
-use dqmig::runner::{RunOptions, Runner};
+use dqmig::autogen::Op;
+use dqmig::project::Position;
 use dqmig::schema::Schema;
-use dqmig::script::Target;
 
 use super::project;
 use super::{CliError, GlobalArgs, Io, Style, EXIT_DRIFT, EXIT_OK};
@@ -27,18 +24,15 @@ pub struct CheckArgs {}
 /// Run the command; returns the exit code.
 pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8, CliError> {
     let config = project::load_config(global)?;
-    let (target, renamed_from) = project::load_models(&config)?;
+    // The models first: a broken models file is reported without starting a node.
+    project::load_models(&config)?;
     let url = project::database_url(&config, global)?;
     let mut db = project::open_url(&url, io)?;
-    let position = position(&config, &mut db);
-    let current = match position {
-        Ok(Position::AtHead) => project::live_schema(&config, &mut db, &url.to_string()),
-        Ok(Position::Behind(_)) | Err(_) => Ok(Schema::default()),
-    };
+    let report = dqmig::project::check(&config, &mut db.conn).map_err(project::project_err);
     let closed = project::close(db);
-    let (position, current) = (position?, current?);
+    let report = report?;
     closed?;
-    if let Position::Behind(pending) = position {
+    if let Position::Behind { pending, .. } = &report.position {
         // Like `alembic check`: a database that is not at head is not compared.
         io.info(format_args!(
             "the database is not at head ({} pending: {}); `dqmig check` compares the models with a database at head only: run `dqmig upgrade heads`, then `dqmig check` again",
@@ -47,9 +41,7 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
         ));
         return Ok(EXIT_DRIFT);
     }
-    let mut hints = RenameHints::new();
-    hints.add_models(&renamed_from);
-    let ops = diff(&current, &target, &hints);
+    let ops = &report.ops;
     if ops.is_empty() {
         io.info("the models and the database agree");
         return Ok(EXIT_OK);
@@ -60,48 +52,12 @@ pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8
         std::io::stdout().is_terminal(),
         no_color.as_deref(),
     );
-    write_report(io.out, &current, &target, &ops, style).map_err(CliError::Output)?;
+    write_report(io.out, &report.current, &report.target, ops, style).map_err(CliError::Output)?;
     io.info(format_args!(
         "the database differs from the models ({} operation(s)); `dqmig revision --autogenerate -m MSG` writes them as a revision",
         ops.len()
     ));
     Ok(EXIT_DRIFT)
-}
-
-/// Where the database stands against the project's revision files.
-enum Position {
-    /// At the heads, or the project has no versions folder (models only).
-    AtHead,
-    /// Revisions to apply, each as `ID (message)`.
-    Behind(Vec<String>),
-}
-
-/// Reads the version table and compares it with the revision graph. A version table naming
-/// a revision no file defines is an error: the database was migrated from other files.
-fn position(config: &Config, db: &mut Database) -> Result<Position, CliError> {
-    let dir = config.versions_dir();
-    if !dir.is_dir() {
-        return Ok(Position::AtHead);
-    }
-    let graph = project::load_graph(&dir)?;
-    let current = Runner::new(&graph, RunOptions::from_config(config))
-        .current(&mut db.conn)
-        .map_err(project::run_err("reading the current revision"))?;
-    project::require_known(&graph, &current, &dir)?;
-    if current == graph.heads() {
-        return Ok(Position::AtHead);
-    }
-    let steps = graph
-        .plan_upgrade(&current, &Target::Heads)
-        .map_err(project::script_err("planning the upgrade to the heads"))?;
-    let pending = steps
-        .iter()
-        .map(|s| {
-            let message = graph.get(&s.revision).map(|r| r.meta.message.as_str()).unwrap_or("");
-            format!("{} ({message})", s.revision)
-        })
-        .collect();
-    Ok(Position::Behind(pending))
 }
 
 /// The unified diff of the two schemas' DDL and the list of operations.
@@ -155,7 +111,7 @@ mod tests {
             "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER);",
         )
         .unwrap();
-        let ops = diff(&a, &b, &RenameHints::default());
+        let ops = dqmig::autogen::diff(&a, &b, &dqmig::autogen::RenameHints::default());
         let mut out = Vec::new();
         write_report(&mut out, &a, &b, &ops, Style { color: false }).unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -2,7 +2,7 @@
 //! per applied head). With `--check-heads` it exits 1 when those are not exactly the
 //! graph's heads (the database needs an upgrade, or is ahead of the files).
 
-use super::project::{close, run_err, Project};
+use super::project::{ProjectExt, close, run_err, Project};
 use super::show::RevInfo;
 use super::upgrade::shown;
 use super::{output, CliError, GlobalArgs, Io, EXIT_DRIFT, EXIT_OK};
@@ -27,7 +27,7 @@ struct Report {
 
 /// Run the command; returns the exit code.
 pub fn run(global: &GlobalArgs, args: &CurrentArgs, io: &mut Io<'_>) -> Result<u8, CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let mut db = project.open(global, io)?;
     let current = project
         .runner(project.run_options())
@@ -37,7 +37,7 @@ pub fn run(global: &GlobalArgs, args: &CurrentArgs, io: &mut Io<'_>) -> Result<u
     let current = current?;
     closed?;
     let graph = &project.graph;
-    let unknown = super::project::unknown_revisions(graph, &current);
+    let unknown = dqmig::project::unknown_revisions(graph, &current);
     if !unknown.is_empty() {
         io.info(format_args!(
             "warning: {}",

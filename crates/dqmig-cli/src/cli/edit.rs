@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use dqmig::script::{parse_revision, Target};
 
-use super::project::{script_err, Project};
+use super::project::{ProjectExt, script_err, Project};
 use super::{CliError, GlobalArgs, Io};
 
 /// Arguments of `dqmig edit`.
@@ -21,7 +21,7 @@ pub struct EditArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &EditArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let graph = &project.graph;
     let action = format!("finding revision `{}`", args.revision);
     let target = Target::parse(&args.revision).map_err(script_err(action.clone()))?;

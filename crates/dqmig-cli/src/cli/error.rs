@@ -53,6 +53,10 @@ pub enum CliError {
         source: Box<dqmig::runner::RunError>,
     },
 
+    /// Models, revision files, the live schema or where the database stands.
+    #[error(transparent)]
+    Project(Box<dqmig::project::ProjectError>),
+
     /// A command-line value that is not usable (names the option and what to pass).
     #[error("{0}")]
     Usage(String),
@@ -61,18 +65,6 @@ pub enum CliError {
     /// says why and what to do.
     #[error("{0}")]
     Refused(String),
-
-    /// Loading the models (models.toml, schema.sql or the models command).
-    #[error("loading the models")]
-    Models(#[source] Box<dqmig::models::LoadError>),
-
-    /// Reading the live schema.
-    #[error("reading the schema of {url}")]
-    Introspect {
-        url: String,
-        #[source]
-        source: Box<dqmig::introspect::IntrospectError>,
-    },
 
     /// Diffing or rendering a revision.
     #[error("autogenerating the revision")]

@@ -5,7 +5,7 @@
 
 use dqmig::script::{RevId, Target};
 
-use super::project::{close, run_err, script_err, Project};
+use super::project::{ProjectExt, close, run_err, script_err, Project};
 use super::show::RevInfo;
 use super::{output, CliError, GlobalArgs, Io};
 
@@ -33,7 +33,7 @@ pub struct HistoryArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &HistoryArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     if args.applied {
         return applied(global, &project, args, io);
     }

@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: &InspectArgs, io: &mut Io<'_>) -> Result<(
     let config = project::load_config(global)?;
     let url = project::database_url(&config, global)?;
     let mut db = project::open_url(&url, io)?;
-    let mut schema = project::live_schema(&config, &mut db, &url.to_string())?;
+    let mut schema = project::live_schema(&config, &mut db)?;
     project::close(db)?;
     let replaced = replace_remapped_types(&mut schema);
     if !replaced.is_empty() {

@@ -3,7 +3,7 @@
 
 use dqmig::script::NewRevision;
 
-use super::project::{script_err, Project};
+use super::project::{ProjectExt, script_err, Project};
 use super::revision::{now, random_u64, write};
 use super::{CliError, GlobalArgs, Io};
 
@@ -29,7 +29,7 @@ pub struct MergeArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &MergeArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let graph = &project.graph;
     let targets: Vec<&str> = if args.revisions.is_empty() {
         vec!["heads"]

@@ -4,23 +4,24 @@
 //! `DQMIG_URL`, `dqmig.toml`), the models it names and the live schema as its table filters
 //! see it. Shared by every command that reads revisions, models or a database.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use dqmig::config::{Config, ModelsSource, CONFIG_FILE};
-use dqmig::introspect::{introspect, IntrospectOptions};
-use dqmig::models::{self, RenamedFrom};
+use dqmig::config::Config;
+use dqmig::models::RenamedFrom;
 use dqmig::open::Database;
-use dqmig::runner::{RunError, RunOptions, Runner};
-use dqmig::schema::{Ident, Schema};
-use dqmig::script::{fs::load_dir, Graph, RevId, ScriptError};
+use dqmig::project::ProjectError;
+use dqmig::runner::RunError;
+use dqmig::schema::Schema;
+use dqmig::script::{Graph, ScriptError};
 use dqmig::url::DbUrl;
 
 use super::{CliError, GlobalArgs, Io, URL_ENV};
 
-/// A loaded configuration and revision graph.
-pub struct Project {
-    pub config: Config,
-    pub graph: Graph,
+pub use dqmig::project::Project;
+
+/// Wraps a project-level error.
+pub fn project_err(e: ProjectError) -> CliError {
+    CliError::Project(Box::new(e))
 }
 
 /// The configuration: `-c FILE`, else `./dqmig.toml` if it exists, else the defaults with
@@ -32,74 +33,34 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config, CliError> {
 
 /// Reads and checks the revision files of `versions`.
 pub fn load_graph(versions: &Path) -> Result<Graph, CliError> {
-    let action = format!("reading the revision files in {}", versions.display());
-    let script = |source: ScriptError| CliError::Script {
-        action: action.clone(),
-        source: Box::new(source),
-    };
-    if !versions.is_dir() {
-        return Err(CliError::Usage(format!(
-            "the versions folder {} does not exist; run `dqmig init` to create a project, or pass -c/--config with the project's dqmig.toml",
-            versions.display()
-        )));
-    }
-    let revisions = load_dir(versions).map_err(script)?;
-    Graph::from_revisions(revisions).map_err(script)
+    dqmig::project::load_graph(versions).map_err(project_err)
 }
 
-/// The revisions of `current` (the version table) that no file of the graph defines.
-pub fn unknown_revisions(graph: &Graph, current: &[RevId]) -> Vec<String> {
-    current.iter().filter(|id| graph.get(id).is_none()).map(|id| id.to_string()).collect()
-}
-
-/// What a version table naming unknown revisions means and what to do about it.
+/// The warning (or error) for a version table naming revisions no file defines.
 pub fn unknown_revisions_message(unknown: &[String], versions: &Path) -> String {
-    format!(
-        "the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and `dqmig stamp` the database to a revision that exists",
-        unknown.join(", "),
-        versions.display()
-    )
+    ProjectError::UnknownRevisions { revisions: unknown.to_vec(), dir: versions.to_path_buf() }.to_string()
 }
 
-/// Refuses a version table naming revisions no file defines.
-pub fn require_known(graph: &Graph, current: &[RevId], versions: &Path) -> Result<(), CliError> {
-    let unknown = unknown_revisions(graph, current);
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    Err(CliError::Refused(unknown_revisions_message(&unknown, versions)))
-}
-
-impl Project {
-    /// Loads the configuration and the revision graph.
-    pub fn load(global: &GlobalArgs) -> Result<Project, CliError> {
-        let config = load_config(global)?;
-        let graph = load_graph(&config.versions_dir())?;
-        Ok(Project { config, graph })
-    }
-
-    /// The versions folder.
-    pub fn versions_dir(&self) -> PathBuf {
-        self.config.versions_dir()
-    }
-
-    /// Table names and transaction mode from the configuration.
-    pub fn run_options(&self) -> RunOptions {
-        RunOptions::from_config(&self.config)
-    }
-
-    /// A runner over this project's graph with `options`.
-    pub fn runner(&self, options: RunOptions) -> Runner<'_> {
-        Runner::new(&self.graph, options)
-    }
-
+/// The CLI's ways to load a project and open its database.
+pub trait ProjectExt {
+    /// The configuration (`-c`, `./dqmig.toml` or the defaults) and its revision graph.
+    fn load_cli(global: &GlobalArgs) -> Result<Project, CliError>;
     /// The database URL (`--url`, then `DQMIG_URL`, then `dqmig.toml`).
-    pub fn url(&self, global: &GlobalArgs) -> Result<DbUrl, CliError> {
+    fn url(&self, global: &GlobalArgs) -> Result<DbUrl, CliError>;
+    /// Opens the database (starting an embedded node when the URL asks for one).
+    fn open(&self, global: &GlobalArgs, io: &mut Io<'_>) -> Result<Database, CliError>;
+}
+
+impl ProjectExt for Project {
+    fn load_cli(global: &GlobalArgs) -> Result<Project, CliError> {
+        Project::load(load_config(global)?).map_err(project_err)
+    }
+
+    fn url(&self, global: &GlobalArgs) -> Result<DbUrl, CliError> {
         database_url(&self.config, global)
     }
 
-    /// Opens the database (starting an embedded node when the URL asks for one).
-    pub fn open(&self, global: &GlobalArgs, io: &mut Io<'_>) -> Result<Database, CliError> {
+    fn open(&self, global: &GlobalArgs, io: &mut Io<'_>) -> Result<Database, CliError> {
         open_url(&self.url(global)?, io)
     }
 }
@@ -161,58 +122,13 @@ pub fn script_err(action: impl Into<String>) -> impl FnOnce(ScriptError) -> CliE
     }
 }
 
-/// The models `config` names (models.toml with its `renamed_from` hints, schema.sql, or
-/// the models command), with only the tables the config's filters include.
+/// The models `config` names, filtered (see [`dqmig::project::load_models`]).
 pub fn load_models(config: &Config) -> Result<(Schema, Vec<RenamedFrom>), CliError> {
-    let err = |e| CliError::Models(Box::new(e));
-    let (schema, renames) = match &config.models {
-        Some(ModelsSource::Toml(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|source| {
-                err(models::LoadError::Read {
-                    file: path.display().to_string(),
-                    source,
-                })
-            })?;
-            models::load_toml_with_renames(&path.display().to_string(), &text).map_err(err)?
-        }
-        Some(ModelsSource::Sql(path)) => (models::load_file(path).map_err(err)?, Vec::new()),
-        Some(ModelsSource::Command(cmd)) => (
-            models::load_command(cmd, &config.dir).map_err(err)?,
-            Vec::new(),
-        ),
-        None => {
-            let file = config
-                .file
-                .as_ref()
-                .map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string());
-            return Err(CliError::Refused(format!(
-                "no models configured: put `models = \"models.toml\"` (or `schema = \"schema.sql\"`, or `models_command = \"...\"`) in {file}"
-            )));
-        }
-    };
-    Ok((filtered(config, schema), renames))
+    let models = dqmig::project::load_models(config).map_err(project_err)?;
+    Ok((models.schema, models.renamed_from))
 }
 
-/// The live schema of `db`, without dqmig's own tables (as the config names them) and the
-/// tables the config's filters leave out.
-pub fn live_schema(config: &Config, db: &mut Database, url: &str) -> Result<Schema, CliError> {
-    let mut opts = IntrospectOptions::default();
-    for t in [&config.version_table, &config.history_table] {
-        opts.exclude_tables.push(Ident::new(t.as_str()));
-    }
-    let schema = introspect(&mut db.conn, &opts).map_err(|source| CliError::Introspect {
-        url: url.to_string(),
-        source: Box::new(source),
-    })?;
-    Ok(filtered(config, schema))
-}
-
-/// `schema` with only the tables `config` includes (and the triggers on them).
-fn filtered(config: &Config, mut schema: Schema) -> Schema {
-    schema
-        .tables
-        .retain(|name, _| config.table_included(name.as_str()));
-    let tables = &schema.tables;
-    schema.triggers.retain(|_, t| tables.contains_key(&t.table));
-    schema
+/// The live schema of `db` as the config's filters see it.
+pub fn live_schema(config: &Config, db: &mut Database) -> Result<Schema, CliError> {
+    dqmig::project::live_schema(config, &mut db.conn).map_err(project_err)
 }

@@ -8,14 +8,14 @@
 use std::hash::{BuildHasher, Hasher};
 use std::io::IsTerminal;
 
-use dqmig::autogen::{diff, rename_candidates, render, RenameHints, Rendered, Stmt, Warning};
+use dqmig::autogen::{rename_candidates, RenameHints, Rendered, Stmt, Warning};
 use dqmig::open::Database;
 use dqmig::schema::Schema;
 use dqmig::script::{
-    file_name, fs as script_fs, render_revision, Graph, NewRevision, RevId, Target,
+    file_name, fs as script_fs, render_revision, NewRevision,
 };
 
-use super::project::{self, close, script_err, Project};
+use super::project::{ProjectExt, self, close, script_err, Project};
 use super::prompt::{ask_renames, TerminalAsk};
 use super::{CliError, GlobalArgs, Io};
 
@@ -67,7 +67,7 @@ pub fn run(global: &GlobalArgs, args: &RevisionArgs, io: &mut Io<'_>) -> Result<
             "--rename and --no-prompt only apply with --autogenerate".into(),
         ));
     }
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let graph = &project.graph;
     let created = now();
     let request = NewRevision {
@@ -144,8 +144,8 @@ fn autogenerate(
     let (target, renamed_from) = project::load_models(&project.config)?;
     let url = project.url(global)?;
     let mut db = project::open_url(&url, io)?;
-    require_head(project, &mut db)?;
-    let current = project::live_schema(&project.config, &mut db, &url.to_string())?;
+    project.require_head(&mut db.conn).map_err(project::project_err)?;
+    let current = project::live_schema(&project.config, &mut db)?;
 
     let mut hints = RenameHints::new();
     hints.add_models(&renamed_from);
@@ -182,66 +182,17 @@ fn autogenerate(
         }
     }
 
-    let ops = diff(&current, &target, &hints);
-    if ops.is_empty() {
+    let Some((ops, rendered)) = dqmig::project::autogenerate(&current, &target, &hints).map_err(project::project_err)? else {
         io.info("no changes: the database already matches the models; no revision file written");
         close(db)?;
         return Ok(None);
-    }
+    };
     for op in &ops {
         io.debug(format_args!("  {}", op.describe()));
     }
-    let rendered = render(&ops, &current).map_err(|e| CliError::Autogen(Box::new(e)))?;
     print_warnings(&rendered.up.warnings, &mut db, io);
     close(db)?;
     Ok(Some(rendered))
-}
-
-/// Refuses unless the database is at every head of the graph, listing what is pending.
-fn require_head(project: &Project, db: &mut Database) -> Result<(), CliError> {
-    let graph = &project.graph;
-    let mut current = project
-        .runner(project.run_options())
-        .current(&mut db.conn)
-        .map_err(project::run_err("reading the database's current revision"))?;
-    let mut heads = graph.heads();
-    current.sort();
-    heads.sort();
-    if current == heads {
-        return Ok(());
-    }
-    let pending = graph
-        .plan_upgrade(&current, &Target::Heads)
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|s| label(graph, &s.revision))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let shown = |ids: &[RevId]| {
-        if ids.is_empty() {
-            "none".to_string()
-        } else {
-            ids.iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
-    Err(CliError::Refused(format!(
-        "the database is not at head (it is at {}, the revisions end at {}){}: run `dqmig upgrade heads` first, so autogenerate compares the models with an up-to-date schema",
-        shown(&current),
-        shown(&heads),
-        if pending.is_empty() { String::new() } else { format!("; pending: {}", pending.join(", ")) }
-    )))
-}
-
-fn label(graph: &Graph, id: &RevId) -> String {
-    match graph.get(id) {
-        Some(r) if !r.meta.message.is_empty() => format!("{id} ({})", r.meta.message),
-        _ => id.to_string(),
-    }
 }
 
 /// Prints each warning on stderr with the affected row count from the live database.

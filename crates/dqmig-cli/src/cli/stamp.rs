@@ -5,7 +5,7 @@
 
 use dqmig::script::{RevId, Target};
 
-use super::project::{close, run_err, script_err, Project};
+use super::project::{ProjectExt, close, run_err, script_err, Project};
 use super::upgrade::shown;
 use super::{output, CliError, GlobalArgs, Io};
 
@@ -25,7 +25,7 @@ pub struct StampArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &StampArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let action = format!("stamping the database with {}", args.target);
     let target = Target::parse(&args.target).map_err(script_err(action.clone()))?;
     let mut db = project.open(global, io)?;

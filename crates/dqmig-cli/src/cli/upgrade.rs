@@ -10,7 +10,7 @@ use dqmig::runner::{render_sql, RunError, RunObserver, RunReport, Runner};
 use dqmig::script::{Direction, Graph, RevId, Step, Target};
 
 use super::progress::Progress;
-use super::project::{self, run_err, script_err, Project};
+use super::project::{ProjectExt, self, run_err, script_err, Project};
 use super::{output, CliError, GlobalArgs, Io};
 
 /// `--transaction` values.
@@ -133,7 +133,7 @@ pub(super) fn migrate(
     direction: Direction,
     io: &mut Io<'_>,
 ) -> Result<(), CliError> {
-    let project = Project::load(global)?;
+    let project = Project::load_cli(global)?;
     let mut options = project.run_options();
     if let Some(t) = args.transaction {
         options.transaction = match t {
