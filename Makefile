@@ -84,7 +84,7 @@ demo: deps build
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
 ## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
-## --autogenerate wall time and peak memory (vs Alembic)
+## --autogenerate wall time and peak memory (vs Alembic) and a big-table rebuild (1M rows doubling)
 bench: deps
 	$(CARGO) bench --bench kv
 	$(CARGO) bench --bench introspect

@@ -13,6 +13,23 @@
 //! target dir; `DQMIG_BENCH_ALEMBIC=0` skips it). When it cannot run, the issue's reference
 //! figure is printed, labelled as not measured here.
 //!
+//! Big rebuild (last section): a project on an EMBEDDED url
+//! (`dqlite:///127.0.0.1:PORT/TMP/data/app.db`), so the node runs inside the measured `dqmig`
+//! process and its peak RSS is the node's memory too. A table `big` (integer key, indexed
+//! text column, a real and a NOT NULL text column) is filled with N rows by one
+//! `dqmig sql` INSERT ... SELECT over a recursive CTE (not measured); then the models make
+//! the NOT NULL column nullable, `dqmig revision --autogenerate` writes the table rebuild,
+//! and `dqmig upgrade head` is measured (wall time, peak RSS, success, then the row count
+//! is checked). N starts at 1,000,000 and doubles until a rebuild fails, N would pass the
+//! cap, or the next size would not finish within the section's time budget; the largest N
+//! that passed and the first line of a failure's error are printed, with the node's peak
+//! RSS per million rows. Knobs: `DQMIG_BENCH_REBUILD_ROWS` (first N, default 1000000),
+//! `DQMIG_BENCH_REBUILD_MAX_ROWS` (cap, default 16000000; `0` skips the section),
+//! `DQMIG_BENCH_REBUILD_SECS` (default 360: a size predicted, at twice the previous size's
+//! time, to end the section later than this is not started),
+//! `DQMIG_BENCH_REBUILD_ONLY=1` (run only this section). Sizes of 1,000,000 rows or more
+//! are run once; smaller ones `DQMIG_BENCH_RUNS` times (a downgrade in between).
+//!
 //! Run: `cargo bench --bench migrate` (or `make bench`). `DQMIG_BENCH_RUNS` (default 5)
 //! runs per case; the median, min and max wall time and the largest peak RSS are reported.
 
@@ -296,6 +313,9 @@ fn main() {
         return launcher_main();
     }
     let runs = runs();
+    if std::env::var("DQMIG_BENCH_REBUILD_ONLY").is_ok_and(|v| v == "1") {
+        return big_rebuild(runs);
+    }
     let node_dir = tempfile::tempdir().expect("a temp dir for the node");
     let addr = format!("127.0.0.1:{}", free_port());
     let _node = node::start(NodeConfig::new(1, addr.clone(), node_dir.path()))
@@ -414,6 +434,7 @@ fn main() {
     }
 
     alembic_peer(work.path(), runs, &cases);
+    big_rebuild(runs);
 }
 
 /// Alembic `upgrade head` over the same revisions, when it can run here.
@@ -539,5 +560,236 @@ fn alembic_project(dir: &Path, n: usize) {
         );
         std::fs::write(versions.join(format!("r{i:03}_create_t{i:03}.py")), text)
             .expect("writing an alembic revision");
+    }
+}
+
+/// A numeric knob of the big-rebuild section, or its default.
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .replace(['_', ','], "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// models.toml of the big-rebuild table; `note_nullable` is the change the rebuild makes.
+fn big_models(note_nullable: bool) -> String {
+    format!(
+        "[tables.big]\ncolumns = [\n  {{ name = \"id\", type = \"integer\", primary_key = true }},\n  \
+         {{ name = \"name\", type = \"string(40)\", nullable = false }},\n  {{ name = \"score\", type = \"float\" }},\n  \
+         {{ name = \"note\", type = \"text\", nullable = {note_nullable} }},\n]\n\
+         indexes = [ {{ name = \"big_name\", columns = [\"name\"] }} ]\n"
+    )
+}
+
+/// The line of a failed command's stderr that says what went wrong.
+fn first_error_line(s: &Sample) -> String {
+    let lines = || s.stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines()
+        .find(|l| l.to_lowercase().contains("error"))
+        .or_else(|| lines().next())
+        .unwrap_or("failed with no message")
+        .to_string()
+}
+
+/// How one size of the big rebuild ended.
+enum Rebuild {
+    /// The rebuild passed (every run), with its samples.
+    Passed(Case),
+    /// A step failed: which one, and the first line of its error.
+    Failed(String, String),
+}
+
+/// Big rebuild: see the file's header.
+fn big_rebuild(runs: usize) {
+    println!();
+    let max_rows = env_number("DQMIG_BENCH_REBUILD_MAX_ROWS", 16_000_000);
+    if max_rows == 0 {
+        println!("Big rebuild skipped (DQMIG_BENCH_REBUILD_MAX_ROWS=0).");
+        return;
+    }
+    let first = env_number("DQMIG_BENCH_REBUILD_ROWS", 1_000_000).max(1);
+    let budget = Duration::from_secs(env_number("DQMIG_BENCH_REBUILD_SECS", 360));
+    println!(
+        "Big rebuild: `dqmig upgrade head` of a revision that drops NOT NULL from a column of an N-row table \
+         (embedded node in the measured process); N from {first} doubling up to {max_rows}, within {} s",
+        budget.as_secs()
+    );
+    println!(
+        "{:<52} {:>4} {:>10} {:>9} {:>9} {:>9}",
+        "case", "runs", "median ms", "min ms", "max ms", "peak MiB"
+    );
+    let work = match tempfile::tempdir() {
+        Ok(w) => w,
+        Err(e) => {
+            println!("Big rebuild not run: no temp dir ({e})");
+            return;
+        }
+    };
+    let started = Instant::now();
+    let mut passed: Vec<(u64, Case)> = Vec::new();
+    let mut failure = None;
+    let mut stopped = String::new();
+    let mut n = first;
+    loop {
+        let size_started = Instant::now();
+        let runs = if n >= 1_000_000 { 1 } else { runs };
+        match rebuild_once(work.path(), n, runs) {
+            Rebuild::Passed(case) => {
+                case.print();
+                // The slope between sizes leaves out the fixed part (binary, node, caches).
+                let slope = passed.last().map_or(String::new(), |(m, c): &(u64, Case)| {
+                    format!(
+                        "; {:.1} MiB per million rows more than at {m} rows",
+                        (case.peak_mib() - c.peak_mib()) / ((n - m) as f64 / 1e6)
+                    )
+                });
+                println!(
+                    "  -> node peak RSS {:.1} MiB per million rows{slope}",
+                    case.peak_mib() / (n as f64 / 1e6)
+                );
+                passed.push((n, case));
+            }
+            Rebuild::Failed(step, error) => {
+                println!("{:<52} FAILED at {step} (the error is below)", format!("dqmig upgrade head (rebuild, {n} rows)"));
+                failure = Some((n, step, error));
+                break;
+            }
+        }
+        // Filling and rebuilding scale with N: the next size takes about twice this one.
+        let next_takes = size_started.elapsed() * 2;
+        if n.saturating_mul(2) > max_rows {
+            stopped = format!("cap: the next size, {} rows, is over {max_rows}", n.saturating_mul(2));
+            break;
+        }
+        if started.elapsed() + next_takes > budget {
+            stopped = format!(
+                "time budget: the next size, {} rows, would take about {:.0} s more (over {} s in all)",
+                n * 2,
+                next_takes.as_secs_f64(),
+                budget.as_secs()
+            );
+            break;
+        }
+        n *= 2;
+    }
+    match passed.last() {
+        Some((rows, case)) => println!(
+            "  -> largest rebuild that passed: {rows} rows ({:.1} s, {:.1} MiB peak)",
+            case.median_ms() / 1000.0,
+            case.peak_mib()
+        ),
+        None => println!("  -> no rebuild passed"),
+    }
+    match failure {
+        Some((rows, step, error)) => println!("  -> first failure: {rows} rows, {step}: {error}"),
+        None => println!("  -> no rebuild failed; stopped by the {stopped}"),
+    }
+    println!("  (section took {:.0} s)", started.elapsed().as_secs_f64());
+}
+
+/// One size of the big rebuild on a fresh project and data dir (removed afterwards).
+fn rebuild_once(work: &Path, n: u64, runs: usize) -> Rebuild {
+    let project = work.join(format!("rebuild{n}"));
+    let result = rebuild_in(&project, n, runs);
+    let _ = std::fs::remove_dir_all(&project);
+    result
+}
+
+fn rebuild_in(project: &Path, n: u64, runs: usize) -> Rebuild {
+    let name = format!("dqmig upgrade head (rebuild, {n} rows)");
+    let failed = |step: &str, e: String| Rebuild::Failed(step.to_string(), e);
+    let url = format!(
+        "dqlite:///127.0.0.1:{}/{}/app.db",
+        free_port(),
+        project.join("data").display()
+    );
+    let setup = std::fs::create_dir_all(project.join("migrations/versions"))
+        .and_then(|_| {
+            std::fs::write(
+                project.join("dqmig.toml"),
+                format!("url = \"{url}\"\nmodels = \"models.toml\"\n"),
+            )
+        })
+        .and_then(|_| std::fs::write(project.join("models.toml"), big_models(false)));
+    if let Err(e) = setup {
+        return failed("writing the project", e.to_string());
+    }
+    let fill = format!(
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) \
+         INSERT INTO big (id, name, score, note) SELECT i, 'name-' || i, i * 0.5, 'note ' || i FROM s"
+    );
+    let steps: [(&str, Vec<&str>); 3] = [
+        ("revision creating the table", vec!["revision", "--autogenerate", "-m", "create big"]),
+        ("upgrade creating the table", vec!["upgrade", "head", "-q"]),
+        ("filling with dqmig sql", vec!["sql", &fill]),
+    ];
+    for (step, args) in &steps {
+        let s = measure(&mut dqmig(project, args));
+        if !s.ok {
+            return failed(step, first_error_line(&s));
+        }
+    }
+    if let Err(e) = std::fs::write(project.join("models.toml"), big_models(true)) {
+        return failed("writing models.toml", e.to_string());
+    }
+    let s = measure(&mut dqmig(
+        project,
+        &["revision", "--autogenerate", "-m", "note nullable"],
+    ));
+    if !s.ok {
+        return failed("revision --autogenerate", first_error_line(&s));
+    }
+    let rebuilds = std::fs::read_dir(project.join("migrations/versions"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    std::fs::read_to_string(e.path())
+                        .is_ok_and(|t| t.contains("-- dqmig:rebuild \"big\""))
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    if rebuilds != 1 {
+        return failed(
+            "revision --autogenerate",
+            "wrote no revision rebuilding \"big\"".to_string(),
+        );
+    }
+    let mut case = Case {
+        name,
+        samples: Vec::new(),
+    };
+    for k in 0..runs {
+        if k > 0 {
+            let s = measure(&mut dqmig(project, &["downgrade", "-1", "-q"]));
+            if !s.ok {
+                return failed("downgrade between runs", first_error_line(&s));
+            }
+        }
+        let s = measure(&mut dqmig(project, &["upgrade", "head", "-q"]));
+        if !s.ok {
+            return failed("upgrade head", first_error_line(&s));
+        }
+        case.samples.push(s);
+    }
+    // The rebuild kept every row (not measured; stdout is read here, not by the launcher).
+    let count = dqmig(project, &["sql", "--json", "SELECT count(*) AS n FROM big"]).output();
+    let want = format!("\"n\":{n}");
+    match count {
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).replace(' ', "").contains(&want) => {
+            Rebuild::Passed(case)
+        }
+        Ok(o) => failed(
+            "counting the rows after the rebuild",
+            format!(
+                "expected {n}, got {}{}",
+                String::from_utf8_lossy(&o.stdout).trim(),
+                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
+            ),
+        ),
+        Err(e) => failed("counting the rows after the rebuild", e.to_string()),
     }
 }
