@@ -198,17 +198,32 @@ impl Config {
     }
 
     /// The configuration a command uses: the file given with `-c/--config` (which must
-    /// exist), else `dqmig.toml` in `cwd` when there is one, else the defaults in `cwd`.
+    /// exist), else `dqmig.toml` in `cwd` or the nearest parent folder that has one (as
+    /// cargo finds Cargo.toml), else the defaults in `cwd`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file, line and key of a bad configuration.
     pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
         match explicit {
             Some(path) => Config::load(path),
             None => {
                 let path = cwd.join(CONFIG_FILE);
                 if path.is_file() {
-                    Config::load(&path)
-                } else {
-                    Ok(Config::default_in(cwd))
+                    return Config::load(&path);
                 }
+                // Like cargo: the nearest dqmig.toml in a parent folder.
+                let absolute = if cwd.is_absolute() {
+                    cwd.to_path_buf()
+                } else {
+                    std::env::current_dir().map(|d| d.join(cwd)).unwrap_or_else(|_| cwd.to_path_buf())
+                };
+                for dir in absolute.ancestors().skip(1) {
+                    let path = dir.join(CONFIG_FILE);
+                    if path.is_file() {
+                        return Config::load(&path);
+                    }
+                }
+                Ok(Config::default_in(cwd))
             }
         }
     }

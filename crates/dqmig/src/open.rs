@@ -60,8 +60,11 @@ pub struct OpenOptions {
     pub lock_wait: Duration,
     /// Called with a one-line message when the open waits for another process (at the
     /// start of the wait, then every few seconds). Default: nothing.
-    pub on_wait: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub on_wait: Option<WaitHook>,
 }
+
+/// The callback of [`OpenOptions::on_wait`].
+pub type WaitHook = Box<dyn Fn(&str) + Send + Sync>;
 
 impl Default for OpenOptions {
     fn default() -> Self {

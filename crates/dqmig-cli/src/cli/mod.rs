@@ -4,6 +4,7 @@
 
 mod accept_edits;
 mod branches;
+mod completions;
 mod check;
 mod current;
 mod downgrade;
@@ -35,6 +36,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use accept_edits::AcceptEditsArgs;
 pub use branches::BranchesArgs;
+pub use completions::CompletionsArgs;
 pub use check::CheckArgs;
 pub use current::CurrentArgs;
 pub use downgrade::DowngradeArgs;
@@ -114,6 +116,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the project templates `dqmig init --template` accepts.
     ListTemplates(ListTemplatesArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(CompletionsArgs),
     /// Write a new revision file (empty, or --autogenerate from the models vs. the database).
     Revision(RevisionArgs),
     /// Exit 0 when the models and the database agree, 1 with a diff when they do not.
@@ -190,6 +194,7 @@ pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
     match &cli.command {
         Command::Init(args) => ok(init::run(args, io)),
         Command::ListTemplates(args) => ok(list_templates::run(args, io)),
+        Command::Completions(args) => ok(completions::run(args, io)),
         Command::Revision(args) => ok(revision::run(g, args, io)),
         Command::Check(args) => check::run(g, args, io),
         Command::Inspect(args) => ok(inspect::run(g, args, io)),

@@ -272,3 +272,16 @@ fn color_only_when_asked_or_on_a_terminal() {
         .code(2)
         .stderr(predicate::str::starts_with("\x1b[1;31merror\x1b[0m: "));
 }
+
+#[test]
+fn completions_for_each_shell_name_every_command() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = dqmig().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for command in ["upgrade", "accept-edits", "completions", "cluster"] {
+            assert!(text.contains(command), "{shell} completions lack {command}");
+        }
+    }
+    dqmig().args(["completions", "tcsh"]).assert().code(2);
+}

@@ -4,7 +4,7 @@
 //! after the other, each revision applied exactly once, none announcing a step it did not run.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use dqmig::client::Connection;
 
@@ -105,7 +105,7 @@ fn concurrent_upgrades_on_one_embedded_url_apply_each_revision_once() {
         assert_eq!(before, announced.len(), "round {round}: a step announced twice: {announced:?}");
         assert_eq!(announced.len(), revisions, "round {round}: {announced:?}");
         // Every revision once in the history, and the database at the heads.
-        let out = Command::from(dqmig_bin())
+        let out = dqmig_bin()
             .current_dir(project.path())
             .args(["history", "--applied", "--json", "--url", &url])
             .output()

@@ -237,11 +237,14 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
     Ok(())
 }
 
+/// A native `RENAME COLUMN` statement with the column's old and new name.
+type NativeRename = (Stmt, (Ident, Ident));
+
 /// The column renames of a group that is rebuilt, as native `RENAME COLUMN` statements run
 /// before the rebuild, with the table they leave (the rebuild's starting point). Renames
 /// that do not apply in that order (a name still taken before the group's other ops) stay
 /// inside the rebuild, as do all of them when one does not fit.
-fn native_renames(ops: &[Op], state: &Schema, before: &Table) -> (Vec<(Stmt, (Ident, Ident))>, Table) {
+fn native_renames(ops: &[Op], state: &Schema, before: &Table) -> (Vec<NativeRename>, Table) {
     let mut scratch = state.clone();
     let mut out = Vec::new();
     for op in ops {

@@ -106,7 +106,7 @@ pub(crate) struct Catalog {
     pub foreign_keys: BTreeMap<Ident, Vec<ForeignKeyInfo>>,
 }
 
-/// The number of queries [`read`] sends, whatever the schema.
+/// The number of queries `read` sends, whatever the schema.
 pub const QUERIES: usize = 1;
 
 /// Reads the catalog with [`QUERIES`] query.
