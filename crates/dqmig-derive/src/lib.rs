@@ -4,9 +4,11 @@
 //! `embed_migrations!("migrations")` lists `migrations/versions/*.sql` (relative to the
 //! crate's `Cargo.toml`, or an absolute path) while the application is compiled and expands
 //! to `::dqmig::migrator::Migrator::from_embedded(&[("versions/NAME.sql",
-//! include_str!("/abs/path/NAME.sql")), ...])`. `include_str!` makes cargo rebuild when a
-//! listed file changes; a file added to the folder needs a rebuild of the crate (touch a
-//! source file). No dependencies: the one string-literal argument is read by hand.
+//! include_str!("/abs/path/NAME.sql")), ...])`. Every file is parsed and the revision graph
+//! checked while compiling (with `dqmig-script`, the parser the runtime uses): a malformed
+//! file is a compile error naming the file and line. `include_str!` makes cargo rebuild
+//! when a listed file changes; for cargo to notice a file added to the folder, the crate's
+//! `build.rs` says `println!("cargo:rerun-if-changed=migrations");` (the README's recipe).
 
 use proc_macro::TokenStream;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,21 @@ fn expand(input: TokenStream) -> Result<String, String> {
     } else {
         base.join(&given)
     };
+    let files = checked_files(&root)?;
+    let mut code = String::from("::dqmig::migrator::Migrator::from_embedded(&[");
+    for (name, abs) in files {
+        code.push_str(&format!(
+            "({:?}, ::core::include_str!({abs:?})),",
+            format!("versions/{name}")
+        ));
+    }
+    code.push_str("])");
+    Ok(code)
+}
+
+/// The `.sql` files of `root/versions` as (file name, absolute path), sorted, each parsed
+/// and the revision graph checked; the error names the file and line.
+fn checked_files(root: &Path) -> Result<Vec<(String, String)>, String> {
     let versions = root.join("versions");
     let entries = std::fs::read_dir(&versions).map_err(|e| format!("embed_migrations!: reading {}: {e}; the folder must hold a versions/ folder (create it with `dqmig init`)", versions.display()))?;
     let mut files = Vec::new();
@@ -86,13 +103,45 @@ fn expand(input: TokenStream) -> Result<String, String> {
         files.push((name, abs));
     }
     files.sort();
-    let mut code = String::from("::dqmig::migrator::Migrator::from_embedded(&[");
-    for (name, abs) in files {
-        code.push_str(&format!(
-            "({:?}, ::core::include_str!({abs:?})),",
-            format!("versions/{name}")
-        ));
+    // The same checks the runtime makes, now: a bad file fails the build, not the app.
+    let mut revisions = Vec::new();
+    for (_, abs) in &files {
+        let text = std::fs::read_to_string(abs).map_err(|e| format!("embed_migrations!: reading {abs}: {e}"))?;
+        let revision = dqmig_script::parse_revision(abs, &text).map_err(|e| format!("embed_migrations!: {e}"))?;
+        revisions.push(revision);
     }
-    code.push_str("])");
-    Ok(code)
+    dqmig_script::Graph::from_revisions(revisions).map_err(|e| format!("embed_migrations!: {e}"))?;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("versions")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("versions").join(name), text).unwrap();
+        }
+        dir
+    }
+
+    const GOOD: &str = "-- revision: a1b2c3d4e5f6\n-- revises:\n-- message: m\n\n-- migrate:up\nCREATE TABLE t (x);\n\n-- migrate:down\nDROP TABLE t;\n";
+
+    #[test]
+    fn good_files_are_listed_and_bad_ones_name_file_and_line() {
+        let ok = folder_with(&[("a1b2c3d4e5f6_m.sql", GOOD), ("notes.txt", "ignored")]);
+        let files = checked_files(ok.path()).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "a1b2c3d4e5f6_m.sql");
+
+        let bad = folder_with(&[("a1b2c3d4e5f6_m.sql", &GOOD.replace("CREATE TABLE t (x);", "CREATE TABLE t (x);\nCOMMIT;"))]);
+        let err = checked_files(bad.path()).unwrap_err();
+        assert!(err.contains("a1b2c3d4e5f6_m.sql:7"), "{err}");
+
+        let orphan = folder_with(&[("a1b2c3d4e5f6_m.sql", &GOOD.replace("-- revises:", "-- revises: 0123456789ab"))]);
+        let err = checked_files(orphan.path()).unwrap_err();
+        assert!(err.contains("0123456789ab"), "{err}");
+    }
 }

@@ -6,6 +6,7 @@
 
 pub use dqmig_client as client;
 pub use dqmig_client::params;
+pub use dqmig_script as script;
 #[cfg(feature = "embedded")]
 pub use dqmig_node as node;
 
@@ -16,7 +17,6 @@ pub mod open;
 pub mod models;
 pub mod executor;
 pub mod introspect;
-pub mod script;
 pub mod autogen;
 pub mod config;
 pub mod runner;

@@ -3,8 +3,8 @@
 //! `PRAGMA foreign_keys` in its spellings taken out and turned into a rebuild section, and
 //! the per-pragma decisions.
 
-use crate::script::classify::{boolean, decide, Decision};
-use crate::script::*;
+use crate::classify::{boolean, decide, Decision};
+use crate::*;
 
 const H: &str = "-- revision: 3f2a9c1b7d4e\n-- revises:\n";
 

@@ -1,7 +1,7 @@
 //! Revision-graph and plan tests from literal edge lists: heads, branches, merges, labels,
 //! dependencies, prefixes, relative targets, ranges, and every error.
 
-use crate::script::*;
+use crate::*;
 
 /// `"id<p1,p2 dep=d1,d2 label=l1,l2"`; revisions are created one minute apart in list order.
 fn graph(specs: &[&str]) -> Result<Graph, ScriptError> {

@@ -1,6 +1,6 @@
 //! Writer tests: the template, slugs, file names, and writer → parser round trips.
 
-use crate::script::*;
+use crate::*;
 use proptest::prelude::*;
 
 fn meta(id: &str, revises: &[&str]) -> RevisionMeta {

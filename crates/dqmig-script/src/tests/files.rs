@@ -1,7 +1,7 @@
 //! Parser tests: headers, sections, statement splitting, directives, and every error with
 //! its line.
 
-use crate::script::*;
+use crate::*;
 
 fn file(header: &str, up: &str, down: &str) -> String {
     format!("{header}\n-- migrate:up\n{up}\n-- migrate:down\n{down}\n")

@@ -17,7 +17,7 @@
 use super::{RevisionMeta, ScriptError};
 
 /// The default revision template, written into new migrations folders by `dqmig init`.
-pub const DEFAULT_TEMPLATE: &str = include_str!("../../../../templates/script.sql.tmpl");
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../../templates/script.sql.tmpl");
 
 /// The default file-name pattern: `<rev>_<slug>.sql`.
 pub const DEFAULT_FILE_TEMPLATE: &str = "%(rev)s_%(slug)s";
