@@ -21,6 +21,7 @@ pub const CODE_LEADERSHIP_LOST_LEGACY: u64 = 8458;
 /// the extended SQLite code. After a guard-rail, conversion or server error the connection
 /// stays usable; after `Io`, `Protocol` or `Broken` it must be dropped and reopened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The server answered with a Failure (any code not covered by a more specific variant).
     #[error("{action}: {message} (SQLite code {code}){}", server_hint(*code))]

@@ -53,6 +53,7 @@ impl Default for PoolOptions {
 
 /// Errors of [`Pool::get`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PoolError {
     /// Every connection stayed checked out for the whole wait.
     #[error("no free connection to {database:?} after waiting {waited:?}: all {limit} (pool_size {pool_size} + max_overflow {max_overflow}) are in use; return connections sooner, or raise pool_size, max_overflow or timeout")]

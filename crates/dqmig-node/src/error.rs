@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 /// What can go wrong while configuring, starting or stopping an embedded dqlite node.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NodeError {
     /// A configuration value was rejected before libdqlite saw it.
     #[error("invalid node {field} {value:?}: expected {expected}")]

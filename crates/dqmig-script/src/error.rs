@@ -4,6 +4,7 @@
 
 /// Errors of revision files, the revision graph and targets.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScriptError {
     /// A problem at a place in a revision file or a revision template.
     #[error("{file}:{line}:{column}: {message}")]

@@ -38,6 +38,7 @@ pub const DEFAULT_MIGRATIONS: &str = "migrations";
 
 /// Errors of reading `dqmig.toml` or choosing the database URL.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     #[error(
         "reading config file {path}: {source}; create one with `dqmig init` or pass -c/--config"

@@ -6,6 +6,7 @@ use crate::client::{self, Connection, ToValue, Value};
 
 /// Errors of an [`Executor`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExecError {
     /// The dqlite client failed; its message says what was being done and where.
     #[error(transparent)]

@@ -103,6 +103,7 @@ pub const EMBEDDED_NODE_ID: u64 = 1;
 
 /// Why a database could not be opened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OpenError {
     #[error(transparent)]
     Url(#[from] UrlError),

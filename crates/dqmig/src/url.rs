@@ -39,6 +39,7 @@ pub enum DbUrl {
 
 /// Why a database URL was refused. Every variant carries the URL and says what is expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UrlError {
     #[error("database URL {url:?} has scheme {found:?}: expected {FORMS}")]
     Scheme { url: String, found: String },

@@ -32,6 +32,7 @@ pub use render::{render, render_script, Rendered, Script, Stmt, REBUILD_MARKER};
 
 /// Errors of autogenerate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AutogenError {
     /// An op that does not fit the schema it is applied to (hand-built or stale ops).
     #[error("cannot {op}: {problem}; the ops do not match the schema they are rendered against")]

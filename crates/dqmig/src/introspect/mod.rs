@@ -42,6 +42,7 @@ impl IntrospectOptions {
 
 /// Errors of the introspector.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IntrospectError {
     #[error("introspecting the database: reading {what}: {source}")]
     Query { what: &'static str, source: ExecError },

@@ -32,6 +32,7 @@ pub struct RenamedFrom {
 
 /// Errors of the model loaders.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// A problem in a model file, at a place in it.
     #[error("{file}:{line}:{column}: {message}")]

@@ -55,6 +55,7 @@ fn list_edited(v: &[EditedFile]) -> String {
 
 /// Errors of running, stamping and reading migrations.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// Revision files, the graph or the target.
     #[error(transparent)]

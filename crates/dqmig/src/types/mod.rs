@@ -39,6 +39,7 @@ use std::fmt;
 
 /// Errors of the type mapper: a declared type name it does not know or cannot parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TypeError {
     #[error("unknown type `{name}`; expected one of {}", EXPECTED)]
     Unknown { name: String },
