@@ -844,7 +844,7 @@ impl StatementTimer {
             sql,
             params,
             prepared = matches!(target, Target::Id { .. }),
-            elapsed_ms = start.elapsed().as_secs_f64() * 1000.0,
+            elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
             address,
             ok,
             "statement"

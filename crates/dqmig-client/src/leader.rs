@@ -115,7 +115,7 @@ pub(crate) fn find_leader(
                 tracing::debug!(
                     address = %t.address(),
                     seeds = ?seeds,
-                    elapsed_ms = start.elapsed().as_secs_f64() * 1000.0,
+                    elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
                     "leader found"
                 );
                 return Ok(t);
@@ -125,7 +125,7 @@ pub(crate) fn find_leader(
         let hopeless = tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
             && !tried.is_empty();
         if hopeless || start.elapsed() + backoff > timeout {
-            tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_secs_f64() * 1000.0, "no leader found");
+            tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");
             return Err(Error::NoLeader { tried });
         }
         tracing::debug!(tried = ?tried, backoff_ms = backoff.as_millis() as u64, "no leader yet, retrying");

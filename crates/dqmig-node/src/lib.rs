@@ -221,7 +221,7 @@ impl Node {
             id = self.cfg.id,
             address = %self.cfg.address,
             data_dir = %self.cfg.data_dir.display(),
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            elapsed_ms = started.elapsed().as_micros() as f64 / 1000.0,
             ok = rc == 0,
             "node stopped"
         );

@@ -459,7 +459,7 @@ fn start_embedded(address: &str, data_dir: PathBuf, database: &str) -> Result<Da
         %address,
         data_dir = %node.data_dir().display(),
         %database,
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        elapsed_ms = started.elapsed().as_micros() as f64 / 1000.0,
         "started an embedded node"
     );
     Ok(Database {
