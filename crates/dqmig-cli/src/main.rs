@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod logging;
 
 use cli::{Cli, Io, Style};
 
@@ -17,9 +18,12 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let no_color = std::env::var("NO_COLOR").ok();
     let style = Style::decide(cli.global.color, stderr.is_terminal(), no_color.as_deref());
+    logging::init(cli.global.level(), style.color);
 
     let mut out = std::io::stdout().lock();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: log events may come from other threads (stderr is
+    // unbuffered either way).
+    let mut err = stderr;
     let mut io = Io {
         out: &mut out,
         err: &mut err,

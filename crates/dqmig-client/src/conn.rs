@@ -3,6 +3,12 @@
 //! that keep a 1.11.1 node alive (dqlite-facts.md §9), busy retries outside transactions,
 //! transaction-state tracking and the statement cache. Raw requests are in `raw`, the
 //! streaming iterator in `iter`.
+//!
+//! Logging (`tracing`, target `dqmig_client::conn`): each Exec/Query request is a DEBUG
+//! event "statement" with `sql`, `params`, `prepared`, `elapsed_ms`, `address` and `ok`,
+//! built only when a subscriber wants it (no clock read, no formatting otherwise); busy
+//! retries are DEBUG "busy, retrying"; a reconnect is INFO "leader changed" (with
+//! `old_address` and `new_address`) or DEBUG "reconnected" to the same address.
 
 use std::time::{Duration, Instant};
 
@@ -229,6 +235,13 @@ impl Connection {
             }
             None => Connection::connect(self.t.address(), &self.opts)?,
         };
+        let old_address = self.t.address();
+        let new_address = fresh.t.address();
+        if old_address != new_address {
+            tracing::info!(%old_address, %new_address, database = self.database.as_deref(), "leader changed");
+        } else {
+            tracing::debug!(address = %new_address, database = self.database.as_deref(), "reconnected");
+        }
         *self = fresh;
         Ok(())
     }
@@ -316,7 +329,14 @@ impl Connection {
                         && e.is_busy()
                         && start.elapsed() + delay <= self.opts.busy_timeout =>
                 {
-                    std::thread::sleep(jitter(delay));
+                    let pause = jitter(delay);
+                    tracing::debug!(
+                        address = %self.t.address(),
+                        reason = %e,
+                        delay_us = pause.as_micros() as u64,
+                        "busy, retrying"
+                    );
+                    std::thread::sleep(pause);
                     delay = (delay * 2).min(BUSY_MAX_DELAY);
                 }
                 other => return other,
@@ -444,8 +464,22 @@ impl Connection {
         values
     }
 
-    /// Sends an Exec/ExecSQL (borrowing encoders, no copies) and reads its Result.
+    /// Sends an Exec/ExecSQL and reads its Result; one "statement" event when enabled.
     fn exec_once(
+        &mut self,
+        target: Target,
+        sql: &str,
+        values: &[Value],
+        action: &str,
+    ) -> Result<ExecResult> {
+        let timer = StatementTimer::start();
+        let result = self.exec_request(target, sql, values, action);
+        timer.finish("exec", target, sql, values.len(), self.t.address(), result.is_ok());
+        result
+    }
+
+    /// Sends an Exec/ExecSQL (borrowing encoders, no copies) and reads its Result.
+    fn exec_request(
         &mut self,
         target: Target,
         sql: &str,
@@ -471,8 +505,22 @@ impl Connection {
         }
     }
 
-    /// Sends a Query/QuerySQL and reads the first Rows batch.
+    /// Sends a Query/QuerySQL and reads the first Rows batch; one "statement" event when
+    /// enabled (its `elapsed_ms` runs to the first batch).
     fn query_once(
+        &mut self,
+        target: Target,
+        sql: &str,
+        values: &[Value],
+        action: &str,
+    ) -> Result<RowsBatch> {
+        let timer = StatementTimer::start();
+        let result = self.query_request(target, sql, values, action);
+        timer.finish("query", target, sql, values.len(), self.t.address(), result.is_ok());
+        result
+    }
+
+    fn query_request(
         &mut self,
         target: Target,
         sql: &str,
@@ -769,6 +817,38 @@ impl Connection {
             let _ = self.exec_once(Target::Text, "ROLLBACK", &[], "rolling back an abandoned transaction");
         }
         self.in_tx = false;
+    }
+}
+
+/// The clock of one "statement" event: read only when a subscriber wants the event, so
+/// that with none (or with DEBUG off) a statement costs one cached level check.
+struct StatementTimer(Option<Instant>);
+
+impl StatementTimer {
+    fn start() -> StatementTimer {
+        StatementTimer(tracing::enabled!(tracing::Level::DEBUG).then(Instant::now))
+    }
+
+    fn finish(
+        self,
+        kind: &'static str,
+        target: Target,
+        sql: &str,
+        params: usize,
+        address: &str,
+        ok: bool,
+    ) {
+        let Some(start) = self.0 else { return };
+        tracing::debug!(
+            kind,
+            sql,
+            params,
+            prepared = matches!(target, Target::Id { .. }),
+            elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
+            address,
+            ok,
+            "statement"
+        );
     }
 }
 

@@ -2,6 +2,10 @@
 //! to the reported address (a bounded number of times) until a node reports itself, and
 //! retry with backoff while no leader is known yet. Returns a handshaken transport to the
 //! leader; the connection layer then sends Client and Open on it.
+//!
+//! Logging (`tracing`, target `dqmig_client::leader`): DEBUG "leader found" (`address`,
+//! `seeds`, `elapsed_ms`), DEBUG "no leader yet, retrying" (`tried`: each address and why,
+//! `backoff_ms`), DEBUG "no leader found" when giving up, TRACE "leader redirect".
 
 use std::time::{Duration, Instant};
 
@@ -81,6 +85,7 @@ fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>)
             }
             Ok((_, leader)) if leader == address => return Probe::Leader(t),
             Ok((id, leader)) => {
+                tracing::trace!(%address, leader_id = id, leader = %leader, "leader redirect");
                 tried.push((address, format!("reported leader {id} at {leader}")));
                 address = leader;
             }
@@ -107,18 +112,23 @@ pub(crate) fn find_leader(
         let mut tried = Vec::new();
         for seed in seeds {
             if let Probe::Leader(t) = probe(seed, opts, &mut tried) {
+                tracing::debug!(
+                    address = %t.address(),
+                    seeds = ?seeds,
+                    elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
+                    "leader found"
+                );
                 return Ok(t);
             }
         }
         // A bad address, or a peer that is not dqlite, will not get better by waiting.
-        if tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
-            && !tried.is_empty()
-        {
+        let hopeless = tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
+            && !tried.is_empty();
+        if hopeless || start.elapsed() + backoff > timeout {
+            tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");
             return Err(Error::NoLeader { tried });
         }
-        if start.elapsed() + backoff > timeout {
-            return Err(Error::NoLeader { tried });
-        }
+        tracing::debug!(tried = ?tried, backoff_ms = backoff.as_millis() as u64, "no leader yet, retrying");
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }

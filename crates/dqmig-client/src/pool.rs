@@ -192,7 +192,10 @@ impl Pool {
                     &inner.database,
                     &inner.opts.connect,
                 ) {
-                    Ok(conn) => Ok(self.wrap(conn, Instant::now())),
+                    Ok(conn) => {
+                        tracing::debug!(address = %conn.address(), database = %inner.database, "pool opened a connection");
+                        Ok(self.wrap(conn, Instant::now()))
+                    }
                     Err(source) => {
                         inner.forget(false);
                         Err(PoolError::Connect {
@@ -224,15 +227,22 @@ impl Pool {
     /// answers `SELECT 1`; otherwise it is closed and counted out.
     fn check_idle(&self, idle: Idle) -> Option<PooledConnection> {
         let Idle { mut conn, created } = idle;
-        let ok = !conn.is_broken()
-            && !self.inner.expired(created)
-            && (!self.inner.opts.pre_ping || conn.query("SELECT 1", &[]).is_ok());
-        if ok {
-            Some(self.wrap(conn, created))
+        let reason = if conn.is_broken() {
+            Some("broken")
+        } else if self.inner.expired(created) {
+            Some("expired")
+        } else if self.inner.opts.pre_ping && conn.query("SELECT 1", &[]).is_err() {
+            Some("failed the pre-ping")
         } else {
+            None
+        };
+        if let Some(reason) = reason {
+            tracing::debug!(address = %conn.address(), reason, "closing an idle pooled connection");
             drop(conn);
             self.inner.forget(true);
             None
+        } else {
+            Some(self.wrap(conn, created))
         }
     }
 

@@ -6,6 +6,10 @@
 //! reconnected to the (new) leader first when needed. Never replayed: leadership lost while
 //! COMMIT was in flight (10506), or the socket breaking during COMMIT; both come back as
 //! [`Error::OutcomeUnknown`] for the caller to resolve by reading the data.
+//!
+//! Logging (`tracing`, target `dqmig_client::retry`): each replay is an event "replaying
+//! the transaction" with `reason` (the error), `attempt`, `delay_ms`, `reconnect` and
+//! `address`: INFO when the leader was lost or the connection broke, DEBUG when busy.
 
 use std::time::{Duration, Instant};
 
@@ -103,6 +107,7 @@ impl Connection {
     ) -> Result<T> {
         let start = Instant::now();
         let mut delay = opts.initial_backoff;
+        let mut attempt: u32 = 1;
         loop {
             let err = match self.attempt(opts.behavior, &mut body) {
                 Ok(v) => return Ok(v),
@@ -112,9 +117,16 @@ impl Connection {
             if start.elapsed() + delay > opts.timeout {
                 return Err(err);
             }
+            attempt += 1;
+            let reconnect = !err.is_busy() || self.is_broken();
+            if reconnect {
+                tracing::info!(reason = %err, attempt, delay_ms = delay.as_millis() as u64, reconnect, address = %self.address(), "replaying the transaction");
+            } else {
+                tracing::debug!(reason = %err, attempt, delay_ms = delay.as_millis() as u64, reconnect, address = %self.address(), "replaying the transaction");
+            }
             std::thread::sleep(delay);
             delay = (delay * 2).min(opts.max_backoff);
-            if !err.is_busy() || self.is_broken() {
+            if reconnect {
                 // A failed reconnect leaves the connection broken: the next attempt fails
                 // at BEGIN and comes back here, within the same bound.
                 if let Err(e) = self.reconnect() {

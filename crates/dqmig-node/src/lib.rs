@@ -6,6 +6,9 @@
 //! then releases the data-dir lock. Lifecycle calls go through one process-wide mutex
 //! because libdqlite registers a SQLite VFS per node with a non-thread-safe counter
 //! (dqlite-facts.md §8.2).
+//!
+//! Logging: `tracing` events under the target `dqmig_node` at INFO, "node started" and
+//! "node stopped" with the fields `id`, `address` and `data_dir`.
 
 mod config;
 mod error;
@@ -192,6 +195,12 @@ impl Node {
             });
         }
         self.state = State::Running;
+        tracing::info!(
+            id = self.cfg.id,
+            address = %self.cfg.address,
+            data_dir = %self.cfg.data_dir.display(),
+            "node started"
+        );
         Ok(())
     }
 
@@ -201,12 +210,21 @@ impl Node {
         if self.state != State::Running {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         let rc = {
             let _g = lifecycle();
             // SAFETY: the node was started successfully and not stopped yet.
             unsafe { dqlite_sys::dqlite_node_stop(self.raw.as_ptr()) }
         };
         self.state = State::Stopped;
+        tracing::info!(
+            id = self.cfg.id,
+            address = %self.cfg.address,
+            data_dir = %self.cfg.data_dir.display(),
+            elapsed_ms = started.elapsed().as_micros() as f64 / 1000.0,
+            ok = rc == 0,
+            "node stopped"
+        );
         if rc != 0 {
             return Err(NodeError::Stop {
                 id: self.cfg.id,

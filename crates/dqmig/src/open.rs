@@ -15,6 +15,11 @@
 //!
 //! `Database` owns both the connection and the node it may have started, and closes the
 //! connection before stopping the node.
+//!
+//! Logging (`tracing`, target `dqmig::open`): INFO "connected" (`addresses`,
+//! `leader`, `database`), "started an embedded node" (`address`, `data_dir`, `database`,
+//! `elapsed_ms`), "using a running node" (`address`, `data_dir`, `pid`) and "waiting for
+//! another process" (`data_dir`, `owner`, `transient`, `waited_s`).
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -297,6 +302,7 @@ fn connect(addresses: &str, database: &str, leader_wait: Duration) -> Result<Dat
         database: database.to_string(),
         source: Box::new(source),
     })?;
+    tracing::info!(%addresses, leader = %conn.address(), %database, "connected");
     Ok(Database { conn, node: None })
 }
 
@@ -390,6 +396,7 @@ fn open_embedded(address: &str, data_dir: &Path, database: &str, opts: &OpenOpti
                             why: format!("the data dir's node runs in {}, which does not listen at {address}", who(&owner)),
                         });
                     }
+                    tracing::info!(%address, data_dir = %data_dir.display(), pid = owner.pid, "using a running node");
                     let left = deadline.saturating_duration_since(Instant::now()).max(PROBE_TIMEOUT);
                     return connect(address, database, left);
                 }
@@ -405,6 +412,13 @@ fn open_embedded(address: &str, data_dir: &Path, database: &str, opts: &OpenOpti
             });
         }
         if now >= next_notice {
+            tracing::info!(
+                data_dir = %data_dir.display(),
+                owner = %who(&waiting_for),
+                transient = waiting_for.transient,
+                waited_s = now.duration_since(started).as_secs(),
+                "waiting for another process"
+            );
             let what = if waiting_for.transient {
                 "which runs the embedded node for another command"
             } else {
@@ -425,6 +439,7 @@ fn open_embedded(address: &str, data_dir: &Path, database: &str, opts: &OpenOpti
 
 #[cfg(feature = "embedded")]
 fn start_embedded(address: &str, data_dir: PathBuf, database: &str) -> Result<Database, OpenError> {
+    let started = Instant::now();
     let cfg = NodeConfig::new(EMBEDDED_NODE_ID, address, data_dir.clone()).transient();
     let node = node::start(cfg).map_err(|source| OpenError::StartNode {
         address: address.to_string(),
@@ -444,6 +459,13 @@ fn start_embedded(address: &str, data_dir: PathBuf, database: &str) -> Result<Da
             source: Box::new(source),
         }
     })?;
+    tracing::info!(
+        %address,
+        data_dir = %node.data_dir().display(),
+        %database,
+        elapsed_ms = started.elapsed().as_micros() as f64 / 1000.0,
+        "started an embedded node"
+    );
     Ok(Database {
         conn,
         node: Some(node),

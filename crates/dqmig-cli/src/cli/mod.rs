@@ -92,7 +92,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
     pub quiet: u8,
 
-    /// Print more messages on stderr (repeatable).
+    /// Print more messages on stderr: -v the steps and dqmig's INFO log events, -vv also
+    /// DEBUG events such as each SQL statement sent (RUST_LOG, when set, picks the events).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

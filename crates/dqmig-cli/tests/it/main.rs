@@ -42,3 +42,4 @@ mod mission;
 mod failover_migrate;
 mod runner_requests;
 mod cli_revision_sql;
+mod logging;

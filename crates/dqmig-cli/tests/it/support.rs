@@ -93,10 +93,11 @@ pub fn restart(t: TestNode) -> TestNode {
     panic!("restarting the test node on {address}: port stayed busy: {last:?}")
 }
 
-/// The built `dqmig` binary with a clean environment: no `DQMIG_URL`, no colour.
+/// The built `dqmig` binary with a clean environment: no `DQMIG_URL`, no `RUST_LOG` (log
+/// events only with -v), no colour.
 pub fn dqmig_bin() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dqmig"));
-    cmd.env_remove("DQMIG_URL").env("NO_COLOR", "1");
+    cmd.env_remove("DQMIG_URL").env_remove("RUST_LOG").env("NO_COLOR", "1");
     cmd
 }
 

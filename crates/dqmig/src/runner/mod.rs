@@ -5,6 +5,12 @@
 //! errors, detection of applied revision files edited since, `stamp`, reading the current
 //! heads and the history, and the offline `--sql` script.
 //!
+//! Logging (`tracing`, targets `dqmig::runner::*`): INFO "planned" (`direction`, `from`,
+//! `target`, `steps`), "step applied" (`revision`, `direction`, `duration_ms`), "step
+//! already applied by another migrator, skipped", "another migrator moved the version
+//! table, planning again" (`found`) and "retrying" (`action`, `reason`, `attempt`,
+//! `delay_ms`, `reconnect`, `outcome_unknown`); DEBUG "planning" and "running step".
+//!
 //! ```no_run
 //! use dqmig::client::Connection;
 //! use dqmig::runner::{RunOptions, Runner};

@@ -109,6 +109,38 @@ pub struct Runner<'g> {
     pub(crate) options: RunOptions,
 }
 
+fn direction_label(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    }
+}
+
+/// INFO per step of a finished transaction: applied (with its duration) or found applied.
+fn log_outcome(group: &[Step], outcome: &StepOutcome) {
+    match outcome {
+        StepOutcome::Applied(ms) => {
+            for (s, d) in group.iter().zip(ms) {
+                tracing::info!(
+                    revision = %s.revision,
+                    direction = tables::direction_name(s.direction),
+                    duration_ms = *d,
+                    "step applied"
+                );
+            }
+        }
+        StepOutcome::AlreadyApplied => {
+            for s in group {
+                tracing::info!(
+                    revision = %s.revision,
+                    direction = tables::direction_name(s.direction),
+                    "step already applied by another migrator, skipped"
+                );
+            }
+        }
+    }
+}
+
 fn strings(ids: &[RevId]) -> Vec<String> {
     ids.iter().map(|i| i.to_string()).collect()
 }
@@ -353,6 +385,7 @@ impl<'g> Runner<'g> {
         loop {
             // ensure_tables made both tables: read them without looking for them first.
             let current = self.read_current(conn)?;
+            tracing::debug!(current = ?strings(&current), "planning");
             observer.planning(&current);
             if !checked {
                 let history = self.read_history(conn)?;
@@ -366,6 +399,13 @@ impl<'g> Runner<'g> {
                 Direction::Up => self.graph.plan_upgrade(&current, target)?,
                 Direction::Down => self.graph.plan_downgrade(&current, target)?,
             };
+            tracing::info!(
+                direction = direction_label(direction),
+                from = ?strings(&current),
+                target = %target,
+                steps = steps.len(),
+                "planned"
+            );
             observer.planned(&steps);
             let Some(last) = steps.last() else {
                 report.heads = strings(&current);
@@ -379,6 +419,7 @@ impl<'g> Runner<'g> {
                 }
                 Err(RunError::Conflict { found, .. }) if replannable && replans < max_replans => {
                     replans += 1;
+                    tracing::info!(found = %found, replans, "another migrator moved the version table, planning again");
                     observer.replanning(&found);
                 }
                 Err(e) => return Err(e),
@@ -430,9 +471,15 @@ impl<'g> Runner<'g> {
         };
         for group in groups {
             for s in group {
+                tracing::debug!(
+                    revision = %s.revision,
+                    direction = tables::direction_name(s.direction),
+                    "running step"
+                );
                 observer.step_started(s);
             }
             let outcome = self.apply_group(conn, group)?;
+            log_outcome(group, &outcome);
             let skipped = outcome == StepOutcome::AlreadyApplied;
             record(report, group, outcome);
             observer.group_finished(group, skipped);

@@ -153,7 +153,17 @@ pub(crate) fn with_retry<T>(
                 source,
             });
         }
-        std::thread::sleep(jitter(delay));
+        let pause = jitter(delay);
+        tracing::info!(
+            %action,
+            reason = %source,
+            attempt = tries,
+            delay_ms = pause.as_millis() as u64,
+            reconnect = reconnect || conn.is_broken(),
+            outcome_unknown = unknown,
+            "retrying"
+        );
+        std::thread::sleep(pause);
         delay = (delay * 2).min(policy.max_backoff);
         if reconnect || conn.is_broken() {
             // A failed reconnect counts as an attempt; the next one tries again.
