@@ -82,21 +82,49 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
     })?;
     let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut out = Vec::with_capacity(tokens.len());
+    // Tokens come in file order, so a cursor (line, column, byte offset) that only moves
+    // forward finds each token's byte offset: linear in the file even when one statement
+    // fills a line of megabytes (counting from the line's start for every token was
+    // quadratic).
+    let mut cursor = Cursor { line: 1, column: 1, at: 0 };
     for t in tokens {
         if t.token == Token::EOF {
             continue;
         }
         let line = (t.span.start.line.max(1) as usize).min(lines.len());
         let column = t.span.start.column.max(1) as usize;
-        let line_start = lines[line - 1];
-        let start = text[line_start..]
-            .char_indices()
-            .nth(column - 1)
-            .map(|(i, _)| line_start + i)
-            .unwrap_or(text.len());
+        if line != cursor.line || column < cursor.column {
+            cursor = Cursor { line, column: 1, at: lines[line - 1] };
+        }
+        let start = cursor.advance(text, column);
         out.push(Tok { token: t.token, start, line, column });
     }
     Ok(out)
+}
+
+/// A position in the text: 1-based line and column (in characters) and its byte offset.
+struct Cursor {
+    line: usize,
+    column: usize,
+    at: usize,
+}
+
+impl Cursor {
+    /// Moves forward on the current line to `column` (not past a newline or the end of the
+    /// text) and returns the byte offset reached.
+    fn advance(&mut self, text: &str, column: usize) -> usize {
+        let mut chars = text[self.at..].chars();
+        while self.column < column {
+            match chars.next() {
+                Some(c) if c != '\n' => {
+                    self.at += c.len_utf8();
+                    self.column += 1;
+                }
+                _ => break,
+            }
+        }
+        self.at
+    }
 }
 
 /// The directive in a comment token, if it is one; unknown `dqmig:` names are an error.
