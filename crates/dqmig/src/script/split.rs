@@ -41,6 +41,10 @@ pub struct Statement {
     pub terminated: bool,
     /// Directives found in the statement's comments.
     pub directives: Vec<Directive>,
+    /// The statement may return rows (`SELECT`, `VALUES`, `EXPLAIN`, `WITH ... SELECT`, a
+    /// pragma that reads): dqlite refuses those in a batch of statements, so the runner
+    /// sends it on its own and discards its rows.
+    pub returns_rows: bool,
 }
 
 /// A token with its byte offset and 1-based line/column in the file text.
@@ -223,7 +227,7 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
                 j += 1;
             }
             let c = code.unwrap_or(i);
-            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
+            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, text, &toks[c..=i], end_of(i))?));
             start = None;
             code = None;
             words.clear();
@@ -244,15 +248,20 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
             ));
         }
         let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, &toks[c..=last])?));
+        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, text, &toks[c..=last], end_of(last))?));
     }
     Ok(out)
 }
 
-/// Classifies the statement made of `toks` (its code with blanks and comments in between).
-fn class(file: &str, toks: &[Tok]) -> Result<Class, ScriptError> {
+/// Classifies the statement made of `toks` (its code with blanks and comments in between,
+/// ending before byte `end` of `text`), and refuses `RETURNING` in it.
+fn class(file: &str, text: &str, toks: &[Tok], end: usize) -> Result<Class, ScriptError> {
     let code: Vec<&Tok> = toks.iter().filter(|t| !t.is_blank() && !t.is_comment()).collect();
-    classify::classify(file, &code)
+    let class = classify::classify(file, &code)?;
+    if let Some(first) = toks.first() {
+        classify::refuse_returning(file, &text[first.start..end], first.start, &code)?;
+    }
+    Ok(class)
 }
 
 fn is_create_trigger(words: &[Keyword]) -> bool {
@@ -263,5 +272,5 @@ fn is_create_trigger(words: &[Keyword]) -> bool {
 }
 
 fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, terminated: bool, directives: Vec<Directive>) -> Statement {
-    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives }
+    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives, returns_rows: false }
 }
