@@ -55,7 +55,7 @@ pub fn unknown_revisions(graph: &Graph, current: &[RevId]) -> Vec<String> {
 /// What a version table naming unknown revisions means and what to do about it.
 pub fn unknown_revisions_message(unknown: &[String], versions: &Path) -> String {
     format!(
-        "the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and `dqmig stamp` the database to a revision that exists",
+        "the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and run `dqmig stamp --purge REV` with REV a revision that exists (`--purge` replaces the version table's rows; `stamp` without it reads them first and refuses them too)",
         unknown.join(", "),
         versions.display()
     )
