@@ -83,6 +83,14 @@ pub fn cache_size_pragma(kib: u32) -> String {
 pub fn count_statements(sql: &str) -> usize {
     scan::scan(sql).statements
 }
+
+/// The byte offset in `sql` of the first `RETURNING` used as a keyword (not in a string, a
+/// quoted name, a comment, a parameter or after a `.`), found the way the client's guard
+/// rails find it: `Connection` refuses such SQL before sending it (`Error::Returning`,
+/// libdqlite 1.11 mishandles it). Lets a caller refuse it earlier, e.g. when a file is read.
+pub fn find_returning(sql: &str) -> Option<usize> {
+    scan::scan(sql).returning_at
+}
 pub use error::{
     NOT_DQLITE,
     classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,

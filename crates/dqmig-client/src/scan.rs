@@ -9,6 +9,8 @@
 pub struct SqlInfo {
     /// `RETURNING` appears as a bare keyword somewhere.
     pub returning: bool,
+    /// Byte offset of the first such `RETURNING`.
+    pub returning_at: Option<usize>,
     /// Number of non-empty statements.
     pub statements: usize,
     /// Transaction effect of each statement, in order.
@@ -166,7 +168,11 @@ pub fn scan(sql: &str) -> SqlInfo {
                     continue;
                 }
                 match word.as_str() {
-                    "RETURNING" => info.returning = true,
+                    "RETURNING" => {
+                        info.returning = true;
+                        // A char index for now; made a byte offset at the end.
+                        info.returning_at.get_or_insert(start);
+                    }
                     "TRIGGER" if cur.words.first().map(String::as_str) == Some("CREATE") => {
                         cur.trigger = true
                     }
@@ -192,6 +198,9 @@ pub fn scan(sql: &str) -> SqlInfo {
         }
     }
     finish(&mut cur, &mut info);
+    info.returning_at = info
+        .returning_at
+        .and_then(|c| sql.char_indices().nth(c).map(|(b, _)| b));
     info
 }
 
@@ -213,6 +222,15 @@ mod tests {
         assert!(!scan("SELECT t.returning FROM t").returning);
         assert!(!scan("SELECT 'it''s returning' FROM t").returning);
         assert!(!scan("SELECT returning_count FROM t").returning);
+    }
+
+    #[test]
+    fn returning_position_is_a_byte_offset() {
+        assert_eq!(scan("SELECT 1").returning_at, None);
+        let sql = "INSERT INTO t(x) VALUES ('é') -- returning\n RETURNING id, returning";
+        let at = scan(sql).returning_at.unwrap();
+        assert_eq!(&sql[at..at + 9], "RETURNING");
+        assert_eq!(crate::find_returning(sql), Some(at));
     }
 
     #[test]

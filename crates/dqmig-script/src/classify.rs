@@ -15,6 +15,13 @@
 //!   refused, because they cannot work inside the step's transaction or would stay on the
 //!   connection for later steps.
 //!
+//! - statements that cannot run inside a transaction or change the connection (`ATTACH`,
+//!   `DETACH`, `VACUUM`) are refused, and so is `RETURNING` (the client refuses to send it:
+//!   libdqlite 1.11 mishandles it), found by the client's own scanner;
+//! - statements that may return rows (`SELECT`, `VALUES`, `EXPLAIN`, `WITH ... SELECT`, a
+//!   pragma that reads) are [`Class::Rows`]: dqlite's ExecSQL refuses a statement that
+//!   returns a row, so the runner sends each of them on its own and discards the rows.
+//!
 //! Only the first code tokens of a statement matter (the splitter already keeps a
 //! `CREATE TRIGGER ... BEGIN ... END;` in one statement), so `BEGIN`/`END` in a trigger body,
 //! `CASE ... END`, strings and comments are never mistaken for transaction control.
@@ -30,6 +37,8 @@ use super::ScriptError;
 pub(crate) enum Class {
     /// Sent as written.
     Plain,
+    /// Sent as written, on its own (it may return rows; they are discarded).
+    Rows,
     /// `PRAGMA foreign_keys = <value>`: not sent; `off` makes its section run with foreign
     /// keys off around the transaction, like a rebuild; `on` is what the runner restores.
     ForeignKeys { off: bool },
@@ -160,8 +169,61 @@ pub(crate) fn classify(file: &str, code: &[&Tok]) -> Result<Class, ScriptError> 
             )))
         }
         Some(Keyword::PRAGMA) => pragma(code, at),
+        Some(k @ (Keyword::ATTACH | Keyword::DETACH)) => Err(at(format!(
+            "`{k:?}` in a revision is refused: it changes the connection, not the step's transaction (the \
+             database would stay attached for later steps and dqmig's own statements), and dqlite replicates \
+             only the main database, so writes to an attached one are not part of the step; remove it"
+        ))),
+        Some(Keyword::VACUUM) => Err(at(
+            "`VACUUM` in a revision is refused: SQLite cannot vacuum inside a transaction, and dqmig runs each \
+             step in one; remove it (dqlite manages the database file itself)"
+                .to_string(),
+        )),
+        Some(Keyword::SELECT | Keyword::VALUES | Keyword::EXPLAIN) => Ok(Class::Rows),
+        Some(Keyword::WITH) => Ok(with(code)),
         _ => Ok(Class::Plain),
     }
+}
+
+/// `WITH ... <verb>`: the verb after the common table expressions (the first keyword
+/// outside parentheses among SELECT, VALUES, INSERT, REPLACE, UPDATE, DELETE) decides.
+fn with(code: &[&Tok]) -> Class {
+    let mut depth = 0usize;
+    for t in code {
+        match &t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            _ => match keyword(t) {
+                Some(Keyword::SELECT | Keyword::VALUES) => return Class::Rows,
+                Some(Keyword::INSERT | Keyword::REPLACE | Keyword::UPDATE | Keyword::DELETE) => {
+                    return Class::Plain
+                }
+                _ => {}
+            },
+        }
+    }
+    // Not a statement SQLite reads either: sent on its own, SQLite says what is wrong.
+    Class::Rows
+}
+
+/// Refuses `RETURNING` used as a keyword in `sql` (a statement's text, starting at byte
+/// `base` of the file, whose code tokens are `code`), found the way the client finds it
+/// (it refuses to send such SQL), at the line of the keyword.
+pub(crate) fn refuse_returning(file: &str, sql: &str, base: usize, code: &[&Tok]) -> Result<(), ScriptError> {
+    let Some(at) = dqmig_client::find_returning(sql) else {
+        return Ok(());
+    };
+    let Some(tok) = code.iter().find(|t| t.start == base + at).or(code.first()) else {
+        return Ok(());
+    };
+    Err(ScriptError::at(
+        file,
+        tok.line,
+        tok.column,
+        "`RETURNING` in a revision is refused: libdqlite 1.11 mishandles it, so dqmig never sends it; \
+         write the statement without RETURNING (read what it would return with a SELECT after it)",
+    ))
 }
 
 /// `PRAGMA [schema.]name [= value | (value)]`.
@@ -186,6 +248,8 @@ fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, Sc
         _ => return Ok(Class::Plain),
     };
     match decide(&name, value.is_some()) {
+        // A pragma without a value reads a setting; a read with an argument reads it.
+        Decision::Run if value.is_none() || READS.contains(&name.as_str()) => Ok(Class::Rows),
         Decision::Run => Ok(Class::Plain),
         Decision::Refuse(reason) => Err(at(format!(
             "`PRAGMA {name}` in a revision is refused: {reason}; remove it (the README section \
@@ -196,8 +260,9 @@ fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, Sc
             match boolean(&v) {
                 Some(on) => Ok(Class::ForeignKeys { off: !on }),
                 None => Err(at(format!(
-                    "`PRAGMA foreign_keys = {v}`: not a value dqmig can read; write `PRAGMA foreign_keys=OFF;` \
-                     (dqmig turns foreign keys off before the step's transaction and back on after it)"
+                    "`PRAGMA foreign_keys = {v}`: dqmig reads only 0 or 1, off or on, false or true, no or yes \
+                     (quoted or not); write `PRAGMA foreign_keys=OFF;` (dqmig turns foreign keys off before the \
+                     step's transaction and back on after it)"
                 ))),
             }
         }
@@ -217,27 +282,16 @@ fn value_text(v: &[&Tok]) -> String {
         .join(" ")
 }
 
-/// SQLite's reading of a boolean pragma value (`sqlite3GetBoolean`): a number is true when
-/// its integer part is not 0; `on`/`yes`/`true`/`full`/`extra` are true, `off`/`no`/`false`
-/// false. Anything else (which SQLite would read as false) is `None`: refused as unclear.
+/// The values dqmig reads for `PRAGMA foreign_keys` (case-insensitive, quotes already
+/// dropped): `0`, `off`, `false`, `no` and `1`, `on`, `true`, `yes`. Anything else is
+/// `None`, refused: SQLite would read it too (any non-zero number, `-1` included, as on;
+/// `full` as on; most other words as off), but a revision should say plainly what it does.
 pub(crate) fn boolean(v: &str) -> Option<bool> {
-    let v = v.trim().to_ascii_lowercase();
-    match v.as_str() {
-        "on" | "yes" | "true" | "full" | "extra" => return Some(true),
-        "off" | "no" | "false" => return Some(false),
-        _ => {}
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "on" | "true" | "yes" => Some(true),
+        "0" | "off" | "false" | "no" => Some(false),
+        _ => None,
     }
-    let digits = v.strip_prefix(['+', '-']).unwrap_or(&v).trim_start();
-    let int = digits.split(['.', 'e']).next().unwrap_or("");
-    if int.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !digits
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'+' || b == b'-')
-    {
-        return None;
-    }
-    Some(int.bytes().any(|b| b != b'0'))
 }
 
 fn keyword(t: &Tok) -> Option<Keyword> {

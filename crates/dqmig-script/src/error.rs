@@ -70,6 +70,11 @@ pub enum ScriptError {
     #[error("target `{target}`: there are several heads ({heads}); name one of them, use `heads` for all, or merge them with `dqmig merge`")]
     MultipleHeads { target: String, heads: String },
 
+    /// The revision template makes a file the parser refuses (or whose header says another
+    /// revision than the one asked for); nothing was written.
+    #[error("the revision template {template} makes a revision file dqmig cannot read, so nothing was written: {problem}; fix the template")]
+    BadTemplate { template: String, problem: Box<ScriptError> },
+
     /// A target that cannot be reached in the requested direction or from the current state.
     #[error("target `{target}`: {reason}")]
     Unreachable { target: String, reason: String },

@@ -34,6 +34,43 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
     Ok(out)
 }
 
+/// The revision files of `dir` that belong to revision `id` (an id or a prefix of one),
+/// found without parsing them, so also when a file does not parse (for `dqmig edit`): a
+/// file matches when its name starts with `id`, or when its first `-- revision:` line names
+/// an id that starts with `id`. In file-name order.
+///
+/// # Errors
+/// [`ScriptError::Io`] when the folder or a file cannot be read.
+pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptError> {
+    let io = |action: &'static str, path: &Path| {
+        let path = path.display().to_string();
+        move |source| ScriptError::Io { action, path, source }
+    };
+    let id = id.trim();
+    if id.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
+        let path = entry.map_err(io("reading the versions folder", dir))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
+            continue;
+        }
+        let matches = name.starts_with(id) || {
+            let text = fs::read_to_string(&path).map_err(io("reading revision file", &path))?;
+            text.lines()
+                .find_map(|l| l.trim_start().strip_prefix("--")?.trim_start().strip_prefix("revision:"))
+                .is_some_and(|v| v.trim().starts_with(id))
+        };
+        if matches {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The revision template of `migrations_dir` (`script.sql.tmpl`), or the default when the
 /// folder has none.
 pub fn read_template(migrations_dir: &Path) -> Result<String, ScriptError> {

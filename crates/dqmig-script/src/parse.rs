@@ -56,6 +56,12 @@ impl Section {
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }
+
+    /// True when a statement may return rows: the runner then sends the section's
+    /// statements one by one (see [`Statement::returns_rows`]).
+    pub fn returns_rows(&self) -> bool {
+        self.statements.iter().any(|s| s.returns_rows)
+    }
 }
 
 /// A parsed revision file.
@@ -148,9 +154,13 @@ fn section(file: &str, text: &str, toks: &[Tok], marker: usize, end: usize) -> R
         }
     }
     let mut statements = Vec::new();
-    for (statement, class) in split::split(file, text, body)? {
+    for (mut statement, class) in split::split(file, text, body)? {
         match class {
             Class::Plain => statements.push(statement),
+            Class::Rows => {
+                statement.returns_rows = true;
+                statements.push(statement);
+            }
             Class::ForeignKeys { off: true } => directives.push(Directive::Rebuild),
             Class::ForeignKeys { off: false } => {}
         }

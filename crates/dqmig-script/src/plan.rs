@@ -53,7 +53,7 @@ impl Graph {
             if !self.nodes.contains_key(id) {
                 return Err(ScriptError::Unreachable {
                     target: id.to_string(),
-                    reason: "the version table names this revision, but no file in the versions folder defines it; restore the file, or `dqmig stamp` the database to a revision that exists".into(),
+                    reason: "the version table names this revision, but no file in the versions folder defines it; restore the file, or check the schema and run `dqmig stamp --purge REV` with REV a revision that exists (`--purge` replaces the version table's rows; `stamp` without it reads them first and stops here too)".into(),
                 });
             }
         }
@@ -64,7 +64,7 @@ impl Graph {
             return Err(ScriptError::Unreachable {
                 target: extra.to_string(),
                 reason: format!(
-                    "the version table lists {} and also revisions after it ({}); it should list only heads; fix it with `dqmig stamp`",
+                    "the version table lists {} and also revisions after it ({}); it should list only heads; fix it with `dqmig stamp --purge REV` (REV: each head the database is at; `--purge` replaces the rows)",
                     self.label(extra),
                     self.labels_of(&heads)
                 ),

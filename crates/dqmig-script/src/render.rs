@@ -14,7 +14,7 @@
 //! `%(day)s`, `%(hour)s`, `%(minute)s`, `%(second)s` (the last six from `created`), plus
 //! `.sql`.
 
-use super::{RevisionMeta, ScriptError};
+use super::{parse_revision, Revision, RevisionMeta, ScriptError};
 
 /// The default revision template, written into new migrations folders by `dqmig init`.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../../templates/script.sql.tmpl");
@@ -65,6 +65,42 @@ pub fn validate_template(file: &str, text: &str) -> Result<(), ScriptError> {
         }
     }
     Ok(())
+}
+
+/// Checks a revision file before it is written: `template` (the text of the template file
+/// `template_file`) must pass [`validate_template`], and `text`, rendered from it for `meta`
+/// and to be written as `file`, must read back as a revision with `meta`'s header. A
+/// template that, say, puts `BEGIN;`/`COMMIT;` around `${up}` would otherwise make a file
+/// that every later command refuses. Returns the parsed revision.
+///
+/// # Errors
+/// [`ScriptError::Invalid`] at the template's line for a bad placeholder;
+/// [`ScriptError::BadTemplate`] naming the template, with what is wrong in the file it makes.
+pub fn check_rendered(template_file: &str, template: &str, file: &str, text: &str, meta: &RevisionMeta) -> Result<Revision, ScriptError> {
+    validate_template(template_file, template)?;
+    let bad = |problem: ScriptError| ScriptError::BadTemplate { template: template_file.to_string(), problem: Box::new(problem) };
+    let rev = parse_revision(file, text).map_err(bad)?;
+    let got = &rev.meta;
+    if got.revision != meta.revision || got.revises != meta.revises || got.branch_labels != meta.branch_labels || got.depends_on != meta.depends_on {
+        let ids = |v: &[super::RevId]| v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(bad(ScriptError::at(
+            file,
+            1,
+            1,
+            format!(
+                "its header reads as revision {} revising [{}] (labels [{}], depends on [{}]), not revision {} revising [{}] (labels [{}], depends on [{}]); keep the template's header lines `-- revision: ${{revision}}`, `-- revises: ${{revises}}`, `-- branch-labels: ${{branch_labels}}` and `-- depends-on: ${{depends_on}}`",
+                got.revision,
+                ids(&got.revises),
+                got.branch_labels.join(", "),
+                got.depends_on.join(", "),
+                meta.revision,
+                ids(&meta.revises),
+                meta.branch_labels.join(", "),
+                meta.depends_on.join(", "),
+            ),
+        )));
+    }
+    Ok(rev)
 }
 
 /// Renders a revision file from `template`. Statements are trimmed and get a `;` when they

@@ -41,6 +41,10 @@ pub struct Statement {
     pub terminated: bool,
     /// Directives found in the statement's comments.
     pub directives: Vec<Directive>,
+    /// The statement may return rows (`SELECT`, `VALUES`, `EXPLAIN`, `WITH ... SELECT`, a
+    /// pragma that reads): dqlite refuses those in a batch of statements, so the runner
+    /// sends it on its own and discards its rows.
+    pub returns_rows: bool,
 }
 
 /// A token with its byte offset and 1-based line/column in the file text.
@@ -82,21 +86,49 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
     })?;
     let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut out = Vec::with_capacity(tokens.len());
+    // Tokens come in file order, so a cursor (line, column, byte offset) that only moves
+    // forward finds each token's byte offset: linear in the file even when one statement
+    // fills a line of megabytes (counting from the line's start for every token was
+    // quadratic).
+    let mut cursor = Cursor { line: 1, column: 1, at: 0 };
     for t in tokens {
         if t.token == Token::EOF {
             continue;
         }
         let line = (t.span.start.line.max(1) as usize).min(lines.len());
         let column = t.span.start.column.max(1) as usize;
-        let line_start = lines[line - 1];
-        let start = text[line_start..]
-            .char_indices()
-            .nth(column - 1)
-            .map(|(i, _)| line_start + i)
-            .unwrap_or(text.len());
+        if line != cursor.line || column < cursor.column {
+            cursor = Cursor { line, column: 1, at: lines[line - 1] };
+        }
+        let start = cursor.advance(text, column);
         out.push(Tok { token: t.token, start, line, column });
     }
     Ok(out)
+}
+
+/// A position in the text: 1-based line and column (in characters) and its byte offset.
+struct Cursor {
+    line: usize,
+    column: usize,
+    at: usize,
+}
+
+impl Cursor {
+    /// Moves forward on the current line to `column` (not past a newline or the end of the
+    /// text) and returns the byte offset reached.
+    fn advance(&mut self, text: &str, column: usize) -> usize {
+        let mut chars = text[self.at..].chars();
+        while self.column < column {
+            match chars.next() {
+                Some(c) if c != '\n' => {
+                    self.at += c.len_utf8();
+                    self.column += 1;
+                }
+                _ => break,
+            }
+        }
+        self.at
+    }
 }
 
 /// The directive in a comment token, if it is one; unknown `dqmig:` names are an error.
@@ -195,7 +227,7 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
                 j += 1;
             }
             let c = code.unwrap_or(i);
-            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, &toks[c..=i])?));
+            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, text, &toks[c..=i], end_of(i))?));
             start = None;
             code = None;
             words.clear();
@@ -216,15 +248,20 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
             ));
         }
         let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, &toks[c..=last])?));
+        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, text, &toks[c..=last], end_of(last))?));
     }
     Ok(out)
 }
 
-/// Classifies the statement made of `toks` (its code with blanks and comments in between).
-fn class(file: &str, toks: &[Tok]) -> Result<Class, ScriptError> {
+/// Classifies the statement made of `toks` (its code with blanks and comments in between,
+/// ending before byte `end` of `text`), and refuses `RETURNING` in it.
+fn class(file: &str, text: &str, toks: &[Tok], end: usize) -> Result<Class, ScriptError> {
     let code: Vec<&Tok> = toks.iter().filter(|t| !t.is_blank() && !t.is_comment()).collect();
-    classify::classify(file, &code)
+    let class = classify::classify(file, &code)?;
+    if let Some(first) = toks.first() {
+        classify::refuse_returning(file, &text[first.start..end], first.start, &code)?;
+    }
+    Ok(class)
 }
 
 fn is_create_trigger(words: &[Keyword]) -> bool {
@@ -235,5 +272,5 @@ fn is_create_trigger(words: &[Keyword]) -> bool {
 }
 
 fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, terminated: bool, directives: Vec<Directive>) -> Statement {
-    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives }
+    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives, returns_rows: false }
 }

@@ -67,7 +67,7 @@ pub enum ProjectError {
     },
 
     /// The version table names revisions no file defines.
-    #[error("the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and `dqmig stamp --purge REV` the database to a revision that exists", revisions.join(", "), dir.display())]
+    #[error("the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and run `dqmig stamp --purge REV` with REV a revision that exists (`--purge` replaces the version table's rows; `stamp` without it reads them first and refuses them too)", revisions.join(", "), dir.display())]
     UnknownRevisions { revisions: Vec<String>, dir: PathBuf },
 
     /// Autogenerate needs a database at head.

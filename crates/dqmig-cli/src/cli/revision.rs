@@ -12,7 +12,7 @@ use dqmig::autogen::{rename_candidates, RenameHints, Rendered, Stmt, Warning};
 use dqmig::open::Database;
 use dqmig::schema::Schema;
 use dqmig::script::{
-    file_name, fs as script_fs, render_revision, NewRevision,
+    check_rendered, file_name, fs as script_fs, render_revision, NewRevision,
 };
 
 use super::project::{ProjectExt, self, close, script_err, Project};
@@ -110,7 +110,19 @@ pub(super) fn write(
     let name =
         file_name(&cfg.file_template, meta).map_err(script_err("naming the revision file"))?;
     let text = render_revision(&template, meta, up, down);
-    script_fs::write_revision(&project.versions_dir(), &name, &text)
+    // The file must read back as this revision (a template can break it): refused before
+    // anything is written, naming the template.
+    let template_file = cfg.migrations.join(script_fs::TEMPLATE_FILE);
+    let versions = project.versions_dir();
+    check_rendered(
+        &template_file.display().to_string(),
+        &template,
+        &versions.join(&name).display().to_string(),
+        &text,
+        meta,
+    )
+    .map_err(script_err("checking the new revision file"))?;
+    script_fs::write_revision(&versions, &name, &text)
         .map_err(script_err("writing the revision file"))
 }
 

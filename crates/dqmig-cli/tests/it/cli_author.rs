@@ -546,3 +546,95 @@ fn rename_prompt_on_a_real_terminal() {
         .unwrap();
     assert_eq!(name, "ada");
 }
+
+/// A revision template that makes files dqmig cannot read (BEGIN/COMMIT around `${up}`, an
+/// unknown placeholder, a header naming another revision) is refused by `revision`,
+/// `revision --autogenerate` and `merge` before anything is written (exit 2, naming the
+/// template and what is wrong); the project stays readable.
+#[test]
+fn a_template_that_makes_unreadable_files_is_refused_before_writing() {
+    let p = Project::new();
+    let template = p.path().join("migrations/script.sql.tmpl");
+    let good = std::fs::read_to_string(&template).unwrap();
+    let bad_templates = [
+        (
+            good.replace("${up}", "BEGIN;\n${up}\nCOMMIT;"),
+            "`BEGIN` in a revision",
+        ),
+        (good.replace("${message}", "${title}"), "unknown placeholder `${title}`"),
+        (
+            good.replace("-- revises: ${revises}", "-- revises: ${revises}\n-- revision: ${revises}"),
+            "second `revision:` header",
+        ),
+    ];
+    let refused = |args: &[&str], says: &str, files: usize| {
+        let r = p.run(args);
+        assert_eq!(r.code, 2, "{args:?} {says}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("script.sql.tmpl") && r.stderr.contains(says),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert_eq!(p.revisions().len(), files, "{args:?} wrote a file");
+    };
+    for (text, says) in &bad_templates {
+        std::fs::write(&template, text).unwrap();
+        refused(&["revision", "-m", "first"], says, 0);
+        refused(&["revision", "--autogenerate", "-m", "auto"], says, 0);
+    }
+    // `merge`, over two heads made with the good template.
+    std::fs::write(&template, &good).unwrap();
+    p.ok(&["revision", "-m", "one"]);
+    p.ok(&["revision", "-m", "two", "--head", "base"]);
+    for (text, says) in &bad_templates {
+        std::fs::write(&template, text).unwrap();
+        refused(&["merge", "-m", "join"], says, 2);
+    }
+    std::fs::write(&template, good).unwrap();
+    p.ok(&["heads"]);
+    p.ok(&["merge", "-m", "join"]);
+}
+
+/// `dqmig edit REV` opens a file that does not parse (found by its id or a prefix of it),
+/// then checks it as always; a target that needs the graph reports why it cannot load.
+#[test]
+fn edit_opens_a_revision_file_that_does_not_parse() {
+    let p = Project::new();
+    let r = p.ok(&["revision", "-m", "one", "--rev-id", "abcdef123456"]);
+    let path = p.path().join(r.stdout.trim());
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("-- migrate:up\n", "-- migrate:up\nCOMMIT;\n")).unwrap();
+    let r = p.run(&["heads"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    let editor = p.path().join("fix.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i '/^COMMIT;$/d' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let noop = p.path().join("noop.sh");
+    std::fs::write(&noop, "#!/bin/sh\ntrue\n").unwrap();
+    std::fs::set_permissions(&noop, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let edit = |rev: &str, editor: &Path| {
+        dqmig(p.path())
+            .args(["edit", rev])
+            .env("EDITOR", editor)
+            .env_remove("VISUAL")
+            .output()
+            .unwrap()
+    };
+    // An editor that leaves the file broken: opened, then refused as before.
+    let out = edit("abcdef", &noop);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("opening") && stderr.contains("`COMMIT` in a revision"), "{stderr}");
+    // `head` needs the graph: the load error, and how to name the file instead.
+    let out = edit("head", &editor);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`COMMIT` in a revision") && stderr.contains("revision id"), "{stderr}");
+    // The fixing editor: exit 0, the path on stdout, and the project loads again.
+    let out = edit("abcdef12", &editor);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(p.path().join(String::from_utf8_lossy(&out.stdout).trim()), path);
+    p.ok(&["heads"]);
+}

@@ -105,10 +105,20 @@ fn check_does_not_certify_a_database_off_head() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("names revision(s) feedc0ffee00 that no file in"), "{}", r.stderr);
-    assert!(r.stderr.contains("dqmig stamp"), "{}", r.stderr);
+    assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{}", r.stderr);
     let r = p.ok(&["current"]);
     assert!(r.stdout.contains("feedc0ffee00"), "{}", r.stdout);
     assert!(r.stderr.contains("warning: the database's version table names revision(s) feedc0ffee00"), "{}", r.stderr);
+    assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{}", r.stderr);
+    // Every command that reads the version table gives the same advice, and it works:
+    // plain `stamp` cannot read such a table, `stamp --purge` can.
+    for args in [vec!["upgrade", "head"], vec!["stamp", &id]] {
+        let r = p.run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{args:?}: {}", r.stderr);
+    }
+    p.ok(&["stamp", "--purge", &id]);
+    p.ok(&["check"]);
 }
 
 const LINE_BREAK_NAMES: &str = r#"

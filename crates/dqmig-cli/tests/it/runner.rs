@@ -625,6 +625,7 @@ fn statements_that_end_the_transaction_are_never_recorded_nor_called_rolled_back
             line: 7,
             terminated: true,
             directives: vec![],
+            returns_rows: false,
         };
         b2.up.statements.insert(1, commit);
         let graph = Graph::from_revisions(revs).unwrap();

@@ -106,7 +106,7 @@ fn foreign_keys_off_in_any_spelling_makes_a_rebuild_section_and_is_not_sent() {
         "PRAGMA main.foreign_keys = OFF;",
         "PRAGMA \"main\".\"foreign_keys\" = 0;",
         "PRAGMA foreign_keys(0);",
-        "PRAGMA foreign_keys = -0;",
+        "PRAGMA foreign_keys('No');",
         "-- the classic rebuild\nPRAGMA foreign_keys=OFF; -- off",
     ] {
         let up =
@@ -138,10 +138,26 @@ fn foreign_keys_off_in_any_spelling_makes_a_rebuild_section_and_is_not_sent() {
     let r = parse("PRAGMA foreign_keys;", "").unwrap();
     assert!(!r.up.needs_fk_off());
     assert_eq!(sqls(&r.up), ["PRAGMA foreign_keys;"]);
-    // A value SQLite would quietly read as off is refused as unclear.
-    let (line, _, message) = refused("SELECT 1;\nPRAGMA foreign_keys = maybe;");
-    assert_eq!(line, 6);
-    assert!(message.contains("foreign_keys = maybe"), "{message}");
+    // Any other value is refused as unclear, whether SQLite would read it as off (`maybe`)
+    // or as on (`-1`, `2`, `full`).
+    for (bad, shown) in [
+        ("maybe", "maybe"),
+        ("-1", "- 1"),
+        ("'-1'", "-1"),
+        ("2", "2"),
+        ("+1", "+ 1"),
+        ("-0", "- 0"),
+        ("1.0", "1.0"),
+        ("full", "full"),
+        ("''", ""),
+    ] {
+        let (line, _, message) = refused(&format!("SELECT 1;\nPRAGMA foreign_keys = {bad};"));
+        assert_eq!(line, 6, "{bad}");
+        assert!(
+            message.contains(&format!("foreign_keys = {shown}`")) && message.contains("reads only 0 or 1"),
+            "{bad}: {message}"
+        );
+    }
 }
 
 #[test]
@@ -218,21 +234,107 @@ fn decisions_and_boolean_values() {
         ("off", Some(false)),
         ("OFF", Some(false)),
         ("0", Some(false)),
-        ("-0", Some(false)),
-        ("0.9", Some(false)),
         ("no", Some(false)),
         ("false", Some(false)),
         ("on", Some(true)),
         ("1", Some(true)),
-        ("+2", Some(true)),
-        ("10", Some(true)),
         ("yes", Some(true)),
-        ("true", Some(true)),
-        ("full", Some(true)),
+        ("True", Some(true)),
+        ("+2", None),
+        ("10", None),
+        ("- 1", None),
+        ("-0", None),
+        ("0.9", None),
+        ("full", None),
         ("", None),
         ("maybe", None),
         ("1x", None),
     ] {
         assert_eq!(boolean(v), want, "{v:?}");
     }
+}
+
+#[test]
+fn statements_that_may_return_rows_are_marked() {
+    let rows = |up: &str| -> Vec<bool> {
+        let r = parse(up, "").unwrap_or_else(|e| panic!("{up}: {e}"));
+        r.up.statements.iter().map(|s| s.returns_rows).collect()
+    };
+    for yes in [
+        "SELECT 1;",
+        "select * from t;",
+        "VALUES (1), (2);",
+        "EXPLAIN SELECT 1;",
+        "EXPLAIN QUERY PLAN SELECT 1;",
+        "WITH c(n) AS (SELECT 1) SELECT n FROM c;",
+        "WITH RECURSIVE c(n) AS (VALUES (1) UNION ALL SELECT n + 1 FROM c WHERE n < 3), d AS (SELECT 2) SELECT * FROM c, d;",
+        "-- a comment first\nSELECT 1; -- and after",
+        "PRAGMA table_info(users);",
+        "PRAGMA main.table_xinfo('t');",
+        "PRAGMA integrity_check;",
+        "PRAGMA integrity_check(5);",
+        "PRAGMA foreign_key_check(t);",
+        "PRAGMA user_version;",
+        "PRAGMA foreign_keys;",
+        "PRAGMA journal_mode;",
+        "SELECT 1",
+    ] {
+        assert_eq!(rows(yes), [true], "{yes}");
+    }
+    for no in [
+        "CREATE TABLE t (x);",
+        "INSERT INTO t SELECT 1;",
+        "INSERT INTO t VALUES (1);",
+        "WITH c(n) AS (SELECT 1) INSERT INTO t SELECT n FROM c;",
+        "WITH c AS MATERIALIZED (SELECT 1) DELETE FROM t WHERE x IN (SELECT * FROM c);",
+        "WITH c AS (SELECT 1) UPDATE t SET x = (SELECT * FROM c);",
+        "CREATE VIEW v AS SELECT 1;",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;",
+        "PRAGMA user_version = 7;",
+        "PRAGMA application_id(42);",
+        "PRAGMA defer_foreign_keys = ON;",
+        "ANALYZE;",
+        "REINDEX;",
+    ] {
+        assert_eq!(rows(no), [false], "{no}");
+    }
+    let r = parse("CREATE TABLE t (x);\nSELECT 1;", "INSERT INTO t VALUES (1);").unwrap();
+    assert!(r.up.returns_rows());
+    assert!(!r.down.returns_rows());
+}
+
+#[test]
+fn statements_that_change_the_connection_or_cannot_run_in_a_transaction_are_refused() {
+    for (bad, word) in [
+        ("ATTACH DATABASE 'other.db' AS o;", "`ATTACH`"),
+        ("attach 'other.db' as o;", "`ATTACH`"),
+        ("DETACH DATABASE o;", "`DETACH`"),
+        ("detach o;", "`DETACH`"),
+        ("VACUUM;", "`VACUUM`"),
+        ("VACUUM main INTO '/tmp/x.db';", "`VACUUM`"),
+    ] {
+        let (line, column, message) = refused(&format!("SELECT 1;\n  {bad}"));
+        assert_eq!((line, column), (6, 3), "{bad}");
+        assert!(message.contains(word) && message.contains("refused"), "{bad}: {message}");
+    }
+    // As names and in strings they are fine.
+    parse("CREATE TABLE vacuum (attach TEXT);\nINSERT INTO vacuum VALUES ('DETACH');", "").unwrap();
+}
+
+#[test]
+fn returning_is_refused_at_its_line() {
+    let (line, column, message) =
+        refused("CREATE TABLE t (id INTEGER PRIMARY KEY, x);\nINSERT INTO t (x)\n  VALUES (1)\n  RETURNING id;");
+    assert_eq!((line, column), (8, 3));
+    assert!(message.contains("`RETURNING` in a revision is refused"), "{message}");
+    let (line, _, _) = refused("SELECT 1;\nUPDATE t SET x = 2 returning *;");
+    assert_eq!(line, 6);
+    // Also in the down section.
+    assert!(parse("SELECT 1;", "DELETE FROM t RETURNING x;").is_err());
+    // As a name, in a string or a comment it is not the keyword.
+    parse(
+        "CREATE TABLE r (\"returning\" TEXT);\nINSERT INTO r VALUES ('returning'); -- returning\nSELECT r.returning FROM r;",
+        "",
+    )
+    .unwrap();
 }

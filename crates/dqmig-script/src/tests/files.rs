@@ -187,3 +187,17 @@ fn sqlite_lexing_corners() {
     let r = parse_revision("f", &file(H, up, "")).unwrap();
     assert_eq!(sqls(&r.up), ["INSERT INTO t VALUES ('C:\\');", "SELECT 1;", "/* a /* b */ SELECT 2;", "SELECT x'AB', $v, :n, ?1 # 3;", "SELECT \"a\"\"b;\";"]);
 }
+
+#[test]
+fn long_lines_split_exactly_and_in_linear_time() {
+    // Each token's byte offset comes from a cursor that only moves forward (counting from
+    // the line's start for every token was quadratic in the length of a line). Multi-byte
+    // text before, inside and after a statement of 20,000 rows on one line.
+    let rows: Vec<String> = (0..20_000).map(|i| format!("({i},'naïve {i}')")).collect();
+    let big = format!("INSERT INTO s VALUES {};", rows.join(","));
+    let up = format!("SELECT 'é'; {big} SELECT 'ü'; -- ünïcode\nSELECT 2;");
+    let r = parse_revision("f", &file(H, &up, "")).unwrap();
+    assert_eq!(sqls(&r.up), ["SELECT 'é';", big.as_str(), "SELECT 'ü'; -- ünïcode", "SELECT 2;"]);
+    let lines: Vec<usize> = r.up.statements.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [7, 7, 7, 8]);
+}

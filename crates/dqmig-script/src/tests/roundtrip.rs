@@ -153,3 +153,35 @@ fn folder_io() {
     }
     assert!(matches!(fs::load_dir(&dir.path().join("missing")), Err(ScriptError::Io { .. })));
 }
+
+#[test]
+fn rendered_files_are_checked_against_the_parser_and_the_header() {
+    let m = meta("3f2a9c1b7d4e", &["a1b2c3d4e5f6"]);
+    let check = |template: &str| {
+        let text = render_revision(template, &m, &["CREATE TABLE t (x)".into()], &[]);
+        check_rendered("m/script.sql.tmpl", template, "v/new.sql", &text, &m)
+    };
+    let r = check(DEFAULT_TEMPLATE).unwrap();
+    assert_eq!(r.meta, m);
+    let bad = |template: String, says: &str| match check(&template) {
+        Err(e @ ScriptError::BadTemplate { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("m/script.sql.tmpl") && msg.contains("v/new.sql:") && msg.contains(says), "{msg}");
+        }
+        other => panic!("{template}: expected BadTemplate, got {other:?}"),
+    };
+    bad(DEFAULT_TEMPLATE.replace("${up}", "BEGIN;\n${up}\nCOMMIT;"), "`BEGIN` in a revision");
+    bad(DEFAULT_TEMPLATE.replace("-- revises: ${revises}", "-- revises: ${revision}\n-- x: ${revises}"), "unknown header key");
+    bad(
+        DEFAULT_TEMPLATE.replace("-- revision: ${revision}", "-- revision: 0123456789ab\n-- made for ${revision}"),
+        "reads as revision 0123456789ab revising [a1b2c3d4e5f6] (labels [], depends on []), not revision 3f2a9c1b7d4e",
+    );
+    // Placeholder errors point at the template's own line.
+    match check(&DEFAULT_TEMPLATE.replace("-- revises: ${revises}", "-- revises:")) {
+        Err(ScriptError::Invalid { file, message, .. }) => {
+            assert_eq!(file, "m/script.sql.tmpl");
+            assert!(message.contains("no `${revises}`"), "{message}");
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}

@@ -11,7 +11,10 @@
 //! are off, COMMIT (sent with the last history row), and foreign keys back ON (in `Drop`,
 //! so also on errors). The first step's statements travel with BEGIN (they run before the
 //! check and are rolled back when it fails; if they fail, the attempt is re-run reading the
-//! version table first, one statement per request), so a plain step is three requests.
+//! version table first, one statement per request), so a plain step is three requests. A
+//! section with a statement that may return rows (`Statement::returns_rows`) always goes
+//! one statement per request, those statements through `Connection::run` with their rows
+//! discarded: the batch request (ExecSQL) refuses statements that return rows.
 //!
 //! Each step's statements run between `SAVEPOINT "dqmig_step"` and `RELEASE "dqmig_step"`
 //! (in the same request), and nothing is written to dqmig's tables before that RELEASE
@@ -267,6 +270,15 @@ impl<'c> OpenTx<'c> {
     /// Sends statements of a step (see [`statements_failed`] for errors).
     fn statements(&mut self, sql: &str, action: &str, at: &At<'_>) -> Result<(), Failure> {
         match self.conn.execute_batch(sql) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(statements_failed(self.conn, e, action, at)),
+        }
+    }
+
+    /// Sends one statement that may return rows (ExecSQL refuses those): as a query or an
+    /// exec, as the server says; the rows are discarded. Errors as [`OpenTx::statements`].
+    fn rows(&mut self, sql: &str, action: &str, at: &At<'_>) -> Result<(), Failure> {
+        match self.conn.run(sql, &[]) {
             Ok(_) => Ok(()),
             Err(e) => Err(statements_failed(self.conn, e, action, at)),
         }
@@ -567,7 +579,8 @@ impl Runner<'_> {
     }
 
     /// A step's statements one request each (so a failure names its line), between
-    /// `SAVEPOINT` and `RELEASE` like [`step_text`].
+    /// `SAVEPOINT` and `RELEASE` like [`step_text`]. A statement that may return rows goes
+    /// through [`OpenTx::rows`]: that is why a section holding one always runs here.
     fn one_by_one(
         tx: &mut OpenTx<'_>,
         statements: &[Statement],
@@ -580,14 +593,15 @@ impl Runner<'_> {
                 "{} revision {} ({}:{})",
                 at.direction, at.revision, at.file, stmt.line
             );
-            tx.statements(
-                &stmt.sql,
-                &action,
-                &At {
-                    line: stmt.line,
-                    ..*at
-                },
-            )?;
+            let at = At {
+                line: stmt.line,
+                ..*at
+            };
+            if stmt.returns_rows {
+                tx.rows(&stmt.sql, &action, &at)?;
+            } else {
+                tx.statements(&stmt.sql, &action, &at)?;
+            }
         }
         let action = format!("{} revision {}: {RELEASE}", at.direction, at.revision);
         tx.statements(RELEASE, &action, at)
@@ -635,7 +649,11 @@ impl Runner<'_> {
         let mut started = Instant::now();
         let mut guard = FkOff::new(conn, fk_off)?;
         let first_at = At::new(first, revs[0]);
-        let mut tx = if batch {
+        // dqlite runs a batch with ExecSQL, which refuses statements that return rows: a
+        // section holding one goes one statement per request (and, for the first step, after
+        // the read of the version table, as without `batch`).
+        let batched = |section: &Section| batch && !section.returns_rows();
+        let mut tx = if batched(Self::section(revs[0], first)) {
             let action = format!(
                 "{dir} revision {}: BEGIN IMMEDIATE and the statements of {} from line {}",
                 first.revision, first_at.file, first_at.line
@@ -702,7 +720,7 @@ impl Runner<'_> {
             if !std::ptr::eq(step, first) {
                 let statements = &Self::section(rev, step).statements;
                 let at = At::new(step, rev);
-                if batch {
+                if batched(Self::section(rev, step)) {
                     let action = format!(
                         "{d} revision {} ({}:{} and on)",
                         step.revision, rev.file, at.line
