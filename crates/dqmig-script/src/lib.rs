@@ -1,4 +1,4 @@
-//! Revision scripts (DESIGN.md §3.5–§3.7): revision files (header, `-- migrate:up` and
+//! Revision scripts: revision files (header, `-- migrate:up` and
 //! `-- migrate:down` sections split into statements with sqlparser), their checksums, the
 //! template new files are written from, file names, revision ids and branch labels, the
 //! revision graph (heads, branches, merges, dependencies) and the target grammar with
@@ -7,7 +7,7 @@
 //! Pure except [`fs`], which reads and writes files. Ids and times are passed in.
 //!
 //! ```
-//! use dqmig::script::*;
+//! use dqmig_script::*;
 //!
 //! let mut random = || 0x3f2a_9c1b_7d4e_u64; // the CLI passes a real random source
 //! let graph = Graph::from_revisions(vec![])?;
