@@ -10,7 +10,7 @@ CARGO ?= cargo
 DEB_PACKAGES := libdqlite-dev pkg-config go-dqlite
 DQMIG := $(CARGO) run --quiet --manifest-path $(CURDIR)/Cargo.toml --bin dqmig --
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build lint test demo bench clean
 
 ## deps: install libdqlite-dev, pkg-config and go-dqlite (apt-get) if anything is missing
 deps:
@@ -31,8 +31,14 @@ deps:
 build: deps
 	$(CARGO) build --workspace --all-targets
 
-## test: every test of the workspace; fails if any test fails
-test: deps
+## lint: rustfmt, clippy and the docs, warnings as errors (CI runs it before the tests)
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+## test: lint, then every test of the workspace; fails if any check or test fails
+test: deps lint
 	$(CARGO) test --workspace --no-fail-fast
 
 ## demo: init a project, then run examples/migrations end to end on an embedded node

@@ -3,7 +3,10 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    match pkg_config::Config::new().atleast_version("1.11").probe("dqlite") {
+    match pkg_config::Config::new()
+        .atleast_version("1.11")
+        .probe("dqlite")
+    {
         Ok(_) => {}
         Err(_) => {
             // One clear line; cargo prints it as the build failure.

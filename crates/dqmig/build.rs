@@ -12,6 +12,7 @@ fn main() {
         .find(|s| s.starts_with("Using it from Rust"))
         .map(|s| format!("## {s}"))
         .unwrap_or_default();
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("readme_from_rust.md");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("readme_from_rust.md");
     std::fs::write(out, section).expect("writing the README section into OUT_DIR");
 }

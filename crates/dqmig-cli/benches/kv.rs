@@ -413,7 +413,8 @@ fn main() {
             // the median of the per-pair ratios, so a burst of load from other processes on
             // a shared machine spoils one pair, not the figure.
             let (mut go, mut ours) = (Measured::default(), Measured::default());
-            let (mut op_ratios, mut wr_ratios, mut rd_ratios) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut op_ratios, mut wr_ratios, mut rd_ratios) =
+                (Vec::new(), Vec::new(), Vec::new());
             for round in 0..rounds {
                 let (g, o) = if round % 2 == 0 {
                     let g = run_go(workload, workers, secs);

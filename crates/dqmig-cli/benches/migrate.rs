@@ -653,7 +653,10 @@ fn big_rebuild(runs: usize) {
                 passed.push((n, case));
             }
             Rebuild::Failed(step, error) => {
-                println!("{:<52} FAILED at {step} (the error is below)", format!("dqmig upgrade head (rebuild, {n} rows)"));
+                println!(
+                    "{:<52} FAILED at {step} (the error is below)",
+                    format!("dqmig upgrade head (rebuild, {n} rows)")
+                );
                 failure = Some((n, step, error));
                 break;
             }
@@ -661,7 +664,10 @@ fn big_rebuild(runs: usize) {
         // Filling and rebuilding scale with N: the next size takes about twice this one.
         let next_takes = size_started.elapsed() * 2;
         if n.saturating_mul(2) > max_rows {
-            stopped = format!("cap: the next size, {} rows, is over {max_rows}", n.saturating_mul(2));
+            stopped = format!(
+                "cap: the next size, {} rows, is over {max_rows}",
+                n.saturating_mul(2)
+            );
             break;
         }
         if started.elapsed() + next_takes > budget {
@@ -722,7 +728,10 @@ fn rebuild_in(project: &Path, n: u64, runs: usize) -> Rebuild {
          INSERT INTO big (id, name, score, note) SELECT i, 'name-' || i, i * 0.5, 'note ' || i FROM s"
     );
     let steps: [(&str, Vec<&str>); 3] = [
-        ("revision creating the table", vec!["revision", "--autogenerate", "-m", "create big"]),
+        (
+            "revision creating the table",
+            vec!["revision", "--autogenerate", "-m", "create big"],
+        ),
         ("upgrade creating the table", vec!["upgrade", "head", "-q"]),
         ("filling with dqmig sql", vec!["sql", &fill]),
     ];
@@ -779,7 +788,12 @@ fn rebuild_in(project: &Path, n: u64, runs: usize) -> Rebuild {
     let count = dqmig(project, &["sql", "--json", "SELECT count(*) AS n FROM big"]).output();
     let want = format!("\"n\":{n}");
     match count {
-        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).replace(' ', "").contains(&want) => {
+        Ok(o)
+            if o.status.success()
+                && String::from_utf8_lossy(&o.stdout)
+                    .replace(' ', "")
+                    .contains(&want) =>
+        {
             Rebuild::Passed(case)
         }
         Ok(o) => failed(
@@ -787,7 +801,10 @@ fn rebuild_in(project: &Path, n: u64, runs: usize) -> Rebuild {
             format!(
                 "expected {n}, got {}{}",
                 String::from_utf8_lossy(&o.stdout).trim(),
-                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ),
         ),
         Err(e) => failed("counting the rows after the rebuild", e.to_string()),

@@ -57,7 +57,10 @@ mod tests {
     #[test]
     fn verbose_levels_and_rust_log() {
         let v = filter(2, None).map(|f| f.to_string()).unwrap_or_default();
-        assert!(v.contains("dqmig_client=info") && v.contains("dqmig=info"), "{v}");
+        assert!(
+            v.contains("dqmig_client=info") && v.contains("dqmig=info"),
+            "{v}"
+        );
         let vv = filter(3, None).map(|f| f.to_string()).unwrap_or_default();
         assert!(vv.contains("dqmig_client=debug"), "{vv}");
         let env = filter(1, Some("dqmig_client::conn=trace"))

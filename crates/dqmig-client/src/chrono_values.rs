@@ -94,4 +94,3 @@ impl FromValue for NaiveDate {
             })
     }
 }
-

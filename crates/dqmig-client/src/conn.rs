@@ -474,7 +474,14 @@ impl Connection {
     ) -> Result<ExecResult> {
         let timer = StatementTimer::start();
         let result = self.exec_request(target, sql, values, action);
-        timer.finish("exec", target, sql, values.len(), self.t.address(), result.is_ok());
+        timer.finish(
+            "exec",
+            target,
+            sql,
+            values.len(),
+            self.t.address(),
+            result.is_ok(),
+        );
         result
     }
 
@@ -516,7 +523,14 @@ impl Connection {
     ) -> Result<RowsBatch> {
         let timer = StatementTimer::start();
         let result = self.query_request(target, sql, values, action);
-        timer.finish("query", target, sql, values.len(), self.t.address(), result.is_ok());
+        timer.finish(
+            "query",
+            target,
+            sql,
+            values.len(),
+            self.t.address(),
+            result.is_ok(),
+        );
         result
     }
 
@@ -605,11 +619,7 @@ impl Connection {
     ///
     /// # Errors
     /// As [`Connection::execute`], except that several statements are allowed.
-    pub fn execute_batch_with(
-        &mut self,
-        sql: &str,
-        params: &[&dyn ToValue],
-    ) -> Result<ExecResult> {
+    pub fn execute_batch_with(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<ExecResult> {
         self.exec_values(sql, to_values(params), false)
     }
 
@@ -621,7 +631,8 @@ impl Connection {
     /// # Errors
     /// As [`Connection::execute_batch`].
     pub fn set_cache_size_kib(&mut self, kib: u32) -> Result<()> {
-        self.execute_batch(&super::cache_size_pragma(kib)).map(|_| ())
+        self.execute_batch(&super::cache_size_pragma(kib))
+            .map(|_| ())
     }
 
     /// Runs every statement of `sql` (no parameters), e.g. a migration script.
@@ -814,7 +825,12 @@ impl Connection {
     /// held a `BEGIN` and failed part way, where the client cannot tell how far it got.
     pub fn abandon_transaction(&mut self) {
         if !self.t.is_broken() {
-            let _ = self.exec_once(Target::Text, "ROLLBACK", &[], "rolling back an abandoned transaction");
+            let _ = self.exec_once(
+                Target::Text,
+                "ROLLBACK",
+                &[],
+                "rolling back an abandoned transaction",
+            );
         }
         self.in_tx = false;
     }

@@ -95,7 +95,10 @@ pub enum Error {
     /// The peer accepted the connection but did not answer the first request in time (a
     /// frozen or partitioned node, or a listener that is not dqlite).
     #[error("{address} gave no answer within {} ms (a frozen, overloaded or partitioned node, or a listener that does not speak dqlite); the other members are tried, and ConnectOptions::handshake_timeout sets the wait", waited.as_millis())]
-    NoAnswer { address: String, waited: std::time::Duration },
+    NoAnswer {
+        address: String,
+        waited: std::time::Duration,
+    },
 
     /// The address is neither `IPv4:port`/`host:port` nor `@abstract-name` nor a socket path.
     #[error("invalid dqlite address {address:?}: {reason}")]

@@ -31,12 +31,27 @@ enum Probe {
 fn ask(t: &mut Transport, opts: &TransportOptions) -> Result<(u64, String)> {
     t.set_read_timeout(Some(opts.handshake_timeout))?;
     let answer = ask_once(t).map_err(|e| match e {
-        Error::Protocol { address, source, .. } => Error::NotDqlite { address, detail: source.to_string() },
-        Error::UnexpectedResponse { address, found, .. } => Error::NotDqlite { address, detail: format!("it answered {found}") },
-        Error::Io { address, source, .. }
-            if matches!(source.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+        Error::Protocol {
+            address, source, ..
+        } => Error::NotDqlite {
+            address,
+            detail: source.to_string(),
+        },
+        Error::UnexpectedResponse { address, found, .. } => Error::NotDqlite {
+            address,
+            detail: format!("it answered {found}"),
+        },
+        Error::Io {
+            address, source, ..
+        } if matches!(
+            source.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ) =>
         {
-            Error::NoAnswer { address, waited: opts.handshake_timeout }
+            Error::NoAnswer {
+                address,
+                waited: opts.handshake_timeout,
+            }
         }
         other => other,
     })?;
@@ -122,7 +137,9 @@ pub(crate) fn find_leader(
             }
         }
         // A bad address, or a peer that is not dqlite, will not get better by waiting.
-        let hopeless = tried.iter().all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
+        let hopeless = tried
+            .iter()
+            .all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
             && !tried.is_empty();
         if hopeless || start.elapsed() + backoff > timeout {
             tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");

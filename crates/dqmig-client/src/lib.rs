@@ -92,12 +92,13 @@ pub fn find_returning(sql: &str) -> Option<usize> {
     scan::scan(sql).returning_at
 }
 pub use error::{
-    NOT_DQLITE,
     classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
-    CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY,
+    CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY, NOT_DQLITE,
 };
 pub use iter::RowIter;
-pub use options::{ConnectOptions, DEFAULT_DIAL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_TIMEOUT};
+pub use options::{
+    ConnectOptions, DEFAULT_DIAL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_TIMEOUT,
+};
 pub use pool::{Pool, PoolError, PoolOptions, PoolStatus, PooledConnection};
 pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};
 pub use retry::TxRetry;

@@ -11,7 +11,9 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use super::error::{Error, Result};
-use super::proto::{self, Header, ProtoError, Request, Response, ResponseHint, RowsEnd, HEADER_LEN};
+use super::proto::{
+    self, Header, ProtoError, Request, Response, ResponseHint, RowsEnd, HEADER_LEN,
+};
 
 /// Size of the input buffer kept between replies; larger messages grow it for their read.
 const READ_CHUNK: usize = 64 * 1024;

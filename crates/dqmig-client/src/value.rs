@@ -3,7 +3,6 @@
 //! (1.11.1 rejects UNIXTIME parameters) and are read back from whatever the server sends for
 //! DATETIME-declared columns (UNIXTIME, ISO8601 — empty ISO8601 is NULL, dqlite-facts.md §4.6).
 
-
 pub use crate::proto::Value;
 
 /// A Rust value that can be bound as a statement parameter.

@@ -106,11 +106,14 @@ fn checked_files(root: &Path) -> Result<Vec<(String, String)>, String> {
     // The same checks the runtime makes, now: a bad file fails the build, not the app.
     let mut revisions = Vec::new();
     for (_, abs) in &files {
-        let text = std::fs::read_to_string(abs).map_err(|e| format!("embed_migrations!: reading {abs}: {e}"))?;
-        let revision = dqmig_script::parse_revision(abs, &text).map_err(|e| format!("embed_migrations!: {e}"))?;
+        let text = std::fs::read_to_string(abs)
+            .map_err(|e| format!("embed_migrations!: reading {abs}: {e}"))?;
+        let revision = dqmig_script::parse_revision(abs, &text)
+            .map_err(|e| format!("embed_migrations!: {e}"))?;
         revisions.push(revision);
     }
-    dqmig_script::Graph::from_revisions(revisions).map_err(|e| format!("embed_migrations!: {e}"))?;
+    dqmig_script::Graph::from_revisions(revisions)
+        .map_err(|e| format!("embed_migrations!: {e}"))?;
     Ok(files)
 }
 
@@ -136,11 +139,17 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].0, "a1b2c3d4e5f6_m.sql");
 
-        let bad = folder_with(&[("a1b2c3d4e5f6_m.sql", &GOOD.replace("CREATE TABLE t (x);", "CREATE TABLE t (x);\nCOMMIT;"))]);
+        let bad = folder_with(&[(
+            "a1b2c3d4e5f6_m.sql",
+            &GOOD.replace("CREATE TABLE t (x);", "CREATE TABLE t (x);\nCOMMIT;"),
+        )]);
         let err = checked_files(bad.path()).unwrap_err();
         assert!(err.contains("a1b2c3d4e5f6_m.sql:7"), "{err}");
 
-        let orphan = folder_with(&[("a1b2c3d4e5f6_m.sql", &GOOD.replace("-- revises:", "-- revises: 0123456789ab"))]);
+        let orphan = folder_with(&[(
+            "a1b2c3d4e5f6_m.sql",
+            &GOOD.replace("-- revises:", "-- revises: 0123456789ab"),
+        )]);
         let err = checked_files(orphan.path()).unwrap_err();
         assert!(err.contains("0123456789ab"), "{err}");
     }

@@ -17,9 +17,14 @@ pub fn listens(address: &str, pid: u32) -> Option<bool> {
     let mut any = false;
     for fd in fds.flatten() {
         any = true;
-        let Ok(target) = std::fs::read_link(fd.path()) else { continue };
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
         let target = target.to_string_lossy();
-        if let Some(inode) = target.strip_prefix("socket:[").and_then(|t| t.strip_suffix(']')) {
+        if let Some(inode) = target
+            .strip_prefix("socket:[")
+            .and_then(|t| t.strip_suffix(']'))
+        {
             if inodes.iter().any(|i| i == inode) {
                 return Some(true);
             }
@@ -40,7 +45,8 @@ fn listening_inodes(address: &str) -> Option<Vec<String>> {
                 .skip(1)
                 .filter_map(|l| {
                     let f: Vec<&str> = l.split_whitespace().collect();
-                    (f.len() >= 8 && f[3] == "00010000" && f[7] == format!("@{name}")).then(|| f[6].to_string())
+                    (f.len() >= 8 && f[3] == "00010000" && f[7] == format!("@{name}"))
+                        .then(|| f[6].to_string())
                 })
                 .collect(),
         );
@@ -58,7 +64,8 @@ fn listening_inodes(address: &str) -> Option<Vec<String>> {
             .filter_map(|l| {
                 // sl local_address rem_address st ... uid timeout inode
                 let f: Vec<&str> = l.split_whitespace().collect();
-                (f.len() >= 10 && f[3] == "0A" && (f[1] == wanted || f[1] == any)).then(|| f[9].to_string())
+                (f.len() >= 10 && f[3] == "0A" && (f[1] == wanted || f[1] == any))
+                    .then(|| f[9].to_string())
             })
             .collect(),
     )

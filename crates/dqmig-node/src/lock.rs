@@ -38,7 +38,11 @@ impl LockOwner {
         if let Some(a) = &self.address {
             out.push_str(&format!("address={a}\n"));
         }
-        out.push_str(if self.transient { "kind=command\n" } else { "kind=server\n" });
+        out.push_str(if self.transient {
+            "kind=command\n"
+        } else {
+            "kind=server\n"
+        });
         out
     }
 
@@ -79,7 +83,11 @@ impl DataDirLock {
     ///
     /// # Errors
     /// As [`DataDirLock::acquire`].
-    pub fn acquire_as(data_dir: &Path, address: Option<&str>, transient: bool) -> Result<DataDirLock, NodeError> {
+    pub fn acquire_as(
+        data_dir: &Path,
+        address: Option<&str>,
+        transient: bool,
+    ) -> Result<DataDirLock, NodeError> {
         let path = data_dir.join(LOCK_FILE);
         let lock_err = |source| NodeError::Lock {
             path: path.clone(),
@@ -111,7 +119,8 @@ impl DataDirLock {
             address: address.map(str::to_string),
             transient,
         };
-        file.write_all(owner.to_text().as_bytes()).map_err(lock_err)?;
+        file.write_all(owner.to_text().as_bytes())
+            .map_err(lock_err)?;
         file.flush().map_err(lock_err)?;
         Ok(DataDirLock { file })
     }
@@ -165,7 +174,11 @@ mod tests {
 
     #[test]
     fn owner_text_round_trips_and_the_old_pid_only_format_reads() {
-        let o = LockOwner { pid: Some(42), address: Some("@x".into()), transient: false };
+        let o = LockOwner {
+            pid: Some(42),
+            address: Some("@x".into()),
+            transient: false,
+        };
         assert_eq!(LockOwner::parse(&o.to_text()), o);
         assert_eq!(LockOwner::parse("1234\n").pid, Some(1234));
         assert_eq!(LockOwner::parse(""), LockOwner::default());

@@ -57,9 +57,18 @@ mod tests {
     fn stable_and_sensitive() {
         let a = "-- revision: abc\n\n-- migrate:up\nSELECT 1;\n";
         // A known value: the hex SHA-256 of the normalized text, fixed forever.
-        assert_eq!(checksum(a), checksum("-- revision: abc  \r\n\r\n-- migrate:up\r\nSELECT 1;\r\n\r\n"));
-        assert_eq!(checksum(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(checksum("abc"), "edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb"); // sha256("abc\n")
+        assert_eq!(
+            checksum(a),
+            checksum("-- revision: abc  \r\n\r\n-- migrate:up\r\nSELECT 1;\r\n\r\n")
+        );
+        assert_eq!(
+            checksum(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            checksum("abc"),
+            "edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb"
+        ); // sha256("abc\n")
         assert_ne!(checksum(a), checksum(&a.replace("SELECT 1", "SELECT 2")));
         assert_ne!(checksum(a), checksum(&a.replace("SELECT", " SELECT")));
         assert_eq!(checksum(a).len(), 64);

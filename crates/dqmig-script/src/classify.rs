@@ -210,7 +210,12 @@ fn with(code: &[&Tok]) -> Class {
 /// Refuses `RETURNING` used as a keyword in `sql` (a statement's text, starting at byte
 /// `base` of the file, whose code tokens are `code`), found the way the client finds it
 /// (it refuses to send such SQL), at the line of the keyword.
-pub(crate) fn refuse_returning(file: &str, sql: &str, base: usize, code: &[&Tok]) -> Result<(), ScriptError> {
+pub(crate) fn refuse_returning(
+    file: &str,
+    sql: &str,
+    base: usize,
+    code: &[&Tok],
+) -> Result<(), ScriptError> {
     let Some(at) = dqmig_client::find_returning(sql) else {
         return Ok(());
     };

@@ -8,11 +8,20 @@
 pub enum ScriptError {
     /// A problem at a place in a revision file or a revision template.
     #[error("{file}:{line}:{column}: {message}")]
-    Invalid { file: String, line: usize, column: usize, message: String },
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 
     /// Reading or writing a file or folder failed.
     #[error("{action} {path}: {source}")]
-    Io { action: &'static str, path: String, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
 
     /// A revision id chosen by the user (or written in a file) breaks the id rules.
     #[error("revision id `{id}` is not valid: {reason}")]
@@ -28,15 +37,29 @@ pub enum ScriptError {
 
     /// Two files claim the same revision id.
     #[error("revision {id} is defined twice, in {first} and in {second}; give one of them a new id (and update the files that revise it)")]
-    DuplicateRevision { id: String, first: String, second: String },
+    DuplicateRevision {
+        id: String,
+        first: String,
+        second: String,
+    },
 
     /// `revises:` names a revision that no file defines.
     #[error("{file}:{line}: revision {revision} revises {parent}, but no file in the versions folder defines {parent}; restore that file or fix `revises:`")]
-    MissingParent { file: String, line: usize, revision: String, parent: String },
+    MissingParent {
+        file: String,
+        line: usize,
+        revision: String,
+        parent: String,
+    },
 
     /// `depends-on:` names neither a revision nor a branch label.
     #[error("{file}:{line}: revision {revision} depends on `{dependency}`, which is neither a revision id nor a branch label of any file in the versions folder; fix `depends-on:`")]
-    MissingDependency { file: String, line: usize, revision: String, dependency: String },
+    MissingDependency {
+        file: String,
+        line: usize,
+        revision: String,
+        dependency: String,
+    },
 
     /// The `revises:`/`depends-on:` edges form a cycle.
     #[error("the revisions form a cycle through `revises:`/`depends-on:`: {path}; break it by fixing one of those headers")]
@@ -44,11 +67,20 @@ pub enum ScriptError {
 
     /// Two revisions carry the same branch label.
     #[error("branch label `{label}` is used by {first} and by {second}; labels must be unique, rename one")]
-    DuplicateLabel { label: String, first: String, second: String },
+    DuplicateLabel {
+        label: String,
+        first: String,
+        second: String,
+    },
 
     /// A branch label that is also a revision id (targets would be ambiguous).
     #[error("{file}:{line}: branch label `{label}` is also the id of revision {other}; choose another label")]
-    LabelIsRevision { file: String, line: usize, label: String, other: String },
+    LabelIsRevision {
+        file: String,
+        line: usize,
+        label: String,
+        other: String,
+    },
 
     /// A creation time that is not RFC 3339.
     #[error("creation time `{value}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z")]
@@ -63,7 +95,9 @@ pub enum ScriptError {
     UnknownRevision { target: String },
 
     /// An id prefix that matches several revisions.
-    #[error("target `{prefix}` is ambiguous: it is a prefix of {candidates}; give more characters")]
+    #[error(
+        "target `{prefix}` is ambiguous: it is a prefix of {candidates}; give more characters"
+    )]
     AmbiguousPrefix { prefix: String, candidates: String },
 
     /// `head` (or a relative target) while there are several heads.
@@ -73,7 +107,10 @@ pub enum ScriptError {
     /// The revision template makes a file the parser refuses (or whose header says another
     /// revision than the one asked for); nothing was written.
     #[error("the revision template {template} makes a revision file dqmig cannot read, so nothing was written: {problem}; fix the template")]
-    BadTemplate { template: String, problem: Box<ScriptError> },
+    BadTemplate {
+        template: String,
+        problem: Box<ScriptError>,
+    },
 
     /// A target that cannot be reached in the requested direction or from the current state.
     #[error("target `{target}`: {reason}")]
@@ -81,7 +118,17 @@ pub enum ScriptError {
 }
 
 impl ScriptError {
-    pub(crate) fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> ScriptError {
-        ScriptError::Invalid { file: file.to_string(), line, column, message: message.into() }
+    pub(crate) fn at(
+        file: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> ScriptError {
+        ScriptError::Invalid {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }

@@ -14,11 +14,17 @@ pub const TEMPLATE_FILE: &str = "script.sql.tmpl";
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
     let io = |action: &'static str, path: &Path| {
         let path = path.display().to_string();
-        move |source| ScriptError::Io { action, path, source }
+        move |source| ScriptError::Io {
+            action,
+            path,
+            source,
+        }
     };
     let mut paths = Vec::new();
     for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
-        let path = entry.map_err(io("reading the versions folder", dir))?.path();
+        let path = entry
+            .map_err(io("reading the versions folder", dir))?
+            .path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
             continue;
@@ -44,7 +50,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
 pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptError> {
     let io = |action: &'static str, path: &Path| {
         let path = path.display().to_string();
-        move |source| ScriptError::Io { action, path, source }
+        move |source| ScriptError::Io {
+            action,
+            path,
+            source,
+        }
     };
     let id = id.trim();
     if id.is_empty() {
@@ -52,7 +62,9 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
     }
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
-        let path = entry.map_err(io("reading the versions folder", dir))?.path();
+        let path = entry
+            .map_err(io("reading the versions folder", dir))?
+            .path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
             continue;
@@ -60,7 +72,12 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
         let matches = name.starts_with(id) || {
             let text = fs::read_to_string(&path).map_err(io("reading revision file", &path))?;
             text.lines()
-                .find_map(|l| l.trim_start().strip_prefix("--")?.trim_start().strip_prefix("revision:"))
+                .find_map(|l| {
+                    l.trim_start()
+                        .strip_prefix("--")?
+                        .trim_start()
+                        .strip_prefix("revision:")
+                })
                 .is_some_and(|v| v.trim().starts_with(id))
         };
         if matches {
@@ -78,7 +95,11 @@ pub fn read_template(migrations_dir: &Path) -> Result<String, ScriptError> {
     match fs::read_to_string(&path) {
         Ok(text) => Ok(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DEFAULT_TEMPLATE.to_string()),
-        Err(source) => Err(ScriptError::Io { action: "reading the revision template", path: path.display().to_string(), source }),
+        Err(source) => Err(ScriptError::Io {
+            action: "reading the revision template",
+            path: path.display().to_string(),
+            source,
+        }),
     }
 }
 
@@ -87,10 +108,19 @@ pub fn write_revision(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Scr
     let path = dir.join(name);
     let err = |action: &'static str| {
         let path = path.display().to_string();
-        move |source| ScriptError::Io { action, path, source }
+        move |source| ScriptError::Io {
+            action,
+            path,
+            source,
+        }
     };
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(err("creating revision file (it must not exist yet)"))?;
-    f.write_all(text.as_bytes()).map_err(err("writing revision file"))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(err("creating revision file (it must not exist yet)"))?;
+    f.write_all(text.as_bytes())
+        .map_err(err("writing revision file"))?;
     f.sync_all().map_err(err("writing revision file"))?;
     Ok(path)
 }

@@ -4,7 +4,7 @@
 //! files, checked for duplicate ids, missing parents and dependencies, label clashes and
 //! cycles, each error naming the files involved.
 
-use super::{Revision, RevId, ScriptError};
+use super::{RevId, Revision, ScriptError};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) struct Node {
@@ -31,10 +31,23 @@ impl Graph {
         for rev in revisions {
             let id = rev.id().clone();
             if let Some(first) = nodes.get(&id) {
-                return Err(ScriptError::DuplicateRevision { id: id.to_string(), first: first.rev.file.clone(), second: rev.file });
+                return Err(ScriptError::DuplicateRevision {
+                    id: id.to_string(),
+                    first: first.rev.file.clone(),
+                    second: rev.file,
+                });
             }
             let parents = rev.meta.revises.clone();
-            nodes.insert(id, Node { rev, parents, deps: Vec::new(), children: Vec::new(), dependents: Vec::new() });
+            nodes.insert(
+                id,
+                Node {
+                    rev,
+                    parents,
+                    deps: Vec::new(),
+                    children: Vec::new(),
+                    dependents: Vec::new(),
+                },
+            );
         }
         let mut labels: BTreeMap<String, RevId> = BTreeMap::new();
         for (id, n) in &nodes {
@@ -49,7 +62,11 @@ impl Graph {
                     });
                 }
                 if let Some(first) = labels.get(label) {
-                    return Err(ScriptError::DuplicateLabel { label: label.clone(), first: nodes[first].rev.file.clone(), second: n.rev.file.clone() });
+                    return Err(ScriptError::DuplicateLabel {
+                        label: label.clone(),
+                        first: nodes[first].rev.file.clone(),
+                        second: n.rev.file.clone(),
+                    });
                 }
                 labels.insert(label.clone(), id.clone());
             }
@@ -58,14 +75,27 @@ impl Graph {
         for (id, n) in &nodes {
             for p in &n.parents {
                 if !nodes.contains_key(p) {
-                    return Err(ScriptError::MissingParent { file: n.rev.file.clone(), line: n.rev.revises_line, revision: id.to_string(), parent: p.to_string() });
+                    return Err(ScriptError::MissingParent {
+                        file: n.rev.file.clone(),
+                        line: n.rev.revises_line,
+                        revision: id.to_string(),
+                        parent: p.to_string(),
+                    });
                 }
                 edges.push((p.clone(), id.clone(), true));
             }
             for d in &n.rev.meta.depends_on {
-                let target = RevId::parse(d).ok().filter(|d| nodes.contains_key(d)).or_else(|| labels.get(d).cloned());
+                let target = RevId::parse(d)
+                    .ok()
+                    .filter(|d| nodes.contains_key(d))
+                    .or_else(|| labels.get(d).cloned());
                 let Some(target) = target else {
-                    return Err(ScriptError::MissingDependency { file: n.rev.file.clone(), line: n.rev.depends_on_line, revision: id.to_string(), dependency: d.clone() });
+                    return Err(ScriptError::MissingDependency {
+                        file: n.rev.file.clone(),
+                        line: n.rev.depends_on_line,
+                        revision: id.to_string(),
+                        dependency: d.clone(),
+                    });
                 };
                 if !edges.iter().any(|(f, t, _)| *f == target && t == id) {
                     edges.push((target, id.clone(), false));
@@ -79,7 +109,11 @@ impl Graph {
                 }
             }
             if let Some(n) = nodes.get_mut(&from) {
-                if is_parent { n.children.push(to) } else { n.dependents.push(to) }
+                if is_parent {
+                    n.children.push(to)
+                } else {
+                    n.dependents.push(to)
+                }
             }
         }
         for n in nodes.values_mut() {
@@ -124,13 +158,18 @@ impl Graph {
                         }
                         Mark::Open => {
                             let from = stack.iter().position(|(s, _)| *s == to).unwrap_or(0);
-                            let members: Vec<&RevId> = stack[from..].iter().map(|(s, _)| *s).collect();
+                            let members: Vec<&RevId> =
+                                stack[from..].iter().map(|(s, _)| *s).collect();
                             // The stack walks child → parent; show it oldest first.
-                            let mut shown: Vec<String> = members.iter().rev().map(|m| self.label(m)).collect();
+                            let mut shown: Vec<String> =
+                                members.iter().rev().map(|m| self.label(m)).collect();
                             shown.push(self.label(members.last().copied().unwrap_or(to)));
                             return Err(ScriptError::Cycle {
                                 path: shown.join(" → "),
-                                files: members.iter().map(|m| self.nodes[*m].rev.file.clone()).collect(),
+                                files: members
+                                    .iter()
+                                    .map(|m| self.nodes[*m].rev.file.clone())
+                                    .collect(),
                             });
                         }
                     },
@@ -149,7 +188,10 @@ impl Graph {
     }
 
     pub(crate) fn labels_of(&self, ids: &[RevId]) -> String {
-        ids.iter().map(|i| self.label(i)).collect::<Vec<_>>().join(", ")
+        ids.iter()
+            .map(|i| self.label(i))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The revision with this full id.
@@ -172,32 +214,54 @@ impl Graph {
 
     /// Revisions no revision revises, by id.
     pub fn heads(&self) -> Vec<RevId> {
-        self.nodes.iter().filter(|(_, n)| n.children.is_empty()).map(|(id, _)| id.clone()).collect()
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.children.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Revisions that revise nothing, by id.
     pub fn bases(&self) -> Vec<RevId> {
-        self.nodes.iter().filter(|(_, n)| n.parents.is_empty()).map(|(id, _)| id.clone()).collect()
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.parents.is_empty())
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Branch points: revisions revised by more than one revision, by id.
     pub fn branch_points(&self) -> Vec<RevId> {
-        self.nodes.iter().filter(|(_, n)| n.children.len() > 1).map(|(id, _)| id.clone()).collect()
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.children.len() > 1)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Merges: revisions with more than one parent, by id.
     pub fn merges(&self) -> Vec<RevId> {
-        self.nodes.iter().filter(|(_, n)| n.parents.len() > 1).map(|(id, _)| id.clone()).collect()
+        self.nodes
+            .iter()
+            .filter(|(_, n)| n.parents.len() > 1)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Parents of `id` (its `revises:`).
     pub fn parents(&self, id: &RevId) -> &[RevId] {
-        self.nodes.get(id).map(|n| n.parents.as_slice()).unwrap_or(&[])
+        self.nodes
+            .get(id)
+            .map(|n| n.parents.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Revisions that revise `id`.
     pub fn children(&self, id: &RevId) -> &[RevId] {
-        self.nodes.get(id).map(|n| n.children.as_slice()).unwrap_or(&[])
+        self.nodes
+            .get(id)
+            .map(|n| n.children.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Resolved dependencies of `id` (its `depends-on:`, labels turned into ids).
@@ -211,18 +275,32 @@ impl Graph {
     }
 
     /// `ids` and everything they need (parents and dependencies, transitively).
-    pub fn ancestors_or_self<'a>(&self, ids: impl IntoIterator<Item = &'a RevId>) -> BTreeSet<RevId> {
+    pub fn ancestors_or_self<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a RevId>,
+    ) -> BTreeSet<RevId> {
         self.closure(ids, |n| n.parents.iter().chain(&n.deps))
     }
 
     /// `ids` and everything that needs them (children and dependents, transitively).
-    pub fn descendants_or_self<'a>(&self, ids: impl IntoIterator<Item = &'a RevId>) -> BTreeSet<RevId> {
+    pub fn descendants_or_self<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a RevId>,
+    ) -> BTreeSet<RevId> {
         self.closure(ids, |n| n.children.iter().chain(&n.dependents))
     }
 
-    fn closure<'a, 'g, I: Iterator<Item = &'g RevId>>(&'g self, ids: impl IntoIterator<Item = &'a RevId>, next: impl Fn(&'g Node) -> I) -> BTreeSet<RevId> {
+    fn closure<'a, 'g, I: Iterator<Item = &'g RevId>>(
+        &'g self,
+        ids: impl IntoIterator<Item = &'a RevId>,
+        next: impl Fn(&'g Node) -> I,
+    ) -> BTreeSet<RevId> {
         let mut seen = BTreeSet::new();
-        let mut todo: Vec<RevId> = ids.into_iter().filter(|i| self.nodes.contains_key(*i)).cloned().collect();
+        let mut todo: Vec<RevId> = ids
+            .into_iter()
+            .filter(|i| self.nodes.contains_key(*i))
+            .cloned()
+            .collect();
         while let Some(id) = todo.pop() {
             if seen.insert(id.clone()) {
                 if let Some(n) = self.nodes.get(&id) {
@@ -242,7 +320,13 @@ impl Graph {
 
     /// Sort key among ready revisions.
     fn key<'a>(&'a self, id: &'a RevId) -> (&'a str, &'a RevId) {
-        (self.nodes.get(id).map(|n| n.rev.meta.created.as_str()).unwrap_or(""), id)
+        (
+            self.nodes
+                .get(id)
+                .map(|n| n.rev.meta.created.as_str())
+                .unwrap_or(""),
+            id,
+        )
     }
 
     /// `set` in an order that applies parents and dependencies first, staying on the branch
@@ -250,14 +334,34 @@ impl Graph {
     pub(crate) fn order_up(&self, set: &BTreeSet<RevId>) -> Vec<RevId> {
         let mut waiting: BTreeMap<&RevId, usize> = set
             .iter()
-            .map(|id| (id, self.nodes[id].parents.iter().chain(&self.nodes[id].deps).filter(|p| set.contains(*p)).count()))
+            .map(|id| {
+                (
+                    id,
+                    self.nodes[id]
+                        .parents
+                        .iter()
+                        .chain(&self.nodes[id].deps)
+                        .filter(|p| set.contains(*p))
+                        .count(),
+                )
+            })
             .collect();
-        let mut ready: BTreeSet<&RevId> = waiting.iter().filter(|(_, c)| **c == 0).map(|(id, _)| *id).collect();
+        let mut ready: BTreeSet<&RevId> = waiting
+            .iter()
+            .filter(|(_, c)| **c == 0)
+            .map(|(id, _)| *id)
+            .collect();
         let mut out: Vec<RevId> = Vec::with_capacity(set.len());
         while !ready.is_empty() {
             let last = out.last().and_then(|l| self.nodes.get(l));
             let pick = last
-                .and_then(|n| n.children.iter().chain(&n.dependents).filter(|c| ready.contains(c)).min_by_key(|c| self.key(c)))
+                .and_then(|n| {
+                    n.children
+                        .iter()
+                        .chain(&n.dependents)
+                        .filter(|c| ready.contains(c))
+                        .min_by_key(|c| self.key(c))
+                })
                 .or_else(|| ready.iter().copied().min_by_key(|c| self.key(c)));
             let Some(pick) = pick else { break };
             let pick = pick.clone();
@@ -282,7 +386,11 @@ impl Graph {
     pub fn heads_of(&self, applied: &BTreeSet<RevId>) -> Vec<RevId> {
         applied
             .iter()
-            .filter(|id| self.nodes.get(*id).is_some_and(|n| !n.children.iter().any(|c| applied.contains(c))))
+            .filter(|id| {
+                self.nodes
+                    .get(*id)
+                    .is_some_and(|n| !n.children.iter().any(|c| applied.contains(c)))
+            })
             .cloned()
             .collect()
     }

@@ -43,12 +43,15 @@ pub use checksum::{checksum, normalize};
 pub use error::ScriptError;
 pub use graph::Graph;
 pub use new::NewRevision;
-pub use plan::{Direction, Step};
-pub use target::Target;
 pub use parse::{parse_revision, Revision, RevisionMeta, Section};
-pub use render::{check_rendered, comment_text, file_name, render_revision, slug, validate_file_template, validate_template, DEFAULT_FILE_TEMPLATE, DEFAULT_TEMPLATE, SLUG_MAX};
+pub use plan::{Direction, Step};
+pub use render::{
+    check_rendered, comment_text, file_name, render_revision, slug, validate_file_template,
+    validate_template, DEFAULT_FILE_TEMPLATE, DEFAULT_TEMPLATE, SLUG_MAX,
+};
 pub use revid::{validate_label, RevId, RESERVED};
 pub use split::{Directive, Statement, REBUILD_MARKER};
+pub use target::Target;
 
 #[cfg(test)]
 mod tests;

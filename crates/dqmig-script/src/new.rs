@@ -26,7 +26,11 @@ pub struct NewRevision<'a> {
 
 impl Graph {
     /// The header of a new revision, checked against the graph.
-    pub fn new_revision(&self, req: &NewRevision<'_>, random: impl FnMut() -> u64) -> Result<RevisionMeta, ScriptError> {
+    pub fn new_revision(
+        &self,
+        req: &NewRevision<'_>,
+        random: impl FnMut() -> u64,
+    ) -> Result<RevisionMeta, ScriptError> {
         let head_text = req.head.unwrap_or("head");
         let head = Target::parse(head_text)?;
         let revises = match head {
@@ -38,7 +42,10 @@ impl Graph {
                     return self.finish_meta(req, Vec::new(), random);
                 }
                 let [parent] = parents.as_slice() else {
-                    return Err(ScriptError::MultipleHeads { target: head_text.to_string(), heads: self.labels_of(&parents) });
+                    return Err(ScriptError::MultipleHeads {
+                        target: head_text.to_string(),
+                        heads: self.labels_of(&parents),
+                    });
                 };
                 if !self.children(parent).is_empty() && !req.splice {
                     return Err(ScriptError::Unreachable {
@@ -58,7 +65,12 @@ impl Graph {
 
     /// The header of a merge revision of `targets` (e.g. `["heads"]`); needs two or more
     /// distinct revisions, none an ancestor of another.
-    pub fn merge_revision(&self, targets: &[&str], req: &NewRevision<'_>, random: impl FnMut() -> u64) -> Result<RevisionMeta, ScriptError> {
+    pub fn merge_revision(
+        &self,
+        targets: &[&str],
+        req: &NewRevision<'_>,
+        random: impl FnMut() -> u64,
+    ) -> Result<RevisionMeta, ScriptError> {
         let mut parents: Vec<RevId> = Vec::new();
         for t in targets {
             for r in self.resolve(&[], &Target::parse(t)?)? {
@@ -69,40 +81,83 @@ impl Graph {
         }
         let shown = targets.join(" ");
         if parents.len() < 2 {
-            return Err(ScriptError::Unreachable { target: shown, reason: format!("a merge needs two or more revisions, and this names {}", if parents.is_empty() { "none".to_string() } else { self.labels_of(&parents) }) });
+            return Err(ScriptError::Unreachable {
+                target: shown,
+                reason: format!(
+                    "a merge needs two or more revisions, and this names {}",
+                    if parents.is_empty() {
+                        "none".to_string()
+                    } else {
+                        self.labels_of(&parents)
+                    }
+                ),
+            });
         }
         for p in &parents {
-            let before: Vec<RevId> = self.ancestors_or_self([p]).into_iter().filter(|a| a != p).collect();
+            let before: Vec<RevId> = self
+                .ancestors_or_self([p])
+                .into_iter()
+                .filter(|a| a != p)
+                .collect();
             if let Some(q) = parents.iter().find(|q| before.contains(q)) {
-                return Err(ScriptError::Unreachable { target: shown, reason: format!("{} already comes before {}; merge only revisions on different branches", self.label(q), self.label(p)) });
+                return Err(ScriptError::Unreachable {
+                    target: shown,
+                    reason: format!(
+                        "{} already comes before {}; merge only revisions on different branches",
+                        self.label(q),
+                        self.label(p)
+                    ),
+                });
             }
         }
         parents.sort();
         self.finish_meta(req, parents, random)
     }
 
-    fn finish_meta(&self, req: &NewRevision<'_>, revises: Vec<RevId>, random: impl FnMut() -> u64) -> Result<RevisionMeta, ScriptError> {
+    fn finish_meta(
+        &self,
+        req: &NewRevision<'_>,
+        revises: Vec<RevId>,
+        random: impl FnMut() -> u64,
+    ) -> Result<RevisionMeta, ScriptError> {
         let revision = match req.rev_id {
             Some(id) => {
                 let id = RevId::parse(id)?;
                 if let Some(r) = self.get(&id) {
-                    return Err(ScriptError::BadRevId { id: id.to_string(), reason: format!("{} already uses it; choose another id", r.file) });
+                    return Err(ScriptError::BadRevId {
+                        id: id.to_string(),
+                        reason: format!("{} already uses it; choose another id", r.file),
+                    });
                 }
                 if let Some(owner) = self.labelled(id.as_str()) {
-                    return Err(ScriptError::BadRevId { id: id.to_string(), reason: format!("it is a branch label of {}; choose another id", self.label(owner)) });
+                    return Err(ScriptError::BadRevId {
+                        id: id.to_string(),
+                        reason: format!(
+                            "it is a branch label of {}; choose another id",
+                            self.label(owner)
+                        ),
+                    });
                 }
                 id
             }
-            None => RevId::generate(random, |id| self.get(id).is_some() || self.labelled(id.as_str()).is_some())?,
+            None => RevId::generate(random, |id| {
+                self.get(id).is_some() || self.labelled(id.as_str()).is_some()
+            })?,
         };
         let mut labels: Vec<String> = Vec::new();
         for l in req.branch_labels {
             validate_label(l)?;
             if let Some(owner) = self.labelled(l) {
-                return Err(ScriptError::BadLabel { label: l.clone(), reason: format!("{} already has it", self.label(owner)) });
+                return Err(ScriptError::BadLabel {
+                    label: l.clone(),
+                    reason: format!("{} already has it", self.label(owner)),
+                });
             }
             if RevId::parse(l).is_ok_and(|id| self.get(&id).is_some() || id == revision) {
-                return Err(ScriptError::BadLabel { label: l.clone(), reason: "it is a revision id".into() });
+                return Err(ScriptError::BadLabel {
+                    label: l.clone(),
+                    reason: "it is a revision id".into(),
+                });
             }
             if !labels.contains(l) {
                 labels.push(l.clone());
@@ -110,17 +165,33 @@ impl Graph {
         }
         let mut depends_on: Vec<String> = Vec::new();
         for d in req.depends_on {
-            let entry = if self.labelled(d).is_some() { d.clone() } else { self.resolve_rev(d)?.to_string() };
+            let entry = if self.labelled(d).is_some() {
+                d.clone()
+            } else {
+                self.resolve_rev(d)?.to_string()
+            };
             if revises.iter().any(|p| p.as_str() == entry) {
-                return Err(ScriptError::BadTarget { target: d.clone(), reason: "it is already a parent of the new revision".into() });
+                return Err(ScriptError::BadTarget {
+                    target: d.clone(),
+                    reason: "it is already a parent of the new revision".into(),
+                });
             }
             if !depends_on.contains(&entry) {
                 depends_on.push(entry);
             }
         }
         if !req.created.is_empty() && chrono::DateTime::parse_from_rfc3339(req.created).is_err() {
-            return Err(ScriptError::BadTime { value: req.created.to_string() });
+            return Err(ScriptError::BadTime {
+                value: req.created.to_string(),
+            });
         }
-        Ok(RevisionMeta { revision, revises, message: req.message.to_string(), created: req.created.to_string(), branch_labels: labels, depends_on })
+        Ok(RevisionMeta {
+            revision,
+            revises,
+            message: req.message.to_string(),
+            created: req.created.to_string(),
+            branch_labels: labels,
+            depends_on,
+        })
     }
 }

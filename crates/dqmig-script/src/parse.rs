@@ -96,7 +96,9 @@ pub fn parse_revision(file: &str, text: &str) -> Result<Revision, ScriptError> {
     let mut markers: Vec<(usize, bool)> = Vec::new(); // (token index, is_up)
     for (i, t) in toks.iter().enumerate() {
         let Some(c) = t.line_comment() else { continue };
-        let Some(kind) = c.strip_prefix("migrate:") else { continue };
+        let Some(kind) = c.strip_prefix("migrate:") else {
+            continue;
+        };
         let is_up = match kind {
             "up" => true,
             "down" => false,
@@ -105,10 +107,23 @@ pub fn parse_revision(file: &str, text: &str) -> Result<Revision, ScriptError> {
             }
         };
         if !alone_on_line(text, t) {
-            return Err(ScriptError::at(file, t.line, t.column, format!("`-- migrate:{kind}` must be on a line of its own")));
+            return Err(ScriptError::at(
+                file,
+                t.line,
+                t.column,
+                format!("`-- migrate:{kind}` must be on a line of its own"),
+            ));
         }
         if let Some(&(j, _)) = markers.iter().find(|(_, u)| *u == is_up) {
-            return Err(ScriptError::at(file, t.line, t.column, format!("second `-- migrate:{kind}` (the first is on line {}); a file has one of each", toks[j].line)));
+            return Err(ScriptError::at(
+                file,
+                t.line,
+                t.column,
+                format!(
+                    "second `-- migrate:{kind}` (the first is on line {}); a file has one of each",
+                    toks[j].line
+                ),
+            ));
         }
         markers.push((i, is_up));
     }
@@ -145,7 +160,13 @@ fn alone_on_line(text: &str, t: &Tok) -> bool {
 /// A section's statements and directives. A `PRAGMA foreign_keys = ...` statement is taken
 /// out (inside the step's transaction SQLite would ignore it); when it turns them off, the
 /// section gets [`Directive::Rebuild`], so it runs like dqmig's own rebuilds.
-fn section(file: &str, text: &str, toks: &[Tok], marker: usize, end: usize) -> Result<Section, ScriptError> {
+fn section(
+    file: &str,
+    text: &str,
+    toks: &[Tok],
+    marker: usize,
+    end: usize,
+) -> Result<Section, ScriptError> {
     let body = &toks[marker + 1..end];
     let mut directives = Vec::new();
     for t in body {
@@ -165,7 +186,11 @@ fn section(file: &str, text: &str, toks: &[Tok], marker: usize, end: usize) -> R
             Class::ForeignKeys { off: false } => {}
         }
     }
-    Ok(Section { line: toks[marker].line, statements, directives })
+    Ok(Section {
+        line: toks[marker].line,
+        statements,
+        directives,
+    })
 }
 
 struct Header {
@@ -185,13 +210,27 @@ fn parse_header(file: &str, toks: &[Tok]) -> Result<Header, ScriptError> {
     let mut depends = Vec::new();
     let (mut revises_line, mut depends_on_line, mut labels_line) = (1, 1, 1);
     for t in toks {
-        if t.is_blank() || matches!(t.token, sqlparser::tokenizer::Token::Whitespace(sqlparser::tokenizer::Whitespace::MultiLineComment(_))) {
+        if t.is_blank()
+            || matches!(
+                t.token,
+                sqlparser::tokenizer::Token::Whitespace(
+                    sqlparser::tokenizer::Whitespace::MultiLineComment(_)
+                )
+            )
+        {
             continue;
         }
         let Some(c) = t.line_comment() else {
-            return Err(ScriptError::at(file, t.line, t.column, "SQL before `-- migrate:up`; statements belong in the up or down section"));
+            return Err(ScriptError::at(
+                file,
+                t.line,
+                t.column,
+                "SQL before `-- migrate:up`; statements belong in the up or down section",
+            ));
         };
-        let Some((key, value)) = header_pair(c) else { continue };
+        let Some((key, value)) = header_pair(c) else {
+            continue;
+        };
         let value = value.trim();
         let at = |message: String| ScriptError::at(file, t.line, t.column, message);
         let key: &'static str = match key {
@@ -204,7 +243,9 @@ fn parse_header(file: &str, toks: &[Tok]) -> Result<Header, ScriptError> {
             other => return Err(at(format!("unknown header key `{other}`; the keys are {KEYS} (a comment that is not a header must not look like `key: value`)"))),
         };
         if let Some((_, line)) = seen.iter().find(|(k, _)| *k == key) {
-            return Err(at(format!("second `{key}:` header (the first is on line {line}); keep one")));
+            return Err(at(format!(
+                "second `{key}:` header (the first is on line {line}); keep one"
+            )));
         }
         seen.push((key, t.line));
         match key {
@@ -224,7 +265,9 @@ fn parse_header(file: &str, toks: &[Tok]) -> Result<Header, ScriptError> {
             "message" => meta_message = value.to_string(),
             "created" => {
                 if !value.is_empty() && chrono::DateTime::parse_from_rfc3339(value).is_err() {
-                    return Err(at(format!("`created: {value}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z")));
+                    return Err(at(format!(
+                        "`created: {value}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z"
+                    )));
                 }
                 created = value.to_string();
             }
@@ -253,16 +296,33 @@ fn parse_header(file: &str, toks: &[Tok]) -> Result<Header, ScriptError> {
     }
     let line_after = toks.last().map(|t| t.line).unwrap_or(1);
     let Some(revision) = revision else {
-        return Err(ScriptError::at(file, 1, 1, "no `-- revision: <id>` header; add one before `-- migrate:up`"));
+        return Err(ScriptError::at(
+            file,
+            1,
+            1,
+            "no `-- revision: <id>` header; add one before `-- migrate:up`",
+        ));
     };
     let Some(revises) = revises else {
         return Err(ScriptError::at(file, line_after, 1, "no `-- revises:` header; add `-- revises:` (empty for a first revision) before `-- migrate:up`"));
     };
     if revises.contains(&revision) {
-        return Err(ScriptError::at(file, revises_line, 1, format!("revision {revision} revises itself")));
+        return Err(ScriptError::at(
+            file,
+            revises_line,
+            1,
+            format!("revision {revision} revises itself"),
+        ));
     }
     Ok(Header {
-        meta: RevisionMeta { revision, revises, message: meta_message, created, branch_labels: labels, depends_on: depends },
+        meta: RevisionMeta {
+            revision,
+            revises,
+            message: meta_message,
+            created,
+            branch_labels: labels,
+            depends_on: depends,
+        },
         revises_line,
         depends_on_line,
         labels_line,
@@ -274,7 +334,9 @@ fn header_pair(comment: &str) -> Option<(&str, &str)> {
     let (key, value) = comment.split_once(':')?;
     let shaped = !key.is_empty()
         && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     shaped.then_some((key, value))
 }
 
@@ -285,7 +347,9 @@ fn list(value: &str) -> Result<Vec<&str>, String> {
     }
     let parts: Vec<&str> = value.split(',').map(str::trim).collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("empty entry in the list `{value}`; separate entries with single commas"));
+        return Err(format!(
+            "empty entry in the list `{value}`; separate entries with single commas"
+        ));
     }
     Ok(parts)
 }

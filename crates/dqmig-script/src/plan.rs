@@ -33,17 +33,30 @@ pub struct Step {
 impl Graph {
     /// A full id, a branch label, or a unique id prefix.
     pub fn resolve_rev(&self, name: &str) -> Result<RevId, ScriptError> {
-        if let Some(id) = RevId::parse(name).ok().filter(|id| self.nodes.contains_key(id)) {
+        if let Some(id) = RevId::parse(name)
+            .ok()
+            .filter(|id| self.nodes.contains_key(id))
+        {
             return Ok(id);
         }
         if let Some(id) = self.labels.get(name) {
             return Ok(id.clone());
         }
-        let found: Vec<RevId> = self.nodes.keys().filter(|id| id.as_str().starts_with(name)).cloned().collect();
+        let found: Vec<RevId> = self
+            .nodes
+            .keys()
+            .filter(|id| id.as_str().starts_with(name))
+            .cloned()
+            .collect();
         match found.len() {
-            0 => Err(ScriptError::UnknownRevision { target: name.to_string() }),
+            0 => Err(ScriptError::UnknownRevision {
+                target: name.to_string(),
+            }),
             1 => Ok(found[0].clone()),
-            _ => Err(ScriptError::AmbiguousPrefix { prefix: name.to_string(), candidates: self.labels_of(&found) }),
+            _ => Err(ScriptError::AmbiguousPrefix {
+                prefix: name.to_string(),
+                candidates: self.labels_of(&found),
+            }),
         }
     }
 
@@ -85,7 +98,10 @@ impl Graph {
             Target::Head => {
                 let all = self.heads();
                 if all.len() > 1 {
-                    return Err(ScriptError::MultipleHeads { target: shown, heads: self.labels_of(&all) });
+                    return Err(ScriptError::MultipleHeads {
+                        target: shown,
+                        heads: self.labels_of(&all),
+                    });
                 }
                 all
             }
@@ -100,9 +116,16 @@ impl Graph {
                         todo.extend(self.children(&id).iter().cloned());
                     }
                 }
-                let found: Vec<RevId> = self.heads().into_iter().filter(|h| reach.contains(h)).collect();
+                let found: Vec<RevId> = self
+                    .heads()
+                    .into_iter()
+                    .filter(|h| reach.contains(h))
+                    .collect();
                 if found.len() > 1 {
-                    return Err(ScriptError::MultipleHeads { target: shown, heads: self.labels_of(&found) });
+                    return Err(ScriptError::MultipleHeads {
+                        target: shown,
+                        heads: self.labels_of(&found),
+                    });
                 }
                 found
             }
@@ -112,7 +135,10 @@ impl Graph {
             }
             Target::Relative(n) => {
                 if heads.len() > 1 {
-                    return Err(ScriptError::MultipleHeads { target: shown, heads: self.labels_of(&heads) });
+                    return Err(ScriptError::MultipleHeads {
+                        target: shown,
+                        heads: self.labels_of(&heads),
+                    });
                 }
                 if heads.is_empty() {
                     if *n < 0 {
@@ -126,9 +152,16 @@ impl Graph {
                         });
                     }
                     if bases.is_empty() {
-                        return Err(ScriptError::Unreachable { target: shown, reason: "there are no revisions".into() });
+                        return Err(ScriptError::Unreachable {
+                            target: shown,
+                            reason: "there are no revisions".into(),
+                        });
                     }
-                    if *n == 1 { bases } else { self.walk(&shown, bases, n - 1)? }
+                    if *n == 1 {
+                        bases
+                    } else {
+                        self.walk(&shown, bases, n - 1)?
+                    }
                 } else {
                     self.walk(&shown, heads, *n)?
                 }
@@ -142,7 +175,10 @@ impl Graph {
         let mut at = from;
         let total = n.unsigned_abs();
         for done in 0..total {
-            let unreachable = |reason: String| ScriptError::Unreachable { target: shown.to_string(), reason };
+            let unreachable = |reason: String| ScriptError::Unreachable {
+                target: shown.to_string(),
+                reason,
+            };
             let [id] = at.as_slice() else {
                 return Err(unreachable(if at.is_empty() {
                     format!("there are only {done} revisions before the starting point")
@@ -153,7 +189,12 @@ impl Graph {
             if n > 0 {
                 match self.children(id) {
                     [one] => at = vec![one.clone()],
-                    [] => return Err(unreachable(format!("there are only {done} revisions after the starting point; {} is a head", self.label(id)))),
+                    [] => {
+                        return Err(unreachable(format!(
+                        "there are only {done} revisions after the starting point; {} is a head",
+                        self.label(id)
+                    )))
+                    }
                     many => {
                         return Err(unreachable(format!(
                             "{} is a branch point with children {}; name the branch, e.g. `{}`",
@@ -166,7 +207,11 @@ impl Graph {
             } else {
                 let parents = self.parents(id);
                 if parents.len() > 1 && done + 1 < total {
-                    return Err(unreachable(format!("{} is a merge of {}; name a revision on one side instead", self.label(id), self.labels_of(parents))));
+                    return Err(unreachable(format!(
+                        "{} is a merge of {}; name a revision on one side instead",
+                        self.label(id),
+                        self.labels_of(parents)
+                    )));
                 }
                 at = parents.to_vec();
             }
@@ -175,13 +220,24 @@ impl Graph {
     }
 
     /// The steps that bring a database at heads `current` up to `target`.
-    pub fn plan_upgrade(&self, current: &[RevId], target: &Target) -> Result<Vec<Step>, ScriptError> {
+    pub fn plan_upgrade(
+        &self,
+        current: &[RevId],
+        target: &Target,
+    ) -> Result<Vec<Step>, ScriptError> {
         if matches!(target, Target::Relative(n) if *n < 0) {
-            return Err(ScriptError::BadTarget { target: target.to_string(), reason: "a negative relative target goes back; use `dqmig downgrade`".into() });
+            return Err(ScriptError::BadTarget {
+                target: target.to_string(),
+                reason: "a negative relative target goes back; use `dqmig downgrade`".into(),
+            });
         }
         let applied = self.applied(current)?;
         let wanted = self.resolve(current, target)?;
-        let todo: BTreeSet<RevId> = self.ancestors_or_self(&wanted).difference(&applied).cloned().collect();
+        let todo: BTreeSet<RevId> = self
+            .ancestors_or_self(&wanted)
+            .difference(&applied)
+            .cloned()
+            .collect();
         let mut heads = self.heads_of(&applied);
         let mut steps = Vec::with_capacity(todo.len());
         for r in self.order_up(&todo) {
@@ -190,22 +246,37 @@ impl Graph {
             heads.retain(|h| !parents.contains(h));
             heads.push(r.clone());
             heads.sort();
-            steps.push(Step { revision: r, direction: Direction::Up, heads_before: before, heads_after: heads.clone() });
+            steps.push(Step {
+                revision: r,
+                direction: Direction::Up,
+                heads_before: before,
+                heads_after: heads.clone(),
+            });
         }
         Ok(steps)
     }
 
     /// The steps that bring a database at heads `current` down to `target`.
-    pub fn plan_downgrade(&self, current: &[RevId], target: &Target) -> Result<Vec<Step>, ScriptError> {
+    pub fn plan_downgrade(
+        &self,
+        current: &[RevId],
+        target: &Target,
+    ) -> Result<Vec<Step>, ScriptError> {
         if matches!(target, Target::Relative(n) if *n > 0) {
-            return Err(ScriptError::BadTarget { target: target.to_string(), reason: "a positive relative target goes forward; use `dqmig upgrade`".into() });
+            return Err(ScriptError::BadTarget {
+                target: target.to_string(),
+                reason: "a positive relative target goes forward; use `dqmig upgrade`".into(),
+            });
         }
         let mut applied = self.applied(current)?;
         let undo: BTreeSet<RevId> = match target {
             Target::Base => applied.clone(),
             Target::BranchBase(_) => {
                 let from = self.resolve(current, target)?;
-                self.descendants_or_self(&from).intersection(&applied).cloned().collect()
+                self.descendants_or_self(&from)
+                    .intersection(&applied)
+                    .cloned()
+                    .collect()
             }
             _ => {
                 let keep = self.resolve(current, target)?;
@@ -224,7 +295,11 @@ impl Graph {
                     });
                 }
                 let needed = self.ancestors_or_self(&keep);
-                self.descendants_or_self(&keep).intersection(&applied).filter(|r| !needed.contains(*r)).cloned().collect()
+                self.descendants_or_self(&keep)
+                    .intersection(&applied)
+                    .filter(|r| !needed.contains(*r))
+                    .cloned()
+                    .collect()
             }
         };
         let mut heads = self.heads_of(&applied);
@@ -241,7 +316,12 @@ impl Graph {
                 }
             }
             heads.sort();
-            steps.push(Step { revision: r, direction: Direction::Down, heads_before: before, heads_after: heads.clone() });
+            steps.push(Step {
+                revision: r,
+                direction: Direction::Down,
+                heads_before: before,
+                heads_after: heads.clone(),
+            });
         }
         Ok(steps)
     }
@@ -251,7 +331,12 @@ impl Graph {
     /// target's own heads. Otherwise the rows move as an upgrade to the target would move
     /// them, or a downgrade when the target is already applied, so other branches keep
     /// their heads.
-    pub fn stamp_heads(&self, current: &[RevId], target: &Target, purge: bool) -> Result<Vec<RevId>, ScriptError> {
+    pub fn stamp_heads(
+        &self,
+        current: &[RevId],
+        target: &Target,
+        purge: bool,
+    ) -> Result<Vec<RevId>, ScriptError> {
         if purge {
             let wanted = self.resolve(&[], target)?;
             return Ok(self.heads_of(&self.ancestors_or_self(&wanted)));
@@ -263,13 +348,21 @@ impl Graph {
         } else {
             self.plan_downgrade(current, target)?
         };
-        Ok(steps.last().map(|s| s.heads_after.clone()).unwrap_or_else(|| self.heads_of(&applied)))
+        Ok(steps
+            .last()
+            .map(|s| s.heads_after.clone())
+            .unwrap_or_else(|| self.heads_of(&applied)))
     }
 
     /// The revisions of a range `lower:upper` (both ends included), newest first: what
     /// `upper` (default: every head) needs, that is `lower` (default: base) or comes after
     /// it. Relative ends are taken from `current`.
-    pub fn range(&self, current: &[RevId], lower: Option<&Target>, upper: Option<&Target>) -> Result<Vec<RevId>, ScriptError> {
+    pub fn range(
+        &self,
+        current: &[RevId],
+        lower: Option<&Target>,
+        upper: Option<&Target>,
+    ) -> Result<Vec<RevId>, ScriptError> {
         let top = match upper {
             Some(t) => self.resolve(current, t)?,
             None => self.heads(),

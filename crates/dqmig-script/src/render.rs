@@ -25,7 +25,16 @@ pub const DEFAULT_FILE_TEMPLATE: &str = "%(rev)s_%(slug)s";
 /// The longest slug, in characters (cut at a `_` where one is near).
 pub const SLUG_MAX: usize = 40;
 
-const NAMES: [&str; 8] = ["revision", "revises", "message", "created", "branch_labels", "depends_on", "up", "down"];
+const NAMES: [&str; 8] = [
+    "revision",
+    "revises",
+    "message",
+    "created",
+    "branch_labels",
+    "depends_on",
+    "up",
+    "down",
+];
 
 /// Checks that `text` (the template file `file`) only uses known placeholders and has the
 /// ones a revision needs. `render_revision` itself never fails.
@@ -44,11 +53,24 @@ pub fn validate_template(file: &str, text: &str) -> Result<(), ScriptError> {
             }
             if let Some(inner) = after.strip_prefix('{') {
                 let Some(close) = inner.find('}') else {
-                    return Err(ScriptError::at(file, n + 1, col, "`${` without a closing `}`; write `$$` for a literal `$`"));
+                    return Err(ScriptError::at(
+                        file,
+                        n + 1,
+                        col,
+                        "`${` without a closing `}`; write `$$` for a literal `$`",
+                    ));
                 };
                 let name = &inner[..close];
                 if !NAMES.contains(&name) {
-                    return Err(ScriptError::at(file, n + 1, col, format!("unknown placeholder `${{{name}}}`; known: {}", NAMES.map(|n| format!("${{{n}}}")).join(", "))));
+                    return Err(ScriptError::at(
+                        file,
+                        n + 1,
+                        col,
+                        format!(
+                            "unknown placeholder `${{{name}}}`; known: {}",
+                            NAMES.map(|n| format!("${{{n}}}")).join(", ")
+                        ),
+                    ));
                 }
                 used.push(name);
                 col += 3 + inner[..close].chars().count();
@@ -61,7 +83,12 @@ pub fn validate_template(file: &str, text: &str) -> Result<(), ScriptError> {
     }
     for needed in ["revision", "revises", "up", "down"] {
         if !used.contains(&needed) {
-            return Err(ScriptError::at(file, 1, 1, format!("the template has no `${{{needed}}}`; a revision file needs it")));
+            return Err(ScriptError::at(
+                file,
+                1,
+                1,
+                format!("the template has no `${{{needed}}}`; a revision file needs it"),
+            ));
         }
     }
     Ok(())
@@ -76,12 +103,25 @@ pub fn validate_template(file: &str, text: &str) -> Result<(), ScriptError> {
 /// # Errors
 /// [`ScriptError::Invalid`] at the template's line for a bad placeholder;
 /// [`ScriptError::BadTemplate`] naming the template, with what is wrong in the file it makes.
-pub fn check_rendered(template_file: &str, template: &str, file: &str, text: &str, meta: &RevisionMeta) -> Result<Revision, ScriptError> {
+pub fn check_rendered(
+    template_file: &str,
+    template: &str,
+    file: &str,
+    text: &str,
+    meta: &RevisionMeta,
+) -> Result<Revision, ScriptError> {
     validate_template(template_file, template)?;
-    let bad = |problem: ScriptError| ScriptError::BadTemplate { template: template_file.to_string(), problem: Box::new(problem) };
+    let bad = |problem: ScriptError| ScriptError::BadTemplate {
+        template: template_file.to_string(),
+        problem: Box::new(problem),
+    };
     let rev = parse_revision(file, text).map_err(bad)?;
     let got = &rev.meta;
-    if got.revision != meta.revision || got.revises != meta.revises || got.branch_labels != meta.branch_labels || got.depends_on != meta.depends_on {
+    if got.revision != meta.revision
+        || got.revises != meta.revises
+        || got.branch_labels != meta.branch_labels
+        || got.depends_on != meta.depends_on
+    {
         let ids = |v: &[super::RevId]| v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
         return Err(bad(ScriptError::at(
             file,
@@ -105,10 +145,26 @@ pub fn check_rendered(template_file: &str, template: &str, file: &str, text: &st
 
 /// Renders a revision file from `template`. Statements are trimmed and get a `;` when they
 /// do not end with one. Unknown placeholders stay as written (see [`validate_template`]).
-pub fn render_revision(template: &str, rev: &RevisionMeta, up: &[String], down: &[String]) -> String {
+pub fn render_revision(
+    template: &str,
+    rev: &RevisionMeta,
+    up: &[String],
+    down: &[String],
+) -> String {
     let join = |v: &[String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    let revises = rev.revises.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-    let message = rev.message.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    let revises = rev
+        .revises
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = rev
+        .message
+        .split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let message = comment_text(&message);
     let value = |name: &str| -> Option<String> {
         Some(match name {
@@ -129,7 +185,9 @@ pub fn render_revision(template: &str, rev: &RevisionMeta, up: &[String], down: 
             Some(b) => (b.strip_suffix('\r').unwrap_or(b), "\n"),
             None => (line, ""),
         };
-        if (body.contains("${branch_labels}") && rev.branch_labels.is_empty()) || (body.contains("${depends_on}") && rev.depends_on.is_empty()) {
+        if (body.contains("${branch_labels}") && rev.branch_labels.is_empty())
+            || (body.contains("${depends_on}") && rev.depends_on.is_empty())
+        {
             continue;
         }
         // Substitute in one pass; values are never re-scanned.
@@ -142,7 +200,9 @@ pub fn render_revision(template: &str, rev: &RevisionMeta, up: &[String], down: 
             if let Some(tail) = after.strip_prefix('$') {
                 literal.push('$');
                 rest = tail;
-            } else if let Some((name, tail)) = after.strip_prefix('{').and_then(|a| a.split_once('}')) {
+            } else if let Some((name, tail)) =
+                after.strip_prefix('{').and_then(|a| a.split_once('}'))
+            {
                 match value(name) {
                     Some(v) => {
                         pieces.push((std::mem::take(&mut literal), false));
@@ -195,7 +255,11 @@ fn statements(stmts: &[String]) -> String {
         if s.is_empty() {
             continue;
         }
-        parts.push(if s.ends_with(';') { s.to_string() } else { format!("{s};") });
+        parts.push(if s.ends_with(';') {
+            s.to_string()
+        } else {
+            format!("{s};")
+        });
     }
     parts.join("\n\n")
 }
@@ -211,7 +275,9 @@ pub fn comment_text(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push('\t'),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -231,7 +297,10 @@ pub fn slug(message: &str) -> String {
         }
     }
     if s.len() > SLUG_MAX {
-        let cut = s[..=SLUG_MAX].rfind('_').filter(|&i| i >= SLUG_MAX * 2 / 3).unwrap_or(SLUG_MAX);
+        let cut = s[..=SLUG_MAX]
+            .rfind('_')
+            .filter(|&i| i >= SLUG_MAX * 2 / 3)
+            .unwrap_or(SLUG_MAX);
         s.truncate(cut);
     }
     s.trim_end_matches('_').to_string()
@@ -270,7 +339,10 @@ pub fn file_name(pattern: &str, rev: &RevisionMeta) -> Result<String, ScriptErro
         let (before, after) = (&stem[..i], &stem[i + 1..]);
         match before.strip_suffix(['_', '-']) {
             Some(b) => format!("{b}{after}"),
-            None => format!("{before}{}", after.strip_prefix(['_', '-']).unwrap_or(after)),
+            None => format!(
+                "{before}{}",
+                after.strip_prefix(['_', '-']).unwrap_or(after)
+            ),
         }
         .replace('\0', "")
     } else {
@@ -279,12 +351,19 @@ pub fn file_name(pattern: &str, rev: &RevisionMeta) -> Result<String, ScriptErro
     Ok(format!("{stem}.sql"))
 }
 
-const TOKENS: [&str; 8] = ["rev", "slug", "year", "month", "day", "hour", "minute", "second"];
+const TOKENS: [&str; 8] = [
+    "rev", "slug", "year", "month", "day", "hour", "minute", "second",
+];
 
 fn expand(pattern: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, ScriptError> {
-    let bad = |reason: String| ScriptError::BadFileTemplate { template: pattern.to_string(), reason };
+    let bad = |reason: String| ScriptError::BadFileTemplate {
+        template: pattern.to_string(),
+        reason,
+    };
     if pattern.contains(['/', '\\']) || pattern.contains("..") {
-        return Err(bad("it must be a file name, without `/`, `\\` or `..`".into()));
+        return Err(bad(
+            "it must be a file name, without `/`, `\\` or `..`".into()
+        ));
     }
     let mut out = String::new();
     let mut rest = pattern;
@@ -295,7 +374,10 @@ fn expand(pattern: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<Strin
             return Err(bad(format!("`{}` is not a `%(name)s` token", &rest[i..])));
         };
         if !TOKENS.contains(&token) {
-            return Err(bad(format!("unknown token `%({token})s`; known: {}", TOKENS.map(|t| format!("%({t})s")).join(", "))));
+            return Err(bad(format!(
+                "unknown token `%({token})s`; known: {}",
+                TOKENS.map(|t| format!("%({t})s")).join(", ")
+            )));
         }
         has_rev |= token == "rev";
         match value(token) {
@@ -306,7 +388,9 @@ fn expand(pattern: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<Strin
     }
     out.push_str(rest);
     if !has_rev {
-        return Err(bad("it has no `%(rev)s`; file names must contain the revision id".into()));
+        return Err(bad(
+            "it has no `%(rev)s`; file names must contain the revision id".into(),
+        ));
     }
     Ok(out)
 }

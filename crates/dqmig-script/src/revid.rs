@@ -27,18 +27,26 @@ pub struct RevId(String);
 impl RevId {
     /// Checks `id` against the id rules.
     pub fn parse(id: &str) -> Result<RevId, ScriptError> {
-        let bad = |reason: &str| ScriptError::BadRevId { id: id.to_string(), reason: reason.to_string() };
+        let bad = |reason: &str| ScriptError::BadRevId {
+            id: id.to_string(),
+            reason: reason.to_string(),
+        };
         if id.is_empty() {
             return Err(bad("it is empty; use 1 to 64 characters of a-z, 0-9 and _"));
         }
         if id.len() > MAX_LEN {
             return Err(bad("it is longer than 64 characters"));
         }
-        if let Some(c) = id.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')) {
+        if let Some(c) = id
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+        {
             return Err(bad(&format!("it contains {c:?}; use only a-z, 0-9 and _ (ids are file names and appear in targets like `rev-1`)")));
         }
         if RESERVED.contains(&id) {
-            return Err(bad("it is a target word (head, heads, base); choose another id"));
+            return Err(bad(
+                "it is a target word (head, heads, base); choose another id",
+            ));
         }
         Ok(RevId(id.to_string()))
     }
@@ -46,7 +54,10 @@ impl RevId {
     /// A new 12-hex-digit id from `random` (only its low 48 bits are used), drawing again
     /// while `taken` says the id exists. Gives up (error) after 64 draws, which only a
     /// broken random source can cause.
-    pub fn generate(mut random: impl FnMut() -> u64, taken: impl Fn(&RevId) -> bool) -> Result<RevId, ScriptError> {
+    pub fn generate(
+        mut random: impl FnMut() -> u64,
+        taken: impl Fn(&RevId) -> bool,
+    ) -> Result<RevId, ScriptError> {
         for _ in 0..64 {
             let id = RevId(format!("{:012x}", random() & 0xffff_ffff_ffff));
             if !taken(&id) {
@@ -78,7 +89,10 @@ impl AsRef<str> for RevId {
 
 /// Checks a branch label against the label rules.
 pub fn validate_label(label: &str) -> Result<(), ScriptError> {
-    let bad = |reason: &str| ScriptError::BadLabel { label: label.to_string(), reason: reason.to_string() };
+    let bad = |reason: &str| ScriptError::BadLabel {
+        label: label.to_string(),
+        reason: reason.to_string(),
+    };
     let Some(first) = label.chars().next() else {
         return Err(bad("it is empty"));
     };
@@ -88,7 +102,10 @@ pub fn validate_label(label: &str) -> Result<(), ScriptError> {
     if !(first.is_ascii_alphabetic() || first == '_') {
         return Err(bad("it must start with a letter or _"));
     }
-    if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.')) {
+    if let Some(c) = label
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+    {
         return Err(bad(&format!("it contains {c:?}; use only letters, digits, _ and . (labels appear in targets like `label@head`)")));
     }
     if RESERVED.contains(&label) {
@@ -106,8 +123,25 @@ mod tests {
         for ok in ["3f2a9c1b7d4e", "a", "init_0001", "0"] {
             assert_eq!(RevId::parse(ok).unwrap().as_str(), ok);
         }
-        for bad in ["", "Abc", "a-b", "a+b", "a@b", "a:b", "a,b", "a b", "head", "heads", "base", "é", &"a".repeat(65)] {
-            assert!(matches!(RevId::parse(bad), Err(ScriptError::BadRevId { .. })), "{bad:?} accepted");
+        for bad in [
+            "",
+            "Abc",
+            "a-b",
+            "a+b",
+            "a@b",
+            "a:b",
+            "a,b",
+            "a b",
+            "head",
+            "heads",
+            "base",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(
+                matches!(RevId::parse(bad), Err(ScriptError::BadRevId { .. })),
+                "{bad:?} accepted"
+            );
         }
     }
 

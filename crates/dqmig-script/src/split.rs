@@ -58,15 +58,27 @@ pub(crate) struct Tok {
 
 impl Tok {
     pub fn is_blank(&self) -> bool {
-        matches!(self.token, Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab))
+        matches!(
+            self.token,
+            Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
+        )
     }
     pub fn is_comment(&self) -> bool {
-        matches!(self.token, Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)))
+        matches!(
+            self.token,
+            Token::Whitespace(
+                Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
+            )
+        )
     }
     /// The text of a `--` comment after the `--`, trimmed.
     pub fn line_comment(&self) -> Option<&str> {
         match &self.token {
-            Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) if prefix == "--" => Some(comment.trim()),
+            Token::Whitespace(Whitespace::SingleLineComment { comment, prefix })
+                if prefix == "--" =>
+            {
+                Some(comment.trim())
+            }
             _ => None,
         }
     }
@@ -81,16 +93,29 @@ impl Tok {
 /// Tokenizes a whole file, with byte offsets.
 pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> {
     let dialect = SQLiteDialect {};
-    let tokens = Tokenizer::new(&dialect, text).tokenize_with_location().map_err(|e| {
-        ScriptError::at(file, e.location.line.max(1) as usize, e.location.column.max(1) as usize, format!("cannot read the SQL here: {}", e.message))
-    })?;
-    let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
+            ScriptError::at(
+                file,
+                e.location.line.max(1) as usize,
+                e.location.column.max(1) as usize,
+                format!("cannot read the SQL here: {}", e.message),
+            )
+        })?;
+    let lines: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut out = Vec::with_capacity(tokens.len());
     // Tokens come in file order, so a cursor (line, column, byte offset) that only moves
     // forward finds each token's byte offset: linear in the file even when one statement
     // fills a line of megabytes (counting from the line's start for every token was
     // quadratic).
-    let mut cursor = Cursor { line: 1, column: 1, at: 0 };
+    let mut cursor = Cursor {
+        line: 1,
+        column: 1,
+        at: 0,
+    };
     for t in tokens {
         if t.token == Token::EOF {
             continue;
@@ -98,10 +123,19 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
         let line = (t.span.start.line.max(1) as usize).min(lines.len());
         let column = t.span.start.column.max(1) as usize;
         if line != cursor.line || column < cursor.column {
-            cursor = Cursor { line, column: 1, at: lines[line - 1] };
+            cursor = Cursor {
+                line,
+                column: 1,
+                at: lines[line - 1],
+            };
         }
         let start = cursor.advance(text, column);
-        out.push(Tok { token: t.token, start, line, column });
+        out.push(Tok {
+            token: t.token,
+            start,
+            line,
+            column,
+        });
     }
     Ok(out)
 }
@@ -133,8 +167,12 @@ impl Cursor {
 
 /// The directive in a comment token, if it is one; unknown `dqmig:` names are an error.
 pub(crate) fn directive(file: &str, tok: &Tok) -> Result<Option<Directive>, ScriptError> {
-    let Some(c) = tok.line_comment() else { return Ok(None) };
-    let Some(rest) = c.strip_prefix("dqmig:") else { return Ok(None) };
+    let Some(c) = tok.line_comment() else {
+        return Ok(None);
+    };
+    let Some(rest) = c.strip_prefix("dqmig:") else {
+        return Ok(None);
+    };
     let name = rest.split_whitespace().next().unwrap_or("");
     match name {
         "rebuild" => Ok(Some(Directive::Rebuild)),
@@ -158,7 +196,11 @@ enum Trigger {
 /// Splits the tokens `toks` (a slice of the file's tokens) of `text` into statements, each
 /// with how the runner must treat it ([`classify`]: transaction control and some pragmas are
 /// errors here).
-pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Statement, Class)>, ScriptError> {
+pub(crate) fn split(
+    file: &str,
+    text: &str,
+    toks: &[Tok],
+) -> Result<Vec<(Statement, Class)>, ScriptError> {
     let end_of = |i: usize| toks.get(i + 1).map(|t| t.start).unwrap_or(text.len());
     let mut out = Vec::new();
     let mut start: Option<usize> = None; // index of the statement's first non-blank token
@@ -216,7 +258,12 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
             // Take a comment on the same line after the `;` along.
             let mut last = i;
             let mut j = i + 1;
-            while j < toks.len() && matches!(toks[j].token, Token::Whitespace(Whitespace::Space | Whitespace::Tab)) {
+            while j < toks.len()
+                && matches!(
+                    toks[j].token,
+                    Token::Whitespace(Whitespace::Space | Whitespace::Tab)
+                )
+            {
                 j += 1;
             }
             if j < toks.len() && toks[j].line_comment().is_some() {
@@ -227,7 +274,18 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
                 j += 1;
             }
             let c = code.unwrap_or(i);
-            out.push((statement(text, toks, start.unwrap_or(i), end_of(last), c, true, std::mem::take(&mut directives)), class(file, text, &toks[c..=i], end_of(i))?));
+            out.push((
+                statement(
+                    text,
+                    toks,
+                    start.unwrap_or(i),
+                    end_of(last),
+                    c,
+                    true,
+                    std::mem::take(&mut directives),
+                ),
+                class(file, text, &toks[c..=i], end_of(i))?,
+            ));
             start = None;
             code = None;
             words.clear();
@@ -247,8 +305,22 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
                 "this CREATE TRIGGER has no `END;` before the end of its section; end the trigger body with `END;`",
             ));
         }
-        let last = toks.iter().rposition(|t| !t.is_blank() && !t.is_comment()).unwrap_or(c);
-        out.push((statement(text, toks, start.unwrap_or(c), end_of(last), c, false, directives), class(file, text, &toks[c..=last], end_of(last))?));
+        let last = toks
+            .iter()
+            .rposition(|t| !t.is_blank() && !t.is_comment())
+            .unwrap_or(c);
+        out.push((
+            statement(
+                text,
+                toks,
+                start.unwrap_or(c),
+                end_of(last),
+                c,
+                false,
+                directives,
+            ),
+            class(file, text, &toks[c..=last], end_of(last))?,
+        ));
     }
     Ok(out)
 }
@@ -256,7 +328,10 @@ pub(crate) fn split(file: &str, text: &str, toks: &[Tok]) -> Result<Vec<(Stateme
 /// Classifies the statement made of `toks` (its code with blanks and comments in between,
 /// ending before byte `end` of `text`), and refuses `RETURNING` in it.
 fn class(file: &str, text: &str, toks: &[Tok], end: usize) -> Result<Class, ScriptError> {
-    let code: Vec<&Tok> = toks.iter().filter(|t| !t.is_blank() && !t.is_comment()).collect();
+    let code: Vec<&Tok> = toks
+        .iter()
+        .filter(|t| !t.is_blank() && !t.is_comment())
+        .collect();
     let class = classify::classify(file, &code)?;
     if let Some(first) = toks.first() {
         classify::refuse_returning(file, &text[first.start..end], first.start, &code)?;
@@ -267,10 +342,29 @@ fn class(file: &str, text: &str, toks: &[Tok], end: usize) -> Result<Class, Scri
 fn is_create_trigger(words: &[Keyword]) -> bool {
     matches!(
         words,
-        [Keyword::CREATE, Keyword::TRIGGER, ..] | [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TRIGGER]
+        [Keyword::CREATE, Keyword::TRIGGER, ..]
+            | [
+                Keyword::CREATE,
+                Keyword::TEMP | Keyword::TEMPORARY,
+                Keyword::TRIGGER
+            ]
     )
 }
 
-fn statement(text: &str, toks: &[Tok], start: usize, end: usize, code: usize, terminated: bool, directives: Vec<Directive>) -> Statement {
-    Statement { sql: text[toks[start].start..end].trim_end().to_string(), line: toks[code].line, terminated, directives, returns_rows: false }
+fn statement(
+    text: &str,
+    toks: &[Tok],
+    start: usize,
+    end: usize,
+    code: usize,
+    terminated: bool,
+    directives: Vec<Directive>,
+) -> Statement {
+    Statement {
+        sql: text[toks[start].start..end].trim_end().to_string(),
+        line: toks[code].line,
+        terminated,
+        directives,
+        returns_rows: false,
+    }
 }

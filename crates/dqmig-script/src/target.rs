@@ -38,17 +38,26 @@ pub enum Target {
 impl Target {
     /// Parses one target (not a range).
     pub fn parse(text: &str) -> Result<Target, ScriptError> {
-        let bad = |reason: &str| ScriptError::BadTarget { target: text.to_string(), reason: reason.to_string() };
+        let bad = |reason: &str| ScriptError::BadTarget {
+            target: text.to_string(),
+            reason: reason.to_string(),
+        };
         let t = text.trim();
         match t {
-            "" => return Err(bad("it is empty; use head, heads, base, a revision id, +N or -N")),
+            "" => {
+                return Err(bad(
+                    "it is empty; use head, heads, base, a revision id, +N or -N",
+                ))
+            }
             "head" => return Ok(Target::Head),
             "heads" => return Ok(Target::Heads),
             "base" => return Ok(Target::Base),
             _ => {}
         }
         if t.contains(':') {
-            return Err(bad("a range `a:b` is not allowed here; give a single target"));
+            return Err(bad(
+                "a range `a:b` is not allowed here; give a single target",
+            ));
         }
         if let Some((name, point)) = t.split_once('@') {
             check_name(text, name)?;
@@ -59,7 +68,13 @@ impl Target {
             };
         }
         if let Some(i) = t.rfind(['+', '-']) {
-            let n: i64 = t[i + 1..].parse().ok().filter(|n| *n >= 1 && *n <= 1_000_000).ok_or_else(|| bad("a relative step is `+N` or `-N` with N a whole number from 1"))?;
+            let n: i64 = t[i + 1..]
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1 && *n <= 1_000_000)
+                .ok_or_else(|| {
+                    bad("a relative step is `+N` or `-N` with N a whole number from 1")
+                })?;
             let n = if t.as_bytes()[i] == b'-' { -n } else { n };
             return if i == 0 {
                 Ok(Target::Relative(n))
@@ -75,21 +90,35 @@ impl Target {
     /// Parses `A:B`, `A:`, `:B` (a missing side is `None`: from the base / to the heads).
     pub fn parse_range(text: &str) -> Result<(Option<Target>, Option<Target>), ScriptError> {
         let Some((a, b)) = text.split_once(':') else {
-            return Err(ScriptError::BadTarget { target: text.to_string(), reason: "a range is `a:b`, `a:` or `:b`".into() });
+            return Err(ScriptError::BadTarget {
+                target: text.to_string(),
+                reason: "a range is `a:b`, `a:` or `:b`".into(),
+            });
         };
-        let side = |s: &str| if s.trim().is_empty() { Ok(None) } else { Target::parse(s).map(Some) };
+        let side = |s: &str| {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                Target::parse(s).map(Some)
+            }
+        };
         Ok((side(a)?, side(b)?))
     }
 }
 
 fn check_name(target: &str, name: &str) -> Result<(), ScriptError> {
-    let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if ok {
         Ok(())
     } else {
         Err(ScriptError::BadTarget {
             target: target.to_string(),
-            reason: format!("`{name}` is not a revision id, prefix or branch label (letters, digits, _ and .)"),
+            reason: format!(
+                "`{name}` is not a revision id, prefix or branch label (letters, digits, _ and .)"
+            ),
         })
     }
 }
@@ -134,17 +163,46 @@ mod tests {
             assert_eq!(&got, want, "{text}");
             assert_eq!(Target::parse(&got.to_string()).unwrap(), got);
         }
-        for bad in ["", "+0", "-x", "+", "a+", "a-0", "@head", "shop@tail", "a:b", "a b", "a/b", "+99999999999", "é"] {
-            assert!(matches!(Target::parse(bad), Err(ScriptError::BadTarget { .. })), "{bad:?}");
+        for bad in [
+            "",
+            "+0",
+            "-x",
+            "+",
+            "a+",
+            "a-0",
+            "@head",
+            "shop@tail",
+            "a:b",
+            "a b",
+            "a/b",
+            "+99999999999",
+            "é",
+        ] {
+            assert!(
+                matches!(Target::parse(bad), Err(ScriptError::BadTarget { .. })),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn ranges() {
-        assert_eq!(Target::parse_range("a:b").unwrap(), (Some(Target::Rev("a".into())), Some(Target::Rev("b".into()))));
-        assert_eq!(Target::parse_range(":head").unwrap(), (None, Some(Target::Head)));
-        assert_eq!(Target::parse_range("base:").unwrap(), (Some(Target::Base), None));
-        assert_eq!(Target::parse_range("-2:").unwrap(), (Some(Target::Relative(-2)), None));
+        assert_eq!(
+            Target::parse_range("a:b").unwrap(),
+            (Some(Target::Rev("a".into())), Some(Target::Rev("b".into())))
+        );
+        assert_eq!(
+            Target::parse_range(":head").unwrap(),
+            (None, Some(Target::Head))
+        );
+        assert_eq!(
+            Target::parse_range("base:").unwrap(),
+            (Some(Target::Base), None)
+        );
+        assert_eq!(
+            Target::parse_range("-2:").unwrap(),
+            (Some(Target::Relative(-2)), None)
+        );
         assert!(Target::parse_range("ab").is_err());
         assert!(Target::parse_range("a:b:c").is_err());
     }

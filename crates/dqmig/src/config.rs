@@ -216,7 +216,9 @@ impl Config {
                 let absolute = if cwd.is_absolute() {
                     cwd.to_path_buf()
                 } else {
-                    std::env::current_dir().map(|d| d.join(cwd)).unwrap_or_else(|_| cwd.to_path_buf())
+                    std::env::current_dir()
+                        .map(|d| d.join(cwd))
+                        .unwrap_or_else(|_| cwd.to_path_buf())
                 };
                 for dir in absolute.ancestors().skip(1) {
                     let path = dir.join(CONFIG_FILE);

@@ -6,22 +6,22 @@
 
 pub use dqmig_client as client;
 pub use dqmig_client::params;
-pub use dqmig_script as script;
 #[cfg(feature = "embedded")]
 pub use dqmig_node as node;
+pub use dqmig_script as script;
 
-pub mod url;
-pub mod schema;
-pub mod types;
-pub mod open;
-pub mod models;
-pub mod executor;
-pub mod introspect;
 pub mod autogen;
 pub mod config;
-pub mod runner;
+pub mod executor;
+pub mod introspect;
 pub mod migrator;
+pub mod models;
+pub mod open;
 pub mod project;
+pub mod runner;
+pub mod schema;
+pub mod types;
+pub mod url;
 
 // Lets `::dqmig::...` paths (used by `embed_migrations!`) resolve inside this crate too.
 extern crate self as dqmig;

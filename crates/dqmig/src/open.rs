@@ -261,7 +261,11 @@ pub fn open_with(url: &DbUrl, opts: &OpenOptions) -> Result<Database, OpenError>
         DbUrl::Cluster {
             addresses,
             database,
-        } => connect(&addresses.join(","), &database, ConnectOptions::default().leader_timeout),
+        } => connect(
+            &addresses.join(","),
+            &database,
+            ConnectOptions::default().leader_timeout,
+        ),
         DbUrl::Embedded {
             address,
             data_dir,
@@ -272,7 +276,9 @@ pub fn open_with(url: &DbUrl, opts: &OpenOptions) -> Result<Database, OpenError>
             #[cfg(not(feature = "embedded"))]
             {
                 let _ = (address, data_dir, database, opts);
-                Err(OpenError::NoEmbedded { url: url.to_string() })
+                Err(OpenError::NoEmbedded {
+                    url: url.to_string(),
+                })
             }
         }
     }
@@ -297,11 +303,12 @@ fn connect(addresses: &str, database: &str, leader_wait: Duration) -> Result<Dat
         leader_timeout: leader_wait,
         ..ConnectOptions::default()
     };
-    let conn = Connection::open_with(addresses, database, &opts).map_err(|source| OpenError::Connect {
-        addresses: addresses.to_string(),
-        database: database.to_string(),
-        source: Box::new(source),
-    })?;
+    let conn =
+        Connection::open_with(addresses, database, &opts).map_err(|source| OpenError::Connect {
+            addresses: addresses.to_string(),
+            database: database.to_string(),
+            source: Box::new(source),
+        })?;
     tracing::info!(%addresses, leader = %conn.address(), %database, "connected");
     Ok(Database { conn, node: None })
 }
@@ -352,7 +359,12 @@ fn who(owner: &LockOwner) -> String {
 
 #[cfg(feature = "embedded")]
 /// The embedded URL's rules (module docs), in a bounded loop.
-fn open_embedded(address: &str, data_dir: &Path, database: &str, opts: &OpenOptions) -> Result<Database, OpenError> {
+fn open_embedded(
+    address: &str,
+    data_dir: &Path,
+    database: &str,
+    opts: &OpenOptions,
+) -> Result<Database, OpenError> {
     let started = Instant::now();
     let deadline = started + opts.lock_wait;
     let mut next_notice = started;
@@ -397,7 +409,9 @@ fn open_embedded(address: &str, data_dir: &Path, database: &str, opts: &OpenOpti
                         });
                     }
                     tracing::info!(%address, data_dir = %data_dir.display(), pid = owner.pid, "using a running node");
-                    let left = deadline.saturating_duration_since(Instant::now()).max(PROBE_TIMEOUT);
+                    let left = deadline
+                        .saturating_duration_since(Instant::now())
+                        .max(PROBE_TIMEOUT);
                     return connect(address, database, left);
                 }
                 owner

@@ -68,7 +68,10 @@ pub enum ProjectError {
 
     /// The version table names revisions no file defines.
     #[error("the database's version table names revision(s) {} that no file in {} defines: it was migrated from other revision files (a deleted or renamed file, another branch, or another project's database); restore the file(s), or check the schema and run `dqmig stamp --purge REV` with REV a revision that exists (`--purge` replaces the version table's rows; `stamp` without it reads them first and refuses them too)", revisions.join(", "), dir.display())]
-    UnknownRevisions { revisions: Vec<String>, dir: PathBuf },
+    UnknownRevisions {
+        revisions: Vec<String>,
+        dir: PathBuf,
+    },
 
     /// Autogenerate needs a database at head.
     #[error("the database is not at head (it is at {}, the revisions end at {}){}: run `dqmig upgrade heads` first, so autogenerate compares the models with an up-to-date schema", shown(current), shown(heads), pending_note(pending))]
@@ -88,7 +91,10 @@ fn shown(ids: &[RevId]) -> String {
     if ids.is_empty() {
         "none".to_string()
     } else {
-        ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+        ids.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -149,9 +155,14 @@ pub struct Project {
 /// the file and line of a bad revision file or a broken graph.
 pub fn load_graph(versions: &Path) -> Result<Graph, ProjectError> {
     if !versions.is_dir() {
-        return Err(ProjectError::NoVersions { dir: versions.to_path_buf() });
+        return Err(ProjectError::NoVersions {
+            dir: versions.to_path_buf(),
+        });
     }
-    let script = |source| ProjectError::Script { dir: versions.to_path_buf(), source: Box::new(source) };
+    let script = |source| ProjectError::Script {
+        dir: versions.to_path_buf(),
+        source: Box::new(source),
+    };
     let revisions = load_dir(versions).map_err(script)?;
     Graph::from_revisions(revisions).map_err(script)
 }
@@ -166,18 +177,31 @@ pub fn load_models(config: &Config) -> Result<Models, ProjectError> {
     let err = |e| ProjectError::Models(Box::new(e));
     let (schema, renamed_from) = match &config.models {
         Some(ModelsSource::Toml(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| err(LoadError::Read { file: path.display().to_string(), source }))?;
+            let text = std::fs::read_to_string(path).map_err(|source| {
+                err(LoadError::Read {
+                    file: path.display().to_string(),
+                    source,
+                })
+            })?;
             models::load_toml_with_renames(&path.display().to_string(), &text).map_err(err)?
         }
         Some(ModelsSource::Sql(path)) => (models::load_file(path).map_err(err)?, Vec::new()),
-        Some(ModelsSource::Command(cmd)) => (models::load_command(cmd, &config.dir).map_err(err)?, Vec::new()),
+        Some(ModelsSource::Command(cmd)) => (
+            models::load_command(cmd, &config.dir).map_err(err)?,
+            Vec::new(),
+        ),
         None => {
-            let file = config.file.as_ref().map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string());
+            let file = config
+                .file
+                .as_ref()
+                .map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string());
             return Err(ProjectError::NoModels { file });
         }
     };
-    Ok(Models { schema: filtered(config, schema), renamed_from })
+    Ok(Models {
+        schema: filtered(config, schema),
+        renamed_from,
+    })
 }
 
 /// The live schema through `conn`, without dqmig's own tables (as `config` names them) and
@@ -196,7 +220,9 @@ pub fn live_schema(config: &Config, conn: &mut Connection) -> Result<Schema, Pro
 
 /// `schema` with only the tables `config` includes (and the triggers on them).
 fn filtered(config: &Config, mut schema: Schema) -> Schema {
-    schema.tables.retain(|name, _| config.table_included(name.as_str()));
+    schema
+        .tables
+        .retain(|name, _| config.table_included(name.as_str()));
     let tables = &schema.tables;
     schema.triggers.retain(|_, t| tables.contains_key(&t.table));
     schema
@@ -204,7 +230,11 @@ fn filtered(config: &Config, mut schema: Schema) -> Schema {
 
 /// The revisions of `current` (a version table's rows) that no file of `graph` defines.
 pub fn unknown_revisions(graph: &Graph, current: &[RevId]) -> Vec<String> {
-    current.iter().filter(|id| graph.get(id).is_none()).map(|id| id.to_string()).collect()
+    current
+        .iter()
+        .filter(|id| graph.get(id).is_none())
+        .map(|id| id.to_string())
+        .collect()
 }
 
 /// The ops that turn `current` into `target` with `hints`, rendered as up and down SQL;
@@ -212,7 +242,11 @@ pub fn unknown_revisions(graph: &Graph, current: &[RevId]) -> Vec<String> {
 ///
 /// # Errors
 /// [`ProjectError::Autogen`] when an op cannot be rendered.
-pub fn autogenerate(current: &Schema, target: &Schema, hints: &RenameHints) -> Result<Option<(Vec<Op>, Rendered)>, ProjectError> {
+pub fn autogenerate(
+    current: &Schema,
+    target: &Schema,
+    hints: &RenameHints,
+) -> Result<Option<(Vec<Op>, Rendered)>, ProjectError> {
     let ops = diff(current, target, hints);
     if ops.is_empty() {
         return Ok(None);
@@ -263,7 +297,15 @@ impl Project {
     pub fn require_head(&self, conn: &mut Connection) -> Result<(), ProjectError> {
         match self.position(conn)? {
             Position::AtHead => Ok(()),
-            Position::Behind { current, heads, pending } => Err(ProjectError::NotAtHead { current, heads, pending }),
+            Position::Behind {
+                current,
+                heads,
+                pending,
+            } => Err(ProjectError::NotAtHead {
+                current,
+                heads,
+                pending,
+            }),
         }
     }
 
@@ -281,13 +323,23 @@ impl Project {
 ///
 /// # Errors
 /// As [`Project::position`].
-pub fn position(graph: &Graph, config: &Config, conn: &mut Connection) -> Result<Position, ProjectError> {
+pub fn position(
+    graph: &Graph,
+    config: &Config,
+    conn: &mut Connection,
+) -> Result<Position, ProjectError> {
     let mut current = Runner::new(graph, RunOptions::from_config(config))
         .current(conn)
-        .map_err(|e| ProjectError::Runner { action: "reading the current revision".into(), source: Box::new(e) })?;
+        .map_err(|e| ProjectError::Runner {
+            action: "reading the current revision".into(),
+            source: Box::new(e),
+        })?;
     let unknown = unknown_revisions(graph, &current);
     if !unknown.is_empty() {
-        return Err(ProjectError::UnknownRevisions { revisions: unknown, dir: config.versions_dir() });
+        return Err(ProjectError::UnknownRevisions {
+            revisions: unknown,
+            dir: config.versions_dir(),
+        });
     }
     let mut heads = graph.heads();
     current.sort();
@@ -303,7 +355,11 @@ pub fn position(graph: &Graph, config: &Config, conn: &mut Connection) -> Result
         .plan_upgrade(&current, &Target::Heads)
         .map(|steps| steps.iter().map(|s| label(&s.revision)).collect())
         .unwrap_or_default();
-    Ok(Position::Behind { current, heads, pending })
+    Ok(Position::Behind {
+        current,
+        heads,
+        pending,
+    })
 }
 
 /// Like `alembic check`: where the database stands and, when it is at head (or the project
@@ -313,22 +369,40 @@ pub fn position(graph: &Graph, config: &Config, conn: &mut Connection) -> Result
 /// # Errors
 /// As [`load_models`], [`load_graph`], [`position`] and [`live_schema`].
 pub fn check(config: &Config, conn: &mut Connection) -> Result<CheckReport, ProjectError> {
-    let graph = if config.versions_dir().is_dir() { Some(load_graph(&config.versions_dir())?) } else { None };
+    let graph = if config.versions_dir().is_dir() {
+        Some(load_graph(&config.versions_dir())?)
+    } else {
+        None
+    };
     compare(config, graph.as_ref(), conn)
 }
 
-fn compare(config: &Config, graph: Option<&Graph>, conn: &mut Connection) -> Result<CheckReport, ProjectError> {
+fn compare(
+    config: &Config,
+    graph: Option<&Graph>,
+    conn: &mut Connection,
+) -> Result<CheckReport, ProjectError> {
     let models = load_models(config)?;
     let position = match graph {
         Some(g) => position(g, config, conn)?,
         None => Position::AtHead,
     };
     if position != Position::AtHead {
-        return Ok(CheckReport { position, current: Schema::default(), target: models.schema, ops: Vec::new() });
+        return Ok(CheckReport {
+            position,
+            current: Schema::default(),
+            target: models.schema,
+            ops: Vec::new(),
+        });
     }
     let current = live_schema(config, conn)?;
     let mut hints = RenameHints::new();
     hints.add_models(&models.renamed_from);
     let ops = diff(&current, &models.schema, &hints);
-    Ok(CheckReport { position, current, target: models.schema, ops })
+    Ok(CheckReport {
+        position,
+        current,
+        target: models.schema,
+        ops,
+    })
 }

@@ -23,8 +23,14 @@ fn main() -> ExitCode {
 
 fn run(members: &str, key: &str, value: &str) -> Result<(), dqmig_client::Error> {
     let mut conn = Connection::open(members, "kv")?;
-    conn.execute("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)", params![])?;
-    conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", params![key, value])?;
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+        params![],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)",
+        params![key, value],
+    )?;
     for row in conn.query_iter("SELECT k, v FROM kv ORDER BY k", params![])? {
         let row = row?;
         println!("{}={}", row.get::<String>(0)?, row.get::<String>(1)?);

@@ -6,7 +6,7 @@
 use dqmig::runner::EditedFile;
 use dqmig::script::{RevId, Target};
 
-use super::project::{ProjectExt, close, run_err, script_err, Project};
+use super::project::{close, run_err, script_err, Project, ProjectExt};
 use super::{output, CliError, GlobalArgs, Io};
 
 /// Arguments of `dqmig accept-edits`.
@@ -29,7 +29,10 @@ pub fn run(global: &GlobalArgs, args: &AcceptEditsArgs, io: &mut Io<'_>) -> Resu
     for rev in &args.revisions {
         let action = format!("reading the revision {rev} to accept");
         let target = Target::parse(rev).map_err(script_err(action.clone()))?;
-        let ids = project.graph.resolve(&[], &target).map_err(script_err(action))?;
+        let ids = project
+            .graph
+            .resolve(&[], &target)
+            .map_err(script_err(action))?;
         if ids.len() != 1 {
             return Err(CliError::Usage(format!(
                 "`{rev}` does not name one revision; give a revision id, unique prefix or label"

@@ -2,7 +2,7 @@
 //! per applied head). With `--check-heads` it exits 1 when those are not exactly the
 //! graph's heads (the database needs an upgrade, or is ahead of the files).
 
-use super::project::{ProjectExt, close, run_err, Project};
+use super::project::{close, run_err, Project, ProjectExt};
 use super::show::RevInfo;
 use super::upgrade::shown;
 use super::{output, CliError, GlobalArgs, Io, EXIT_DRIFT, EXIT_OK};

@@ -30,8 +30,9 @@ pub fn run(global: &GlobalArgs, args: &EditArgs, io: &mut Io<'_>) -> Result<(), 
     let file = match load_graph(&versions) {
         Ok(graph) => file_of(&graph, &args.revision)?,
         Err(broken) => {
-            let found = script_fs::find_revision_files(&versions, &args.revision)
-                .map_err(script_err(format!("finding revision `{}` by file name", args.revision)))?;
+            let found = script_fs::find_revision_files(&versions, &args.revision).map_err(
+                script_err(format!("finding revision `{}` by file name", args.revision)),
+            )?;
             match found.as_slice() {
                 [one] => {
                     io.info(format_args!(
@@ -51,7 +52,10 @@ pub fn run(global: &GlobalArgs, args: &EditArgs, io: &mut Io<'_>) -> Result<(), 
                     return Err(CliError::Usage(format!(
                         "`{}` matches several revision files: {}; give more of the id",
                         args.revision,
-                        many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                        many.iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )))
                 }
             }

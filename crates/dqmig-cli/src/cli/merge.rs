@@ -3,7 +3,7 @@
 
 use dqmig::script::NewRevision;
 
-use super::project::{ProjectExt, script_err, Project};
+use super::project::{script_err, Project, ProjectExt};
 use super::revision::{now, random_u64, write};
 use super::{CliError, GlobalArgs, Io};
 

@@ -4,8 +4,9 @@
 
 mod accept_edits;
 mod branches;
-mod completions;
 mod check;
+pub mod cluster;
+mod completions;
 mod current;
 mod downgrade;
 mod edit;
@@ -16,7 +17,6 @@ mod init;
 mod inspect;
 mod list_templates;
 mod merge;
-pub mod cluster;
 pub mod node;
 pub mod output;
 pub mod progress;
@@ -36,8 +36,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use accept_edits::AcceptEditsArgs;
 pub use branches::BranchesArgs;
-pub use completions::CompletionsArgs;
 pub use check::CheckArgs;
+pub use completions::CompletionsArgs;
 pub use current::CurrentArgs;
 pub use downgrade::DowngradeArgs;
 pub use edit::EditArgs;

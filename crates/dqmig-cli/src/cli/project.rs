@@ -38,7 +38,11 @@ pub fn load_graph(versions: &Path) -> Result<Graph, CliError> {
 
 /// The warning (or error) for a version table naming revisions no file defines.
 pub fn unknown_revisions_message(unknown: &[String], versions: &Path) -> String {
-    ProjectError::UnknownRevisions { revisions: unknown.to_vec(), dir: versions.to_path_buf() }.to_string()
+    ProjectError::UnknownRevisions {
+        revisions: unknown.to_vec(),
+        dir: versions.to_path_buf(),
+    }
+    .to_string()
 }
 
 /// The CLI's ways to load a project and open its database.
@@ -89,11 +93,20 @@ pub fn open_url(url: &DbUrl, io: &mut Io<'_>) -> Result<Database, CliError> {
         url: url.to_string(),
         source: Box::new(source),
     })?;
-    if let DbUrl::Embedded { address, data_dir, .. } = url {
+    if let DbUrl::Embedded {
+        address, data_dir, ..
+    } = url
+    {
         if db.embedded() {
-            io.debug(format_args!("started an embedded dqlite node at {address} on {}", data_dir.display()));
+            io.debug(format_args!(
+                "started an embedded dqlite node at {address} on {}",
+                data_dir.display()
+            ));
         } else {
-            io.debug(format_args!("using the running dqlite node at {address}, which owns {}", data_dir.display()));
+            io.debug(format_args!(
+                "using the running dqlite node at {address}, which owns {}",
+                data_dir.display()
+            ));
         }
     }
     Ok(db)

@@ -11,11 +11,9 @@ use std::io::IsTerminal;
 use dqmig::autogen::{rename_candidates, RenameHints, Rendered, Stmt, Warning};
 use dqmig::open::Database;
 use dqmig::schema::Schema;
-use dqmig::script::{
-    check_rendered, file_name, fs as script_fs, render_revision, NewRevision,
-};
+use dqmig::script::{check_rendered, file_name, fs as script_fs, render_revision, NewRevision};
 
-use super::project::{ProjectExt, self, close, script_err, Project};
+use super::project::{self, close, script_err, Project, ProjectExt};
 use super::prompt::{ask_renames, TerminalAsk};
 use super::{CliError, GlobalArgs, Io};
 
@@ -156,7 +154,9 @@ fn autogenerate(
     let (target, renamed_from) = project::load_models(&project.config)?;
     let url = project.url(global)?;
     let mut db = project::open_url(&url, io)?;
-    project.require_head(&mut db.conn).map_err(project::project_err)?;
+    project
+        .require_head(&mut db.conn)
+        .map_err(project::project_err)?;
     let current = project::live_schema(&project.config, &mut db)?;
 
     let mut hints = RenameHints::new();
@@ -194,7 +194,9 @@ fn autogenerate(
         }
     }
 
-    let Some((ops, rendered)) = dqmig::project::autogenerate(&current, &target, &hints).map_err(project::project_err)? else {
+    let Some((ops, rendered)) =
+        dqmig::project::autogenerate(&current, &target, &hints).map_err(project::project_err)?
+    else {
         io.info("no changes: the database already matches the models; no revision file written");
         close(db)?;
         return Ok(None);

@@ -5,7 +5,7 @@
 
 use dqmig::script::{RevId, Target};
 
-use super::project::{ProjectExt, close, run_err, script_err, Project};
+use super::project::{close, run_err, script_err, Project, ProjectExt};
 use super::upgrade::shown;
 use super::{output, CliError, GlobalArgs, Io};
 

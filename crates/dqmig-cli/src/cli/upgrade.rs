@@ -10,7 +10,7 @@ use dqmig::runner::{render_sql, RunError, RunObserver, RunReport, Runner};
 use dqmig::script::{Direction, Graph, RevId, Step, Target};
 
 use super::progress::Progress;
-use super::project::{ProjectExt, self, run_err, script_err, Project};
+use super::project::{self, run_err, script_err, Project, ProjectExt};
 use super::{output, CliError, GlobalArgs, Io};
 
 /// `--transaction` values.
@@ -178,10 +178,12 @@ fn warn_edited(
     if !allow_edited {
         return Ok(());
     }
-    let current = runner.current(conn).map_err(run_err("reading the current revision"))?;
-    let edited = runner
-        .edited(conn, &current)
-        .map_err(run_err("comparing applied revision files with their checksums"))?;
+    let current = runner
+        .current(conn)
+        .map_err(run_err("reading the current revision"))?;
+    let edited = runner.edited(conn, &current).map_err(run_err(
+        "comparing applied revision files with their checksums",
+    ))?;
     for f in &edited {
         io.info(format_args!(
             "warning: going on although {} (revision {}) changed since it was applied (checksum {} then, {} now); `dqmig accept-edits` records the new checksum after a review",
@@ -295,7 +297,10 @@ impl RunObserver for Announcer<'_, '_, '_> {
         let not_run = std::mem::take(&mut self.announced);
         if !not_run.is_empty() {
             let ids: Vec<&str> = not_run.iter().map(RevId::as_str).collect();
-            self.io.info(format_args!("  (not run by this process: {})", ids.join(", ")));
+            self.io.info(format_args!(
+                "  (not run by this process: {})",
+                ids.join(", ")
+            ));
         }
         self.io.info(format_args!(
             "Another migrator moved the database to {found}; planning again from there."

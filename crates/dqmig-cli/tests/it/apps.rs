@@ -20,8 +20,15 @@ fn bin(name: &str) -> PathBuf {
 }
 
 fn crates_of(package: &str) -> Vec<String> {
-    let out = cargo().args(["tree", "-p", package, "-e", "normal", "--prefix", "none"]).output().unwrap();
-    assert!(out.status.success(), "cargo tree -p {package}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cargo()
+        .args(["tree", "-p", package, "-e", "normal", "--prefix", "none"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
@@ -40,7 +47,11 @@ fn the_client_only_and_migration_only_apps_pay_only_for_what_they_use() {
         .env("PKG_CONFIG_PATH", "/nonexistent")
         .output()
         .unwrap();
-    assert!(out.status.success(), "building the apps without libdqlite: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "building the apps without libdqlite: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let kv = crates_of("kv-client");
     println!("kv-client compiles {} crates: {}", kv.len(), kv.join(" "));
@@ -48,25 +59,54 @@ fn the_client_only_and_migration_only_apps_pay_only_for_what_they_use() {
     assert!(!kv.iter().any(|c| c == "dqlite-sys"), "{kv:?}");
     let app = crates_of("migrate-app");
     println!("migrate-app compiles {} crates", app.len());
-    for cli_only in ["clap", "comfy-table", "dialoguer", "indicatif", "dqlite-sys", "dqmig-node"] {
-        assert!(!app.iter().any(|c| c == cli_only), "migrate-app compiles {cli_only}: {app:?}");
+    for cli_only in [
+        "clap",
+        "comfy-table",
+        "dialoguer",
+        "indicatif",
+        "dqlite-sys",
+        "dqmig-node",
+    ] {
+        assert!(
+            !app.iter().any(|c| c == cli_only),
+            "migrate-app compiles {cli_only}: {app:?}"
+        );
     }
 
     let node = support::start_node();
-    let out = Command::new(bin("kv-client")).args([node.address.as_str(), "greeting", "hello"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin("kv-client"))
+        .args([node.address.as_str(), "greeting", "hello"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "greeting=hello\n");
 
     let url = format!("dqlite://{}/app.db", node.address);
-    let revisions = std::fs::read_dir(crate::cli_run::example_dir().join("migrations/versions")).unwrap().count();
+    let revisions = std::fs::read_dir(crate::cli_run::example_dir().join("migrations/versions"))
+        .unwrap()
+        .count();
     let out = Command::new(bin("migrate-app")).arg(&url).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(stdout.starts_with(&format!("applied {revisions} revision(s)\nat ")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("applied {revisions} revision(s)\nat ")),
+        "{stdout}"
+    );
     let out = Command::new(bin("migrate-app")).arg(&url).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("applied 0 revision(s)\n"));
     // An embedded URL needs the node this app does not link: a clear error, exit 2.
-    let out = Command::new(bin("migrate-app")).arg("dqlite:///127.0.0.1:9/tmp/x/app.db").output().unwrap();
+    let out = Command::new(bin("migrate-app"))
+        .arg("dqlite:///127.0.0.1:9/tmp/x/app.db")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the `embedded` feature is off"));
 }

@@ -62,7 +62,8 @@ fn run(c: &mut Connection, s: &Script, fk_off: bool) -> Result<(), String> {
 
 fn create(c: &mut Connection, s: &Schema) {
     for stmt in s.to_sql().split(";\n").filter(|x| !x.trim().is_empty()) {
-        c.execute(stmt, params![]).unwrap_or_else(|e| panic!("{e}\n{stmt}"));
+        c.execute(stmt, params![])
+            .unwrap_or_else(|e| panic!("{e}\n{stmt}"));
     }
 }
 
@@ -84,11 +85,18 @@ fn value_for(col: &str, i: i64) -> Value {
 /// 5 rows in `p`, 12 in `c`, none in other tables (parents first).
 fn fill(c: &mut Connection, s: &Schema) {
     for (table, n) in [("p", 5), ("c", 12)] {
-        let Some(t) = s.tables.get(&Ident::new(table)) else { continue };
-        let cols: Vec<&dqmig::schema::Column> = t.columns.iter().filter(|c| c.generated.is_none()).collect();
+        let Some(t) = s.tables.get(&Ident::new(table)) else {
+            continue;
+        };
+        let cols: Vec<&dqmig::schema::Column> =
+            t.columns.iter().filter(|c| c.generated.is_none()).collect();
         let marks = vec!["?"; cols.len()].join(", ");
         let quoted: Vec<String> = cols.iter().map(|c| c.name.quoted()).collect();
-        let sql = format!("INSERT INTO {} ({}) VALUES ({marks})", dqmig::schema::quote_ident(table), quoted.join(", "));
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            dqmig::schema::quote_ident(table),
+            quoted.join(", ")
+        );
         for i in 1..=n {
             let values: Vec<Value> = cols
                 .iter()
@@ -97,8 +105,12 @@ fn fill(c: &mut Connection, s: &Schema) {
                     v => v,
                 })
                 .collect();
-            let refs: Vec<&dyn dqmig::client::ToValue> = values.iter().map(|v| v as &dyn dqmig::client::ToValue).collect();
-            c.execute(&sql, &refs).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            let refs: Vec<&dyn dqmig::client::ToValue> = values
+                .iter()
+                .map(|v| v as &dyn dqmig::client::ToValue)
+                .collect();
+            c.execute(&sql, &refs)
+                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
         }
     }
 }
@@ -107,16 +119,42 @@ fn fill(c: &mut Connection, s: &Schema) {
 fn kept_rows(c: &mut Connection, a: &Schema, b: &Schema) -> Vec<(String, Vec<Vec<Value>>)> {
     let mut out = Vec::new();
     for ta in a.tables.values() {
-        let Some(tb) = b.tables.get(&ta.name) else { continue };
-        let cols: Vec<String> = ta.columns.iter().filter(|ca| tb.column(&ca.name) == Some(*ca)).map(|c| c.name.quoted()).collect();
-        let count = c.query_row(&format!("SELECT count(*) FROM {}", ta.name.quoted()), params![]).unwrap().get::<i64>(0).unwrap();
+        let Some(tb) = b.tables.get(&ta.name) else {
+            continue;
+        };
+        let cols: Vec<String> = ta
+            .columns
+            .iter()
+            .filter(|ca| tb.column(&ca.name) == Some(*ca))
+            .map(|c| c.name.quoted())
+            .collect();
+        let count = c
+            .query_row(
+                &format!("SELECT count(*) FROM {}", ta.name.quoted()),
+                params![],
+            )
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap();
         let rows = if cols.is_empty() {
             Vec::new()
         } else {
-            let sql = format!("SELECT {} FROM {} ORDER BY {}", cols.join(", "), ta.name.quoted(), cols.join(", "));
-            c.query(&sql, params![]).unwrap().into_iter().map(|r| r.into_values()).collect()
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols.join(", "),
+                ta.name.quoted(),
+                cols.join(", ")
+            );
+            c.query(&sql, params![])
+                .unwrap()
+                .into_iter()
+                .map(|r| r.into_values())
+                .collect()
         };
-        out.push((format!("{} ({count} rows; {})", ta.name, cols.join(", ")), rows));
+        out.push((
+            format!("{} ({count} rows; {})", ta.name, cols.join(", ")),
+            rows,
+        ));
     }
     out
 }
@@ -124,7 +162,11 @@ fn kept_rows(c: &mut Connection, a: &Schema, b: &Schema) -> Vec<(String, Vec<Vec
 /// Every lint query of a script runs and counts (a non-negative integer).
 fn lint_counts(c: &mut Connection, s: &Script) {
     for q in s.lint_queries() {
-        let n = c.query_row(&q.sql, params![]).unwrap_or_else(|e| panic!("{e}\n{}", q.sql)).get::<i64>(0).unwrap();
+        let n = c
+            .query_row(&q.sql, params![])
+            .unwrap_or_else(|e| panic!("{e}\n{}", q.sql))
+            .get::<i64>(0)
+            .unwrap();
         assert!(n >= 0, "{}: {n}", q.what);
     }
 }
@@ -173,7 +215,11 @@ fn up_gives_b_down_gives_a_and_kept_rows_stay() {
             let mut c = open(&t, &format!("pair_{ai}_{bi}"));
             create(&mut c, &a);
             fill(&mut c, &a);
-            assert_eq!(live(&mut c), a, "{an}: the created database does not read back as a");
+            assert_eq!(
+                live(&mut c),
+                a,
+                "{an}: the created database does not read back as a"
+            );
             let ops = diff(&a, &b, &RenameHints::default());
             let r = render(&ops, &a).unwrap();
             let before = kept_rows(&mut c, &a, &b);
@@ -184,41 +230,74 @@ fn up_gives_b_down_gives_a_and_kept_rows_stay() {
             }
             let after_up = live(&mut c);
             if after_up != b {
-                failures.push(format!("{an} -> {bn}: up gives\n{}\nnot\n{}", after_up.to_sql(), b.to_sql()));
+                failures.push(format!(
+                    "{an} -> {bn}: up gives\n{}\nnot\n{}",
+                    after_up.to_sql(),
+                    b.to_sql()
+                ));
                 continue;
             }
-            assert_eq!(diff(&after_up, &b, &RenameHints::default()), vec![], "{an} -> {bn}: check is not clean");
+            assert_eq!(
+                diff(&after_up, &b, &RenameHints::default()),
+                vec![],
+                "{an} -> {bn}: check is not clean"
+            );
             if kept_rows(&mut c, &a, &b) != before {
-                failures.push(format!("{an} -> {bn}: kept rows changed by up\n{}", r.up.to_text()));
+                failures.push(format!(
+                    "{an} -> {bn}: kept rows changed by up\n{}",
+                    r.up.to_text()
+                ));
             }
             lint_counts(&mut c, &r.down);
             if let Err(e) = run(&mut c, &r.down, true) {
-                failures.push(format!("{an} -> {bn}: down failed: {e}\n{}", r.down.to_text()));
+                failures.push(format!(
+                    "{an} -> {bn}: down failed: {e}\n{}",
+                    r.down.to_text()
+                ));
                 continue;
             }
             let after_down = live(&mut c);
             if after_down != a {
-                failures.push(format!("{an} -> {bn}: down gives\n{}\nnot\n{}", after_down.to_sql(), a.to_sql()));
+                failures.push(format!(
+                    "{an} -> {bn}: down gives\n{}\nnot\n{}",
+                    after_down.to_sql(),
+                    a.to_sql()
+                ));
                 continue;
             }
             if kept_rows(&mut c, &a, &b) != before {
-                failures.push(format!("{an} -> {bn}: kept rows changed by down\n{}", r.down.to_text()));
+                failures.push(format!(
+                    "{an} -> {bn}: kept rows changed by down\n{}",
+                    r.down.to_text()
+                ));
             }
         }
     }
     assert_eq!(n, vs.len() * (vs.len() - 1));
-    assert!(failures.is_empty(), "{} of {n} pairs failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} pairs failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 const FAMILY: &str = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
     CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL REFERENCES p(id) ON DELETE CASCADE, title TEXT);";
 
 fn values(c: &mut Connection, sql: &str) -> Vec<Vec<Value>> {
-    c.query(sql, params![]).unwrap().into_iter().map(|r| r.into_values()).collect()
+    c.query(sql, params![])
+        .unwrap()
+        .into_iter()
+        .map(|r| r.into_values())
+        .collect()
 }
 
 fn count(c: &mut Connection, table: &str) -> i64 {
-    c.query_row(&format!("SELECT count(*) FROM {table}"), params![]).unwrap().get::<i64>(0).unwrap()
+    c.query_row(&format!("SELECT count(*) FROM {table}"), params![])
+        .unwrap()
+        .get::<i64>(0)
+        .unwrap()
 }
 
 #[test]
@@ -226,9 +305,16 @@ fn rebuilding_a_parent_keeps_every_cascading_child_row() {
     let t = start_node();
     let a = schema(FAMILY);
     // Changing the parent's column type forces a rebuild of `p`.
-    let b = schema(&FAMILY.replace("name TEXT NOT NULL", "name VARCHAR(50) NOT NULL COLLATE NOCASE"));
+    let b = schema(&FAMILY.replace(
+        "name TEXT NOT NULL",
+        "name VARCHAR(50) NOT NULL COLLATE NOCASE",
+    ));
     let r = render(&diff(&a, &b, &RenameHints::default()), &a).unwrap();
-    assert!(r.up.needs_fk_off && r.up.to_text().contains("DROP TABLE \"p\""), "{}", r.up.to_text());
+    assert!(
+        r.up.needs_fk_off && r.up.to_text().contains("DROP TABLE \"p\""),
+        "{}",
+        r.up.to_text()
+    );
 
     // What the foreign-key handling prevents: with foreign keys on, the same statements
     // cascade the drop of the old parent into the children (rolled back here).
@@ -240,7 +326,11 @@ fn rebuilding_a_parent_keeps_every_cascading_child_row() {
     for s in &r.up.stmts {
         c.execute(&s.sql, params![]).unwrap();
     }
-    assert_eq!(count(&mut c, "c"), 0, "with foreign keys on, the rebuild deletes the children");
+    assert_eq!(
+        count(&mut c, "c"),
+        0,
+        "with foreign keys on, the rebuild deletes the children"
+    );
     c.execute("ROLLBACK", params![]).unwrap();
     assert_eq!(count(&mut c, "c"), 12);
 
@@ -248,13 +338,25 @@ fn rebuilding_a_parent_keeps_every_cascading_child_row() {
     let mut c = open(&t, "cascade_off");
     create(&mut c, &a);
     fill(&mut c, &a);
-    let children = c.query("SELECT id, p_id, title FROM c ORDER BY id", params![]).unwrap();
+    let children = c
+        .query("SELECT id, p_id, title FROM c ORDER BY id", params![])
+        .unwrap();
     run(&mut c, &r.up, true).unwrap();
     assert_eq!(live(&mut c), b);
-    assert_eq!(c.query("SELECT id, p_id, title FROM c ORDER BY id", params![]).unwrap().rows, children.rows);
+    assert_eq!(
+        c.query("SELECT id, p_id, title FROM c ORDER BY id", params![])
+            .unwrap()
+            .rows,
+        children.rows
+    );
     run(&mut c, &r.down, true).unwrap();
     assert_eq!(live(&mut c), a);
-    assert_eq!(c.query("SELECT id, p_id, title FROM c ORDER BY id", params![]).unwrap().rows, children.rows);
+    assert_eq!(
+        c.query("SELECT id, p_id, title FROM c ORDER BY id", params![])
+            .unwrap()
+            .rows,
+        children.rows
+    );
     // The cascade still works after the rebuilds.
     c.execute("DELETE FROM p WHERE id = 1", params![]).unwrap();
     assert_eq!(count(&mut c, "c"), 10); // the rows with p_id = 1 (i = 5, 10) went with it
@@ -263,27 +365,48 @@ fn rebuilding_a_parent_keeps_every_cascading_child_row() {
 #[test]
 fn a_rebuild_keeps_the_trigger_the_view_and_the_unnamed_check() {
     let t = start_node();
-    let base = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL, CHECK (length(name) > 1));
+    let base =
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL, CHECK (length(name) > 1));
         CREATE TABLE log (msg TEXT);
         CREATE VIEW names AS SELECT name FROM p;
         CREATE TRIGGER p_log AFTER INSERT ON p BEGIN INSERT INTO log (msg) VALUES (NEW.name); END;";
     let a = schema(base);
-    let b = schema(&base.replace("id INTEGER PRIMARY KEY, name", "id INTEGER PRIMARY KEY, score REAL NOT NULL DEFAULT 0.5, name"));
+    let b = schema(&base.replace(
+        "id INTEGER PRIMARY KEY, name",
+        "id INTEGER PRIMARY KEY, score REAL NOT NULL DEFAULT 0.5, name",
+    ));
     let r = render(&diff(&a, &b, &RenameHints::default()), &a).unwrap();
-    assert!(r.up.to_text().contains("dqmig:rebuild"), "adding a column in the middle rebuilds:\n{}", r.up.to_text());
+    assert!(
+        r.up.to_text().contains("dqmig:rebuild"),
+        "adding a column in the middle rebuilds:\n{}",
+        r.up.to_text()
+    );
     let mut c = open(&t, "keep_all");
     create(&mut c, &a);
-    c.execute("INSERT INTO p (name) VALUES ('ab'), ('cd')", params![]).unwrap();
+    c.execute("INSERT INTO p (name) VALUES ('ab'), ('cd')", params![])
+        .unwrap();
     run(&mut c, &r.up, true).unwrap();
     let got = live(&mut c);
     assert_eq!(got, b);
     let p = &got.tables[&Ident::new("p")];
     assert_eq!(p.checks.len(), 1, "the unnamed CHECK is kept");
-    assert!(got.views.contains_key(&Ident::new("names")) && got.triggers.contains_key(&Ident::new("p_log")));
+    assert!(
+        got.views.contains_key(&Ident::new("names"))
+            && got.triggers.contains_key(&Ident::new("p_log"))
+    );
     // ... and they still work.
-    assert!(c.execute("INSERT INTO p (name) VALUES ('x')", params![]).is_err(), "the CHECK is enforced");
-    c.execute("INSERT INTO p (name) VALUES ('ef')", params![]).unwrap();
-    assert_eq!(count(&mut c, "log"), 3, "the trigger fired for the new row (and for the two before)");
+    assert!(
+        c.execute("INSERT INTO p (name) VALUES ('x')", params![])
+            .is_err(),
+        "the CHECK is enforced"
+    );
+    c.execute("INSERT INTO p (name) VALUES ('ef')", params![])
+        .unwrap();
+    assert_eq!(
+        count(&mut c, "log"),
+        3,
+        "the trigger fired for the new row (and for the two before)"
+    );
     assert_eq!(count(&mut c, "names"), 3);
     run(&mut c, &r.down, true).unwrap();
     assert_eq!(live(&mut c), a);
@@ -296,22 +419,50 @@ fn a_rebuild_failing_midway_leaves_nothing_behind() {
     let b = schema(&FAMILY.replace("title TEXT", "title TEXT, code TEXT NOT NULL"));
     let ops = diff(&a, &b, &RenameHints::default());
     let r = render(&ops, &a).unwrap();
-    assert!(r.up.warnings.iter().any(|w| w.message.contains("NOT NULL")), "{:?}", r.up.warnings);
+    assert!(
+        r.up.warnings.iter().any(|w| w.message.contains("NOT NULL")),
+        "{:?}",
+        r.up.warnings
+    );
     let q = r.up.lint_queries();
     let mut c = open(&t, "fail_midway");
     create(&mut c, &a);
     fill(&mut c, &a);
     assert_eq!(q.len(), 1);
-    assert_eq!(c.query_row(&q[0].sql, params![]).unwrap().get::<i64>(0).unwrap(), 12, "{}", q[0].what);
+    assert_eq!(
+        c.query_row(&q[0].sql, params![])
+            .unwrap()
+            .get::<i64>(0)
+            .unwrap(),
+        12,
+        "{}",
+        q[0].what
+    );
     let before = c.query("SELECT * FROM c ORDER BY id", params![]).unwrap();
     let err = run(&mut c, &r.up, true).unwrap_err();
     assert!(err.contains("NOT NULL"), "{err}");
-    let temps = c.query("SELECT name FROM sqlite_master WHERE name LIKE '%dqmig%'", params![]).unwrap();
+    let temps = c
+        .query(
+            "SELECT name FROM sqlite_master WHERE name LIKE '%dqmig%'",
+            params![],
+        )
+        .unwrap();
     assert!(temps.is_empty(), "a temp table was left behind");
     assert_eq!(live(&mut c), a);
-    assert_eq!(c.query("SELECT * FROM c ORDER BY id", params![]).unwrap().rows, before.rows);
-    let fk = c.query("SELECT * FROM pragma_foreign_keys", params![]).unwrap();
-    assert_eq!(fk.rows[0].get::<i64>(0).unwrap(), 1, "foreign keys are back on");
+    assert_eq!(
+        c.query("SELECT * FROM c ORDER BY id", params![])
+            .unwrap()
+            .rows,
+        before.rows
+    );
+    let fk = c
+        .query("SELECT * FROM pragma_foreign_keys", params![])
+        .unwrap();
+    assert_eq!(
+        fk.rows[0].get::<i64>(0).unwrap(),
+        1,
+        "foreign keys are back on"
+    );
 }
 
 #[test]
@@ -320,10 +471,21 @@ fn renamed_columns_and_tables_keep_their_data_through_up_and_down() {
     let a = schema(FAMILY);
     let cases = [
         // ALTER TABLE ... RENAME COLUMN / RENAME TO, from flags.
-        (FAMILY.replace("title TEXT", "heading TEXT"), vec!["c.title=heading"]),
-        (FAMILY.replace("TABLE p ", "TABLE parent ").replace("REFERENCES p(id)", "REFERENCES parent(id)"), vec!["p=parent"]),
+        (
+            FAMILY.replace("title TEXT", "heading TEXT"),
+            vec!["c.title=heading"],
+        ),
+        (
+            FAMILY
+                .replace("TABLE p ", "TABLE parent ")
+                .replace("REFERENCES p(id)", "REFERENCES parent(id)"),
+            vec!["p=parent"],
+        ),
         // A rename plus a type change: the rebuild copies through the column map.
-        (FAMILY.replace("title TEXT", "heading VARCHAR(80) NOT NULL DEFAULT ''"), vec!["c.title=heading"]),
+        (
+            FAMILY.replace("title TEXT", "heading VARCHAR(80) NOT NULL DEFAULT ''"),
+            vec!["c.title=heading"],
+        ),
     ];
     for (i, (b_sql, flags)) in cases.iter().enumerate() {
         let b = schema(b_sql);
@@ -332,21 +494,50 @@ fn renamed_columns_and_tables_keep_their_data_through_up_and_down() {
             hints.add_flag(f).unwrap();
         }
         let ops = diff(&a, &b, &hints);
-        assert!(ops.iter().all(|o| !matches!(o, dqmig::autogen::Op::DropColumn { .. } | dqmig::autogen::Op::DropTable(_))), "{ops:#?}");
+        assert!(
+            ops.iter().all(|o| !matches!(
+                o,
+                dqmig::autogen::Op::DropColumn { .. } | dqmig::autogen::Op::DropTable(_)
+            )),
+            "{ops:#?}"
+        );
         let r = render(&ops, &a).unwrap();
         let mut c = open(&t, &format!("rename_{i}"));
         create(&mut c, &a);
         fill(&mut c, &a);
-        let before = values(&mut c, "SELECT id, p_id, coalesce(title, '') FROM c ORDER BY id");
+        let before = values(
+            &mut c,
+            "SELECT id, p_id, coalesce(title, '') FROM c ORDER BY id",
+        );
         run(&mut c, &r.up, true).unwrap();
         assert_eq!(live(&mut c), b, "{}", r.up.to_text());
-        let col = if b_sql.contains("heading") { "heading" } else { "title" };
-        let after = values(&mut c, &format!("SELECT id, p_id, coalesce({col}, '') FROM c ORDER BY id"));
+        let col = if b_sql.contains("heading") {
+            "heading"
+        } else {
+            "title"
+        };
+        let after = values(
+            &mut c,
+            &format!("SELECT id, p_id, coalesce({col}, '') FROM c ORDER BY id"),
+        );
         assert_eq!(after, before, "{}", r.up.to_text());
-        assert_eq!(count(&mut c, if b_sql.contains("parent") { "parent" } else { "p" }), 5);
+        assert_eq!(
+            count(
+                &mut c,
+                if b_sql.contains("parent") {
+                    "parent"
+                } else {
+                    "p"
+                }
+            ),
+            5
+        );
         run(&mut c, &r.down, true).unwrap();
         assert_eq!(live(&mut c), a);
-        let back = values(&mut c, "SELECT id, p_id, coalesce(title, '') FROM c ORDER BY id");
+        let back = values(
+            &mut c,
+            "SELECT id, p_id, coalesce(title, '') FROM c ORDER BY id",
+        );
         assert_eq!(back, before);
     }
     // The models hint (renamed_from) gives the same ops as the flag.
@@ -377,8 +568,13 @@ columns = [
 #[test]
 fn every_fixture_is_created_from_empty_and_dropped_again() {
     let t = start_node();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dqmig/tests/fixtures/schemas");
-    let mut dirs: Vec<_> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dqmig/tests/fixtures/schemas");
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     assert!(dirs.len() >= 40);
     let empty = Schema::default();
@@ -395,7 +591,11 @@ fn every_fixture_is_created_from_empty_and_dropped_again() {
         }
         let got = live(&mut c);
         if got != f {
-            failures.push(format!("{name}: up gives\n{}\nnot\n{}", got.to_sql(), f.to_sql()));
+            failures.push(format!(
+                "{name}: up gives\n{}\nnot\n{}",
+                got.to_sql(),
+                f.to_sql()
+            ));
             continue;
         }
         if let Some(prev) = &previous {
@@ -408,7 +608,9 @@ fn every_fixture_is_created_from_empty_and_dropped_again() {
             match run(&mut c, &there.down, true).map(|_| live(&mut c)) {
                 Ok(s) if s == f => {}
                 Ok(s) => failures.push(format!("previous -> {name}: gives\n{}", s.to_sql())),
-                Err(e) => failures.push(format!("previous -> {name}: {e}\n{}", there.down.to_text())),
+                Err(e) => {
+                    failures.push(format!("previous -> {name}: {e}\n{}", there.down.to_text()))
+                }
             }
         }
         if let Err(e) = run(&mut c, &r.down, true) {
@@ -465,19 +667,44 @@ fn awkward_rebuilds_keep_rows_and_shape() {
         let mut c = open(&t, &format!("awkward_{i}"));
         create(&mut c, &a);
         c.execute_batch(rows).unwrap();
-        let counts: Vec<i64> = a.tables.keys().map(|n| count(&mut c, &n.quoted())).collect();
+        let counts: Vec<i64> = a
+            .tables
+            .keys()
+            .map(|n| count(&mut c, &n.quoted()))
+            .collect();
         run(&mut c, &r.up, true).unwrap_or_else(|e| panic!("case {i} up: {e}\n{}", r.up.to_text()));
         assert_eq!(live(&mut c), b, "case {i}\n{}", r.up.to_text());
-        let up_counts: Vec<i64> = b.tables.keys().map(|n| count(&mut c, &n.quoted())).collect();
-        assert_eq!(up_counts.iter().sum::<i64>(), counts.iter().sum::<i64>(), "case {i}: rows lost by up");
-        run(&mut c, &r.down, true).unwrap_or_else(|e| panic!("case {i} down: {e}\n{}", r.down.to_text()));
+        let up_counts: Vec<i64> = b
+            .tables
+            .keys()
+            .map(|n| count(&mut c, &n.quoted()))
+            .collect();
+        assert_eq!(
+            up_counts.iter().sum::<i64>(),
+            counts.iter().sum::<i64>(),
+            "case {i}: rows lost by up"
+        );
+        run(&mut c, &r.down, true)
+            .unwrap_or_else(|e| panic!("case {i} down: {e}\n{}", r.down.to_text()));
         assert_eq!(live(&mut c), a, "case {i}\n{}", r.down.to_text());
-        let down_counts: Vec<i64> = a.tables.keys().map(|n| count(&mut c, &n.quoted())).collect();
+        let down_counts: Vec<i64> = a
+            .tables
+            .keys()
+            .map(|n| count(&mut c, &n.quoted()))
+            .collect();
         assert_eq!(down_counts, counts, "case {i}: rows lost by down");
     }
     // AUTOINCREMENT: the next id continues after the highest ever used (3, deleted), not 3.
     let mut c = open(&t, "awkward_2");
-    c.execute("INSERT INTO seq (v) VALUES ('d')", params![]).unwrap();
-    let id = c.query_row("SELECT max(id) FROM seq", params![]).unwrap().get::<i64>(0).unwrap();
-    assert_eq!(id, 4, "AUTOINCREMENT must not reuse id 3 after the rebuilds");
+    c.execute("INSERT INTO seq (v) VALUES ('d')", params![])
+        .unwrap();
+    let id = c
+        .query_row("SELECT max(id) FROM seq", params![])
+        .unwrap()
+        .get::<i64>(0)
+        .unwrap();
+    assert_eq!(
+        id, 4,
+        "AUTOINCREMENT must not reuse id 3 after the rebuilds"
+    );
 }

@@ -39,19 +39,75 @@ struct Params {
 }
 
 fn params() -> impl Strategy<Value = Params> {
-    let title = prop_oneof![Just("TEXT"), Just("VARCHAR(40)"), Just("TEXT NOT NULL DEFAULT ''"), Just("TEXT COLLATE NOCASE")];
-    let score = prop_oneof![Just("INTEGER"), Just("REAL"), Just("INTEGER NOT NULL DEFAULT 0"), Just("NUMERIC"), Just("INTEGER DEFAULT 7")];
+    let title = prop_oneof![
+        Just("TEXT"),
+        Just("VARCHAR(40)"),
+        Just("TEXT NOT NULL DEFAULT ''"),
+        Just("TEXT COLLATE NOCASE")
+    ];
+    let score = prop_oneof![
+        Just("INTEGER"),
+        Just("REAL"),
+        Just("INTEGER NOT NULL DEFAULT 0"),
+        Just("NUMERIC"),
+        Just("INTEGER DEFAULT 7")
+    ];
     let note = prop_oneof![Just("TEXT DEFAULT 'x'"), Just("TEXT")];
-    let generated = prop_oneof![Just("INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL"), Just("INTEGER GENERATED ALWAYS AS (id * 2) STORED")];
-    let fk = prop_oneof![Just(""), Just("REFERENCES p(id) ON DELETE CASCADE"), Just("REFERENCES p(id)")];
+    let generated = prop_oneof![
+        Just("INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL"),
+        Just("INTEGER GENERATED ALWAYS AS (id * 2) STORED")
+    ];
+    let fk = prop_oneof![
+        Just(""),
+        Just("REFERENCES p(id) ON DELETE CASCADE"),
+        Just("REFERENCES p(id)")
+    ];
     (
-        (proptest::option::of(title), proptest::option::of(score), proptest::option::of(note), proptest::option::of(generated)),
-        (fk, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
-        (any::<bool>(), 0u8..3, any::<bool>(), any::<u64>(), proptest::bool::weighted(0.8)),
+        (
+            proptest::option::of(title),
+            proptest::option::of(score),
+            proptest::option::of(note),
+            proptest::option::of(generated),
+        ),
+        (
+            fk,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        (
+            any::<bool>(),
+            0u8..3,
+            any::<bool>(),
+            any::<u64>(),
+            proptest::bool::weighted(0.8),
+        ),
     )
         .prop_map(
-            |((title, score, note, generated), (fk, unique, check, index, view, trigger), (p_flag, options, t3, shuffle, has_p_id))| {
-                Params { title, score, note, generated, fk, has_p_id, unique, check, index, view, trigger, p_flag, options, t3, shuffle }
+            |(
+                (title, score, note, generated),
+                (fk, unique, check, index, view, trigger),
+                (p_flag, options, t3, shuffle, has_p_id),
+            )| {
+                Params {
+                    title,
+                    score,
+                    note,
+                    generated,
+                    fk,
+                    has_p_id,
+                    unique,
+                    check,
+                    index,
+                    view,
+                    trigger,
+                    p_flag,
+                    options,
+                    t3,
+                    shuffle,
+                }
             },
         )
 }
@@ -89,17 +145,28 @@ fn schema_sql(p: &Params) -> String {
     if p.has_p_id {
         cols.push(format!("p_id INTEGER {}", p.fk));
     }
-    for (name, def) in [("title", p.title), ("score", p.score), ("note", p.note), ("g", p.generated)] {
+    for (name, def) in [
+        ("title", p.title),
+        ("score", p.score),
+        ("note", p.note),
+        ("g", p.generated),
+    ] {
         if let Some(d) = def {
             cols.push(format!("{name} {d}"));
         }
     }
     // A deterministic shuffle from the drawn number.
-    let mut order: Vec<(u64, String)> = cols.into_iter().enumerate().map(|(i, c)| ((p.shuffle >> (i * 8)) & 0xff, c)).collect();
+    let mut order: Vec<(u64, String)> = cols
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| ((p.shuffle >> (i * 8)) & 0xff, c))
+        .collect();
     order.sort();
     let mut defs: Vec<String> = vec!["id INTEGER NOT NULL PRIMARY KEY".to_string()];
     defs.extend(order.into_iter().map(|(_, c)| c));
-    let strict_ok = !defs.iter().any(|d| d.contains("VARCHAR") || d.contains("NUMERIC"));
+    let strict_ok = !defs
+        .iter()
+        .any(|d| d.contains("VARCHAR") || d.contains("NUMERIC"));
     if p.unique && p.has_p_id {
         defs.push("UNIQUE (id, p_id)".to_string());
     }
@@ -120,7 +187,11 @@ fn schema_sql(p: &Params) -> String {
         sql.push_str("CREATE INDEX c_p ON c (p_id DESC);\n");
     }
     if p.view {
-        sql.push_str(if p.has_p_id { "CREATE VIEW cv AS SELECT id, p_id FROM c;\n" } else { "CREATE VIEW cv AS SELECT id FROM c;\n" });
+        sql.push_str(if p.has_p_id {
+            "CREATE VIEW cv AS SELECT id, p_id FROM c;\n"
+        } else {
+            "CREATE VIEW cv AS SELECT id FROM c;\n"
+        });
     }
     if p.trigger {
         sql.push_str("CREATE TRIGGER c_ins AFTER INSERT ON c BEGIN UPDATE p SET name = name WHERE id = NEW.id; END;\n");
@@ -137,14 +208,24 @@ fn parse(sql: &str) -> Schema {
 
 #[test]
 fn generated_pairs_round_trip_in_the_model() {
-    let mut runner = TestRunner::new(Config { cases: 300, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        failure_persistence: None,
+        ..Config::default()
+    });
     runner
         .run(&pair(), |(a_sql, b_sql)| {
             let (a, b) = (parse(&a_sql), parse(&b_sql));
             let ops = diff(&a, &b, &RenameHints::default());
             prop_assert_eq!(&ops, &diff(&a, &b, &RenameHints::default()));
-            prop_assert_eq!(apply_all(&a, &ops).map_err(|e| TestCaseError::fail(e.to_string()))?, b.clone());
-            prop_assert_eq!(apply_all(&b, &invert(&ops)).map_err(|e| TestCaseError::fail(e.to_string()))?, a.clone());
+            prop_assert_eq!(
+                apply_all(&a, &ops).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                b.clone()
+            );
+            prop_assert_eq!(
+                apply_all(&b, &invert(&ops)).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                a.clone()
+            );
             for op in &ops {
                 prop_assert_eq!(&op.inverse().inverse(), op);
             }
@@ -175,16 +256,24 @@ fn value_for(col: &str, i: i64, nullable: bool) -> Value {
 
 fn fill(c: &mut Connection, s: &Schema) -> Result<(), String> {
     for (table, n) in [("p", 5), ("c", 9), ("t3", 3)] {
-        let Some(t) = s.tables.get(&Ident::new(table)) else { continue };
+        let Some(t) = s.tables.get(&Ident::new(table)) else {
+            continue;
+        };
         let cols: Vec<_> = t.columns.iter().filter(|c| c.generated.is_none()).collect();
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",
             t.name.quoted(),
-            cols.iter().map(|c| c.name.quoted()).collect::<Vec<_>>().join(", "),
+            cols.iter()
+                .map(|c| c.name.quoted())
+                .collect::<Vec<_>>()
+                .join(", "),
             vec!["?"; cols.len()].join(", ")
         );
         for i in 1..=n {
-            let values: Vec<Value> = cols.iter().map(|c| value_for(c.name.as_str(), i, c.nullable)).collect();
+            let values: Vec<Value> = cols
+                .iter()
+                .map(|c| value_for(c.name.as_str(), i, c.nullable))
+                .collect();
             let refs: Vec<&dyn ToValue> = values.iter().map(|v| v as &dyn ToValue).collect();
             c.execute(&sql, &refs).map_err(|e| format!("{e}"))?;
         }
@@ -195,11 +284,23 @@ fn fill(c: &mut Connection, s: &Schema) -> Result<(), String> {
 fn kept_rows(c: &mut Connection, a: &Schema, b: &Schema) -> Result<Vec<Vec<Vec<Value>>>, String> {
     let mut out = Vec::new();
     for ta in a.tables.values() {
-        let Some(tb) = b.tables.get(&ta.name) else { continue };
-        let cols: Vec<String> = ta.columns.iter().filter(|ca| tb.column(&ca.name) == Some(*ca)).map(|c| c.name.quoted()).collect();
+        let Some(tb) = b.tables.get(&ta.name) else {
+            continue;
+        };
+        let cols: Vec<String> = ta
+            .columns
+            .iter()
+            .filter(|ca| tb.column(&ca.name) == Some(*ca))
+            .map(|c| c.name.quoted())
+            .collect();
         let mut sql = format!("SELECT count(*) FROM {}", ta.name.quoted());
         if !cols.is_empty() {
-            sql = format!("SELECT {} FROM {} ORDER BY {}", cols.join(", "), ta.name.quoted(), cols.join(", "));
+            sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols.join(", "),
+                ta.name.quoted(),
+                cols.join(", ")
+            );
         }
         let rows = c.query(&sql, params![]).map_err(|e| e.to_string())?;
         out.push(rows.into_iter().map(|r| r.into_values()).collect());
@@ -209,13 +310,19 @@ fn kept_rows(c: &mut Connection, a: &Schema, b: &Schema) -> Result<Vec<Vec<Vec<V
 
 fn run(c: &mut Connection, s: &Script) -> Result<(), String> {
     if s.needs_fk_off {
-        c.execute("PRAGMA foreign_keys=OFF", params![]).map_err(|e| e.to_string())?;
+        c.execute("PRAGMA foreign_keys=OFF", params![])
+            .map_err(|e| e.to_string())?;
     }
     c.execute("BEGIN", params![]).map_err(|e| e.to_string())?;
-    let mut result =
-        s.stmts.iter().try_for_each(|st| c.execute(&st.sql, params![]).map(|_| ()).map_err(|e| format!("{e}\n  in: {}", st.sql)));
+    let mut result = s.stmts.iter().try_for_each(|st| {
+        c.execute(&st.sql, params![])
+            .map(|_| ())
+            .map_err(|e| format!("{e}\n  in: {}", st.sql))
+    });
     if result.is_ok() && s.needs_fk_off {
-        let v = c.query("PRAGMA foreign_key_check", params![]).map_err(|e| e.to_string())?;
+        let v = c
+            .query("PRAGMA foreign_key_check", params![])
+            .map_err(|e| e.to_string())?;
         if !v.is_empty() {
             result = Err(format!("{} foreign key violations", v.len()));
         }
@@ -223,7 +330,8 @@ fn run(c: &mut Connection, s: &Script) -> Result<(), String> {
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     c.execute(end, params![]).map_err(|e| e.to_string())?;
     if s.needs_fk_off {
-        c.execute("PRAGMA foreign_keys=ON", params![]).map_err(|e| e.to_string())?;
+        c.execute("PRAGMA foreign_keys=ON", params![])
+            .map_err(|e| e.to_string())?;
     }
     result
 }
@@ -234,15 +342,25 @@ fn generated_pairs_migrate_up_and_down_on_a_real_node() {
     let n = std::cell::Cell::new(0u32);
     let rebuilds = std::cell::Cell::new(0u32);
     let alters_only = std::cell::Cell::new(0u32);
-    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 128,
+        failure_persistence: None,
+        ..Config::default()
+    });
     runner
         .run(&pair(), |(a_sql, b_sql)| {
             n.set(n.get() + 1);
-            let fail = |what: &str, detail: String| TestCaseError::fail(format!("{what}: {detail}\n--- a ---\n{a_sql}--- b ---\n{b_sql}"));
+            let fail = |what: &str, detail: String| {
+                TestCaseError::fail(format!(
+                    "{what}: {detail}\n--- a ---\n{a_sql}--- b ---\n{b_sql}"
+                ))
+            };
             let (a, b) = (parse(&a_sql), parse(&b_sql));
-            let mut c = Connection::open(&t.address, &format!("prop_{}", n.get())).map_err(|e| fail("open", e.to_string()))?;
+            let mut c = Connection::open(&t.address, &format!("prop_{}", n.get()))
+                .map_err(|e| fail("open", e.to_string()))?;
             for stmt in a.to_sql().split(";\n").filter(|s| !s.trim().is_empty()) {
-                c.execute(stmt, params![]).map_err(|e| fail("creating a", e.to_string()))?;
+                c.execute(stmt, params![])
+                    .map_err(|e| fail("creating a", e.to_string()))?;
             }
             fill(&mut c, &a).map_err(|e| fail("filling a", e))?;
             let ops = diff(&a, &b, &RenameHints::default());
@@ -254,7 +372,8 @@ fn generated_pairs_migrate_up_and_down_on_a_real_node() {
             }
             let before = kept_rows(&mut c, &a, &b).map_err(|e| fail("reading rows", e))?;
             run(&mut c, &r.up).map_err(|e| fail("up", format!("{e}\n{}", r.up.to_text())))?;
-            let up = introspect(&mut c, &IntrospectOptions::default()).map_err(|e| fail("introspect after up", e.to_string()))?;
+            let up = introspect(&mut c, &IntrospectOptions::default())
+                .map_err(|e| fail("introspect after up", e.to_string()))?;
             prop_assert_eq!(&up, &b, "up\n{}", r.up.to_text());
             prop_assert!(diff(&up, &b, &RenameHints::default()).is_empty());
             prop_assert_eq!(
@@ -264,7 +383,8 @@ fn generated_pairs_migrate_up_and_down_on_a_real_node() {
                 r.up.to_text()
             );
             run(&mut c, &r.down).map_err(|e| fail("down", format!("{e}\n{}", r.down.to_text())))?;
-            let down = introspect(&mut c, &IntrospectOptions::default()).map_err(|e| fail("introspect after down", e.to_string()))?;
+            let down = introspect(&mut c, &IntrospectOptions::default())
+                .map_err(|e| fail("introspect after down", e.to_string()))?;
             prop_assert_eq!(&down, &a, "down\n{}", r.down.to_text());
             prop_assert_eq!(
                 &kept_rows(&mut c, &a, &b).map_err(|e| fail("rows after down", e))?,
@@ -277,6 +397,17 @@ fn generated_pairs_migrate_up_and_down_on_a_real_node() {
         .unwrap();
     assert!(n.get() >= 128);
     // The family is meant to exercise both ways of changing a table.
-    assert!(rebuilds.get() >= 10 && alters_only.get() >= 1, "{} rebuilds, {} ALTER-only of {}", rebuilds.get(), alters_only.get(), n.get());
-    eprintln!("{} rebuilds, {} ALTER-only of {}", rebuilds.get(), alters_only.get(), n.get());
+    assert!(
+        rebuilds.get() >= 10 && alters_only.get() >= 1,
+        "{} rebuilds, {} ALTER-only of {}",
+        rebuilds.get(),
+        alters_only.get(),
+        n.get()
+    );
+    eprintln!(
+        "{} rebuilds, {} ALTER-only of {}",
+        rebuilds.get(),
+        alters_only.get(),
+        n.get()
+    );
 }

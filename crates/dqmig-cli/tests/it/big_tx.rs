@@ -52,7 +52,10 @@ fn a_big_rebuild_and_a_big_drop_do_not_fail_with_522() {
     );
 
     // The rebuild: `b` becomes nullable (SQLite's ALTER cannot), 200,000 rows copied.
-    p.set_models(&MODELS.replace(r#"{ name = "b", type = "text", nullable = false }"#, r#"{ name = "b", type = "text" }"#));
+    p.set_models(&MODELS.replace(
+        r#"{ name = "b", type = "text", nullable = false }"#,
+        r#"{ name = "b", type = "text" }"#,
+    ));
     let (_, text, _) = p.autogenerate("b nullable", &[]);
     assert!(text.contains("dqmig:rebuild \"big\""), "{text}");
     let r = p.run(&["upgrade", "head"]);
@@ -62,15 +65,26 @@ fn a_big_rebuild_and_a_big_drop_do_not_fail_with_522() {
     // Back to before the tables: the downgrade drops 1,000,000 rows in one transaction.
     let r = p.run(&["downgrade", "base"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM sqlite_master WHERE name IN ('big', 'huge')"), 0);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('big', 'huge')"
+        ),
+        0
+    );
 }
 
 #[test]
 fn a_522_says_what_it_means_and_what_to_do() {
     let p = Project::new();
     let mut conn = p.conn();
-    conn.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, a INTEGER, b TEXT)", &[]).unwrap();
-    conn.execute("CREATE INDEX idx_big_name ON big (name)", &[]).unwrap();
+    conn.execute(
+        "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, a INTEGER, b TEXT)",
+        &[],
+    )
+    .unwrap();
+    conn.execute("CREATE INDEX idx_big_name ON big (name)", &[])
+        .unwrap();
     fill(
         &mut conn,
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) \

@@ -161,7 +161,9 @@ fn sql_runs_exactly_one_statement_and_refuses_the_rest_before_sending() {
             .assert()
             .code(2)
             .stdout(predicate::str::is_empty())
-            .stderr(predicate::str::contains("runs exactly one statement, and this text holds 2; nothing was run"))
+            .stderr(predicate::str::contains(
+                "runs exactly one statement, and this text holds 2; nothing was run",
+            ))
             .stderr(predicate::str::contains("panicked").not());
     }
     for text in ["", "   ", "/* just a comment */", ";"] {
@@ -252,7 +254,10 @@ fn second_process_on_a_data_dir_in_use_is_refused() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("belongs to a running dqlite node"))
-        .stderr(predicate::str::contains(format!("that serves {}, not 127.0.0.1:{other_port}", node.address)))
+        .stderr(predicate::str::contains(format!(
+            "that serves {}, not 127.0.0.1:{other_port}",
+            node.address
+        )))
         .stderr(predicate::str::contains(
             node.dir.path().display().to_string(),
         ));
@@ -277,7 +282,11 @@ fn color_only_when_asked_or_on_a_terminal() {
 fn completions_for_each_shell_name_every_command() {
     for shell in ["bash", "zsh", "fish"] {
         let out = dqmig().args(["completions", shell]).output().unwrap();
-        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         for command in ["upgrade", "accept-edits", "completions", "cluster"] {
             assert!(text.contains(command), "{shell} completions lack {command}");

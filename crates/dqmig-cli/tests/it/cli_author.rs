@@ -136,12 +136,20 @@ fn autogenerate_upgrade_then_no_changes_and_check_agrees() {
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains(&format!("not at head (1 pending: {id} (Add users))")),
+        r.stderr
+            .contains(&format!("not at head (1 pending: {id} (Add users))")),
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("run `dqmig upgrade heads`"), "{}", r.stderr);
-    assert_eq!(r.stdout, "", "no schema diff for a database behind the files");
+    assert!(
+        r.stderr.contains("run `dqmig upgrade heads`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stdout, "",
+        "no schema diff for a database behind the files"
+    );
 
     p.ok(&["upgrade", "head"]);
     let mut conn = p.conn();
@@ -561,9 +569,15 @@ fn a_template_that_makes_unreadable_files_is_refused_before_writing() {
             good.replace("${up}", "BEGIN;\n${up}\nCOMMIT;"),
             "`BEGIN` in a revision",
         ),
-        (good.replace("${message}", "${title}"), "unknown placeholder `${title}`"),
         (
-            good.replace("-- revises: ${revises}", "-- revises: ${revises}\n-- revision: ${revises}"),
+            good.replace("${message}", "${title}"),
+            "unknown placeholder `${title}`",
+        ),
+        (
+            good.replace(
+                "-- revises: ${revises}",
+                "-- revises: ${revises}\n-- revision: ${revises}",
+            ),
             "second `revision:` header",
         ),
     ];
@@ -604,7 +618,11 @@ fn edit_opens_a_revision_file_that_does_not_parse() {
     let r = p.ok(&["revision", "-m", "one", "--rev-id", "abcdef123456"]);
     let path = p.path().join(r.stdout.trim());
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("-- migrate:up\n", "-- migrate:up\nCOMMIT;\n")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("-- migrate:up\n", "-- migrate:up\nCOMMIT;\n"),
+    )
+    .unwrap();
     let r = p.run(&["heads"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 
@@ -626,15 +644,29 @@ fn edit_opens_a_revision_file_that_does_not_parse() {
     let out = edit("abcdef", &noop);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("opening") && stderr.contains("`COMMIT` in a revision"), "{stderr}");
+    assert!(
+        stderr.contains("opening") && stderr.contains("`COMMIT` in a revision"),
+        "{stderr}"
+    );
     // `head` needs the graph: the load error, and how to name the file instead.
     let out = edit("head", &editor);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("`COMMIT` in a revision") && stderr.contains("revision id"), "{stderr}");
+    assert!(
+        stderr.contains("`COMMIT` in a revision") && stderr.contains("revision id"),
+        "{stderr}"
+    );
     // The fixing editor: exit 0, the path on stdout, and the project loads again.
     let out = edit("abcdef12", &editor);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(p.path().join(String::from_utf8_lossy(&out.stdout).trim()), path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        p.path().join(String::from_utf8_lossy(&out.stdout).trim()),
+        path
+    );
     p.ok(&["heads"]);
 }

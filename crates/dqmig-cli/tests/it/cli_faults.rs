@@ -52,11 +52,21 @@ fn a_referenced_column_renamed_with_a_rebuild_applies_and_downgrades() {
     p.set_models(CODES_V2);
     let (_, text, _) = p.autogenerate("label", &[]);
     // The native rename comes before the rebuild, so SQLite rewrites `uses`' reference.
-    let rename = text.find("RENAME COLUMN \"code\" TO \"label\"").unwrap_or_else(|| panic!("{text}"));
-    let rebuild = text.find("dqmig:rebuild").unwrap_or_else(|| panic!("{text}"));
+    let rename = text
+        .find("RENAME COLUMN \"code\" TO \"label\"")
+        .unwrap_or_else(|| panic!("{text}"));
+    let rebuild = text
+        .find("dqmig:rebuild")
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(rename < rebuild, "{text}");
     p.ok(&["upgrade", "head"]);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM uses JOIN codes ON codes.label = uses.code_ref"), 2);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM uses JOIN codes ON codes.label = uses.code_ref"
+        ),
+        2
+    );
     let ddl: String = conn
         .query_row("SELECT sql FROM sqlite_master WHERE name = 'uses'", &[])
         .unwrap()
@@ -66,13 +76,29 @@ fn a_referenced_column_renamed_with_a_rebuild_applies_and_downgrades() {
     let r = p.ok(&["check"]);
     assert!(r.stderr.contains("agree"), "{}", r.stderr);
     // The reference is enforced after the rebuild.
-    assert!(conn.execute("INSERT INTO uses (id, code_ref) VALUES (12, 'Z')", &[]).is_err());
+    assert!(conn
+        .execute("INSERT INTO uses (id, code_ref) VALUES (12, 'Z')", &[])
+        .is_err());
 
     // Down restores v1: the column is `code` again, referenced as such, rows intact.
     p.ok(&["downgrade", "-1"]);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM uses JOIN codes ON codes.code = uses.code_ref"), 2);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM uses JOIN codes ON codes.code = uses.code_ref"
+        ),
+        2
+    );
     // `check` compares a database at head only: set the v2 file aside to compare with v1.
-    let v2 = p.revisions().into_iter().find(|f| std::fs::read_to_string(f).unwrap().contains("-- message: label\n")).unwrap();
+    let v2 = p
+        .revisions()
+        .into_iter()
+        .find(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains("-- message: label\n")
+        })
+        .unwrap();
     std::fs::remove_file(v2).unwrap();
     p.set_models(CODES_V1);
     let r = p.ok(&["check"]);
@@ -94,28 +120,56 @@ fn check_does_not_certify_a_database_off_head() {
     let id = path.file_name().unwrap().to_string_lossy()[..12].to_string();
     let r = p.run(&["check"]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains(&format!("not at head (1 pending: {id} (Add tags))")), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("not at head (1 pending: {id} (Add tags))")),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("dqmig upgrade heads"), "{}", r.stderr);
     p.ok(&["upgrade", "head"]);
     p.ok(&["check"]);
 
     // A version table naming a revision no file defines: check refuses, current warns.
     let mut conn = p.conn();
-    conn.execute("UPDATE dqmig_version SET version_num = 'feedc0ffee00'", &[]).unwrap();
+    conn.execute("UPDATE dqmig_version SET version_num = 'feedc0ffee00'", &[])
+        .unwrap();
     let r = p.run(&["check"]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("names revision(s) feedc0ffee00 that no file in"), "{}", r.stderr);
-    assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("names revision(s) feedc0ffee00 that no file in"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`dqmig stamp --purge REV`"),
+        "{}",
+        r.stderr
+    );
     let r = p.ok(&["current"]);
     assert!(r.stdout.contains("feedc0ffee00"), "{}", r.stdout);
-    assert!(r.stderr.contains("warning: the database's version table names revision(s) feedc0ffee00"), "{}", r.stderr);
-    assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: the database's version table names revision(s) feedc0ffee00"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`dqmig stamp --purge REV`"),
+        "{}",
+        r.stderr
+    );
     // Every command that reads the version table gives the same advice, and it works:
     // plain `stamp` cannot read such a table, `stamp --purge` can.
     for args in [vec!["upgrade", "head"], vec!["stamp", &id]] {
         let r = p.run(&args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains("`dqmig stamp --purge REV`"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("`dqmig stamp --purge REV`"),
+            "{args:?}: {}",
+            r.stderr
+        );
     }
     p.ok(&["stamp", "--purge", &id]);
     p.ok(&["check"]);
@@ -137,19 +191,44 @@ fn names_with_line_breaks_survive_revision_files_up_and_down() {
     p.set_models(LINE_BREAK_NAMES);
     let (_, text, _) = p.autogenerate("line\nbreaks", &[]);
     assert!(text.contains("-- message: line breaks\n"), "{text}");
-    assert!(text.contains("-- create table \"line1\\nline2\"\n"), "{text}");
+    assert!(
+        text.contains("-- create table \"line1\\nline2\"\n"),
+        "{text}"
+    );
     p.ok(&["upgrade", "head"]);
     let mut conn = p.conn();
-    conn.execute("INSERT INTO \"line1\nline2\" (\"col\numn\") VALUES ('x')", &[]).unwrap();
+    conn.execute(
+        "INSERT INTO \"line1\nline2\" (\"col\numn\") VALUES ('x')",
+        &[],
+    )
+    .unwrap();
     p.ok(&["check"]);
     // A rebuild of that table (its marker comment names the table) reads back and runs.
-    p.set_models(&LINE_BREAK_NAMES.replace("type = \"text\", nullable = false", "type = \"text\", nullable = true"));
+    p.set_models(&LINE_BREAK_NAMES.replace(
+        "type = \"text\", nullable = false",
+        "type = \"text\", nullable = true",
+    ));
     let (_, text, _) = p.autogenerate("nullable", &[]);
-    assert!(text.contains("-- dqmig:rebuild \"line1\\nline2\""), "{text}");
+    assert!(
+        text.contains("-- dqmig:rebuild \"line1\\nline2\""),
+        "{text}"
+    );
     p.ok(&["upgrade", "head"]);
     p.ok(&["check"]);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM \"line1\nline2\" WHERE \"note\r\" = 'n'"), 1);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM \"line1\nline2\" WHERE \"note\r\" = 'n'"
+        ),
+        1
+    );
     p.ok(&["show", "head"]);
     p.ok(&["downgrade", "base"]);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM sqlite_master WHERE name = 'line1\nline2'"), 0);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'line1\nline2'"
+        ),
+        0
+    );
 }

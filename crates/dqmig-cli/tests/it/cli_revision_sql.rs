@@ -232,39 +232,69 @@ fn history_records_how_long_a_step_took() {
 fn statements_that_return_rows_run_and_their_rows_are_discarded() {
     let p = project_with(ACC, "INSERT INTO acc VALUES (1, 100);");
     let mut conn = p.conn();
-    let reads = "PRAGMA table_info(acc);\nSELECT 1;\nPRAGMA integrity_check;\nPRAGMA user_version;\n\
+    let reads =
+        "PRAGMA table_info(acc);\nSELECT 1;\nPRAGMA integrity_check;\nPRAGMA user_version;\n\
                  EXPLAIN SELECT 1;\nWITH c(n) AS (SELECT 1) SELECT n FROM c;\nVALUES (1), (2);\n\
                  PRAGMA foreign_key_check;\nSELECT * FROM acc WHERE 0;";
-    let (first, _) = manual_revision(&p, "reads", &format!("{reads}\nUPDATE acc SET bal = 7 WHERE id = 1;\nSELECT bal FROM acc;"));
+    let (first, _) = manual_revision(
+        &p,
+        "reads",
+        &format!("{reads}\nUPDATE acc SET bal = 7 WHERE id = 1;\nSELECT bal FROM acc;"),
+    );
     let set_down = |path: &PathBuf, down: &str| {
         let text = std::fs::read_to_string(path).unwrap();
-        std::fs::write(path, text.replace("-- migrate:down\n", &format!("-- migrate:down\n{down}\n"))).unwrap();
+        std::fs::write(
+            path,
+            text.replace("-- migrate:down\n", &format!("-- migrate:down\n{down}\n")),
+        )
+        .unwrap();
     };
     set_down(&first, "SELECT 1;\nUPDATE acc SET bal = 100 WHERE id = 1;");
-    let (second, _) = manual_revision(&p, "more", "SELECT count(*) FROM acc;\nINSERT INTO acc VALUES (2, 5);");
+    let (second, _) = manual_revision(
+        &p,
+        "more",
+        "SELECT count(*) FROM acc;\nINSERT INTO acc VALUES (2, 5);",
+    );
     set_down(&second, "DELETE FROM acc WHERE id = 2;\nPRAGMA table_list;");
     let base = versions(&mut conn);
 
     let sql = p.ok(&["upgrade", "--sql", "head"]).stdout;
-    assert!(sql.contains("PRAGMA table_info(acc);\nSELECT 1;\n"), "{sql}");
+    assert!(
+        sql.contains("PRAGMA table_info(acc);\nSELECT 1;\n"),
+        "{sql}"
+    );
 
     for mode in ["per-step", "all"] {
         let r = p.run(&["upgrade", "head", "--transaction", mode]);
         assert_eq!(r.code, 0, "{mode}: {}", r.stderr);
-        assert_eq!(count(&mut conn, "SELECT bal FROM acc WHERE id = 1"), 7, "{mode}");
+        assert_eq!(
+            count(&mut conn, "SELECT bal FROM acc WHERE id = 1"),
+            7,
+            "{mode}"
+        );
         assert_eq!(count(&mut conn, "SELECT count(*) FROM acc"), 2, "{mode}");
         let r = p.run(&["downgrade", "-2", "--transaction", mode]);
         assert_eq!(r.code, 0, "{mode}: {}", r.stderr);
-        assert_eq!(count(&mut conn, "SELECT bal FROM acc WHERE id = 1"), 100, "{mode}");
+        assert_eq!(
+            count(&mut conn, "SELECT bal FROM acc WHERE id = 1"),
+            100,
+            "{mode}"
+        );
         assert_eq!(versions(&mut conn), base, "{mode}");
     }
 
-    let (path, line) = manual_revision(&p, "bad read", "UPDATE acc SET bal = 0;\nSELECT 1;\nSELECT * FROM no_such_table;");
+    let (path, line) = manual_revision(
+        &p,
+        "bad read",
+        "UPDATE acc SET bal = 0;\nSELECT 1;\nSELECT * FROM no_such_table;",
+    );
     let r = p.run(&["upgrade", "head"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let file = path.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        r.stderr.contains(&format!("{file}:{}", line + 2)) && r.stderr.contains("no such table") && r.stderr.contains("rolled back"),
+        r.stderr.contains(&format!("{file}:{}", line + 2))
+            && r.stderr.contains("no such table")
+            && r.stderr.contains("rolled back"),
         "{}",
         r.stderr
     );
@@ -281,11 +311,23 @@ fn attach_vacuum_returning_and_unclear_foreign_keys_are_refused_with_file_and_li
     let mut conn = p.conn();
     let before = versions(&mut conn);
     for (bad, says, at_line) in [
-        ("ATTACH DATABASE 'other.db' AS o;\nINSERT INTO o.x VALUES (1);", "`ATTACH` in a revision is refused", 0),
+        (
+            "ATTACH DATABASE 'other.db' AS o;\nINSERT INTO o.x VALUES (1);",
+            "`ATTACH` in a revision is refused",
+            0,
+        ),
         ("DETACH DATABASE o;", "`DETACH` in a revision is refused", 0),
         ("VACUUM;", "`VACUUM` in a revision is refused", 0),
-        ("INSERT INTO acc VALUES (3, 1)\n  RETURNING id;", "`RETURNING` in a revision is refused", 1),
-        ("PRAGMA foreign_keys = -1;", "`PRAGMA foreign_keys = - 1`", 0),
+        (
+            "INSERT INTO acc VALUES (3, 1)\n  RETURNING id;",
+            "`RETURNING` in a revision is refused",
+            1,
+        ),
+        (
+            "PRAGMA foreign_keys = -1;",
+            "`PRAGMA foreign_keys = - 1`",
+            0,
+        ),
     ] {
         let (path, line) = manual_revision(&p, "bad", &format!("UPDATE acc SET bal = 0;\n{bad}"));
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -293,7 +335,11 @@ fn attach_vacuum_returning_and_unclear_foreign_keys_are_refused_with_file_and_li
         for args in [vec!["upgrade", "head"], vec!["upgrade", "--sql", "head"]] {
             let r = p.run(&args);
             assert_eq!(r.code, 2, "{bad} {args:?}: {}", r.stderr);
-            assert!(r.stderr.contains(&at) && r.stderr.contains(says), "{bad} {args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(&at) && r.stderr.contains(says),
+                "{bad} {args:?}: {}",
+                r.stderr
+            );
             assert!(r.stdout.is_empty(), "{bad} {args:?}: {}", r.stdout);
         }
         std::fs::remove_file(&path).unwrap();
@@ -321,5 +367,11 @@ fn a_revision_with_a_100000_row_insert_is_read_and_applied() {
     p.ok(&["upgrade", "head"]);
     let mut conn = p.conn();
     assert_eq!(count(&mut conn, "SELECT count(*) FROM s"), 100_000);
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM s WHERE name = 'name ' || id"), 100_000);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM s WHERE name = 'name ' || id"
+        ),
+        100_000
+    );
 }

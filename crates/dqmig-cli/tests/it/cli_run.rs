@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use std::process::Command;
 use dqmig::client::Connection;
 use serde_json::Value as Json;
+use std::process::Command;
 
 use crate::support::{self, TestNode};
 
@@ -603,12 +603,21 @@ fn edited_applied_file_is_reported_before_anything_runs() {
     let r = run(dir, &url, &["accept-edits", "nosuchrev"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = ok(dir, &url, &["accept-edits", "--json"]);
-    assert!(r.stderr.contains(&format!("Accepted the edits of ./migrations/versions/{R1}_create_users.sql (revision {R1})")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "Accepted the edits of ./migrations/versions/{R1}_create_users.sql (revision {R1})"
+        )),
+        "{}",
+        r.stderr
+    );
     let accepted = json(&r.stdout);
     assert_eq!(accepted.as_array().unwrap().len(), 1, "{}", r.stdout);
     assert_eq!(accepted[0]["revision"], R1);
     let accepts: i64 = c
-        .query_row("SELECT count(*) FROM dqmig_history WHERE direction = 'accept' AND revision = ?", &[&R1])
+        .query_row(
+            "SELECT count(*) FROM dqmig_history WHERE direction = 'accept' AND revision = ?",
+            &[&R1],
+        )
         .unwrap()
         .get(0)
         .unwrap();

@@ -131,14 +131,27 @@ fn crud_round_trip() {
     assert!(matches!(e, Error::MultipleStatements { .. }), "{e:?}");
     for empty in ["", "  ", "-- only a comment", ";"] {
         let e = c.execute(empty, params![]).unwrap_err();
-        assert!(matches!(e, Error::EmptyStatement { .. }), "{empty:?}: {e:?}");
+        assert!(
+            matches!(e, Error::EmptyStatement { .. }),
+            "{empty:?}: {e:?}"
+        );
         let e = c.run(empty, params![]).unwrap_err();
-        assert!(matches!(e, Error::EmptyStatement { .. }), "{empty:?}: {e:?}");
+        assert!(
+            matches!(e, Error::EmptyStatement { .. }),
+            "{empty:?}: {e:?}"
+        );
     }
     let tables = c
-        .query("SELECT count(*) FROM sqlite_master WHERE name = 't2'", params![])
+        .query(
+            "SELECT count(*) FROM sqlite_master WHERE name = 't2'",
+            params![],
+        )
         .unwrap();
-    assert_eq!(tables.rows[0].get::<i64>(0).unwrap(), 0, "nothing of the refused text ran");
+    assert_eq!(
+        tables.rows[0].get::<i64>(0).unwrap(),
+        0,
+        "nothing of the refused text ran"
+    );
     // A script without parameters still runs whole through execute_batch.
     let r = c.execute_batch(several).unwrap();
     assert_eq!(r.last_insert_id, 2);

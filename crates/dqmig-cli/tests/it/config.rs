@@ -204,9 +204,24 @@ fn a_command_run_in_a_subfolder_finds_the_project_dqmig_toml() {
     let project = crate::cli_run::copy_example();
     let deep = project.path().join("src/deeper");
     std::fs::create_dir_all(&deep).unwrap();
-    let out = crate::support::dqmig_bin().current_dir(&deep).args(["heads"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let from_root = crate::support::dqmig_bin().current_dir(project.path()).args(["heads"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&from_root.stdout));
+    let out = crate::support::dqmig_bin()
+        .current_dir(&deep)
+        .args(["heads"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_root = crate::support::dqmig_bin()
+        .current_dir(project.path())
+        .args(["heads"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&from_root.stdout)
+    );
     assert!(!out.stdout.is_empty());
 }

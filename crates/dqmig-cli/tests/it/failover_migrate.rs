@@ -196,7 +196,10 @@ fn upgrade_head_survives_a_leader_kill_at_ten_different_points() {
                 // The first run gave up with an error (its bounded retries ran out): it
                 // must say so, and re-runs finish the rest.
                 let first_log = std::fs::read_to_string(&log).unwrap_or_default();
-                assert!(first_log.contains("error: "), "trial {trial}: {first:?} without an error message:\n{first_log}");
+                assert!(
+                    first_log.contains("error: "),
+                    "trial {trial}: {first:?} without an error message:\n{first_log}"
+                );
                 let mut outcome = format!("first run: {first:?}");
                 let mut done = false;
                 for rerun in 1..=3 {

@@ -59,7 +59,8 @@ fn silent(s: TcpStream) {
 fn http(mut s: TcpStream) {
     let mut buf = [0u8; 64];
     let _ = s.read(&mut buf);
-    let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ =
+        s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 }
 
 /// Waits for `child` at most `limit`; kills it and fails if it is still running then.
@@ -68,7 +69,12 @@ fn wait_bounded(mut child: Child, limit: Duration) -> (i32, String, Duration) {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
             return (status.code().unwrap_or(-1), err, start.elapsed());
         }
         if start.elapsed() > limit {
@@ -82,7 +88,12 @@ fn wait_bounded(mut child: Child, limit: Duration) -> (i32, String, Duration) {
 
 fn sql_against(address: &str) -> Child {
     dqmig_bin()
-        .args(["sql", "SELECT 1", "--url", &format!("dqlite://{address}/app.db")])
+        .args([
+            "sql",
+            "SELECT 1",
+            "--url",
+            &format!("dqlite://{address}/app.db"),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -99,14 +110,20 @@ fn a_silent_listener_and_an_http_server_fail_within_the_timeouts() {
     let quiet = Peer::start(silent);
     let (code, err, took) = wait_bounded(sql_against(&quiet.address), limit);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&format!("{} gave no answer within 2000 ms", quiet.address)), "{err}");
+    assert!(
+        err.contains(&format!("{} gave no answer within 2000 ms", quiet.address)),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     println!("silent listener: failed after {took:?} (documented bound {documented:?})");
 
     let web = Peer::start(http);
     let (code, err, took) = wait_bounded(sql_against(&web.address), limit);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&format!("{} is not a dqlite node", web.address)), "{err}");
+    assert!(
+        err.contains(&format!("{} is not a dqlite node", web.address)),
+        "{err}"
+    );
     // Not a dqlite node does not get better by waiting: no retry until the deadline.
     assert!(took < documented, "took {took:?}");
     println!("HTTP server: failed after {took:?}");

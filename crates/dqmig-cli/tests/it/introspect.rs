@@ -10,7 +10,14 @@ use dqmig::models::{load_sql_str_with, SqlOptions};
 use dqmig::schema::Ident;
 
 fn lenient(sql: &str) -> dqmig::schema::Schema {
-    load_sql_str_with("<expected>", sql, SqlOptions { allow_remapped_types: true }).unwrap()
+    load_sql_str_with(
+        "<expected>",
+        sql,
+        SqlOptions {
+            allow_remapped_types: true,
+        },
+    )
+    .unwrap()
 }
 
 #[test]
@@ -79,22 +86,38 @@ fn internal_and_dqmig_tables_are_left_out() {
     )
     .unwrap();
     // sqlite_sequence (AUTOINCREMENT) and sqlite_stat1 (ANALYZE) exist now.
-    let internal = conn.query("SELECT count(*) FROM sqlite_master WHERE name GLOB 'sqlite_*' AND type = 'table'", &[]).unwrap();
+    let internal = conn
+        .query(
+            "SELECT count(*) FROM sqlite_master WHERE name GLOB 'sqlite_*' AND type = 'table'",
+            &[],
+        )
+        .unwrap();
     assert!(internal.rows[0].get::<i64>(0).unwrap() >= 2);
 
     // A temp table shadowing `app` on this connection is not the database's schema.
-    conn.execute_batch("CREATE TEMP TABLE app (other BLOB, more BLOB)").unwrap();
+    conn.execute_batch("CREATE TEMP TABLE app (other BLOB, more BLOB)")
+        .unwrap();
     let got = introspect(&mut conn, &IntrospectOptions::default()).unwrap();
     let names: Vec<&str> = got.tables.keys().map(Ident::as_str).collect();
     assert_eq!(names, ["app", "audit"]);
     assert_eq!(got.tables[&Ident::new("app")].columns.len(), 2);
     assert_eq!(got.tables[&Ident::new("app")].columns[1].name.as_str(), "x");
-    assert!(got.triggers.is_empty(), "the trigger on dqmig_history is dqmig's: {:?}", got.triggers);
+    assert!(
+        got.triggers.is_empty(),
+        "the trigger on dqmig_history is dqmig's: {:?}",
+        got.triggers
+    );
 
-    let opts = IntrospectOptions { exclude_tables: vec![Ident::new("AUDIT")] };
+    let opts = IntrospectOptions {
+        exclude_tables: vec![Ident::new("AUDIT")],
+    };
     let got = introspect(&mut conn, &opts).unwrap();
     let names: Vec<&str> = got.tables.keys().map(Ident::as_str).collect();
-    assert_eq!(names, ["app", "DQMIG_HISTORY", "dqmig_version"], "spellings are kept");
+    assert_eq!(
+        names,
+        ["app", "DQMIG_HISTORY", "dqmig_version"],
+        "spellings are kept"
+    );
     assert_eq!(got.triggers.len(), 1);
     assert_eq!(got.tables[&Ident::new("dqmig_history")].indexes.len(), 1);
 }
@@ -114,27 +137,50 @@ fn remapped_columns_are_introspected_without_reading_them() {
     let got = introspect(&mut conn, &IntrospectOptions::default()).unwrap();
     let legacy = &got.tables[&Ident::new("legacy")];
     let types: Vec<&str> = legacy.columns.iter().map(|c| c.sql_type.as_str()).collect();
-    assert_eq!(types, ["INTEGER", "DATETIME", "BOOLEAN", "DATE", "TIMESTAMP"]);
+    assert_eq!(
+        types,
+        ["INTEGER", "DATETIME", "BOOLEAN", "DATE", "TIMESTAMP"]
+    );
     let one = conn.query("SELECT count(*) FROM legacy", &[]).unwrap();
-    assert_eq!(one.rows[0].get::<i64>(0).unwrap(), 1, "the node is still up");
+    assert_eq!(
+        one.rows[0].get::<i64>(0).unwrap(),
+        1,
+        "the node is still up"
+    );
 }
 
 #[test]
 fn a_statement_dqmig_cannot_model_is_an_error_naming_the_table() {
     let node = support::start_node();
     let mut conn = Connection::open(&node.address, "onconflict").unwrap();
-    conn.execute_batch("CREATE TABLE fine (a TEXT); CREATE TABLE odd (a TEXT UNIQUE ON CONFLICT REPLACE);").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE fine (a TEXT); CREATE TABLE odd (a TEXT UNIQUE ON CONFLICT REPLACE);",
+    )
+    .unwrap();
     let err = introspect(&mut conn, &IntrospectOptions::default()).unwrap_err();
-    assert!(matches!(&err, IntrospectError::Parse { kind, name, .. } if kind == "table" && name == "odd"), "{err:?}");
+    assert!(
+        matches!(&err, IntrospectError::Parse { kind, name, .. } if kind == "table" && name == "odd"),
+        "{err:?}"
+    );
     let msg = err.to_string();
-    assert!(msg.contains("table `odd`") && msg.contains("ON CONFLICT"), "{msg}");
+    assert!(
+        msg.contains("table `odd`") && msg.contains("ON CONFLICT"),
+        "{msg}"
+    );
 }
 
 /// `n` tables, each with columns, an index and a foreign key to the previous one.
 fn create_tables(conn: &mut Connection, n: usize) {
     let mut ddl = String::from("BEGIN;\n");
     for i in 0..n {
-        let fk = if i == 0 { String::new() } else { format!(", prev_id INTEGER REFERENCES t{} (id) ON DELETE CASCADE", i - 1) };
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                ", prev_id INTEGER REFERENCES t{} (id) ON DELETE CASCADE",
+                i - 1
+            )
+        };
         ddl.push_str(&format!(
             "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, score REAL DEFAULT 0, note TEXT{fk});\n\
              CREATE INDEX t{i}_name ON t{i} (name);\n"
@@ -165,6 +211,9 @@ fn introspecting_500_tables_takes_as_many_round_trips_as_1() {
     eprintln!("requests: 1 table {}, 500 tables {}", counts[0], counts[1]);
     assert_eq!(counts[0], counts[1], "requests for 1 table vs 500 tables");
     // Each query is at most a Prepare plus a Query.
-    assert!(counts[0] as usize <= 2 * QUERIES, "{} requests for {QUERIES} queries", counts[0]);
+    assert!(
+        counts[0] as usize <= 2 * QUERIES,
+        "{} requests for {QUERIES} queries",
+        counts[0]
+    );
 }
-

@@ -35,7 +35,10 @@ fn vv_shows_the_sql_sent_and_normal_level_no_log_lines() {
     let url = format!("dqlite://{}/app.db", n.address);
 
     let quiet = sql_stderr(&[], &url);
-    assert!(!quiet.lines().any(is_log_line), "log lines at normal level:\n{quiet}");
+    assert!(
+        !quiet.lines().any(is_log_line),
+        "log lines at normal level:\n{quiet}"
+    );
     assert!(!quiet.contains("SELECT 1"), "{quiet}");
 
     let v = sql_stderr(&["-v"], &url);
@@ -45,9 +48,16 @@ fn vv_shows_the_sql_sent_and_normal_level_no_log_lines() {
     let vv = sql_stderr(&["-vv"], &url);
     let line = vv
         .lines()
-        .find(|l| l.contains("DEBUG dqmig_client::conn: statement") && l.contains("sql=\"SELECT 1\""))
+        .find(|l| {
+            l.contains("DEBUG dqmig_client::conn: statement") && l.contains("sql=\"SELECT 1\"")
+        })
         .unwrap_or_else(|| panic!("no statement event for SELECT 1 in:\n{vv}"));
-    for field in ["params=0", "elapsed_ms=", &format!("address=\"{}\"", n.address), "ok=true"] {
+    for field in [
+        "params=0",
+        "elapsed_ms=",
+        &format!("address=\"{}\"", n.address),
+        "ok=true",
+    ] {
         assert!(line.contains(field), "{field} missing in {line}");
     }
     assert!(vv.contains("dqmig_client::leader: leader found"), "{vv}");
@@ -85,7 +95,8 @@ impl Visit for Fields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_string(), format!("{value:?}"));
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
     }
 }
 
@@ -119,11 +130,16 @@ fn a_library_subscriber_gets_the_statement_event_with_its_fields() {
     let seen = seen.lock().expect("the capture lock").clone();
     let insert = seen
         .iter()
-        .find(|e| e.fields.get("sql").map(String::as_str) == Some("INSERT INTO t (a, b) VALUES (?, ?)"))
+        .find(|e| {
+            e.fields.get("sql").map(String::as_str) == Some("INSERT INTO t (a, b) VALUES (?, ?)")
+        })
         .unwrap_or_else(|| panic!("no event for the INSERT in {seen:#?}"));
     assert_eq!(insert.target, "dqmig_client::conn");
     assert_eq!(insert.level, tracing::Level::DEBUG);
-    assert_eq!(insert.fields.get("message").map(String::as_str), Some("statement"));
+    assert_eq!(
+        insert.fields.get("message").map(String::as_str),
+        Some("statement")
+    );
     assert_eq!(insert.fields.get("params").map(String::as_str), Some("2"));
     assert_eq!(insert.fields.get("kind").map(String::as_str), Some("exec"));
     assert_eq!(insert.fields.get("ok").map(String::as_str), Some("true"));
@@ -135,7 +151,8 @@ fn a_library_subscriber_gets_the_statement_event_with_its_fields() {
         .unwrap_or(-1.0);
     assert!(ms >= 0.0, "elapsed_ms: {insert:?}");
     assert!(
-        seen.iter().any(|e| e.target == "dqmig_client::leader" && e.fields.get("message").map(String::as_str) == Some("leader found")),
+        seen.iter().any(|e| e.target == "dqmig_client::leader"
+            && e.fields.get("message").map(String::as_str) == Some("leader found")),
         "{seen:#?}"
     );
 }

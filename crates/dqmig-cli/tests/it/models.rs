@@ -22,7 +22,10 @@ fn schema_dirs() -> Vec<PathBuf> {
 #[test]
 fn corpus_is_large_enough() {
     let n = schema_dirs().len();
-    assert!(n >= 40, "the fixture corpus has {n} schemas; it needs at least 40");
+    assert!(
+        n >= 40,
+        "the fixture corpus has {n} schemas; it needs at least 40"
+    );
 }
 
 #[test]
@@ -42,8 +45,12 @@ fn toml_and_sql_forms_load_equal() {
                 let toml = to_toml(&a);
                 match load_toml_str("<written>", &toml) {
                     Ok(c) if c == a => {}
-                    Ok(c) => failures.push(format!("{name}: written TOML loads back different:\n{toml}\n{a:#?}\n{c:#?}")),
-                    Err(e) => failures.push(format!("{name}: written TOML does not load: {e}\n{toml}")),
+                    Ok(c) => failures.push(format!(
+                        "{name}: written TOML loads back different:\n{toml}\n{a:#?}\n{c:#?}"
+                    )),
+                    Err(e) => {
+                        failures.push(format!("{name}: written TOML does not load: {e}\n{toml}"))
+                    }
                 }
                 // What the renderer writes loads back to the same schema, and renders
                 // the same text again (a fixed point).
@@ -52,8 +59,12 @@ fn toml_and_sql_forms_load_equal() {
                     Ok(c) if c == a => {
                         assert_eq!(c.to_sql(), sql, "{name}: rendering is not a fixed point");
                     }
-                    Ok(c) => failures.push(format!("{name}: rendered DDL loads back different:\n{sql}\n{a:#?}\n{c:#?}")),
-                    Err(e) => failures.push(format!("{name}: rendered DDL does not load: {e}\n{sql}")),
+                    Ok(c) => failures.push(format!(
+                        "{name}: rendered DDL loads back different:\n{sql}\n{a:#?}\n{c:#?}"
+                    )),
+                    Err(e) => {
+                        failures.push(format!("{name}: rendered DDL does not load: {e}\n{sql}"))
+                    }
                 }
             }
             (Err(e), _) => failures.push(format!("{name}: models.toml: {e}")),
@@ -67,9 +78,16 @@ fn toml_and_sql_forms_load_equal() {
 /// (SQL): the error must name the file at that place and contain the text.
 #[test]
 fn bad_files_name_the_place_and_the_problem() {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(fixtures().join("bad")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(fixtures().join("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
-    assert!(entries.len() >= 25, "only {} bad model files; need at least 25", entries.len());
+    assert!(
+        entries.len() >= 25,
+        "only {} bad model files; need at least 25",
+        entries.len()
+    );
     let mut failures = Vec::new();
     for path in entries {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -81,14 +99,20 @@ fn bad_files_name_the_place_and_the_problem() {
         let (place, want) = {
             let mut it = expect.splitn(3, ':');
             let (l, c, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
-            (format!("{}:{}:{}:", path.display(), l.trim(), c.trim()), rest.trim().to_string())
+            (
+                format!("{}:{}:{}:", path.display(), l.trim(), c.trim()),
+                rest.trim().to_string(),
+            )
         };
         match load_file(&path) {
             Ok(_) => failures.push(format!("{}: loaded without error", path.display())),
             Err(e @ LoadError::Invalid { .. }) => {
                 let msg = e.to_string();
                 if !msg.starts_with(&place) || !msg.contains(&want) {
-                    failures.push(format!("{}:\n  got:  {msg}\n  want: {place} ... {want}", path.display()));
+                    failures.push(format!(
+                        "{}:\n  got:  {msg}\n  want: {place} ... {want}",
+                        path.display()
+                    ));
                 }
             }
             Err(e) => failures.push(format!("{}: wrong error kind: {e}", path.display())),
@@ -104,10 +128,20 @@ fn command_source_reads_stdout_and_reports_failures() {
     let from_file = load_file(&dir.join("models.toml")).unwrap();
     assert_eq!(from_cmd, from_file);
 
-    let err = load_command("echo oops >&2; exit 3", &dir).unwrap_err().to_string();
-    assert!(err.contains("exit status: 3") && err.contains("oops"), "{err}");
+    let err = load_command("echo oops >&2; exit 3", &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("exit status: 3") && err.contains("oops"),
+        "{err}"
+    );
 
-    let err = load_command("printf '[tables.t]\\ncolumns = [ { name = \"a\", type = \"nope\" } ]\\n'", &dir).unwrap_err().to_string();
+    let err = load_command(
+        "printf '[tables.t]\\ncolumns = [ { name = \"a\", type = \"nope\" } ]\\n'",
+        &dir,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.starts_with("<output of `printf"), "{err}");
     assert!(err.contains(":2:34: unknown type `nope`"), "{err}");
 }
@@ -164,7 +198,11 @@ fn spellings_sqlite_treats_alike_compare_equal() {
 #[test]
 fn toml_string_defaults_are_literals() {
     let a = load_toml_str("m.toml", "[tables.t]\ncolumns = [ { name = \"s\", type = \"text\", default = \"draft\" }, { name = \"n\", type = \"integer\", default = \"1\" } ]\n").unwrap();
-    let b = load_sql_str("s.sql", "CREATE TABLE t (s TEXT DEFAULT 'draft', n INTEGER DEFAULT 1)").unwrap();
+    let b = load_sql_str(
+        "s.sql",
+        "CREATE TABLE t (s TEXT DEFAULT 'draft', n INTEGER DEFAULT 1)",
+    )
+    .unwrap();
     assert_eq!(a, b);
 }
 
@@ -180,7 +218,11 @@ fn damaged_files_never_panic() {
                     let head = &text[..cut];
                     let spliced = format!("{head}\"'([{{;{}", &text[cut..]);
                     for input in [head, spliced.as_str()] {
-                        let _ = if file.ends_with(".sql") { load_sql_str(file, input) } else { load_toml_str(file, input) };
+                        let _ = if file.ends_with(".sql") {
+                            load_sql_str(file, input)
+                        } else {
+                            load_toml_str(file, input)
+                        };
                     }
                 }
                 cut += 7;
@@ -212,7 +254,14 @@ fn remapped_types_load_only_when_reading_an_existing_database() {
     use dqmig::models::{load_sql_str_with, SqlOptions};
     let ddl = "CREATE TABLE t (at DATETIME, ok BOOLEAN)";
     assert!(load_sql_str("s.sql", ddl).is_err());
-    let s = load_sql_str_with("<database>", ddl, SqlOptions { allow_remapped_types: true }).unwrap();
+    let s = load_sql_str_with(
+        "<database>",
+        ddl,
+        SqlOptions {
+            allow_remapped_types: true,
+        },
+    )
+    .unwrap();
     let t = s.tables.values().next().unwrap();
     assert_eq!(t.columns[0].sql_type.as_str(), "DATETIME");
     assert!(t.columns[1].sql_type.is_remapped_by_dqlite());

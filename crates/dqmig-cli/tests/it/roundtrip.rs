@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 
 fn schema_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dqmig/tests/fixtures/schemas");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     dirs
 }
@@ -21,22 +25,31 @@ fn schema_dirs() -> Vec<PathBuf> {
 /// and model.
 pub fn diff(want: &Schema, got: &Schema) -> String {
     let mut out = Vec::new();
-    let names: std::collections::BTreeSet<_> = want.tables.keys().chain(got.tables.keys()).collect();
+    let names: std::collections::BTreeSet<_> =
+        want.tables.keys().chain(got.tables.keys()).collect();
     for name in names {
         let (a, b) = (want.tables.get(name), got.tables.get(name));
         if a != b {
             out.push(format!(
                 "table `{name}` differs\n  want: {}\n  got:  {}\n  want: {a:?}\n  got:  {b:?}",
-                a.map(|t| t.create_table_sql()).unwrap_or_else(|| "(missing)".into()),
-                b.map(|t| t.create_table_sql()).unwrap_or_else(|| "(missing)".into()),
+                a.map(|t| t.create_table_sql())
+                    .unwrap_or_else(|| "(missing)".into()),
+                b.map(|t| t.create_table_sql())
+                    .unwrap_or_else(|| "(missing)".into()),
             ));
         }
     }
     if want.views != got.views {
-        out.push(format!("views differ\n  want: {:?}\n  got:  {:?}", want.views, got.views));
+        out.push(format!(
+            "views differ\n  want: {:?}\n  got:  {:?}",
+            want.views, got.views
+        ));
     }
     if want.triggers != got.triggers {
-        out.push(format!("triggers differ\n  want: {:?}\n  got:  {:?}", want.triggers, got.triggers));
+        out.push(format!(
+            "triggers differ\n  want: {:?}\n  got:  {:?}",
+            want.triggers, got.triggers
+        ));
     }
     out.join("\n")
 }
@@ -45,7 +58,11 @@ pub fn diff(want: &Schema, got: &Schema) -> String {
 fn every_fixture_round_trips_through_a_live_node() {
     let node = support::start_node();
     let dirs = schema_dirs();
-    assert!(dirs.len() >= 40, "the corpus has {} schemas; the acceptance needs at least 40", dirs.len());
+    assert!(
+        dirs.len() >= 40,
+        "the corpus has {} schemas; the acceptance needs at least 40",
+        dirs.len()
+    );
     let mut failures = Vec::new();
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -53,7 +70,13 @@ fn every_fixture_round_trips_through_a_live_node() {
             failures.push(format!("== {name}: {e}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
 }
 
 fn round_trip(address: &str, name: &str, dir: &Path) -> Result<(), String> {
@@ -64,23 +87,47 @@ fn round_trip(address: &str, name: &str, dir: &Path) -> Result<(), String> {
         }
         let loaded = load_file(&path).map_err(|e| format!("loading {file}: {e}"))?;
         let ddl = loaded.to_sql();
-        let mut conn = Connection::open(address, &format!("{name}-{file}")).map_err(|e| format!("opening: {e}"))?;
-        conn.execute_batch(&ddl).map_err(|e| format!("applying the DDL of {file}: {e}\n{ddl}"))?;
-        let got = introspect(&mut conn, &IntrospectOptions::default()).map_err(|e| format!("introspecting ({file}): {e}\n{ddl}"))?;
+        let mut conn = Connection::open(address, &format!("{name}-{file}"))
+            .map_err(|e| format!("opening: {e}"))?;
+        conn.execute_batch(&ddl)
+            .map_err(|e| format!("applying the DDL of {file}: {e}\n{ddl}"))?;
+        let got = introspect(&mut conn, &IntrospectOptions::default())
+            .map_err(|e| format!("introspecting ({file}): {e}\n{ddl}"))?;
         if got != loaded {
-            return Err(format!("introspected schema differs from {file}:\n{}", diff(&loaded, &got)));
+            return Err(format!(
+                "introspected schema differs from {file}:\n{}",
+                diff(&loaded, &got)
+            ));
         }
         let toml = to_toml(&got);
         match load_toml_str("<inspect --format toml>", &toml) {
             Ok(back) if back == got => {}
-            Ok(back) => return Err(format!("the TOML written from the introspected schema loads back different:\n{toml}\n{}", diff(&got, &back))),
-            Err(e) => return Err(format!("the TOML written from the introspected schema does not load: {e}\n{toml}")),
+            Ok(back) => {
+                return Err(format!(
+                "the TOML written from the introspected schema loads back different:\n{toml}\n{}",
+                diff(&got, &back)
+            ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "the TOML written from the introspected schema does not load: {e}\n{toml}"
+                ))
+            }
         }
         let sql = got.to_sql();
         match load_sql_str("<inspect --format sql>", &sql) {
             Ok(back) if back == got => {}
-            Ok(back) => return Err(format!("the SQL written from the introspected schema loads back different:\n{sql}\n{}", diff(&got, &back))),
-            Err(e) => return Err(format!("the SQL written from the introspected schema does not load: {e}\n{sql}")),
+            Ok(back) => {
+                return Err(format!(
+                    "the SQL written from the introspected schema loads back different:\n{sql}\n{}",
+                    diff(&got, &back)
+                ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "the SQL written from the introspected schema does not load: {e}\n{sql}"
+                ))
+            }
         }
     }
     Ok(())

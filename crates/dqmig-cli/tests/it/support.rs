@@ -47,7 +47,10 @@ pub fn free_port() -> u16 {
             return port;
         }
     }
-    panic!("no free loopback port in {FIRST_TEST_PORT}..{}", FIRST_TEST_PORT + span);
+    panic!(
+        "no free loopback port in {FIRST_TEST_PORT}..{}",
+        FIRST_TEST_PORT + span
+    );
 }
 
 /// Start a node with id 1 on a fresh temp dir and a free loopback port, retrying with a new
@@ -97,7 +100,9 @@ pub fn restart(t: TestNode) -> TestNode {
 /// events only with -v), no colour.
 pub fn dqmig_bin() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dqmig"));
-    cmd.env_remove("DQMIG_URL").env_remove("RUST_LOG").env("NO_COLOR", "1");
+    cmd.env_remove("DQMIG_URL")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
     cmd
 }
 

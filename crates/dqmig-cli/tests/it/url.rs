@@ -136,7 +136,10 @@ fn embedded_url_on_a_data_dir_served_at_another_address_fails_clearly() {
     };
     let msg = err.to_string();
     assert!(matches!(err, OpenError::ServedElsewhere { .. }), "{err:?}");
-    assert!(msg.contains(&format!("serves {}, not {address}", t.address)), "{msg}");
+    assert!(
+        msg.contains(&format!("serves {}, not {address}", t.address)),
+        "{msg}"
+    );
 }
 
 /// What a second `dqmig` sees while a first one is starting the node of the same embedded
@@ -195,7 +198,8 @@ fn concurrent_opens_of_one_embedded_url_wait_for_each_other() {
                 assert!(db.embedded(), "each open ran the node itself, in turn");
                 db.execute("CREATE TABLE IF NOT EXISTS c (v INTEGER)", params![])
                     .unwrap();
-                db.execute("INSERT INTO c VALUES (?)", params![1i64]).unwrap();
+                db.execute("INSERT INTO c VALUES (?)", params![1i64])
+                    .unwrap();
                 db.close().unwrap();
             })
         })

@@ -15,11 +15,12 @@ mod value;
 mod wire;
 
 pub use request::{
-    decode_request, encode_exec, encode_exec_sql, encode_query, encode_query_sql, encode_request, request_code,
+    decode_request, encode_exec, encode_exec_sql, encode_query, encode_query_sql, encode_request,
+    request_code,
 };
 pub use response::{
-    decode_response, decode_rows, decode_rows_into, encode_response, response_code, ResponseHint, ROWS_DONE,
-    ROWS_PART,
+    decode_response, decode_rows, decode_rows_into, encode_response, response_code, ResponseHint,
+    ROWS_DONE, ROWS_PART,
 };
 pub use value::{Value, ValueType};
 pub use wire::{Header, HEADER_LEN};
@@ -119,24 +120,72 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     Leader,
-    Client { id: u64 },
-    Open { name: String, flags: u64, vfs: String },
-    Prepare { db: u64, sql: String },
-    Exec { db: u32, stmt: u32, params: Vec<Value> },
-    Query { db: u32, stmt: u32, params: Vec<Value> },
-    Finalize { db: u32, stmt: u32 },
-    ExecSql { db: u64, sql: String, params: Vec<Value> },
-    QuerySql { db: u64, sql: String, params: Vec<Value> },
-    Interrupt { db: u64 },
-    Add { id: u64, address: String },
+    Client {
+        id: u64,
+    },
+    Open {
+        name: String,
+        flags: u64,
+        vfs: String,
+    },
+    Prepare {
+        db: u64,
+        sql: String,
+    },
+    Exec {
+        db: u32,
+        stmt: u32,
+        params: Vec<Value>,
+    },
+    Query {
+        db: u32,
+        stmt: u32,
+        params: Vec<Value>,
+    },
+    Finalize {
+        db: u32,
+        stmt: u32,
+    },
+    ExecSql {
+        db: u64,
+        sql: String,
+        params: Vec<Value>,
+    },
+    QuerySql {
+        db: u64,
+        sql: String,
+        params: Vec<Value>,
+    },
+    Interrupt {
+        db: u64,
+    },
+    Add {
+        id: u64,
+        address: String,
+    },
     /// `role: None` is the legacy "promote to voter" body (id only).
-    Assign { id: u64, role: Option<Role> },
-    Remove { id: u64 },
-    Dump { name: String },
-    Cluster { format: u64 },
-    Transfer { id: u64 },
-    Describe { format: u64 },
-    Weight { weight: u64 },
+    Assign {
+        id: u64,
+        role: Option<Role>,
+    },
+    Remove {
+        id: u64,
+    },
+    Dump {
+        name: String,
+    },
+    Cluster {
+        format: u64,
+    },
+    Transfer {
+        id: u64,
+    },
+    Describe {
+        format: u64,
+    },
+    Weight {
+        weight: u64,
+    },
 }
 
 /// Whether a Rows message ends the result or another Rows message follows.
@@ -177,26 +226,54 @@ pub struct DumpFile {
 /// A server → client message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
-    Failure { code: u64, message: String },
+    Failure {
+        code: u64,
+        message: String,
+    },
     /// Leader reply; `id` is 0 and `address` empty when the node knows no leader.
     /// With the legacy handshake the body is the address only and `id` decodes as 0.
-    Server { id: u64, address: String },
-    Welcome { heartbeat_timeout_ms: u64 },
-    Servers { nodes: Vec<NodeInfo> },
-    Db { id: u32 },
-    Stmt { db: u32, id: u32, params: u64 },
-    Result { last_insert_id: u64, rows_affected: u64 },
+    Server {
+        id: u64,
+        address: String,
+    },
+    Welcome {
+        heartbeat_timeout_ms: u64,
+    },
+    Servers {
+        nodes: Vec<NodeInfo>,
+    },
+    Db {
+        id: u32,
+    },
+    Stmt {
+        db: u32,
+        id: u32,
+        params: u64,
+    },
+    Result {
+        last_insert_id: u64,
+        rows_affected: u64,
+    },
     Rows(RowsBatch),
     Empty,
-    Files { files: Vec<DumpFile> },
-    Metadata { failure_domain: u64, weight: u64 },
+    Files {
+        files: Vec<DumpFile>,
+    },
+    Metadata {
+        failure_domain: u64,
+        weight: u64,
+    },
 }
 
 /// Codec errors: malformed bytes from a peer, or a value that cannot be put on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtoError {
     #[error("message body too short: needed {needed} more bytes at offset {offset} while decoding {what}")]
-    Truncated { what: &'static str, offset: usize, needed: usize },
+    Truncated {
+        what: &'static str,
+        offset: usize,
+        needed: usize,
+    },
     #[error("text field {what} has no NUL terminator")]
     UnterminatedText { what: &'static str },
     #[error("text field {what} is not valid UTF-8")]

@@ -154,7 +154,8 @@ fn foreign_keys_off_in_any_spelling_makes_a_rebuild_section_and_is_not_sent() {
         let (line, _, message) = refused(&format!("SELECT 1;\nPRAGMA foreign_keys = {bad};"));
         assert_eq!(line, 6, "{bad}");
         assert!(
-            message.contains(&format!("foreign_keys = {shown}`")) && message.contains("reads only 0 or 1"),
+            message.contains(&format!("foreign_keys = {shown}`"))
+                && message.contains("reads only 0 or 1"),
             "{bad}: {message}"
         );
     }
@@ -298,7 +299,11 @@ fn statements_that_may_return_rows_are_marked() {
     ] {
         assert_eq!(rows(no), [false], "{no}");
     }
-    let r = parse("CREATE TABLE t (x);\nSELECT 1;", "INSERT INTO t VALUES (1);").unwrap();
+    let r = parse(
+        "CREATE TABLE t (x);\nSELECT 1;",
+        "INSERT INTO t VALUES (1);",
+    )
+    .unwrap();
     assert!(r.up.returns_rows());
     assert!(!r.down.returns_rows());
 }
@@ -315,10 +320,17 @@ fn statements_that_change_the_connection_or_cannot_run_in_a_transaction_are_refu
     ] {
         let (line, column, message) = refused(&format!("SELECT 1;\n  {bad}"));
         assert_eq!((line, column), (6, 3), "{bad}");
-        assert!(message.contains(word) && message.contains("refused"), "{bad}: {message}");
+        assert!(
+            message.contains(word) && message.contains("refused"),
+            "{bad}: {message}"
+        );
     }
     // As names and in strings they are fine.
-    parse("CREATE TABLE vacuum (attach TEXT);\nINSERT INTO vacuum VALUES ('DETACH');", "").unwrap();
+    parse(
+        "CREATE TABLE vacuum (attach TEXT);\nINSERT INTO vacuum VALUES ('DETACH');",
+        "",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -326,7 +338,10 @@ fn returning_is_refused_at_its_line() {
     let (line, column, message) =
         refused("CREATE TABLE t (id INTEGER PRIMARY KEY, x);\nINSERT INTO t (x)\n  VALUES (1)\n  RETURNING id;");
     assert_eq!((line, column), (8, 3));
-    assert!(message.contains("`RETURNING` in a revision is refused"), "{message}");
+    assert!(
+        message.contains("`RETURNING` in a revision is refused"),
+        "{message}"
+    );
     let (line, _, _) = refused("SELECT 1;\nUPDATE t SET x = 2 returning *;");
     assert_eq!(line, 6);
     // Also in the down section.

@@ -5,17 +5,31 @@ use crate::*;
 
 /// `"id<p1,p2 dep=d1,d2 label=l1,l2"`; revisions are created one minute apart in list order.
 fn graph(specs: &[&str]) -> Result<Graph, ScriptError> {
-    Graph::from_revisions(specs.iter().enumerate().map(|(i, s)| rev(s, i, &format!("v/{i}.sql"))).collect())
+    Graph::from_revisions(
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| rev(s, i, &format!("v/{i}.sql")))
+            .collect(),
+    )
 }
 
 fn rev(spec: &str, i: usize, file: &str) -> Revision {
     let mut parts = spec.split(' ');
     let head = parts.next().unwrap();
     let (id, parents) = head.split_once('<').unwrap_or((head, ""));
-    let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(String::from).collect::<Vec<_>>();
+    let list = |s: &str| {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
     let mut m = RevisionMeta {
         revision: RevId::parse(id).unwrap(),
-        revises: list(parents).iter().map(|p| RevId::parse(p).unwrap()).collect(),
+        revises: list(parents)
+            .iter()
+            .map(|p| RevId::parse(p).unwrap())
+            .collect(),
         message: format!("rev {id}"),
         created: format!("2026-01-01T00:{i:02}:00Z"),
         branch_labels: vec![],
@@ -28,20 +42,39 @@ fn rev(spec: &str, i: usize, file: &str) -> Revision {
             m.branch_labels = list(l);
         }
     }
-    parse_revision(file, &render_revision(DEFAULT_TEMPLATE, &m, &[format!("SELECT '{id}';")], &[])).unwrap()
+    parse_revision(
+        file,
+        &render_revision(DEFAULT_TEMPLATE, &m, &[format!("SELECT '{id}';")], &[]),
+    )
+    .unwrap()
 }
 
 fn ids(v: &[RevId]) -> String {
     v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 fn heads(s: &str) -> Vec<RevId> {
-    s.split(',').filter(|x| !x.is_empty()).map(|x| RevId::parse(x).unwrap()).collect()
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| RevId::parse(x).unwrap())
+        .collect()
 }
 /// Steps as `+a[..>a]` / `-a[a>..]`: direction, revision, heads before > after.
 fn show(steps: &[Step]) -> String {
     steps
         .iter()
-        .map(|s| format!("{}{}[{}>{}]", if s.direction == Direction::Up { '+' } else { '-' }, s.revision, ids(&s.heads_before), ids(&s.heads_after)))
+        .map(|s| {
+            format!(
+                "{}{}[{}>{}]",
+                if s.direction == Direction::Up {
+                    '+'
+                } else {
+                    '-'
+                },
+                s.revision,
+                ids(&s.heads_before),
+                ids(&s.heads_after)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -64,7 +97,16 @@ fn shapes() {
     ];
     for (specs, h, b, bp, m) in cases {
         let g = graph(specs).unwrap();
-        assert_eq!((ids(&g.heads()), ids(&g.bases()), ids(&g.branch_points()), ids(&g.merges())), (h.to_string(), b.to_string(), bp.to_string(), m.to_string()), "{specs:?}");
+        assert_eq!(
+            (
+                ids(&g.heads()),
+                ids(&g.bases()),
+                ids(&g.branch_points()),
+                ids(&g.merges())
+            ),
+            (h.to_string(), b.to_string(), bp.to_string(), m.to_string()),
+            "{specs:?}"
+        );
         assert_eq!(g.len(), specs.len());
     }
     let g = graph(DEPS).unwrap();
@@ -96,17 +138,31 @@ fn upgrades() {
         (BRANCHED, "", "shop@base", "+a[>a] +b[a>b]"),
         (BRANCHED, "d", "c", "+c[d>c,d]"),
         (BRANCHED, "c", "d@head", "+b[c>b,c] +d[b,c>c,d]"),
-        (MERGED, "", "head", "+a[>a] +b[a>b] +c[b>b,c] +m[b,c>m] +n[m>n]"),
+        (
+            MERGED,
+            "",
+            "head",
+            "+a[>a] +b[a>b] +c[b>b,c] +m[b,c>m] +n[m>n]",
+        ),
         (MERGED, "b", "m", "+c[b>b,c] +m[b,c>m]"),
         (MERGED, "m", "+1", "+n[m>n]"),
         (DEPS, "", "c", "+a[>a] +b[a>b] +x[b>b,x] +c[b,x>c,x]"),
         (DEPS, "y", "c", "+a[y>a,y] +b[a,y>b,y] +c[b,y>c,y]"),
-        (DEPS, "", "heads", "+a[>a] +b[a>b] +x[b>b,x] +y[b,x>b,y] +c[b,y>c,y]"),
+        (
+            DEPS,
+            "",
+            "heads",
+            "+a[>a] +b[a>b] +x[b>b,x] +y[b,x>b,y] +c[b,y>c,y]",
+        ),
     ];
     for (specs, current, target, want) in cases {
         let g = graph(specs).unwrap();
         let got = g.plan_upgrade(&heads(current), &Target::parse(target).unwrap());
-        assert_eq!(got.as_ref().map(|s| show(s)).map_err(|e| e.to_string()), Ok(want.to_string()), "{specs:?} from [{current}] to {target}");
+        assert_eq!(
+            got.as_ref().map(|s| show(s)).map_err(|e| e.to_string()),
+            Ok(want.to_string()),
+            "{specs:?} from [{current}] to {target}"
+        );
     }
 }
 
@@ -131,13 +187,22 @@ fn downgrades() {
         (MERGED, "n", "b", "-n[n>m] -m[m>b,c]"),
         (MERGED, "n", "n-2", "-n[n>m] -m[m>b,c]"),
         (DEPS, "c,y", "x", "-c[c,y>b,y] -y[b,y>b,x]"),
-        (DEPS, "c,y", "other@base", "-c[c,y>b,y] -y[b,y>b,x] -x[b,x>b]"),
+        (
+            DEPS,
+            "c,y",
+            "other@base",
+            "-c[c,y>b,y] -y[b,y>b,x] -x[b,x>b]",
+        ),
         (DEPS, "c,y", "b", "-c[c,y>b,y]"),
     ];
     for (specs, current, target, want) in cases {
         let g = graph(specs).unwrap();
         let got = g.plan_downgrade(&heads(current), &Target::parse(target).unwrap());
-        assert_eq!(got.as_ref().map(|s| show(s)).map_err(|e| e.to_string()), Ok(want.to_string()), "{specs:?} from [{current}] to {target}");
+        assert_eq!(
+            got.as_ref().map(|s| show(s)).map_err(|e| e.to_string()),
+            Ok(want.to_string()),
+            "{specs:?} from [{current}] to {target}"
+        );
     }
 }
 
@@ -149,16 +214,23 @@ fn prefixes_and_ranges() {
     match g.resolve_rev("aa") {
         Err(e @ ScriptError::AmbiguousPrefix { .. }) => {
             let m = e.to_string();
-            assert!(m.contains("aa1 (v/0.sql), aa2 (v/1.sql)") && !m.contains("ab3"), "{m}");
+            assert!(
+                m.contains("aa1 (v/0.sql), aa2 (v/1.sql)") && !m.contains("ab3"),
+                "{m}"
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(g.resolve_rev("zz"), Err(ScriptError::UnknownRevision { .. })));
+    assert!(matches!(
+        g.resolve_rev("zz"),
+        Err(ScriptError::UnknownRevision { .. })
+    ));
     let g = graph(LINEAR).unwrap();
     let r = |s: &str| Target::parse_range(s).unwrap();
     let range = |s: &str, cur: &str| {
         let (lo, hi) = r(s);
-        g.range(&heads(cur), lo.as_ref(), hi.as_ref()).map(|v| ids(&v))
+        g.range(&heads(cur), lo.as_ref(), hi.as_ref())
+            .map(|v| ids(&v))
     };
     assert_eq!(range(":", "").unwrap(), "c3,b2,a1");
     assert_eq!(range("b2:", "").unwrap(), "c3,b2");
@@ -172,25 +244,49 @@ fn prefixes_and_ranges() {
 #[test]
 fn graph_errors_name_the_files() {
     let dup = Graph::from_revisions(vec![rev("a", 0, "v/one.sql"), rev("a", 1, "v/two.sql")]);
-    assert!(matches!(&dup, Err(ScriptError::DuplicateRevision { id, first, second }) if id == "a" && first == "v/one.sql" && second == "v/two.sql"), "{:?}", dup.err());
+    assert!(
+        matches!(&dup, Err(ScriptError::DuplicateRevision { id, first, second }) if id == "a" && first == "v/one.sql" && second == "v/two.sql"),
+        "{:?}",
+        dup.err()
+    );
     let cases: &[(&[&str], &str)] = &[
-        (&["a", "b<zz"], "v/1.sql:2: revision b revises zz, but no file in the versions folder defines zz"),
-        (&["a", "b<a dep=nope"], "v/1.sql:5: revision b depends on `nope`"),
+        (
+            &["a", "b<zz"],
+            "v/1.sql:2: revision b revises zz, but no file in the versions folder defines zz",
+        ),
+        (
+            &["a", "b<a dep=nope"],
+            "v/1.sql:5: revision b depends on `nope`",
+        ),
         (&["a<c", "b<a", "c<b"], "cycle"),
         (&["a dep=a"], "cycle"),
         (&["a dep=b", "b<a"], "cycle"),
-        (&["a label=x", "b<a label=x"], "branch label `x` is used by v/0.sql and by v/1.sql"),
-        (&["a label=b", "b<a"], "v/0.sql:5: branch label `b` is also the id of revision b (v/1.sql)"),
+        (
+            &["a label=x", "b<a label=x"],
+            "branch label `x` is used by v/0.sql and by v/1.sql",
+        ),
+        (
+            &["a label=b", "b<a"],
+            "v/0.sql:5: branch label `b` is also the id of revision b (v/1.sql)",
+        ),
     ];
     for (specs, needle) in cases {
-        let e = graph(specs).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = graph(specs)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains(needle), "{specs:?}: {e}");
     }
     let e = graph(&["a<c", "b<a", "c<b"]).err().unwrap();
     match e {
         ScriptError::Cycle { path, files } => {
             assert_eq!(files.len(), 3);
-            assert!(path.contains("a (v/0.sql)") && path.contains("b (v/1.sql)") && path.contains("c (v/2.sql)"), "{path}");
+            assert!(
+                path.contains("a (v/0.sql)")
+                    && path.contains("b (v/1.sql)")
+                    && path.contains("c (v/2.sql)"),
+                "{path}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -200,11 +296,29 @@ fn graph_errors_name_the_files() {
 fn target_errors() {
     // graph, current heads, target, upgrade?, error text
     let cases: &[(&[&str], &str, &str, bool, &str)] = &[
-        (BRANCHED, "", "head", true, "several heads (c (v/2.sql), d (v/3.sql))"),
+        (
+            BRANCHED,
+            "",
+            "head",
+            true,
+            "several heads (c (v/2.sql), d (v/3.sql))",
+        ),
         (BRANCHED, "c,d", "-1", false, "several heads"),
         (BRANCHED, "c,d", "+1", true, "several heads"),
-        (BRANCHED, "a", "+1", true, "a (v/0.sql) is a branch point with children b (v/1.sql), c (v/2.sql)"),
-        (&["a", "b<a", "c<a", "m<b,c", "n<m"], "n", "-3", false, "m (v/3.sql) is a merge of b (v/1.sql), c (v/2.sql)"),
+        (
+            BRANCHED,
+            "a",
+            "+1",
+            true,
+            "a (v/0.sql) is a branch point with children b (v/1.sql), c (v/2.sql)",
+        ),
+        (
+            &["a", "b<a", "c<a", "m<b,c", "n<m"],
+            "n",
+            "-3",
+            false,
+            "m (v/3.sql) is a merge of b (v/1.sql), c (v/2.sql)",
+        ),
         (&["a", "x"], "", "+1", true, "several first revisions"),
         (&[], "", "+1", true, "there are no revisions"),
         (LINEAR, "", "-1", false, "nothing is applied"),
@@ -212,19 +326,50 @@ fn target_errors() {
         (LINEAR, "a1", "+3", true, "only 2 revisions after"),
         (LINEAR, "a1", "-1", true, "use `dqmig downgrade`"),
         (LINEAR, "c3", "+1", false, "use `dqmig upgrade`"),
-        (LINEAR, "a1", "c3", false, "c3 (v/2.sql) is not applied (the database is at a1 (v/0.sql))"),
-        (LINEAR, "zz", "head", true, "the version table names this revision, but no file"),
-        (LINEAR, "a1,b2", "head", true, "lists a1 (v/0.sql) and also revisions after it"),
-        (LINEAR, "", "q", true, "no revision id, id prefix or branch label matches"),
+        (
+            LINEAR,
+            "a1",
+            "c3",
+            false,
+            "c3 (v/2.sql) is not applied (the database is at a1 (v/0.sql))",
+        ),
+        (
+            LINEAR,
+            "zz",
+            "head",
+            true,
+            "the version table names this revision, but no file",
+        ),
+        (
+            LINEAR,
+            "a1,b2",
+            "head",
+            true,
+            "lists a1 (v/0.sql) and also revisions after it",
+        ),
+        (
+            LINEAR,
+            "",
+            "q",
+            true,
+            "no revision id, id prefix or branch label matches",
+        ),
         (BRANCHED, "", "a@head", true, "several heads"),
         (PREFIXES, "", "aa", true, "is ambiguous"),
     ];
     for (specs, current, target, up, needle) in cases {
         let g = graph(specs).unwrap();
         let t = Target::parse(target).unwrap();
-        let got = if *up { g.plan_upgrade(&heads(current), &t) } else { g.plan_downgrade(&heads(current), &t) };
+        let got = if *up {
+            g.plan_upgrade(&heads(current), &t)
+        } else {
+            g.plan_downgrade(&heads(current), &t)
+        };
         let e = got.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains(needle), "{specs:?} from [{current}] {target}: {e}");
+        assert!(
+            e.contains(needle),
+            "{specs:?} from [{current}] {target}: {e}"
+        );
     }
 }
 
@@ -234,30 +379,32 @@ mod props {
 
     /// A random DAG: revision i revises up to two of the earlier ones, and may depend on one.
     fn dag() -> impl Strategy<Value = Vec<String>> {
-        proptest::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), 0u8..4), 1..12).prop_map(|picks| {
-            picks
-                .iter()
-                .enumerate()
-                .map(|(i, (p1, p2, d, shape))| {
-                    let mut s = format!("r{i}");
-                    if i > 0 && *shape > 0 {
-                        let a = *p1 as usize % i;
-                        let b = *p2 as usize % i;
-                        s.push_str(&format!("<r{a}"));
-                        if *shape == 2 && a != b {
-                            s.push_str(&format!(",r{b}"));
-                        }
-                        if *shape == 3 {
-                            let d = *d as usize % i;
-                            if d != a {
-                                s.push_str(&format!(" dep=r{d}"));
+        proptest::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), 0u8..4), 1..12).prop_map(
+            |picks| {
+                picks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (p1, p2, d, shape))| {
+                        let mut s = format!("r{i}");
+                        if i > 0 && *shape > 0 {
+                            let a = *p1 as usize % i;
+                            let b = *p2 as usize % i;
+                            s.push_str(&format!("<r{a}"));
+                            if *shape == 2 && a != b {
+                                s.push_str(&format!(",r{b}"));
+                            }
+                            if *shape == 3 {
+                                let d = *d as usize % i;
+                                if d != a {
+                                    s.push_str(&format!(" dep=r{d}"));
+                                }
                             }
                         }
-                    }
-                    s
-                })
-                .collect()
-        })
+                        s
+                    })
+                    .collect()
+            },
+        )
     }
 
     fn chained(steps: &[Step], start: &[RevId]) -> Result<Vec<RevId>, TestCaseError> {
@@ -310,7 +457,13 @@ mod new_revisions {
     use super::*;
 
     fn req<'a>(head: Option<&'a str>, splice: bool) -> NewRevision<'a> {
-        NewRevision { message: "m", head, splice, created: "2026-11-24T22:30:00Z", ..Default::default() }
+        NewRevision {
+            message: "m",
+            head,
+            splice,
+            created: "2026-11-24T22:30:00Z",
+            ..Default::default()
+        }
     }
     fn counter() -> impl FnMut() -> u64 {
         let mut n = 0x1234_0000_0000u64;
@@ -328,7 +481,12 @@ mod new_revisions {
             (&[], Some("base"), false, ""),
             (LINEAR, None, false, "c3"),
             (LINEAR, Some("base"), false, ""),
-            (LINEAR, Some("b2"), false, "Err: b2 (v/1.sql) is not a head (it is revised by c3 (v/2.sql)); pass --splice"),
+            (
+                LINEAR,
+                Some("b2"),
+                false,
+                "Err: b2 (v/1.sql) is not a head (it is revised by c3 (v/2.sql)); pass --splice",
+            ),
             (LINEAR, Some("b2"), true, "b2"),
             (BRANCHED, None, false, "Err: several heads"),
             (BRANCHED, Some("shop@head"), false, "d"),
@@ -341,7 +499,11 @@ mod new_revisions {
                 Ok(m) => ids(&m.revises),
                 Err(e) => format!("Err: {e}"),
             };
-            let ok = if let Some(w) = want.strip_prefix("Err: ") { got.starts_with("Err") && got.contains(w) } else { got == *want };
+            let ok = if let Some(w) = want.strip_prefix("Err: ") {
+                got.starts_with("Err") && got.contains(w)
+            } else {
+                got == *want
+            };
             assert!(ok, "{specs:?} --head {head:?} splice={splice}: {got}");
         }
     }
@@ -351,40 +513,116 @@ mod new_revisions {
         let g = graph(DEPS).unwrap();
         let m = g.new_revision(&req(Some("c"), false), counter()).unwrap();
         assert_eq!(m.revision.as_str(), "123400000001");
-        assert_eq!((m.message.as_str(), m.created.as_str()), ("m", "2026-11-24T22:30:00Z"));
+        assert_eq!(
+            (m.message.as_str(), m.created.as_str()),
+            ("m", "2026-11-24T22:30:00Z")
+        );
         let labels = vec!["shop".to_string(), "shop".to_string()];
         let deps = ["other".to_string(), "y".to_string(), "b".to_string()];
-        let r = NewRevision { rev_id: Some("init_2"), branch_labels: &labels, depends_on: &deps[..2], ..req(Some("c"), false) };
+        let r = NewRevision {
+            rev_id: Some("init_2"),
+            branch_labels: &labels,
+            depends_on: &deps[..2],
+            ..req(Some("c"), false)
+        };
         let m = g.new_revision(&r, counter()).unwrap();
-        assert_eq!((m.revision.as_str(), m.branch_labels.clone(), m.depends_on.clone()), ("init_2", vec!["shop".to_string()], vec!["other".to_string(), "y".to_string()]));
-        let bad = |r: NewRevision<'_>| g.new_revision(&r, counter()).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(bad(NewRevision { rev_id: Some("c"), ..req(Some("c"), false) }).contains("v/4.sql already uses it"));
-        assert!(bad(NewRevision { rev_id: Some("Bad-Id"), ..req(Some("c"), false) }).contains("is not valid"));
+        assert_eq!(
+            (
+                m.revision.as_str(),
+                m.branch_labels.clone(),
+                m.depends_on.clone()
+            ),
+            (
+                "init_2",
+                vec!["shop".to_string()],
+                vec!["other".to_string(), "y".to_string()]
+            )
+        );
+        let bad = |r: NewRevision<'_>| {
+            g.new_revision(&r, counter())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(bad(NewRevision {
+            rev_id: Some("c"),
+            ..req(Some("c"), false)
+        })
+        .contains("v/4.sql already uses it"));
+        assert!(bad(NewRevision {
+            rev_id: Some("Bad-Id"),
+            ..req(Some("c"), false)
+        })
+        .contains("is not valid"));
         let l = vec!["other".to_string()];
-        assert!(bad(NewRevision { branch_labels: &l, ..req(Some("c"), false) }).contains("x (v/2.sql) already has it"));
+        assert!(bad(NewRevision {
+            branch_labels: &l,
+            ..req(Some("c"), false)
+        })
+        .contains("x (v/2.sql) already has it"));
         let l = vec!["a".to_string()];
-        assert!(bad(NewRevision { branch_labels: &l, ..req(Some("c"), false) }).contains("it is a revision id"));
-        assert!(bad(NewRevision { depends_on: &deps[2..], ..req(Some("b"), true) }).contains("already a parent"));
+        assert!(bad(NewRevision {
+            branch_labels: &l,
+            ..req(Some("c"), false)
+        })
+        .contains("it is a revision id"));
+        assert!(bad(NewRevision {
+            depends_on: &deps[2..],
+            ..req(Some("b"), true)
+        })
+        .contains("already a parent"));
         let d = vec!["nope".to_string()];
-        assert!(bad(NewRevision { depends_on: &d, ..req(Some("c"), false) }).contains("no revision id, id prefix or branch label"));
-        assert!(bad(NewRevision { created: "now", ..req(Some("c"), false) }).contains("RFC 3339"));
+        assert!(bad(NewRevision {
+            depends_on: &d,
+            ..req(Some("c"), false)
+        })
+        .contains("no revision id, id prefix or branch label"));
+        assert!(bad(NewRevision {
+            created: "now",
+            ..req(Some("c"), false)
+        })
+        .contains("RFC 3339"));
         // The random source skips taken ids.
         let g = graph(&["123400000001"]).unwrap();
-        assert_eq!(g.new_revision(&req(None, false), counter()).unwrap().revision.as_str(), "123400000002");
+        assert_eq!(
+            g.new_revision(&req(None, false), counter())
+                .unwrap()
+                .revision
+                .as_str(),
+            "123400000002"
+        );
     }
 
     #[test]
     fn merges() {
         let g = graph(BRANCHED).unwrap();
-        let m = g.merge_revision(&["heads"], &req(None, false), counter()).unwrap();
+        let m = g
+            .merge_revision(&["heads"], &req(None, false), counter())
+            .unwrap();
         assert_eq!(ids(&m.revises), "c,d");
-        let m = g.merge_revision(&["d", "c", "d"], &req(None, false), counter()).unwrap();
+        let m = g
+            .merge_revision(&["d", "c", "d"], &req(None, false), counter())
+            .unwrap();
         assert_eq!(ids(&m.revises), "c,d");
-        let e = g.merge_revision(&["b", "d"], &req(None, false), counter()).err().unwrap().to_string();
-        assert!(e.contains("b (v/1.sql) already comes before d (v/3.sql)"), "{e}");
-        let e = g.merge_revision(&["d"], &req(None, false), counter()).err().unwrap().to_string();
+        let e = g
+            .merge_revision(&["b", "d"], &req(None, false), counter())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("b (v/1.sql) already comes before d (v/3.sql)"),
+            "{e}"
+        );
+        let e = g
+            .merge_revision(&["d"], &req(None, false), counter())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("needs two or more"), "{e}");
-        assert!(graph(LINEAR).unwrap().merge_revision(&["heads"], &req(None, false), counter()).is_err());
+        assert!(graph(LINEAR)
+            .unwrap()
+            .merge_revision(&["heads"], &req(None, false), counter())
+            .is_err());
     }
 }
 
@@ -405,8 +643,17 @@ fn stamps() {
     ];
     for (specs, current, target, purge, want) in cases {
         let g = graph(specs).unwrap();
-        let got = g.stamp_heads(&heads(current), &Target::parse(target).unwrap(), *purge).map(|h| ids(&h));
-        assert_eq!(got.map_err(|e| e.to_string()), Ok(want.to_string()), "{specs:?} [{current}] stamp {target} purge={purge}");
+        let got = g
+            .stamp_heads(&heads(current), &Target::parse(target).unwrap(), *purge)
+            .map(|h| ids(&h));
+        assert_eq!(
+            got.map_err(|e| e.to_string()),
+            Ok(want.to_string()),
+            "{specs:?} [{current}] stamp {target} purge={purge}"
+        );
     }
-    assert!(graph(LINEAR).unwrap().stamp_heads(&heads("zz"), &Target::Head, false).is_err());
+    assert!(graph(LINEAR)
+        .unwrap()
+        .stamp_heads(&heads("zz"), &Target::Head, false)
+        .is_err());
 }

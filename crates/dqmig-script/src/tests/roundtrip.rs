@@ -17,7 +17,12 @@ fn meta(id: &str, revises: &[&str]) -> RevisionMeta {
 #[test]
 fn default_template_output() {
     validate_template("script.sql.tmpl", DEFAULT_TEMPLATE).unwrap();
-    let text = render_revision(DEFAULT_TEMPLATE, &meta("3f2a9c1b7d4e", &["a1b2c3d4e5f6"]), &["CREATE TABLE \"users\" (id INTEGER)".into()], &["-- Drop users\nDROP TABLE \"users\";".into()]);
+    let text = render_revision(
+        DEFAULT_TEMPLATE,
+        &meta("3f2a9c1b7d4e", &["a1b2c3d4e5f6"]),
+        &["CREATE TABLE \"users\" (id INTEGER)".into()],
+        &["-- Drop users\nDROP TABLE \"users\";".into()],
+    );
     assert_eq!(
         text,
         "-- revision: 3f2a9c1b7d4e\n-- revises: a1b2c3d4e5f6\n-- message: Add users\n-- created: 2026-11-24T22:30:00Z\n\n-- migrate:up\nCREATE TABLE \"users\" (id INTEGER);\n\n-- migrate:down\n-- Drop users\nDROP TABLE \"users\";\n"
@@ -40,11 +45,28 @@ fn template_syntax() {
     let out = render_revision(t, &meta("abc", &[]), &["SELECT '${revision}'".into()], &[]);
     assert_eq!(out, "-- revision: abc\n-- revises:\n-- cost: $5 $x ${nope}\n-- migrate:up\nSELECT '${revision}';\n-- migrate:down\n");
     match validate_template("m/script.sql.tmpl", t) {
-        Err(ScriptError::Invalid { line: 3, column: 17, message, .. }) => assert!(message.contains("unknown placeholder `${nope}`"), "{message}"),
+        Err(ScriptError::Invalid {
+            line: 3,
+            column: 17,
+            message,
+            ..
+        }) => assert!(
+            message.contains("unknown placeholder `${nope}`"),
+            "{message}"
+        ),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(validate_template("t", "${revision} ${revises} ${up}"), Err(ScriptError::Invalid { message, .. }) if message.contains("${down}")));
-    assert!(matches!(validate_template("t", "x\n ${up"), Err(ScriptError::Invalid { line: 2, column: 2, .. })));
+    assert!(
+        matches!(validate_template("t", "${revision} ${revises} ${up}"), Err(ScriptError::Invalid { message, .. }) if message.contains("${down}"))
+    );
+    assert!(matches!(
+        validate_template("t", "x\n ${up"),
+        Err(ScriptError::Invalid {
+            line: 2,
+            column: 2,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -58,21 +80,52 @@ fn slugs_and_file_names() {
     assert_eq!(long, "add_a_very_long_message_that_goes_on_and");
     assert_eq!(slug(&"x".repeat(100)).len(), SLUG_MAX);
     let m = meta("3f2a9c1b7d4e", &[]);
-    assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &m).unwrap(), "3f2a9c1b7d4e_add_users.sql");
-    assert_eq!(file_name("%(year)s%(month)s%(day)s_%(hour)s%(minute)s%(second)s_%(rev)s_%(slug)s", &m).unwrap(), "20261124_223000_3f2a9c1b7d4e_add_users.sql");
+    assert_eq!(
+        file_name(DEFAULT_FILE_TEMPLATE, &m).unwrap(),
+        "3f2a9c1b7d4e_add_users.sql"
+    );
+    assert_eq!(
+        file_name(
+            "%(year)s%(month)s%(day)s_%(hour)s%(minute)s%(second)s_%(rev)s_%(slug)s",
+            &m
+        )
+        .unwrap(),
+        "20261124_223000_3f2a9c1b7d4e_add_users.sql"
+    );
     // Ids may start or end with `_`; only the empty slug's separator is dropped.
     let mut under = meta("_a_", &[]);
-    assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &under).unwrap(), "_a__add_users.sql");
+    assert_eq!(
+        file_name(DEFAULT_FILE_TEMPLATE, &under).unwrap(),
+        "_a__add_users.sql"
+    );
     under.message = "!!".into();
     assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &under).unwrap(), "_a_.sql");
     assert_eq!(file_name("%(slug)s-%(rev)s", &under).unwrap(), "_a_.sql");
     let mut empty = m.clone();
     empty.message = String::new();
-    assert_eq!(file_name(DEFAULT_FILE_TEMPLATE, &empty).unwrap(), "3f2a9c1b7d4e.sql");
+    assert_eq!(
+        file_name(DEFAULT_FILE_TEMPLATE, &empty).unwrap(),
+        "3f2a9c1b7d4e.sql"
+    );
     empty.created = String::new();
-    assert!(matches!(file_name("%(year)s_%(rev)s", &empty), Err(ScriptError::BadFileTemplate { .. })));
-    for bad in ["%(slug)s", "a/%(rev)s", "%(rev)s_%(nope)s", "%(rev", "..%(rev)s"] {
-        assert!(matches!(validate_file_template(bad), Err(ScriptError::BadFileTemplate { .. })), "{bad}");
+    assert!(matches!(
+        file_name("%(year)s_%(rev)s", &empty),
+        Err(ScriptError::BadFileTemplate { .. })
+    ));
+    for bad in [
+        "%(slug)s",
+        "a/%(rev)s",
+        "%(rev)s_%(nope)s",
+        "%(rev",
+        "..%(rev)s",
+    ] {
+        assert!(
+            matches!(
+                validate_file_template(bad),
+                Err(ScriptError::BadFileTemplate { .. })
+            ),
+            "{bad}"
+        );
     }
     validate_file_template(DEFAULT_FILE_TEMPLATE).unwrap();
 }
@@ -138,7 +191,10 @@ fn folder_io() {
     let text = render_revision(DEFAULT_TEMPLATE, &m, &["SELECT 1".into()], &[]);
     let name = file_name(DEFAULT_FILE_TEMPLATE, &m).unwrap();
     let path = fs::write_revision(dir.path(), &name, &text).unwrap();
-    assert!(matches!(fs::write_revision(dir.path(), &name, "x"), Err(ScriptError::Io { .. })));
+    assert!(matches!(
+        fs::write_revision(dir.path(), &name, "x"),
+        Err(ScriptError::Io { .. })
+    ));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     std::fs::write(dir.path().join(".hidden.sql"), "junk").unwrap();
     std::fs::write(dir.path().join("notes.txt"), "junk").unwrap();
@@ -151,7 +207,10 @@ fn folder_io() {
         Err(e @ ScriptError::Invalid { .. }) => assert!(e.to_string().contains("bad.sql:"), "{e}"),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(fs::load_dir(&dir.path().join("missing")), Err(ScriptError::Io { .. })));
+    assert!(matches!(
+        fs::load_dir(&dir.path().join("missing")),
+        Err(ScriptError::Io { .. })
+    ));
 }
 
 #[test]
@@ -166,12 +225,26 @@ fn rendered_files_are_checked_against_the_parser_and_the_header() {
     let bad = |template: String, says: &str| match check(&template) {
         Err(e @ ScriptError::BadTemplate { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains("m/script.sql.tmpl") && msg.contains("v/new.sql:") && msg.contains(says), "{msg}");
+            assert!(
+                msg.contains("m/script.sql.tmpl")
+                    && msg.contains("v/new.sql:")
+                    && msg.contains(says),
+                "{msg}"
+            );
         }
         other => panic!("{template}: expected BadTemplate, got {other:?}"),
     };
-    bad(DEFAULT_TEMPLATE.replace("${up}", "BEGIN;\n${up}\nCOMMIT;"), "`BEGIN` in a revision");
-    bad(DEFAULT_TEMPLATE.replace("-- revises: ${revises}", "-- revises: ${revision}\n-- x: ${revises}"), "unknown header key");
+    bad(
+        DEFAULT_TEMPLATE.replace("${up}", "BEGIN;\n${up}\nCOMMIT;"),
+        "`BEGIN` in a revision",
+    );
+    bad(
+        DEFAULT_TEMPLATE.replace(
+            "-- revises: ${revises}",
+            "-- revises: ${revision}\n-- x: ${revises}",
+        ),
+        "unknown header key",
+    );
     bad(
         DEFAULT_TEMPLATE.replace("-- revision: ${revision}", "-- revision: 0123456789ab\n-- made for ${revision}"),
         "reads as revision 0123456789ab revising [a1b2c3d4e5f6] (labels [], depends on []), not revision 3f2a9c1b7d4e",

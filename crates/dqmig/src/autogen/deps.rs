@@ -19,7 +19,11 @@ pub(crate) fn words(sql: &str) -> BTreeSet<String> {
             })
             .collect(),
         // Text SQLite would not tokenize: every run of identifier characters, conservatively.
-        Err(_) => sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect(),
+        Err(_) => sql
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect(),
     }
 }
 
@@ -31,7 +35,10 @@ pub(crate) fn mentions(sql: &str, names: &BTreeSet<Ident>) -> bool {
 
 /// Views and triggers of `schema` that depend on any of `names`, directly or through other
 /// views (a trigger depends on its table too). Returns (views, triggers).
-pub(crate) fn dependents(schema: &Schema, names: &BTreeSet<Ident>) -> (BTreeSet<Ident>, BTreeSet<Ident>) {
+pub(crate) fn dependents(
+    schema: &Schema,
+    names: &BTreeSet<Ident>,
+) -> (BTreeSet<Ident>, BTreeSet<Ident>) {
     let mut reach: BTreeSet<Ident> = names.clone();
     let mut views = BTreeSet::new();
     loop {
@@ -47,16 +54,33 @@ pub(crate) fn dependents(schema: &Schema, names: &BTreeSet<Ident>) -> (BTreeSet<
             break;
         }
     }
-    let triggers =
-        schema.triggers.values().filter(|t| reach.contains(&t.table) || mentions(t.sql.text(), &reach)).map(|t| t.name.clone()).collect();
+    let triggers = schema
+        .triggers
+        .values()
+        .filter(|t| reach.contains(&t.table) || mentions(t.sql.text(), &reach))
+        .map(|t| t.name.clone())
+        .collect();
     (views, triggers)
 }
 
 /// `names` ordered so that each comes after the ones it depends on (per `deps`), ties and
 /// cycles broken by name order. Deterministic.
-pub(crate) fn topo_order(names: &BTreeSet<Ident>, deps: impl Fn(&Ident) -> BTreeSet<Ident>) -> Vec<Ident> {
-    let graph: BTreeMap<Ident, BTreeSet<Ident>> =
-        names.iter().map(|n| (n.clone(), deps(n).into_iter().filter(|d| names.contains(d) && d != n).collect())).collect();
+pub(crate) fn topo_order(
+    names: &BTreeSet<Ident>,
+    deps: impl Fn(&Ident) -> BTreeSet<Ident>,
+) -> Vec<Ident> {
+    let graph: BTreeMap<Ident, BTreeSet<Ident>> = names
+        .iter()
+        .map(|n| {
+            (
+                n.clone(),
+                deps(n)
+                    .into_iter()
+                    .filter(|d| names.contains(d) && d != n)
+                    .collect(),
+            )
+        })
+        .collect();
     let mut done: BTreeSet<Ident> = BTreeSet::new();
     let mut out = Vec::with_capacity(names.len());
     while out.len() < names.len() {
@@ -83,7 +107,10 @@ pub(crate) fn view_order(schema: &Schema, set: &BTreeSet<Ident>) -> Vec<Ident> {
     topo_order(set, |n| match schema.views.get(n) {
         Some(v) => {
             let w = words(v.query.text());
-            set.iter().filter(|o| w.contains(&o.folded())).cloned().collect()
+            set.iter()
+                .filter(|o| w.contains(&o.folded()))
+                .cloned()
+                .collect()
         }
         None => BTreeSet::new(),
     })
@@ -111,7 +138,10 @@ mod tests {
             "a" => [Ident::new("c")].into_iter().collect(),
             _ => BTreeSet::new(),
         });
-        assert_eq!(order, vec![Ident::new("b"), Ident::new("c"), Ident::new("a")]);
+        assert_eq!(
+            order,
+            vec![Ident::new("b"), Ident::new("c"), Ident::new("a")]
+        );
         let cyc = topo_order(&names, |n| match n.as_str() {
             "a" => [Ident::new("b")].into_iter().collect(),
             "b" => [Ident::new("a")].into_iter().collect(),

@@ -34,10 +34,16 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
     }
     let mut column_renames: Vec<(Ident, Vec<Op>)> = Vec::new();
     for tgt in target.tables.values() {
-        let Some(cur) = renamed.tables.get(&tgt.name) else { continue };
+        let Some(cur) = renamed.tables.get(&tgt.name) else {
+            continue;
+        };
         let mut ops = Vec::new();
         for (from, to) in hints.column_renames(cur, tgt) {
-            ops.push(Op::RenameColumn { table: tgt.name.clone(), from, to });
+            ops.push(Op::RenameColumn {
+                table: tgt.name.clone(),
+                from,
+                to,
+            });
         }
         for op in &ops {
             // Fits by construction (column_renames checked the names).
@@ -52,10 +58,19 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
     let mut alters: Vec<Op> = Vec::new();
     let mut shaken: BTreeSet<Ident> = BTreeSet::new(); // tables whose dependents must be recreated
     for tgt in target.tables.values() {
-        let Some(cur) = renamed.tables.get(&tgt.name) else { continue };
-        let mut ops: Vec<Op> = column_renames.iter().find(|(n, _)| n == &tgt.name).map(|(_, o)| o.clone()).unwrap_or_default();
+        let Some(cur) = renamed.tables.get(&tgt.name) else {
+            continue;
+        };
+        let mut ops: Vec<Op> = column_renames
+            .iter()
+            .find(|(n, _)| n == &tgt.name)
+            .map(|(_, o)| o.clone())
+            .unwrap_or_default();
         ops.extend(table_alters(cur, tgt));
-        if ops.iter().any(|o| matches!(o, Op::RenameColumn { .. } | Op::DropColumn { .. })) {
+        if ops
+            .iter()
+            .any(|o| matches!(o, Op::RenameColumn { .. } | Op::DropColumn { .. }))
+        {
             shaken.insert(tgt.name.clone());
         }
         alters.extend(ops);
@@ -76,13 +91,27 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
         }
     }
 
-    let dropped: BTreeSet<Ident> = renamed.tables.keys().filter(|n| !target.tables.contains_key(*n)).cloned().collect();
-    let created: BTreeSet<Ident> = target.tables.keys().filter(|n| !renamed.tables.contains_key(*n)).cloned().collect();
+    let dropped: BTreeSet<Ident> = renamed
+        .tables
+        .keys()
+        .filter(|n| !target.tables.contains_key(*n))
+        .cloned()
+        .collect();
+    let created: BTreeSet<Ident> = target
+        .tables
+        .keys()
+        .filter(|n| !renamed.tables.contains_key(*n))
+        .cloned()
+        .collect();
     shaken_current.extend(dropped.iter().cloned());
 
     // Views and triggers: changed ones, and those depending on shaken tables or views.
-    let changed_views: BTreeSet<Ident> =
-        current.views.values().filter(|v| target.views.get(&v.name) != Some(v)).map(|v| v.name.clone()).collect();
+    let changed_views: BTreeSet<Ident> = current
+        .views
+        .values()
+        .filter(|v| target.views.get(&v.name) != Some(v))
+        .map(|v| v.name.clone())
+        .collect();
     let mut reach = shaken_current.clone();
     reach.extend(changed_views.iter().cloned());
     let (dep_views, dep_triggers) = dependents(current, &reach);
@@ -108,7 +137,9 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
     // Indexes of kept tables that change or go away (as they are in `current`).
     let mut create_indexes = Vec::new();
     for tgt in target.tables.values() {
-        let Some(cur) = renamed.tables.get(&tgt.name) else { continue };
+        let Some(cur) = renamed.tables.get(&tgt.name) else {
+            continue;
+        };
         for idx in cur.indexes.values() {
             if tgt.indexes.get(&idx.name) != Some(idx) {
                 if let Some(orig) = current.index(&idx.name) {
@@ -124,13 +155,17 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
     }
     ops.extend(table_renames);
     ops.extend(alters);
-    let drop_order = topo_order(&dropped, |n| renamed.tables.get(n).map(fk_parents).unwrap_or_default());
+    let drop_order = topo_order(&dropped, |n| {
+        renamed.tables.get(n).map(fk_parents).unwrap_or_default()
+    });
     for name in drop_order.into_iter().rev() {
         if let Some(t) = renamed.tables.get(&name) {
             ops.push(Op::DropTable(t.clone()));
         }
     }
-    for name in topo_order(&created, |n| target.tables.get(n).map(fk_parents).unwrap_or_default()) {
+    for name in topo_order(&created, |n| {
+        target.tables.get(n).map(fk_parents).unwrap_or_default()
+    }) {
         if let Some(t) = target.tables.get(&name) {
             ops.push(Op::CreateTable(t.clone()));
         }
@@ -159,52 +194,103 @@ pub fn diff(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<Op> {
 fn table_alters(cur: &Table, tgt: &Table) -> Vec<Op> {
     let name = &tgt.name;
     let mut ops = Vec::new();
-    for fk in cur.foreign_keys.iter().filter(|f| !tgt.foreign_keys.contains(f)) {
-        ops.push(Op::DropForeignKey { table: name.clone(), fk: fk.clone() });
+    for fk in cur
+        .foreign_keys
+        .iter()
+        .filter(|f| !tgt.foreign_keys.contains(f))
+    {
+        ops.push(Op::DropForeignKey {
+            table: name.clone(),
+            fk: fk.clone(),
+        });
     }
     for u in cur.uniques.iter().filter(|u| !tgt.uniques.contains(u)) {
-        ops.push(Op::DropUnique { table: name.clone(), unique: u.clone() });
+        ops.push(Op::DropUnique {
+            table: name.clone(),
+            unique: u.clone(),
+        });
     }
     for c in cur.checks.iter().filter(|c| !tgt.checks.contains(c)) {
-        ops.push(Op::DropCheck { table: name.clone(), check: c.clone() });
+        ops.push(Op::DropCheck {
+            table: name.clone(),
+            check: c.clone(),
+        });
     }
     let mut working = cur.columns.clone();
     while let Some(position) = working.iter().position(|c| tgt.column(&c.name).is_none()) {
         let column = working.remove(position);
-        ops.push(Op::DropColumn { table: name.clone(), column, position });
+        ops.push(Op::DropColumn {
+            table: name.clone(),
+            column,
+            position,
+        });
     }
     for (i, c) in tgt.columns.iter().enumerate() {
         if !working.iter().any(|w| w.name == c.name) {
             let position = i.min(working.len());
             working.insert(position, c.clone());
-            ops.push(Op::AddColumn { table: name.clone(), column: c.clone(), position });
+            ops.push(Op::AddColumn {
+                table: name.clone(),
+                column: c.clone(),
+                position,
+            });
         }
     }
-    let order = |cols: &[crate::schema::Column]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let order =
+        |cols: &[crate::schema::Column]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     if order(&working) != order(&tgt.columns) {
-        ops.push(Op::ReorderColumns { table: name.clone(), before: order(&working), after: order(&tgt.columns) });
+        ops.push(Op::ReorderColumns {
+            table: name.clone(),
+            before: order(&working),
+            after: order(&tgt.columns),
+        });
     }
     for c in &tgt.columns {
         if let Some(w) = working.iter().find(|w| w.name == c.name) {
             if w != c {
-                ops.push(Op::AlterColumn { table: name.clone(), before: w.clone(), after: c.clone() });
+                ops.push(Op::AlterColumn {
+                    table: name.clone(),
+                    before: w.clone(),
+                    after: c.clone(),
+                });
             }
         }
     }
     if cur.primary_key != tgt.primary_key {
-        ops.push(Op::SetPrimaryKey { table: name.clone(), before: cur.primary_key.clone(), after: tgt.primary_key.clone() });
+        ops.push(Op::SetPrimaryKey {
+            table: name.clone(),
+            before: cur.primary_key.clone(),
+            after: tgt.primary_key.clone(),
+        });
     }
     if TableOptions::of(cur) != TableOptions::of(tgt) {
-        ops.push(Op::SetTableOptions { table: name.clone(), before: TableOptions::of(cur), after: TableOptions::of(tgt) });
+        ops.push(Op::SetTableOptions {
+            table: name.clone(),
+            before: TableOptions::of(cur),
+            after: TableOptions::of(tgt),
+        });
     }
     for u in tgt.uniques.iter().filter(|u| !cur.uniques.contains(u)) {
-        ops.push(Op::AddUnique { table: name.clone(), unique: u.clone() });
+        ops.push(Op::AddUnique {
+            table: name.clone(),
+            unique: u.clone(),
+        });
     }
     for c in tgt.checks.iter().filter(|c| !cur.checks.contains(c)) {
-        ops.push(Op::AddCheck { table: name.clone(), check: c.clone() });
+        ops.push(Op::AddCheck {
+            table: name.clone(),
+            check: c.clone(),
+        });
     }
-    for fk in tgt.foreign_keys.iter().filter(|f| !cur.foreign_keys.contains(f)) {
-        ops.push(Op::AddForeignKey { table: name.clone(), fk: fk.clone() });
+    for fk in tgt
+        .foreign_keys
+        .iter()
+        .filter(|f| !cur.foreign_keys.contains(f))
+    {
+        ops.push(Op::AddForeignKey {
+            table: name.clone(),
+            fk: fk.clone(),
+        });
     }
     ops
 }

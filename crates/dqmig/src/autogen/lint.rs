@@ -33,14 +33,24 @@ pub(crate) fn lint(op: &Op, state: &Schema) -> Vec<Warning> {
             query: Some(count(&t.name, None, format!("rows in {}", t.name.quoted()))),
         }),
         Op::DropColumn { table, column, .. } => out.push(Warning {
-            message: format!("drops column {}.{} and its values", table.quoted(), column.name.quoted()),
+            message: format!(
+                "drops column {}.{} and its values",
+                table.quoted(),
+                column.name.quoted()
+            ),
             query: Some(count(
                 table,
                 Some(format!("{} IS NOT NULL", column.name.quoted())),
-                format!("non-NULL values in {}.{}", table.quoted(), column.name.quoted()),
+                format!(
+                    "non-NULL values in {}.{}",
+                    table.quoted(),
+                    column.name.quoted()
+                ),
             )),
         }),
-        Op::AddColumn { table, column, .. } if !column.nullable && column.generated.is_none() && !has_value(&column.default) => {
+        Op::AddColumn { table, column, .. }
+            if !column.nullable && column.generated.is_none() && !has_value(&column.default) =>
+        {
             out.push(Warning {
                 message: format!(
                     "adds NOT NULL column {}.{} without a default: fails if the table has rows",
@@ -50,22 +60,42 @@ pub(crate) fn lint(op: &Op, state: &Schema) -> Vec<Warning> {
                 query: Some(count(table, None, format!("rows in {}", table.quoted()))),
             })
         }
-        Op::AlterColumn { table, before, after } => {
+        Op::AlterColumn {
+            table,
+            before,
+            after,
+        } => {
             if let Some(why) = narrowing(before, after) {
                 out.push(Warning {
-                    message: format!("narrows {}.{} ({why}): values may change or be refused", table.quoted(), after.name.quoted()),
+                    message: format!(
+                        "narrows {}.{} ({why}): values may change or be refused",
+                        table.quoted(),
+                        after.name.quoted()
+                    ),
                     query: Some(count(
                         table,
                         Some(format!("{} IS NOT NULL", after.name.quoted())),
-                        format!("non-NULL values in {}.{}", table.quoted(), after.name.quoted()),
+                        format!(
+                            "non-NULL values in {}.{}",
+                            table.quoted(),
+                            after.name.quoted()
+                        ),
                     )),
                 });
             }
             if before.nullable && !after.nullable && after.generated.is_none() {
                 let message = if has_value(&after.default) {
-                    format!("sets NOT NULL on {}.{}: NULLs become the default", table.quoted(), after.name.quoted())
+                    format!(
+                        "sets NOT NULL on {}.{}: NULLs become the default",
+                        table.quoted(),
+                        after.name.quoted()
+                    )
                 } else {
-                    format!("sets NOT NULL on {}.{} without a default: fails if it holds NULLs", table.quoted(), after.name.quoted())
+                    format!(
+                        "sets NOT NULL on {}.{} without a default: fails if it holds NULLs",
+                        table.quoted(),
+                        after.name.quoted()
+                    )
                 };
                 out.push(Warning {
                     message,
@@ -81,7 +111,11 @@ pub(crate) fn lint(op: &Op, state: &Schema) -> Vec<Warning> {
             let exprs: Vec<String> = unique.columns.iter().map(Ident::quoted).collect();
             out.push(duplicates(table, &exprs, None, "a new UNIQUE"));
         }
-        Op::SetPrimaryKey { table, before, after: Some(pk) } if before.as_ref().map(|b| &b.columns) != Some(&pk.columns) => {
+        Op::SetPrimaryKey {
+            table,
+            before,
+            after: Some(pk),
+        } if before.as_ref().map(|b| &b.columns) != Some(&pk.columns) => {
             let exprs: Vec<String> = pk.columns.iter().map(Ident::quoted).collect();
             out.push(duplicates(table, &exprs, None, "a new primary key"));
         }
@@ -116,8 +150,19 @@ fn duplicates(table: &Ident, exprs: &[String], predicate: Option<String>, what: 
         exprs.join(", ")
     );
     Warning {
-        message: format!("{what} over ({}) on {}: fails if existing rows have duplicates", exprs.join(", "), table.quoted()),
-        query: Some(LintQuery { sql, what: format!("rows with duplicate ({}) in {}", exprs.join(", "), table.quoted()) }),
+        message: format!(
+            "{what} over ({}) on {}: fails if existing rows have duplicates",
+            exprs.join(", "),
+            table.quoted()
+        ),
+        query: Some(LintQuery {
+            sql,
+            what: format!(
+                "rows with duplicate ({}) in {}",
+                exprs.join(", "),
+                table.quoted()
+            ),
+        }),
     }
 }
 
@@ -130,7 +175,12 @@ fn unique_index(i: &Index) -> Warning {
             IndexTarget::Expr(e) => format!("({e})"),
         })
         .collect();
-    duplicates(&i.table, &exprs, i.predicate.as_ref().map(|p| format!("({p})")), &format!("new unique index {}", i.name.quoted()))
+    duplicates(
+        &i.table,
+        &exprs,
+        i.predicate.as_ref().map(|p| format!("({p})")),
+        &format!("new unique index {}", i.name.quoted()),
+    )
 }
 
 /// Why a column change narrows what it holds, if it does: a type whose affinity keeps
@@ -149,7 +199,10 @@ pub(crate) fn narrowing(before: &Column, after: &Column) -> Option<String> {
         return Some(format!("{} -> {}", show(before), show(after)));
     }
     if a == b {
-        if let (Some(x), Some(y)) = (first_number(before.sql_type.as_str()), first_number(after.sql_type.as_str())) {
+        if let (Some(x), Some(y)) = (
+            first_number(before.sql_type.as_str()),
+            first_number(after.sql_type.as_str()),
+        ) {
             if y < x {
                 return Some(format!("{} -> {}", show(before), show(after)));
             }

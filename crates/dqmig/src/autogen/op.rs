@@ -8,7 +8,9 @@
 //! must be rebuilt is decided only in the renderer.
 
 use super::AutogenError;
-use crate::schema::{Check, Column, ForeignKey, Ident, Index, PrimaryKey, Schema, Table, Trigger, Unique, View};
+use crate::schema::{
+    Check, Column, ForeignKey, Ident, Index, PrimaryKey, Schema, Table, Trigger, Unique, View,
+};
 
 /// The options of a table that only a rebuild can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,7 +21,10 @@ pub struct TableOptions {
 
 impl TableOptions {
     pub fn of(t: &Table) -> TableOptions {
-        TableOptions { strict: t.strict, without_rowid: t.without_rowid }
+        TableOptions {
+            strict: t.strict,
+            without_rowid: t.without_rowid,
+        }
     }
 }
 
@@ -113,19 +118,71 @@ impl Op {
             Op::CreateTable(t) => Op::DropTable(t),
             Op::DropTable(t) => Op::CreateTable(t),
             Op::RenameTable { from, to } => Op::RenameTable { from: to, to: from },
-            Op::AddColumn { table, column, position } => Op::DropColumn { table, column, position },
-            Op::DropColumn { table, column, position } => Op::AddColumn { table, column, position },
-            Op::RenameColumn { table, from, to } => Op::RenameColumn { table, from: to, to: from },
-            Op::AlterColumn { table, before, after } => Op::AlterColumn { table, before: after, after: before },
-            Op::ReorderColumns { table, before, after } => Op::ReorderColumns { table, before: after, after: before },
-            Op::SetPrimaryKey { table, before, after } => Op::SetPrimaryKey { table, before: after, after: before },
+            Op::AddColumn {
+                table,
+                column,
+                position,
+            } => Op::DropColumn {
+                table,
+                column,
+                position,
+            },
+            Op::DropColumn {
+                table,
+                column,
+                position,
+            } => Op::AddColumn {
+                table,
+                column,
+                position,
+            },
+            Op::RenameColumn { table, from, to } => Op::RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::AlterColumn {
+                table,
+                before,
+                after,
+            } => Op::AlterColumn {
+                table,
+                before: after,
+                after: before,
+            },
+            Op::ReorderColumns {
+                table,
+                before,
+                after,
+            } => Op::ReorderColumns {
+                table,
+                before: after,
+                after: before,
+            },
+            Op::SetPrimaryKey {
+                table,
+                before,
+                after,
+            } => Op::SetPrimaryKey {
+                table,
+                before: after,
+                after: before,
+            },
             Op::AddUnique { table, unique } => Op::DropUnique { table, unique },
             Op::DropUnique { table, unique } => Op::AddUnique { table, unique },
             Op::AddForeignKey { table, fk } => Op::DropForeignKey { table, fk },
             Op::DropForeignKey { table, fk } => Op::AddForeignKey { table, fk },
             Op::AddCheck { table, check } => Op::DropCheck { table, check },
             Op::DropCheck { table, check } => Op::AddCheck { table, check },
-            Op::SetTableOptions { table, before, after } => Op::SetTableOptions { table, before: after, after: before },
+            Op::SetTableOptions {
+                table,
+                before,
+                after,
+            } => Op::SetTableOptions {
+                table,
+                before: after,
+                after: before,
+            },
             Op::CreateIndex(i) => Op::DropIndex(i),
             Op::DropIndex(i) => Op::CreateIndex(i),
             Op::CreateView(v) => Op::DropView(v),
@@ -160,42 +217,102 @@ impl Op {
         match self {
             Op::CreateTable(t) => format!("create table {}", t.name.quoted()),
             Op::DropTable(t) => format!("drop table {}", t.name.quoted()),
-            Op::RenameTable { from, to } => format!("rename table {} to {}", from.quoted(), to.quoted()),
-            Op::AddColumn { table, column, .. } => format!("add column {}.{}", table.quoted(), column.name.quoted()),
-            Op::DropColumn { table, column, .. } => format!("drop column {}.{}", table.quoted(), column.name.quoted()),
+            Op::RenameTable { from, to } => {
+                format!("rename table {} to {}", from.quoted(), to.quoted())
+            }
+            Op::AddColumn { table, column, .. } => {
+                format!("add column {}.{}", table.quoted(), column.name.quoted())
+            }
+            Op::DropColumn { table, column, .. } => {
+                format!("drop column {}.{}", table.quoted(), column.name.quoted())
+            }
             Op::RenameColumn { table, from, to } => {
-                format!("rename column {}.{} to {}", table.quoted(), from.quoted(), to.quoted())
+                format!(
+                    "rename column {}.{} to {}",
+                    table.quoted(),
+                    from.quoted(),
+                    to.quoted()
+                )
             }
-            Op::AlterColumn { table, before, after } => {
-                format!("alter column {}.{}: {}", table.quoted(), after.name.quoted(), column_change(before, after))
+            Op::AlterColumn {
+                table,
+                before,
+                after,
+            } => {
+                format!(
+                    "alter column {}.{}: {}",
+                    table.quoted(),
+                    after.name.quoted(),
+                    column_change(before, after)
+                )
             }
-            Op::ReorderColumns { table, .. } => format!("reorder the columns of {}", table.quoted()),
-            Op::SetPrimaryKey { table, after: Some(pk), .. } => {
-                format!("set the primary key of {} to ({})", table.quoted(), idents(&pk.columns))
+            Op::ReorderColumns { table, .. } => {
+                format!("reorder the columns of {}", table.quoted())
             }
-            Op::SetPrimaryKey { table, after: None, .. } => format!("remove the primary key of {}", table.quoted()),
-            Op::AddUnique { table, unique } => format!("add UNIQUE ({}) on {}", idents(&unique.columns), table.quoted()),
-            Op::DropUnique { table, unique } => format!("drop UNIQUE ({}) on {}", idents(&unique.columns), table.quoted()),
+            Op::SetPrimaryKey {
+                table,
+                after: Some(pk),
+                ..
+            } => {
+                format!(
+                    "set the primary key of {} to ({})",
+                    table.quoted(),
+                    idents(&pk.columns)
+                )
+            }
+            Op::SetPrimaryKey {
+                table, after: None, ..
+            } => format!("remove the primary key of {}", table.quoted()),
+            Op::AddUnique { table, unique } => format!(
+                "add UNIQUE ({}) on {}",
+                idents(&unique.columns),
+                table.quoted()
+            ),
+            Op::DropUnique { table, unique } => format!(
+                "drop UNIQUE ({}) on {}",
+                idents(&unique.columns),
+                table.quoted()
+            ),
             Op::AddForeignKey { table, fk } => {
-                format!("add foreign key {}({}) -> {}", table.quoted(), idents(&fk.columns), fk.ref_table.quoted())
+                format!(
+                    "add foreign key {}({}) -> {}",
+                    table.quoted(),
+                    idents(&fk.columns),
+                    fk.ref_table.quoted()
+                )
             }
             Op::DropForeignKey { table, fk } => {
-                format!("drop foreign key {}({}) -> {}", table.quoted(), idents(&fk.columns), fk.ref_table.quoted())
+                format!(
+                    "drop foreign key {}({}) -> {}",
+                    table.quoted(),
+                    idents(&fk.columns),
+                    fk.ref_table.quoted()
+                )
             }
-            Op::AddCheck { table, check } => format!("add CHECK ({}) on {}", check.expr, table.quoted()),
-            Op::DropCheck { table, check } => format!("drop CHECK ({}) on {}", check.expr, table.quoted()),
+            Op::AddCheck { table, check } => {
+                format!("add CHECK ({}) on {}", check.expr, table.quoted())
+            }
+            Op::DropCheck { table, check } => {
+                format!("drop CHECK ({}) on {}", check.expr, table.quoted())
+            }
             Op::SetTableOptions { table, after, .. } => format!(
                 "make {} {}STRICT, {}WITHOUT ROWID",
                 table.quoted(),
                 if after.strict { "" } else { "not " },
                 if after.without_rowid { "" } else { "not " }
             ),
-            Op::CreateIndex(i) => format!("create index {} on {}", i.name.quoted(), i.table.quoted()),
+            Op::CreateIndex(i) => {
+                format!("create index {} on {}", i.name.quoted(), i.table.quoted())
+            }
             Op::DropIndex(i) => format!("drop index {} on {}", i.name.quoted(), i.table.quoted()),
             Op::CreateView(v) => format!("create view {}", v.name.quoted()),
             Op::DropView(v) => format!("drop view {}", v.name.quoted()),
-            Op::CreateTrigger(t) => format!("create trigger {} on {}", t.name.quoted(), t.table.quoted()),
-            Op::DropTrigger(t) => format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted()),
+            Op::CreateTrigger(t) => {
+                format!("create trigger {} on {}", t.name.quoted(), t.table.quoted())
+            }
+            Op::DropTrigger(t) => {
+                format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted())
+            }
         }
     }
 
@@ -218,7 +335,10 @@ impl Op {
                 if schema.tables.contains_key(to) && from != to {
                     return Err(misfit(self, "the new name is taken"));
                 }
-                let mut t = schema.tables.remove(from).ok_or_else(|| misfit(self, "no such table"))?;
+                let mut t = schema
+                    .tables
+                    .remove(from)
+                    .ok_or_else(|| misfit(self, "no such table"))?;
                 t.name = to.clone();
                 for i in t.indexes.values_mut() {
                     i.table = to.clone();
@@ -244,7 +364,11 @@ impl Op {
                 if t.column(to).is_some() && from != to {
                     return Err(misfit(self, "the new column name is taken"));
                 }
-                let col = t.columns.iter_mut().find(|c| &c.name == from).ok_or_else(|| misfit(self, "no such column"))?;
+                let col = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| &c.name == from)
+                    .ok_or_else(|| misfit(self, "no such column"))?;
                 col.name = to.clone();
                 let swap = |list: &mut Vec<Ident>| {
                     for n in list.iter_mut() {
@@ -281,7 +405,11 @@ impl Op {
                     other.foreign_keys.sort();
                 }
             }
-            Op::AddColumn { table, column, position } => {
+            Op::AddColumn {
+                table,
+                column,
+                position,
+            } => {
                 let t = table_mut(schema, table, self)?;
                 if t.column(&column.name).is_some() {
                     return Err(misfit(self, "the column already exists"));
@@ -291,19 +419,29 @@ impl Op {
             }
             Op::DropColumn { table, column, .. } => {
                 let t = table_mut(schema, table, self)?;
-                let at = t.columns.iter().position(|c| c.name == column.name).ok_or_else(|| misfit(self, "no such column"))?;
+                let at = t
+                    .columns
+                    .iter()
+                    .position(|c| c.name == column.name)
+                    .ok_or_else(|| misfit(self, "no such column"))?;
                 t.columns.remove(at);
             }
             Op::AlterColumn { table, after, .. } => {
                 let t = table_mut(schema, table, self)?;
-                let col = t.columns.iter_mut().find(|c| c.name == after.name).ok_or_else(|| misfit(self, "no such column"))?;
+                let col = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == after.name)
+                    .ok_or_else(|| misfit(self, "no such column"))?;
                 *col = after.clone();
             }
             Op::ReorderColumns { table, after, .. } => {
                 let t = table_mut(schema, table, self)?;
                 let mut cols = Vec::with_capacity(after.len());
                 for name in after {
-                    let c = t.column(name).ok_or_else(|| misfit(self, "no such column"))?;
+                    let c = t
+                        .column(name)
+                        .ok_or_else(|| misfit(self, "no such column"))?;
                     cols.push(c.clone());
                 }
                 if cols.len() != t.columns.len() {
@@ -321,7 +459,8 @@ impl Op {
             }
             Op::DropUnique { table, unique } => {
                 let t = table_mut(schema, table, self)?;
-                remove_one(&mut t.uniques, unique).ok_or_else(|| misfit(self, "no such UNIQUE constraint"))?;
+                remove_one(&mut t.uniques, unique)
+                    .ok_or_else(|| misfit(self, "no such UNIQUE constraint"))?;
             }
             Op::AddForeignKey { table, fk } => {
                 let t = table_mut(schema, table, self)?;
@@ -330,7 +469,8 @@ impl Op {
             }
             Op::DropForeignKey { table, fk } => {
                 let t = table_mut(schema, table, self)?;
-                remove_one(&mut t.foreign_keys, fk).ok_or_else(|| misfit(self, "no such foreign key"))?;
+                remove_one(&mut t.foreign_keys, fk)
+                    .ok_or_else(|| misfit(self, "no such foreign key"))?;
             }
             Op::AddCheck { table, check } => {
                 let t = table_mut(schema, table, self)?;
@@ -339,7 +479,8 @@ impl Op {
             }
             Op::DropCheck { table, check } => {
                 let t = table_mut(schema, table, self)?;
-                remove_one(&mut t.checks, check).ok_or_else(|| misfit(self, "no such CHECK constraint"))?;
+                remove_one(&mut t.checks, check)
+                    .ok_or_else(|| misfit(self, "no such CHECK constraint"))?;
             }
             Op::SetTableOptions { table, after, .. } => {
                 let t = table_mut(schema, table, self)?;
@@ -350,11 +491,15 @@ impl Op {
                 if schema.index(&i.name).is_some() {
                     return Err(misfit(self, "an index with this name exists"));
                 }
-                table_mut(schema, &i.table, self)?.indexes.insert(i.name.clone(), i.clone());
+                table_mut(schema, &i.table, self)?
+                    .indexes
+                    .insert(i.name.clone(), i.clone());
             }
             Op::DropIndex(i) => {
                 let t = table_mut(schema, &i.table, self)?;
-                t.indexes.remove(&i.name).ok_or_else(|| misfit(self, "no such index"))?;
+                t.indexes
+                    .remove(&i.name)
+                    .ok_or_else(|| misfit(self, "no such index"))?;
             }
             Op::CreateView(v) => {
                 if schema.views.contains_key(&v.name) {
@@ -363,7 +508,10 @@ impl Op {
                 schema.views.insert(v.name.clone(), v.clone());
             }
             Op::DropView(v) => {
-                schema.views.remove(&v.name).ok_or_else(|| misfit(self, "no such view"))?;
+                schema
+                    .views
+                    .remove(&v.name)
+                    .ok_or_else(|| misfit(self, "no such view"))?;
             }
             Op::CreateTrigger(t) => {
                 if schema.triggers.contains_key(&t.name) {
@@ -372,7 +520,10 @@ impl Op {
                 schema.triggers.insert(t.name.clone(), t.clone());
             }
             Op::DropTrigger(t) => {
-                schema.triggers.remove(&t.name).ok_or_else(|| misfit(self, "no such trigger"))?;
+                schema
+                    .triggers
+                    .remove(&t.name)
+                    .ok_or_else(|| misfit(self, "no such trigger"))?;
             }
         }
         Ok(())
@@ -393,8 +544,15 @@ pub fn invert(ops: &[Op]) -> Vec<Op> {
     ops.iter().rev().map(Op::inverse).collect()
 }
 
-fn table_mut<'a>(schema: &'a mut Schema, name: &Ident, op: &Op) -> Result<&'a mut Table, AutogenError> {
-    schema.tables.get_mut(name).ok_or_else(|| misfit(op, "no such table"))
+fn table_mut<'a>(
+    schema: &'a mut Schema,
+    name: &Ident,
+    op: &Op,
+) -> Result<&'a mut Table, AutogenError> {
+    schema
+        .tables
+        .get_mut(name)
+        .ok_or_else(|| misfit(op, "no such table"))
 }
 
 fn remove_one<T: PartialEq>(list: &mut Vec<T>, item: &T) -> Option<T> {
@@ -403,28 +561,52 @@ fn remove_one<T: PartialEq>(list: &mut Vec<T>, item: &T) -> Option<T> {
 }
 
 fn misfit(op: &Op, problem: &str) -> AutogenError {
-    AutogenError::OpDoesNotFit { op: op.describe(), problem: problem.to_string() }
+    AutogenError::OpDoesNotFit {
+        op: op.describe(),
+        problem: problem.to_string(),
+    }
 }
 
 fn idents(list: &[Ident]) -> String {
-    list.iter().map(Ident::quoted).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(Ident::quoted)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What differs between two versions of a column, in words.
 pub(crate) fn column_change(before: &Column, after: &Column) -> String {
     let mut parts = Vec::new();
     if before.sql_type != after.sql_type {
-        parts.push(format!("type {} -> {}", show_type(before), show_type(after)));
+        parts.push(format!(
+            "type {} -> {}",
+            show_type(before),
+            show_type(after)
+        ));
     }
     if before.nullable != after.nullable {
-        parts.push(if after.nullable { "drop NOT NULL".to_string() } else { "set NOT NULL".to_string() });
+        parts.push(if after.nullable {
+            "drop NOT NULL".to_string()
+        } else {
+            "set NOT NULL".to_string()
+        });
     }
     if before.default != after.default {
-        let d = |c: &Column| c.default.as_ref().map(|d| d.to_sql()).unwrap_or_else(|| "none".to_string());
+        let d = |c: &Column| {
+            c.default
+                .as_ref()
+                .map(|d| d.to_sql())
+                .unwrap_or_else(|| "none".to_string())
+        };
         parts.push(format!("default {} -> {}", d(before), d(after)));
     }
     if before.collation != after.collation {
-        let c = |c: &Column| c.collation.as_ref().map(|c| c.as_str().to_string()).unwrap_or_else(|| "BINARY".to_string());
+        let c = |c: &Column| {
+            c.collation
+                .as_ref()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| "BINARY".to_string())
+        };
         parts.push(format!("collation {} -> {}", c(before), c(after)));
     }
     if before.generated != after.generated {

@@ -50,15 +50,21 @@ impl RenameHints {
     /// Adds one `--rename` value: `old=new` (a table) or `table.old=new` (a column of the
     /// table named `table` in the models; the last `.` before `=` splits).
     pub fn add_flag(&mut self, value: &str) -> Result<(), AutogenError> {
-        let bad = |problem: &str| AutogenError::BadRenameFlag { value: value.to_string(), problem: problem.to_string() };
-        let (left, new) = value.split_once('=').ok_or_else(|| bad("there is no `=`"))?;
+        let bad = |problem: &str| AutogenError::BadRenameFlag {
+            value: value.to_string(),
+            problem: problem.to_string(),
+        };
+        let (left, new) = value
+            .split_once('=')
+            .ok_or_else(|| bad("there is no `=`"))?;
         let (left, new) = (left.trim(), new.trim());
         if new.is_empty() || left.is_empty() {
             return Err(bad("a name is empty"));
         }
         match left.rsplit_once('.') {
             Some((table, old)) if !table.is_empty() && !old.is_empty() => {
-                self.columns.insert((Ident::new(table), Ident::new(old)), Ident::new(new));
+                self.columns
+                    .insert((Ident::new(table), Ident::new(old)), Ident::new(new));
             }
             Some(_) => return Err(bad("a name is empty")),
             None => {
@@ -75,7 +81,8 @@ impl RenameHints {
                 self.tables.insert(from.clone(), to.clone());
             }
             RenameCandidate::Column { table, from, to } => {
-                self.columns.insert((table.clone(), from.clone()), to.clone());
+                self.columns
+                    .insert((table.clone(), from.clone()), to.clone());
             }
         }
     }
@@ -88,7 +95,8 @@ impl RenameHints {
                     self.tables.insert(r.from.clone(), r.table.clone());
                 }
                 Some(col) => {
-                    self.columns.insert((r.table.clone(), r.from.clone()), col.clone());
+                    self.columns
+                        .insert((r.table.clone(), r.from.clone()), col.clone());
                 }
             }
         }
@@ -132,8 +140,12 @@ impl RenameHints {
     /// the CLI: a stale `renamed_from` or a mistyped flag).
     pub fn unused(&self, current: &Schema, target: &Schema) -> Vec<String> {
         let tables = self.table_renames(current, target);
-        let mut out: Vec<String> =
-            self.tables.iter().filter(|(o, n)| !tables.iter().any(|(a, b)| a == *o && b == *n)).map(|(o, n)| format!("{o}={n}")).collect();
+        let mut out: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|(o, n)| !tables.iter().any(|(a, b)| a == *o && b == *n))
+            .map(|(o, n)| format!("{o}={n}"))
+            .collect();
         let mut renamed = current.clone();
         for (o, n) in &tables {
             if let Some(mut t) = renamed.tables.remove(o) {
@@ -143,7 +155,10 @@ impl RenameHints {
         }
         for ((table, old), new) in &self.columns {
             let fits = match (renamed.tables.get(table), target.tables.get(table)) {
-                (Some(c), Some(t)) => self.column_renames(c, t).iter().any(|(a, b)| a == old && b == new),
+                (Some(c), Some(t)) => self
+                    .column_renames(c, t)
+                    .iter()
+                    .any(|(a, b)| a == old && b == new),
                 _ => false,
             };
             if !fits {
@@ -158,37 +173,70 @@ impl RenameHints {
 /// dropped and an added table with the same column types in the same order, and, in each
 /// table both keep, a dropped and an added column of the same type and nullability.
 /// Deterministic order.
-pub fn rename_candidates(current: &Schema, target: &Schema, hints: &RenameHints) -> Vec<RenameCandidate> {
+pub fn rename_candidates(
+    current: &Schema,
+    target: &Schema,
+    hints: &RenameHints,
+) -> Vec<RenameCandidate> {
     let mut out = Vec::new();
     let table_renames = hints.table_renames(current, target);
     let dropped: Vec<&Table> = current
         .tables
         .values()
-        .filter(|t| !target.tables.contains_key(&t.name) && !table_renames.iter().any(|(o, _)| o == &t.name))
+        .filter(|t| {
+            !target.tables.contains_key(&t.name) && !table_renames.iter().any(|(o, _)| o == &t.name)
+        })
         .collect();
     let added: Vec<&Table> = target
         .tables
         .values()
-        .filter(|t| !current.tables.contains_key(&t.name) && !table_renames.iter().any(|(_, n)| n == &t.name))
+        .filter(|t| {
+            !current.tables.contains_key(&t.name)
+                && !table_renames.iter().any(|(_, n)| n == &t.name)
+        })
         .collect();
-    let shape = |t: &Table| t.columns.iter().map(|c| (c.sql_type.clone(), c.nullable)).collect::<Vec<_>>();
+    let shape = |t: &Table| {
+        t.columns
+            .iter()
+            .map(|c| (c.sql_type.clone(), c.nullable))
+            .collect::<Vec<_>>()
+    };
     for d in &dropped {
         for a in &added {
             if shape(d) == shape(a) {
-                out.push(RenameCandidate::Table { from: d.name.clone(), to: a.name.clone() });
+                out.push(RenameCandidate::Table {
+                    from: d.name.clone(),
+                    to: a.name.clone(),
+                });
             }
         }
     }
     for tgt in target.tables.values() {
-        let cur_name = table_renames.iter().find(|(_, n)| n == &tgt.name).map(|(o, _)| o.clone()).unwrap_or(tgt.name.clone());
-        let Some(cur) = current.tables.get(&cur_name) else { continue };
+        let cur_name = table_renames
+            .iter()
+            .find(|(_, n)| n == &tgt.name)
+            .map(|(o, _)| o.clone())
+            .unwrap_or(tgt.name.clone());
+        let Some(cur) = current.tables.get(&cur_name) else {
+            continue;
+        };
         let mut cur = cur.clone();
         cur.name = tgt.name.clone();
         let hinted = hints.column_renames(&cur, tgt);
-        for d in cur.columns.iter().filter(|c| tgt.column(&c.name).is_none() && !hinted.iter().any(|(o, _)| o == &c.name)) {
-            for a in tgt.columns.iter().filter(|c| cur.column(&c.name).is_none() && !hinted.iter().any(|(_, n)| n == &c.name)) {
+        for d in cur
+            .columns
+            .iter()
+            .filter(|c| tgt.column(&c.name).is_none() && !hinted.iter().any(|(o, _)| o == &c.name))
+        {
+            for a in tgt.columns.iter().filter(|c| {
+                cur.column(&c.name).is_none() && !hinted.iter().any(|(_, n)| n == &c.name)
+            }) {
                 if d.sql_type == a.sql_type && d.nullable == a.nullable {
-                    out.push(RenameCandidate::Column { table: tgt.name.clone(), from: d.name.clone(), to: a.name.clone() });
+                    out.push(RenameCandidate::Column {
+                        table: tgt.name.clone(),
+                        from: d.name.clone(),
+                        to: a.name.clone(),
+                    });
                 }
             }
         }

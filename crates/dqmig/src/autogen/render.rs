@@ -42,7 +42,11 @@ pub struct Stmt {
 
 impl Stmt {
     pub(crate) fn new(comment: impl Into<String>, sql: impl Into<String>) -> Stmt {
-        Stmt { notes: Vec::new(), comment: comment.into(), sql: sql.into() }
+        Stmt {
+            notes: Vec::new(),
+            comment: comment.into(),
+            sql: sql.into(),
+        }
     }
 
     /// The statement as written in a revision file: notes, comment, SQL and `;`.
@@ -74,12 +78,19 @@ pub struct Script {
 impl Script {
     /// The statements as revision-file text (each on its own lines, `;`-terminated).
     pub fn to_text(&self) -> String {
-        self.stmts.iter().map(|s| s.to_text() + "\n").collect::<Vec<_>>().join("\n")
+        self.stmts
+            .iter()
+            .map(|s| s.to_text() + "\n")
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// The COUNT queries of the warnings, in order.
     pub fn lint_queries(&self) -> Vec<&LintQuery> {
-        self.warnings.iter().filter_map(|w| w.query.as_ref()).collect()
+        self.warnings
+            .iter()
+            .filter_map(|w| w.query.as_ref())
+            .collect()
     }
 }
 
@@ -120,7 +131,10 @@ pub fn render_script(ops: &[Op], start: &Schema) -> Result<(Script, Schema), Aut
 
 fn push(script: &mut Script, mut stmts: Vec<Stmt>, warnings: Vec<Warning>) {
     if let Some(first) = stmts.first_mut() {
-        let lines: Vec<String> = warnings.iter().map(|w| format!("-- WARNING: {}", w.message)).collect();
+        let lines: Vec<String> = warnings
+            .iter()
+            .map(|w| format!("-- WARNING: {}", w.message))
+            .collect();
         first.notes.splice(0..0, lines);
     }
     script.warnings.extend(warnings);
@@ -129,58 +143,95 @@ fn push(script: &mut Script, mut stmts: Vec<Stmt>, warnings: Vec<Warning>) {
 
 fn render_single(op: &Op, state: &mut Schema, script: &mut Script) -> Result<(), AutogenError> {
     let warnings = lint(op, state);
-    let stmts = match op {
-        Op::CreateTable(t) => {
-            let mut v = vec![Stmt::new(format!("create table {}", t.name.quoted()), t.create_table_sql())];
-            for i in t.indexes.values() {
-                v.push(Stmt::new(format!("create index {} on {}", i.name.quoted(), t.name.quoted()), i.create_sql()));
+    let stmts =
+        match op {
+            Op::CreateTable(t) => {
+                let mut v = vec![Stmt::new(
+                    format!("create table {}", t.name.quoted()),
+                    t.create_table_sql(),
+                )];
+                for i in t.indexes.values() {
+                    v.push(Stmt::new(
+                        format!("create index {} on {}", i.name.quoted(), t.name.quoted()),
+                        i.create_sql(),
+                    ));
+                }
+                v
             }
-            v
-        }
-        Op::DropTable(t) => {
-            // With foreign keys on, dropping a table others still reference deletes from
-            // it first (cascading or failing): such a step needs them off.
-            if state.tables.values().any(|o| o.name != t.name && o.foreign_keys.iter().any(|f| f.ref_table == t.name)) {
-                script.needs_fk_off = true;
+            Op::DropTable(t) => {
+                // With foreign keys on, dropping a table others still reference deletes from
+                // it first (cascading or failing): such a step needs them off.
+                if state.tables.values().any(|o| {
+                    o.name != t.name && o.foreign_keys.iter().any(|f| f.ref_table == t.name)
+                }) {
+                    script.needs_fk_off = true;
+                }
+                vec![Stmt::new(
+                    format!(
+                        "drop table {} with its indexes and triggers",
+                        t.name.quoted()
+                    ),
+                    format!("DROP TABLE {}", t.name.quoted()),
+                )]
             }
-            vec![Stmt::new(
-                format!("drop table {} with its indexes and triggers", t.name.quoted()),
-                format!("DROP TABLE {}", t.name.quoted()),
-            )]
-        }
-        Op::RenameTable { from, to } => vec![Stmt::new(
-            format!("rename table {} to {}", from.quoted(), to.quoted()),
-            format!("ALTER TABLE {} RENAME TO {}", from.quoted(), to.quoted()),
-        )],
-        Op::CreateIndex(i) => vec![Stmt::new(format!("create index {} on {}", i.name.quoted(), i.table.quoted()), i.create_sql())],
-        Op::DropIndex(i) => {
-            vec![Stmt::new(format!("drop index {} on {}", i.name.quoted(), i.table.quoted()), format!("DROP INDEX {}", i.name.quoted()))]
-        }
-        Op::CreateView(v) => vec![Stmt::new(format!("create view {}", v.name.quoted()), v.create_sql())],
-        Op::DropView(v) => vec![Stmt::new(format!("drop view {}", v.name.quoted()), format!("DROP VIEW {}", v.name.quoted()))],
-        Op::CreateTrigger(t) => {
-            vec![Stmt::new(format!("create trigger {} on {}", t.name.quoted(), t.table.quoted()), t.create_sql())]
-        }
-        Op::DropTrigger(t) => {
-            vec![Stmt::new(
-                format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted()),
-                format!("DROP TRIGGER {}", t.name.quoted()),
-            )]
-        }
-        other => return Err(AutogenError::OpDoesNotFit { op: other.describe(), problem: "not a whole-object op".into() }),
-    };
+            Op::RenameTable { from, to } => vec![Stmt::new(
+                format!("rename table {} to {}", from.quoted(), to.quoted()),
+                format!("ALTER TABLE {} RENAME TO {}", from.quoted(), to.quoted()),
+            )],
+            Op::CreateIndex(i) => vec![Stmt::new(
+                format!("create index {} on {}", i.name.quoted(), i.table.quoted()),
+                i.create_sql(),
+            )],
+            Op::DropIndex(i) => {
+                vec![Stmt::new(
+                    format!("drop index {} on {}", i.name.quoted(), i.table.quoted()),
+                    format!("DROP INDEX {}", i.name.quoted()),
+                )]
+            }
+            Op::CreateView(v) => vec![Stmt::new(
+                format!("create view {}", v.name.quoted()),
+                v.create_sql(),
+            )],
+            Op::DropView(v) => vec![Stmt::new(
+                format!("drop view {}", v.name.quoted()),
+                format!("DROP VIEW {}", v.name.quoted()),
+            )],
+            Op::CreateTrigger(t) => {
+                vec![Stmt::new(
+                    format!("create trigger {} on {}", t.name.quoted(), t.table.quoted()),
+                    t.create_sql(),
+                )]
+            }
+            Op::DropTrigger(t) => {
+                vec![Stmt::new(
+                    format!("drop trigger {} on {}", t.name.quoted(), t.table.quoted()),
+                    format!("DROP TRIGGER {}", t.name.quoted()),
+                )]
+            }
+            other => {
+                return Err(AutogenError::OpDoesNotFit {
+                    op: other.describe(),
+                    problem: "not a whole-object op".into(),
+                })
+            }
+        };
     op.apply(state)?;
     push(script, stmts, warnings);
     Ok(())
 }
 
 fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(), AutogenError> {
-    let Some(name) = ops.first().and_then(Op::altered_table).cloned() else { return Ok(()) };
+    let Some(name) = ops.first().and_then(Op::altered_table).cloned() else {
+        return Ok(());
+    };
     let before = state
         .tables
         .get(&name)
         .cloned()
-        .ok_or_else(|| AutogenError::OpDoesNotFit { op: ops[0].describe(), problem: "no such table".into() })?;
+        .ok_or_else(|| AutogenError::OpDoesNotFit {
+            op: ops[0].describe(),
+            problem: "no such table".into(),
+        })?;
     let mut scratch = state.clone();
     let mut origins = Origins::of(&before);
     let mut alters: Vec<(Stmt, Vec<Warning>, usize)> = Vec::new();
@@ -195,7 +246,12 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
                 entry.1.extend(w.clone());
             }
         } else {
-            let extra: Vec<&Op> = ops.iter().enumerate().filter(|(j, _)| riders[*j] == Some(k)).map(|(_, o)| o).collect();
+            let extra: Vec<&Op> = ops
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| riders[*j] == Some(k))
+                .map(|(_, o)| o)
+                .collect();
             match alter_stmt(op, &scratch).and_then(|stmt| with_column_constraints(stmt, &extra)) {
                 Ok(stmt) => alters.push((stmt, w.clone(), k)),
                 Err(reason) => {
@@ -214,11 +270,15 @@ fn render_group(ops: &[Op], state: &mut Schema, script: &mut Script) -> Result<(
             push(script, vec![stmt], w);
         }
     } else {
-        let after = scratch
-            .tables
-            .get(&name)
-            .cloned()
-            .ok_or_else(|| AutogenError::OpDoesNotFit { op: ops[0].describe(), problem: "the table is gone after its alters".into() })?;
+        let after =
+            scratch
+                .tables
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| AutogenError::OpDoesNotFit {
+                    op: ops[0].describe(),
+                    problem: "the table is gone after its alters".into(),
+                })?;
         // Column renames go first as native RENAME COLUMN: SQLite then rewrites what other
         // tables say of the column (their foreign keys), which a rebuild cannot do.
         let (renames, before) = native_renames(ops, state, &before);
@@ -248,8 +308,12 @@ fn native_renames(ops: &[Op], state: &Schema, before: &Table) -> (Vec<NativeRena
     let mut scratch = state.clone();
     let mut out = Vec::new();
     for op in ops {
-        let Op::RenameColumn { from, to, .. } = op else { continue };
-        let Ok(stmt) = alter_stmt(op, &scratch) else { return (Vec::new(), before.clone()) };
+        let Op::RenameColumn { from, to, .. } = op else {
+            continue;
+        };
+        let Ok(stmt) = alter_stmt(op, &scratch) else {
+            return (Vec::new(), before.clone());
+        };
         if op.apply(&mut scratch).is_err() {
             return (Vec::new(), before.clone());
         }
@@ -269,7 +333,9 @@ fn native_renames(ops: &[Op], state: &Schema, before: &Table) -> (Vec<NativeRena
 fn riders(ops: &[Op]) -> Vec<Option<usize>> {
     let mut out = vec![None; ops.len()];
     for (i, op) in ops.iter().enumerate() {
-        let Op::AddColumn { column, .. } = op else { continue };
+        let Op::AddColumn { column, .. } = op else {
+            continue;
+        };
         let one: BTreeSet<Ident> = [column.name.clone()].into_iter().collect();
         let later_columns: BTreeSet<Ident> = ops[i + 1..]
             .iter()
@@ -286,12 +352,19 @@ fn riders(ops: &[Op]) -> Vec<Option<usize>> {
             }
             match &ops[j] {
                 Op::AddForeignKey { fk, .. }
-                    if !has_fk && null_default && fk.columns.len() == 1 && fk.columns[0] == column.name && fk.ref_columns.len() == 1 =>
+                    if !has_fk
+                        && null_default
+                        && fk.columns.len() == 1
+                        && fk.columns[0] == column.name
+                        && fk.ref_columns.len() == 1 =>
                 {
                     out[j] = Some(i);
                     has_fk = true;
                 }
-                Op::AddCheck { check, .. } if mentions(check.expr.text(), &one) && !mentions(check.expr.text(), &later_columns) => {
+                Op::AddCheck { check, .. }
+                    if mentions(check.expr.text(), &one)
+                        && !mentions(check.expr.text(), &later_columns) =>
+                {
                     out[j] = Some(i)
                 }
                 _ => {}
@@ -306,20 +379,29 @@ fn with_column_constraints(mut stmt: Stmt, extra: &[&Op]) -> Result<Stmt, String
     for op in extra {
         match op {
             Op::AddCheck { check, .. } => {
-                let name = check.name.as_ref().map(|n| format!("CONSTRAINT {} ", n.quoted())).unwrap_or_default();
+                let name = check
+                    .name
+                    .as_ref()
+                    .map(|n| format!("CONSTRAINT {} ", n.quoted()))
+                    .unwrap_or_default();
                 stmt.sql.push_str(&format!(" {name}CHECK ({})", check.expr));
                 stmt.comment.push_str(" with its CHECK");
             }
             Op::AddForeignKey { fk, .. } => {
                 // The table-level form minus `FOREIGN KEY (col) ` is the column-level one.
-                let name = fk.name.as_ref().map(|n| format!("CONSTRAINT {} ", n.quoted())).unwrap_or_default();
+                let name = fk
+                    .name
+                    .as_ref()
+                    .map(|n| format!("CONSTRAINT {} ", n.quoted()))
+                    .unwrap_or_default();
                 let cols: Vec<String> = fk.columns.iter().map(Ident::quoted).collect();
                 let table_form = fk.constraint_sql();
                 let rest = table_form
                     .strip_prefix(&format!("{name}FOREIGN KEY ({}) ", cols.join(", ")))
                     .ok_or_else(|| "a foreign key on a new column".to_string())?;
                 stmt.sql.push_str(&format!(" {name}{rest}"));
-                stmt.comment.push_str(&format!(" referencing {}", fk.ref_table.quoted()));
+                stmt.comment
+                    .push_str(&format!(" referencing {}", fk.ref_table.quoted()));
             }
             _ => return Err("a constraint on a new column".into()),
         }
@@ -329,14 +411,23 @@ fn with_column_constraints(mut stmt: Stmt, extra: &[&Op]) -> Result<Stmt, String
 
 /// The ALTER TABLE statement for `op` on `state`, or why it needs a rebuild.
 fn alter_stmt(op: &Op, state: &Schema) -> Result<Stmt, String> {
-    let table = op.altered_table().and_then(|n| state.tables.get(n)).ok_or_else(|| "unknown table".to_string())?;
+    let table = op
+        .altered_table()
+        .and_then(|n| state.tables.get(n))
+        .ok_or_else(|| "unknown table".to_string())?;
     let t = table.name.quoted();
     match op {
         Op::RenameColumn { from, to, .. } => Ok(Stmt::new(
             format!("rename column {t}.{} to {}", from.quoted(), to.quoted()),
-            format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", from.quoted(), to.quoted()),
+            format!(
+                "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                from.quoted(),
+                to.quoted()
+            ),
         )),
-        Op::AddColumn { column, position, .. } => {
+        Op::AddColumn {
+            column, position, ..
+        } => {
             let c = column.name.quoted();
             if *position < table.columns.len() {
                 return Err(format!("column {c} goes before existing columns"));
@@ -345,26 +436,39 @@ fn alter_stmt(op: &Op, state: &Schema) -> Result<Stmt, String> {
                 return Err(format!("column {c} is STORED generated"));
             }
             match &column.default {
-                Some(DefaultValue::CurrentTime | DefaultValue::CurrentDate | DefaultValue::CurrentTimestamp | DefaultValue::Expr(_)) => {
-                    return Err(format!("column {c} has a non-constant default"))
-                }
-                None | Some(DefaultValue::Null) if !column.nullable && column.generated.is_none() => {
+                Some(
+                    DefaultValue::CurrentTime
+                    | DefaultValue::CurrentDate
+                    | DefaultValue::CurrentTimestamp
+                    | DefaultValue::Expr(_),
+                ) => return Err(format!("column {c} has a non-constant default")),
+                None | Some(DefaultValue::Null)
+                    if !column.nullable && column.generated.is_none() =>
+                {
                     return Err(format!("column {c} is NOT NULL without a default"))
                 }
                 _ => {}
             }
-            Ok(Stmt::new(format!("add column {t}.{c}"), format!("ALTER TABLE {t} ADD COLUMN {}", column.definition_sql())))
+            Ok(Stmt::new(
+                format!("add column {t}.{c}"),
+                format!("ALTER TABLE {t} ADD COLUMN {}", column.definition_sql()),
+            ))
         }
         Op::DropColumn { column, .. } => {
             let c = column.name.quoted();
             if let Some(why) = drop_column_blocker(table, &column.name, state) {
                 return Err(format!("column {c} {why}"));
             }
-            Ok(Stmt::new(format!("drop column {t}.{c}"), format!("ALTER TABLE {t} DROP COLUMN {c}")))
+            Ok(Stmt::new(
+                format!("drop column {t}.{c}"),
+                format!("ALTER TABLE {t} DROP COLUMN {c}"),
+            ))
         }
-        Op::AlterColumn { before, after, .. } => {
-            Err(format!("column {} changes ({})", after.name.quoted(), super::op::column_change(before, after)))
-        }
+        Op::AlterColumn { before, after, .. } => Err(format!(
+            "column {} changes ({})",
+            after.name.quoted(),
+            super::op::column_change(before, after)
+        )),
         Op::ReorderColumns { .. } => Err("the column order changes".into()),
         Op::SetPrimaryKey { .. } => Err("the primary key changes".into()),
         Op::AddUnique { .. } | Op::DropUnique { .. } => Err("a UNIQUE constraint changes".into()),
@@ -378,7 +482,11 @@ fn alter_stmt(op: &Op, state: &Schema) -> Result<Stmt, String> {
 /// Why SQLite 3.40 refuses `ALTER TABLE ... DROP COLUMN` for this column, if it does.
 fn drop_column_blocker(table: &Table, col: &Ident, state: &Schema) -> Option<&'static str> {
     let one: BTreeSet<Ident> = [col.clone()].into_iter().collect();
-    if table.primary_key.as_ref().is_some_and(|p| p.columns.contains(col)) {
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|p| p.columns.contains(col))
+    {
         return Some("is in the primary key");
     }
     if table.uniques.iter().any(|u| u.columns.contains(col)) {
@@ -387,7 +495,11 @@ fn drop_column_blocker(table: &Table, col: &Ident, state: &Schema) -> Option<&'s
     if table.foreign_keys.iter().any(|f| f.columns.contains(col)) {
         return Some("is in a foreign key");
     }
-    if state.tables.values().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == table.name && f.ref_columns.contains(col))) {
+    if state.tables.values().any(|o| {
+        o.foreign_keys
+            .iter()
+            .any(|f| f.ref_table == table.name && f.ref_columns.contains(col))
+    }) {
         return Some("is referenced by a foreign key");
     }
     for i in table.indexes.values() {
@@ -395,14 +507,22 @@ fn drop_column_blocker(table: &Table, col: &Ident, state: &Schema) -> Option<&'s
             IndexTarget::Column(c) => c == col,
             IndexTarget::Expr(e) => mentions(e.text(), &one),
         });
-        if in_parts || i.predicate.as_ref().is_some_and(|p| mentions(p.text(), &one)) {
+        if in_parts
+            || i.predicate
+                .as_ref()
+                .is_some_and(|p| mentions(p.text(), &one))
+        {
             return Some("is used by an index");
         }
     }
     if table.checks.iter().any(|c| mentions(c.expr.text(), &one)) {
         return Some("is used by a CHECK constraint");
     }
-    if table.columns.iter().any(|c| c.generated.as_ref().is_some_and(|g| mentions(g.expr.text(), &one))) {
+    if table.columns.iter().any(|c| {
+        c.generated
+            .as_ref()
+            .is_some_and(|g| mentions(g.expr.text(), &one))
+    }) {
         return Some("is used by a generated column");
     }
     if table.columns.len() <= 1 {
@@ -411,8 +531,14 @@ fn drop_column_blocker(table: &Table, col: &Ident, state: &Schema) -> Option<&'s
     let tname: BTreeSet<Ident> = [table.name.clone()].into_iter().collect();
     let (views, triggers) = dependents(state, &tname);
     let uses = |sql: &str| words(sql).contains(&col.folded());
-    if views.iter().filter_map(|v| state.views.get(v)).any(|v| uses(v.query.text()))
-        || triggers.iter().filter_map(|t| state.triggers.get(t)).any(|t| uses(t.sql.text()))
+    if views
+        .iter()
+        .filter_map(|v| state.views.get(v))
+        .any(|v| uses(v.query.text()))
+        || triggers
+            .iter()
+            .filter_map(|t| state.triggers.get(t))
+            .any(|t| uses(t.sql.text()))
     {
         return Some("is used by a view or trigger");
     }

@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 
 fn fixture_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     dirs
 }
@@ -18,7 +22,12 @@ fn fixture_dirs() -> Vec<PathBuf> {
 fn fixtures() -> Vec<(String, Schema)> {
     fixture_dirs()
         .into_iter()
-        .map(|d| (d.file_name().unwrap().to_string_lossy().to_string(), load_file(&d.join("models.toml")).unwrap()))
+        .map(|d| {
+            (
+                d.file_name().unwrap().to_string_lossy().to_string(),
+                load_file(&d.join("models.toml")).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -33,9 +42,15 @@ fn diff_of_a_schema_with_itself_is_empty() {
     for (name, s) in &all {
         assert_eq!(diff(s, s, &RenameHints::default()), vec![], "{name}");
         // The SQL form of the same fixture too.
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas").join(name);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/schemas")
+            .join(name);
         let from_sql = load_file(&dir.join("schema.sql")).unwrap();
-        assert_eq!(diff(s, &from_sql, &RenameHints::default()), vec![], "{name} (toml vs sql)");
+        assert_eq!(
+            diff(s, &from_sql, &RenameHints::default()),
+            vec![],
+            "{name} (toml vs sql)"
+        );
     }
 }
 
@@ -50,8 +65,12 @@ fn every_fixture_pair_round_trips_through_apply_and_renders() {
         for (bn, b) in &all {
             let ops = diff(a, b, &RenameHints::default());
             let up = apply_all(a, &ops).unwrap_or_else(|e| panic!("{an} -> {bn}: {e}\n{ops:#?}"));
-            assert_eq!(&up, b, "{an} -> {bn}: up does not give the target\n{ops:#?}");
-            let down = apply_all(&up, &invert(&ops)).unwrap_or_else(|e| panic!("{an} -> {bn} down: {e}"));
+            assert_eq!(
+                &up, b,
+                "{an} -> {bn}: up does not give the target\n{ops:#?}"
+            );
+            let down =
+                apply_all(&up, &invert(&ops)).unwrap_or_else(|e| panic!("{an} -> {bn} down: {e}"));
             assert_eq!(&down, a, "{an} -> {bn}: down does not give the start back");
             for op in &ops {
                 assert_eq!(&op.inverse().inverse(), op);
@@ -73,10 +92,24 @@ fn diff_order_is_deterministic_and_fk_ordered() {
     let ops = diff(&a, &b, &RenameHints::default());
     assert_eq!(ops, diff(&a.clone(), &b.clone(), &RenameHints::default()));
     let names: Vec<String> = ops.iter().map(Op::describe).collect();
-    assert_eq!(names, [r#"create table "a""#, r#"create table "b""#, r#"create table "c""#]);
+    assert_eq!(
+        names,
+        [
+            r#"create table "a""#,
+            r#"create table "b""#,
+            r#"create table "c""#
+        ]
+    );
     let back = diff(&b, &a, &RenameHints::default());
     let names: Vec<String> = back.iter().map(Op::describe).collect();
-    assert_eq!(names, [r#"drop table "c""#, r#"drop table "b""#, r#"drop table "a""#]);
+    assert_eq!(
+        names,
+        [
+            r#"drop table "c""#,
+            r#"drop table "b""#,
+            r#"drop table "a""#
+        ]
+    );
 }
 
 #[test]
@@ -85,29 +118,58 @@ fn rename_hints_and_candidates() {
     let b = sql("CREATE TABLE people (id INTEGER PRIMARY KEY, full_name TEXT, age INTEGER);");
     // Without hints: drop + create, and both renames are offered.
     let plain = diff(&a, &b, &RenameHints::default());
-    assert!(matches!(plain.as_slice(), [Op::DropTable(_), Op::CreateTable(_)]), "{plain:#?}");
+    assert!(
+        matches!(plain.as_slice(), [Op::DropTable(_), Op::CreateTable(_)]),
+        "{plain:#?}"
+    );
     let cands = rename_candidates(&a, &b, &RenameHints::default());
-    assert_eq!(cands, vec![RenameCandidate::Table { from: "users".into(), to: "people".into() }]);
+    assert_eq!(
+        cands,
+        vec![RenameCandidate::Table {
+            from: "users".into(),
+            to: "people".into()
+        }]
+    );
     let mut hints = RenameHints::default();
     hints.accept(&cands[0]);
     let cands = rename_candidates(&a, &b, &hints);
-    assert_eq!(cands, vec![RenameCandidate::Column { table: "people".into(), from: "name".into(), to: "full_name".into() }]);
+    assert_eq!(
+        cands,
+        vec![RenameCandidate::Column {
+            table: "people".into(),
+            from: "name".into(),
+            to: "full_name".into()
+        }]
+    );
     assert_eq!(cands[0].flag(), "people.name=full_name");
     hints.add_flag(&cands[0].flag()).unwrap();
     let ops = diff(&a, &b, &hints);
     assert_eq!(
         ops,
         vec![
-            Op::RenameTable { from: "users".into(), to: "people".into() },
-            Op::RenameColumn { table: "people".into(), from: "name".into(), to: "full_name".into() },
+            Op::RenameTable {
+                from: "users".into(),
+                to: "people".into()
+            },
+            Op::RenameColumn {
+                table: "people".into(),
+                from: "name".into(),
+                to: "full_name".into()
+            },
         ]
     );
     assert!(rename_candidates(&a, &b, &hints).is_empty());
     assert!(hints.unused(&a, &b).is_empty());
     hints.add_flag("nosuch=x").unwrap();
     assert_eq!(hints.unused(&a, &b), vec!["nosuch=x".to_string()]);
-    assert!(matches!(hints.add_flag("x"), Err(AutogenError::BadRenameFlag { .. })));
-    assert!(matches!(hints.add_flag(".a=b"), Err(AutogenError::BadRenameFlag { .. })));
+    assert!(matches!(
+        hints.add_flag("x"),
+        Err(AutogenError::BadRenameFlag { .. })
+    ));
+    assert!(matches!(
+        hints.add_flag(".a=b"),
+        Err(AutogenError::BadRenameFlag { .. })
+    ));
 }
 
 #[test]
@@ -131,14 +193,27 @@ columns = [
     assert_eq!(
         ops,
         vec![
-            Op::RenameTable { from: "users".into(), to: "people".into() },
-            Op::RenameColumn { table: "people".into(), from: "name".into(), to: "full_name".into() },
+            Op::RenameTable {
+                from: "users".into(),
+                to: "people".into()
+            },
+            Op::RenameColumn {
+                table: "people".into(),
+                from: "name".into(),
+                to: "full_name".into()
+            },
         ]
     );
-    let err = crate::models::load_toml_str("m.toml", "[tables.t]\nrenamed_from = \"t\"\ncolumns = [{ name = \"a\", type = \"text\" }]\n")
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("m.toml:2:") && err.contains("the name itself"), "{err}");
+    let err = crate::models::load_toml_str(
+        "m.toml",
+        "[tables.t]\nrenamed_from = \"t\"\ncolumns = [{ name = \"a\", type = \"text\" }]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("m.toml:2:") && err.contains("the name itself"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -153,7 +228,12 @@ fn rebuild_marker_is_a_runner_directive() {
         r.down.to_text()
     );
     let rev = crate::script::parse_revision("f.sql", &text).unwrap();
-    assert!(rev.up.statements[0].directives.contains(&crate::script::Directive::Rebuild), "{text}");
+    assert!(
+        rev.up.statements[0]
+            .directives
+            .contains(&crate::script::Directive::Rebuild),
+        "{text}"
+    );
     assert_eq!(rev.up.statements.len(), r.up.stmts.len());
 }
 
@@ -214,7 +294,11 @@ snap!(
 snap!(op_add_column_with_foreign_key_and_check,
     "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY);",
     "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER CONSTRAINT to_p REFERENCES p(id) ON DELETE SET NULL CHECK (p_id > 0));");
-snap!(op_drop_column, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100));");
+snap!(
+    op_drop_column,
+    USERS,
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100));"
+);
 snap!(
     op_rename_column,
     USERS,
@@ -255,7 +339,11 @@ snap!(
     "CREATE TABLE t (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));"
 );
 snap!(op_add_unique, USERS, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100) UNIQUE, age INTEGER);");
-snap!(op_drop_unique, "CREATE TABLE t (a TEXT, CONSTRAINT u UNIQUE (a));", "CREATE TABLE t (a TEXT);");
+snap!(
+    op_drop_unique,
+    "CREATE TABLE t (a TEXT, CONSTRAINT u UNIQUE (a));",
+    "CREATE TABLE t (a TEXT);"
+);
 snap!(
     op_add_foreign_key,
     "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER);",
@@ -271,22 +359,48 @@ snap!(
     USERS,
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100), age INTEGER CHECK (age >= 0));"
 );
-snap!(op_drop_check, "CREATE TABLE t (a INTEGER, CONSTRAINT pos CHECK (a > 0));", "CREATE TABLE t (a INTEGER);");
-snap!(op_table_strict, "CREATE TABLE t (a INTEGER, b TEXT);", "CREATE TABLE t (a INTEGER, b TEXT) STRICT;");
+snap!(
+    op_drop_check,
+    "CREATE TABLE t (a INTEGER, CONSTRAINT pos CHECK (a > 0));",
+    "CREATE TABLE t (a INTEGER);"
+);
+snap!(
+    op_table_strict,
+    "CREATE TABLE t (a INTEGER, b TEXT);",
+    "CREATE TABLE t (a INTEGER, b TEXT) STRICT;"
+);
 snap!(
     op_table_without_rowid,
     "CREATE TABLE t (a TEXT PRIMARY KEY, b TEXT);",
     "CREATE TABLE t (a TEXT NOT NULL PRIMARY KEY, b TEXT) WITHOUT ROWID;"
 );
-snap!(op_create_index, USERS, &format!("{USERS} CREATE UNIQUE INDEX users_email ON users (lower(email)) WHERE email IS NOT NULL;"));
-snap!(op_drop_index, &format!("{USERS} CREATE INDEX users_age ON users (age DESC);"), USERS);
+snap!(
+    op_create_index,
+    USERS,
+    &format!(
+        "{USERS} CREATE UNIQUE INDEX users_email ON users (lower(email)) WHERE email IS NOT NULL;"
+    )
+);
+snap!(
+    op_drop_index,
+    &format!("{USERS} CREATE INDEX users_age ON users (age DESC);"),
+    USERS
+);
 snap!(
     op_change_index,
     &format!("{USERS} CREATE INDEX users_age ON users (age);"),
     &format!("{USERS} CREATE INDEX users_age ON users (age, name);")
 );
-snap!(op_create_view, USERS, &format!("{USERS} CREATE VIEW adults AS SELECT id, name FROM users WHERE age >= 18;"));
-snap!(op_drop_view, &format!("{USERS} CREATE VIEW adults AS SELECT id, name FROM users WHERE age >= 18;"), USERS);
+snap!(
+    op_create_view,
+    USERS,
+    &format!("{USERS} CREATE VIEW adults AS SELECT id, name FROM users WHERE age >= 18;")
+);
+snap!(
+    op_drop_view,
+    &format!("{USERS} CREATE VIEW adults AS SELECT id, name FROM users WHERE age >= 18;"),
+    USERS
+);
 snap!(
     op_change_view,
     &format!(
@@ -325,7 +439,11 @@ snap!(
     "CREATE TABLE t (a TEXT, b TEXT, c TEXT, PRIMARY KEY (a, b));",
     "CREATE TABLE t (a TEXT NOT NULL PRIMARY KEY, c TEXT);"
 );
-snap!(rebuild_drop_column_in_unique, "CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b));", "CREATE TABLE t (a TEXT);");
+snap!(
+    rebuild_drop_column_in_unique,
+    "CREATE TABLE t (a TEXT, b TEXT, UNIQUE (a, b));",
+    "CREATE TABLE t (a TEXT);"
+);
 snap!(
     rebuild_drop_column_in_foreign_key,
     "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id), x TEXT);",
@@ -341,13 +459,21 @@ snap!(
     &format!("{USERS} CREATE INDEX users_ea ON users (email, age);"),
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email VARCHAR(100)); CREATE INDEX users_ea ON users (email);"
 );
-snap!(rebuild_drop_column_in_check, "CREATE TABLE t (a INTEGER, b INTEGER, CHECK (a < b));", "CREATE TABLE t (a INTEGER);");
+snap!(
+    rebuild_drop_column_in_check,
+    "CREATE TABLE t (a INTEGER, b INTEGER, CHECK (a < b));",
+    "CREATE TABLE t (a INTEGER);"
+);
 snap!(
     rebuild_drop_column_in_generated,
     "CREATE TABLE t (a INTEGER, b INTEGER, g INTEGER GENERATED ALWAYS AS (a + b));",
     "CREATE TABLE t (a INTEGER, g INTEGER GENERATED ALWAYS AS (a));"
 );
-snap!(rebuild_drop_only_column_and_add_another, "CREATE TABLE t (a INTEGER);", "CREATE TABLE t (b TEXT);");
+snap!(
+    rebuild_drop_only_column_and_add_another,
+    "CREATE TABLE t (a INTEGER);",
+    "CREATE TABLE t (b TEXT);"
+);
 snap!(
     rebuild_keeps_views_triggers_checks_and_children,
     "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT, CHECK (length(name) > 0));
@@ -389,9 +515,15 @@ snap!(
 /// this renders a hand-built op against a schema that still has the view.
 #[test]
 fn rebuild_drop_column_used_by_a_view() {
-    let a = sql(&format!("{USERS} CREATE VIEW ages AS SELECT age FROM users;"));
+    let a = sql(&format!(
+        "{USERS} CREATE VIEW ages AS SELECT age FROM users;"
+    ));
     let age = a.tables[&crate::schema::Ident::new("users")].columns[3].clone();
-    let ops = vec![Op::DropColumn { table: "users".into(), column: age, position: 3 }];
+    let ops = vec![Op::DropColumn {
+        table: "users".into(),
+        column: age,
+        position: 3,
+    }];
     let (up, _) = render_script(&ops, &a).unwrap();
     insta::assert_snapshot!("rebuild_drop_column_used_by_a_view", up.to_text());
 }

@@ -113,7 +113,10 @@ pub const QUERIES: usize = 1;
 pub(crate) fn read(exec: &mut impl Executor) -> Result<Catalog, IntrospectError> {
     let rows = exec
         .query_values(CATALOG_SQL, &[])
-        .map_err(|source| IntrospectError::Query { what: "the catalog (sqlite_master and the schema pragmas)", source })?;
+        .map_err(|source| IntrospectError::Query {
+            what: "the catalog (sqlite_master and the schema pragmas)",
+            source,
+        })?;
     let mut cat = Catalog::default();
     let mut last_fk: Option<(Ident, i64)> = None;
     for row in &rows {
@@ -132,14 +135,17 @@ pub(crate) fn read(exec: &mut impl Executor) -> Result<Catalog, IntrospectError>
             }
             1 => {
                 let r = RowReader::new(row, "pragma_table_xinfo");
-                cat.columns.entry(Ident::new(r.text(1)?)).or_default().push(ColumnInfo {
-                    name: r.text(P)?,
-                    decl_type: r.opt_text(P + 1)?.unwrap_or_default(),
-                    not_null: r.int(P + 2)? != 0,
-                    default: r.opt_text(P + 3)?,
-                    pk: r.int(P + 4)?,
-                    hidden: r.int(P + 5)?,
-                });
+                cat.columns
+                    .entry(Ident::new(r.text(1)?))
+                    .or_default()
+                    .push(ColumnInfo {
+                        name: r.text(P)?,
+                        decl_type: r.opt_text(P + 1)?.unwrap_or_default(),
+                        not_null: r.int(P + 2)? != 0,
+                        default: r.opt_text(P + 3)?,
+                        pk: r.int(P + 4)?,
+                        hidden: r.int(P + 5)?,
+                    });
             }
             2 => {
                 let r = RowReader::new(row, "pragma_index_list/pragma_index_xinfo");
@@ -166,9 +172,16 @@ pub(crate) fn read(exec: &mut impl Executor) -> Result<Catalog, IntrospectError>
                 let table = Ident::new(r.text(1)?);
                 let id = r.int(2)?;
                 let list = cat.foreign_keys.entry(table.clone()).or_default();
-                let same = last_fk.as_ref().is_some_and(|(t, i)| *t == table && *i == id);
+                let same = last_fk
+                    .as_ref()
+                    .is_some_and(|(t, i)| *t == table && *i == id);
                 if !same || list.is_empty() {
-                    list.push(ForeignKeyInfo { table: r.text(P)?, on_update: r.text(P + 3)?, on_delete: r.text(P + 4)?, ..ForeignKeyInfo::default() });
+                    list.push(ForeignKeyInfo {
+                        table: r.text(P)?,
+                        on_update: r.text(P + 3)?,
+                        on_delete: r.text(P + 4)?,
+                        ..ForeignKeyInfo::default()
+                    });
                 }
                 if let Some(fk) = list.last_mut() {
                     fk.from.push(r.text(P + 1)?);
@@ -176,7 +189,12 @@ pub(crate) fn read(exec: &mut impl Executor) -> Result<Catalog, IntrospectError>
                 }
                 last_fk = Some((table, id));
             }
-            other => return Err(IntrospectError::BadRow { pragma: "the catalog query", detail: format!("unknown section {other}") }),
+            other => {
+                return Err(IntrospectError::BadRow {
+                    pragma: "the catalog query",
+                    detail: format!("unknown section {other}"),
+                })
+            }
         }
     }
     Ok(cat)

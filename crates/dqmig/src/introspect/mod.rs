@@ -30,7 +30,9 @@ pub struct IntrospectOptions {
 
 impl Default for IntrospectOptions {
     fn default() -> Self {
-        IntrospectOptions { exclude_tables: DQMIG_TABLES.iter().map(|t| Ident::new(*t)).collect() }
+        IntrospectOptions {
+            exclude_tables: DQMIG_TABLES.iter().map(|t| Ident::new(*t)).collect(),
+        }
     }
 }
 
@@ -45,17 +47,31 @@ impl IntrospectOptions {
 #[non_exhaustive]
 pub enum IntrospectError {
     #[error("introspecting the database: reading {what}: {source}")]
-    Query { what: &'static str, source: ExecError },
+    Query {
+        what: &'static str,
+        source: ExecError,
+    },
     #[error("introspecting the database: unexpected row from {pragma}: {detail}; is this a dqlite/SQLite database?")]
-    BadRow { pragma: &'static str, detail: String },
+    BadRow {
+        pragma: &'static str,
+        detail: String,
+    },
     #[error("introspecting the database: the CREATE statement of {kind} `{name}` cannot be modelled: {message}; exclude the table from introspection to go on without it\n  statement: {sql}")]
-    Parse { kind: String, name: String, message: String, sql: String },
+    Parse {
+        kind: String,
+        name: String,
+        message: String,
+        sql: String,
+    },
     #[error("introspecting table `{table}`: {detail}; dqmig misread the table's CREATE statement — please report this")]
     Inconsistent { table: String, detail: String },
 }
 
 /// Reads the schema of the database behind `exec` (see the module docs).
-pub fn introspect(exec: &mut impl Executor, opts: &IntrospectOptions) -> Result<Schema, IntrospectError> {
+pub fn introspect(
+    exec: &mut impl Executor,
+    opts: &IntrospectOptions,
+) -> Result<Schema, IntrospectError> {
     let catalog = catalog::read(exec)?;
     let objects = parse::kept(&catalog.objects, opts);
     let schema = parse::schema_from_sql(&objects)?;

@@ -21,7 +21,8 @@ pub(crate) fn kept<'a>(objects: &'a [Object], opts: &IntrospectOptions) -> Vec<&
         .iter()
         .filter(|o| o.sql.is_some())
         .filter(|o| {
-            let on_excluded = matches!(o.kind.as_str(), "index" | "trigger") && opts.excludes(&o.table);
+            let on_excluded =
+                matches!(o.kind.as_str(), "index" | "trigger") && opts.excludes(&o.table);
             !(opts.excludes(&o.name) || on_excluded)
         })
         .collect()
@@ -34,29 +35,52 @@ pub(crate) fn schema_from_sql(objects: &[&Object]) -> Result<Schema, IntrospectE
     let mut line = 1;
     for object in objects {
         let Some(sql) = &object.sql else { continue };
-        placed.push(Placed { first_line: line, object });
+        placed.push(Placed {
+            first_line: line,
+            object,
+        });
         script.push_str(sql);
         script.push_str("\n;\n");
         line += sql.matches('\n').count() + 2;
     }
-    let options = SqlOptions { allow_remapped_types: true };
+    let options = SqlOptions {
+        allow_remapped_types: true,
+    };
     load_sql_str_with("sqlite_master", &script, options).map_err(|e| locate(e, &placed))
 }
 
 fn locate(e: LoadError, placed: &[Placed<'_>]) -> IntrospectError {
     match e {
-        LoadError::Invalid { line, column, message, .. } => {
+        LoadError::Invalid {
+            line,
+            column,
+            message,
+            ..
+        } => {
             let at = placed.iter().rev().find(|p| p.first_line <= line);
             match at {
                 Some(p) => IntrospectError::Parse {
                     kind: p.object.kind.clone(),
                     name: p.object.name.to_string(),
-                    message: format!("line {}, column {column}: {message}", line - p.first_line + 1),
+                    message: format!(
+                        "line {}, column {column}: {message}",
+                        line - p.first_line + 1
+                    ),
                     sql: p.object.sql.clone().unwrap_or_default(),
                 },
-                None => IntrospectError::Parse { kind: "schema".into(), name: String::new(), message, sql: String::new() },
+                None => IntrospectError::Parse {
+                    kind: "schema".into(),
+                    name: String::new(),
+                    message,
+                    sql: String::new(),
+                },
             }
         }
-        other => IntrospectError::Parse { kind: "schema".into(), name: String::new(), message: other.to_string(), sql: String::new() },
+        other => IntrospectError::Parse {
+            kind: "schema".into(),
+            name: String::new(),
+            message: other.to_string(),
+            sql: String::new(),
+        },
     }
 }

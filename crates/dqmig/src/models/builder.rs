@@ -134,10 +134,15 @@ impl<'a> Builder<'a> {
             table.indexes.insert(index.name.clone(), index);
         }
         for (trigger, pos) in std::mem::take(&mut self.triggers) {
-            if !self.schema.tables.contains_key(&trigger.table) && !self.schema.views.contains_key(&trigger.table) {
+            if !self.schema.tables.contains_key(&trigger.table)
+                && !self.schema.views.contains_key(&trigger.table)
+            {
                 return Err(self.err(
                     pos,
-                    format!("trigger `{}` is on `{}`, which is not a defined table or view", trigger.name, trigger.table),
+                    format!(
+                        "trigger `{}` is on `{}`, which is not a defined table or view",
+                        trigger.name, trigger.table
+                    ),
                 ));
             }
             self.schema.triggers.insert(trigger.name.clone(), trigger);
@@ -148,7 +153,13 @@ impl<'a> Builder<'a> {
 
     fn check_table(&self, table: &Table, pos: &TablePos) -> Result<(), LoadError> {
         if table.columns.is_empty() {
-            return Err(self.err(pos.table, format!("table `{}` has no columns; define at least one column", table.name)));
+            return Err(self.err(
+                pos.table,
+                format!(
+                    "table `{}` has no columns; define at least one column",
+                    table.name
+                ),
+            ));
         }
         for (i, col) in table.columns.iter().enumerate() {
             let at = pos.columns.get(i).copied().unwrap_or(pos.table);
@@ -169,7 +180,12 @@ impl<'a> Builder<'a> {
                     ),
                 ));
             }
-            if table.strict && !matches!(col.sql_type.as_str(), "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY") {
+            if table.strict
+                && !matches!(
+                    col.sql_type.as_str(),
+                    "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY"
+                )
+            {
                 return Err(self.err(
                     type_at,
                     format!("column `{}` of STRICT table `{}` has type `{}`; STRICT tables allow only INT, INTEGER, REAL, TEXT, BLOB or ANY (use text/integer/float/blob types)", col.name, table.name, col.sql_type),
@@ -190,7 +206,13 @@ impl<'a> Builder<'a> {
                 return Err(self.err(at, format!("AUTOINCREMENT on table `{}` needs a single INTEGER primary key column of a rowid table", table.name)));
             }
         } else if table.without_rowid {
-            return Err(self.err(pos.table, format!("WITHOUT ROWID table `{}` has no primary key; declare one", table.name)));
+            return Err(self.err(
+                pos.table,
+                format!(
+                    "WITHOUT ROWID table `{}` has no primary key; declare one",
+                    table.name
+                ),
+            ));
         }
         for (u, at) in table.uniques.iter().zip(&pos.uniques) {
             for c in &u.columns {
@@ -215,7 +237,13 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn check_foreign_key(&self, tables: &[(Table, TablePos)], table: &Table, fk: &ForeignKey, at: Pos) -> Result<(), LoadError> {
+    fn check_foreign_key(
+        &self,
+        tables: &[(Table, TablePos)],
+        table: &Table,
+        fk: &ForeignKey,
+        at: Pos,
+    ) -> Result<(), LoadError> {
         let Some((target, _)) = tables.iter().find(|(t, _)| t.name == fk.ref_table) else {
             let known: Vec<&str> = tables.iter().map(|(t, _)| t.name.as_str()).collect();
             return Err(self.err(
@@ -255,5 +283,10 @@ impl<'a> Builder<'a> {
 }
 
 fn column_list(table: &Table) -> String {
-    table.columns.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+    table
+        .columns
+        .iter()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

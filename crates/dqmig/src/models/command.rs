@@ -9,7 +9,10 @@ use std::process::Command;
 /// Runs `command` in `dir` and loads its stdout as models TOML. Messages about the output
 /// name it `<command>` with the usual line and column.
 pub fn load_command(command: &str, dir: &Path) -> Result<Schema, LoadError> {
-    let fail = |detail: String| LoadError::Command { command: command.to_string(), detail };
+    let fail = |detail: String| LoadError::Command {
+        command: command.to_string(),
+        detail,
+    };
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -18,9 +21,21 @@ pub fn load_command(command: &str, dir: &Path) -> Result<Schema, LoadError> {
         .map_err(|e| fail(format!("could not start it: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(fail(format!("it exited with {}; its stderr ends with:\n{}", output.status, tail.join("\n"))));
+        let tail: Vec<&str> = stderr
+            .lines()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return Err(fail(format!(
+            "it exited with {}; its stderr ends with:\n{}",
+            output.status,
+            tail.join("\n")
+        )));
     }
-    let text = String::from_utf8(output.stdout).map_err(|_| fail("its output is not UTF-8 text; it must print models TOML".into()))?;
+    let text = String::from_utf8(output.stdout)
+        .map_err(|_| fail("its output is not UTF-8 text; it must print models TOML".into()))?;
     super::load_toml_str(&format!("<output of `{command}`>"), &text)
 }

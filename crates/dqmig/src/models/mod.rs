@@ -36,16 +36,29 @@ pub struct RenamedFrom {
 pub enum LoadError {
     /// A problem in a model file, at a place in it.
     #[error("{file}:{line}:{column}: {message}")]
-    Invalid { file: String, line: usize, column: usize, message: String },
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("reading model file {file}: {source}; check the models path in dqmig.toml")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("running the models command `{command}`: {detail}")]
     Command { command: String, detail: String },
 }
 
 impl LoadError {
     pub(crate) fn at(file: &str, pos: Pos, message: impl Into<String>) -> LoadError {
-        LoadError::Invalid { file: file.to_string(), line: pos.line, column: pos.column, message: message.into() }
+        LoadError::Invalid {
+            file: file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+        }
     }
 }
 
@@ -53,8 +66,14 @@ impl LoadError {
 /// → models TOML.
 pub fn load_file(path: &Path) -> Result<Schema, LoadError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read { file: name.clone(), source })?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")) {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        file: name.clone(),
+        source,
+    })?;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+    {
         load_sql_str(&name, &text)
     } else {
         load_toml_str(&name, &text)

@@ -19,11 +19,17 @@ impl Pos {
         let before = &text[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        Pos { line, column: before[line_start..].chars().count() + 1 }
+        Pos {
+            line,
+            column: before[line_start..].chars().count() + 1,
+        }
     }
 
     pub fn from_location(loc: sqlparser::tokenizer::Location) -> Pos {
-        Pos { line: loc.line.max(1) as usize, column: loc.column.max(1) as usize }
+        Pos {
+            line: loc.line.max(1) as usize,
+            column: loc.column.max(1) as usize,
+        }
     }
 }
 

@@ -9,14 +9,14 @@ use super::sql_exprs::{fold_expressions, unfold, unfold_query, SourceMap};
 use super::sql_types::TypePlaces;
 use super::{LoadError, Pos};
 use crate::schema::{
-    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget, PrimaryKey,
-    Schema, SqlExpr, Table, Trigger, Unique, View,
+    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart,
+    IndexTarget, PrimaryKey, Schema, SqlExpr, Table, Trigger, Unique, View,
 };
 use crate::types::SqlType;
 use sqlparser::ast::{
-    self, ColumnOption, CreateIndex, CreateTable, DataType, Expr, ForeignKeyConstraint, GeneratedExpressionMode,
-    IndexColumn, ObjectName, ObjectNamePart, OrderBySort, ReferentialAction, SqliteTableOption, Statement,
-    TableConstraint,
+    self, ColumnOption, CreateIndex, CreateTable, DataType, Expr, ForeignKeyConstraint,
+    GeneratedExpressionMode, IndexColumn, ObjectName, ObjectNamePart, OrderBySort,
+    ReferentialAction, SqliteTableOption, Statement, TableConstraint,
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::{Parser, ParserError};
@@ -52,10 +52,16 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
             break;
         }
         let start = Pos::from_location(next.span.start);
-        let stmt = parser.parse_statement().map_err(|e| parse_error(file, start, e))?;
+        let stmt = parser
+            .parse_statement()
+            .map_err(|e| parse_error(file, start, e))?;
         let after = parser.peek_token();
         if !matches!(after.token, Token::SemiColon | Token::EOF) {
-            return Err(LoadError::at(file, Pos::from_location(after.span.start), format!("expected `;` after the statement, found `{}`", after.token)));
+            return Err(LoadError::at(
+                file,
+                Pos::from_location(after.span.start),
+                format!("expected `;` after the statement, found `{}`", after.token),
+            ));
         }
         let source = map.between(next.span.start, after.span.start);
         statement(&mut b, stmt, start, &type_places, source)?;
@@ -64,11 +70,24 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
 }
 
 /// `text` tokenized by sqlparser with its expression bodies folded (see [`super::sql_exprs`]).
-fn folded_tokens(file: &str, text: &str, map: &SourceMap<'_>) -> Result<Vec<TokenWithSpan>, LoadError> {
+fn folded_tokens(
+    file: &str,
+    text: &str,
+    map: &SourceMap<'_>,
+) -> Result<Vec<TokenWithSpan>, LoadError> {
     let dialect = SQLiteDialect {};
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
-        .map_err(|e| LoadError::at(file, Pos { line: e.location.line as usize, column: e.location.column as usize }, e.message.clone()))?;
+        .map_err(|e| {
+            LoadError::at(
+                file,
+                Pos {
+                    line: e.location.line as usize,
+                    column: e.location.column as usize,
+                },
+                e.message.clone(),
+            )
+        })?;
     Ok(fold_expressions(map, tokens))
 }
 
@@ -92,7 +111,11 @@ fn parse_error(file: &str, fallback: Pos, e: ParserError) -> LoadError {
         let loc = &msg[i + " at Line: ".len()..];
         if let Some((l, c)) = loc.split_once(", Column: ") {
             if let (Ok(line), Ok(column)) = (l.trim().parse(), c.trim().parse()) {
-                return LoadError::at(file, Pos { line, column }, format!("SQL syntax error: {}", &msg[..i]));
+                return LoadError::at(
+                    file,
+                    Pos { line, column },
+                    format!("SQL syntax error: {}", &msg[..i]),
+                );
             }
         }
     }
@@ -123,13 +146,25 @@ fn object_name(b: &Builder, name: &ObjectName, at: Pos) -> Result<(Ident, Pos), 
         .collect();
     match parts.as_slice() {
         [only] if name.0.len() == 1 => Ok((ident(only), ident_pos(only))),
-        [schema, only] if schema.value.eq_ignore_ascii_case("main") => Ok((ident(only), ident_pos(only))),
-        _ => Err(unsupported(b, at, format!("the name `{name}` (schema-qualified or computed names)"))),
+        [schema, only] if schema.value.eq_ignore_ascii_case("main") => {
+            Ok((ident(only), ident_pos(only)))
+        }
+        _ => Err(unsupported(
+            b,
+            at,
+            format!("the name `{name}` (schema-qualified or computed names)"),
+        )),
     }
 }
 
 /// One parsed statement; `source` is its text as written (a trigger is kept as that text).
-fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces, source: &str) -> Result<(), LoadError> {
+fn statement(
+    b: &mut Builder,
+    stmt: Statement,
+    start: Pos,
+    types: &TypePlaces,
+    source: &str,
+) -> Result<(), LoadError> {
     match stmt {
         Statement::CreateTable(ct) => create_table(b, ct, start, types),
         Statement::CreateIndex(ci) => create_index(b, ci, start),
@@ -138,17 +173,34 @@ fn statement(b: &mut Builder, stmt: Statement, start: Pos, types: &TypePlaces, s
                 return Err(unsupported(b, start, "CREATE MATERIALIZED/OR REPLACE VIEW"));
             }
             let (name, pos) = object_name(b, &cv.name, start)?;
-            let view = View { name, columns: cv.columns.iter().map(|c| ident(&c.name)).collect(), query: SqlExpr::from_text(unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string)) };
+            let view = View {
+                name,
+                columns: cv.columns.iter().map(|c| ident(&c.name)).collect(),
+                query: SqlExpr::from_text(
+                    unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string),
+                ),
+            };
             b.add_view(view, pos)
         }
         Statement::CreateTrigger(ct) => {
             let (name, pos) = object_name(b, &ct.name, start)?;
             let (table, _) = object_name(b, &ct.table_name, start)?;
-            b.add_trigger(Trigger { name, table, sql: SqlExpr::from_text(source) }, pos)
+            b.add_trigger(
+                Trigger {
+                    name,
+                    table,
+                    sql: SqlExpr::from_text(source),
+                },
+                pos,
+            )
         }
         other => {
             let text = other.to_string();
-            let head: String = text.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+            let head: String = text
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
             Err(unsupported(b, start, format!("the statement `{head} ...`")))
         }
     }
@@ -164,7 +216,10 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     let stmt = parser.parse_statement().map_err(|e| e.to_string())?;
     while parser.consume_token(&Token::SemiColon) {}
     if parser.peek_token().token != Token::EOF {
-        return Err(format!("unexpected `{}` after the statement (give one CREATE TRIGGER)", parser.peek_token().token));
+        return Err(format!(
+            "unexpected `{}` after the statement (give one CREATE TRIGGER)",
+            parser.peek_token().token
+        ));
     }
     match stmt {
         Statement::CreateTrigger(ct) => {
@@ -194,7 +249,11 @@ pub(crate) fn trigger_text(text: &str) -> SqlExpr {
 pub(crate) fn parse_query(text: &str) -> Result<SqlExpr, String> {
     let text = without_semicolons(text);
     let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
-    if !tokens.first().is_some_and(|t| ["SELECT", "WITH", "VALUES"].iter().any(|k| t.is_keyword(text, k))) {
+    if !tokens.first().is_some_and(|t| {
+        ["SELECT", "WITH", "VALUES"]
+            .iter()
+            .any(|k| t.is_keyword(text, k))
+    }) {
         return Err("expected SELECT, WITH or VALUES".to_string());
     }
     crate::schema::lex::check_shape(text, &tokens, false)?;
@@ -211,7 +270,13 @@ fn action(a: Option<ReferentialAction>) -> FkAction {
     }
 }
 
-fn foreign_key(b: &Builder, fk: &ForeignKeyConstraint, columns: Vec<Ident>, name: Option<Ident>, at: Pos) -> Result<(ForeignKey, Pos), LoadError> {
+fn foreign_key(
+    b: &Builder,
+    fk: &ForeignKeyConstraint,
+    columns: Vec<Ident>,
+    name: Option<Ident>,
+    at: Pos,
+) -> Result<(ForeignKey, Pos), LoadError> {
     let (ref_table, pos) = object_name(b, &fk.foreign_table, at)?;
     let deferred = fk.characteristics.as_ref().is_some_and(|c| {
         c.deferrable == Some(true) && matches!(c.initially, Some(ast::DeferrableInitial::Deferred))
@@ -231,11 +296,23 @@ fn foreign_key(b: &Builder, fk: &ForeignKeyConstraint, columns: Vec<Ident>, name
 }
 
 /// Plain column names of a PRIMARY KEY / UNIQUE constraint.
-fn key_columns(b: &Builder, cols: &[IndexColumn], what: &str, at: Pos) -> Result<Vec<Ident>, LoadError> {
+fn key_columns(
+    b: &Builder,
+    cols: &[IndexColumn],
+    what: &str,
+    at: Pos,
+) -> Result<Vec<Ident>, LoadError> {
     cols.iter()
         .map(|c| match (&c.column.expr, &c.column.options.sort) {
             (Expr::Identifier(i), None | Some(OrderBySort::Asc)) => Ok(ident(i)),
-            _ => Err(unsupported(b, at, format!("`{}` in a {what} (only plain column names, ascending)", c.column))),
+            _ => Err(unsupported(
+                b,
+                at,
+                format!(
+                    "`{}` in a {what} (only plain column names, ascending)",
+                    c.column
+                ),
+            )),
         })
         .collect()
 }
@@ -250,7 +327,12 @@ fn sql_type(dt: &DataType) -> SqlType {
     }
 }
 
-fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces) -> Result<(), LoadError> {
+fn create_table(
+    b: &mut Builder,
+    ct: CreateTable,
+    start: Pos,
+    types: &TypePlaces,
+) -> Result<(), LoadError> {
     if ct.temporary {
         return Err(unsupported(b, start, "CREATE TEMP TABLE"));
     }
@@ -259,7 +341,10 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
     }
     let (name, tpos) = object_name(b, &ct.name, start)?;
     let mut table = Table::new(name.clone());
-    let mut pos = TablePos { table: tpos, ..TablePos::default() };
+    let mut pos = TablePos {
+        table: tpos,
+        ..TablePos::default()
+    };
     for opt in &ct.sqlite_table_options.options {
         match opt {
             SqliteTableOption::Strict => table.strict = true,
@@ -270,7 +355,14 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
     for cd in &ct.columns {
         let cname = ident(&cd.name);
         let cpos = ident_pos(&cd.name);
-        let mut col = Column { name: cname.clone(), sql_type: sql_type(&cd.data_type), nullable: true, default: None, collation: None, generated: None };
+        let mut col = Column {
+            name: cname.clone(),
+            sql_type: sql_type(&cd.data_type),
+            nullable: true,
+            default: None,
+            collation: None,
+            generated: None,
+        };
         let mut prev_was_pk = false;
         for od in &cd.options {
             let cons_name = od.name.as_ref().map(ident);
@@ -279,8 +371,12 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
             match &od.option {
                 ColumnOption::Null => col.nullable = true,
                 ColumnOption::NotNull => col.nullable = false,
-                ColumnOption::Default(e) => col.default = Some(DefaultValue::from_sql(&expr_sql(e))),
-                ColumnOption::Collation(n) => col.collation = Some(Ident::new(n.to_string().trim_matches('"'))),
+                ColumnOption::Default(e) => {
+                    col.default = Some(DefaultValue::from_sql(&expr_sql(e)))
+                }
+                ColumnOption::Collation(n) => {
+                    col.collation = Some(Ident::new(n.to_string().trim_matches('"')))
+                }
                 ColumnOption::PrimaryKey(p) => {
                     if pk.is_some() {
                         return Err(b.err(cpos, format!("table `{name}` has more than one PRIMARY KEY; declare one (a composite key as PRIMARY KEY (a, b))")));
@@ -288,65 +384,144 @@ fn create_table(b: &mut Builder, ct: CreateTable, start: Pos, types: &TypePlaces
                     if !p.columns.is_empty() {
                         key_columns(b, &p.columns, "PRIMARY KEY", cpos)?;
                     }
-                    pk = Some((PrimaryKey { name: cons_name.or(p.name.as_ref().map(ident)), columns: vec![cname.clone()], autoincrement: false }, cpos));
+                    pk = Some((
+                        PrimaryKey {
+                            name: cons_name.or(p.name.as_ref().map(ident)),
+                            columns: vec![cname.clone()],
+                            autoincrement: false,
+                        },
+                        cpos,
+                    ));
                     prev_was_pk = true;
                 }
                 ColumnOption::DialectSpecific(tokens)
-                    if was_pk && matches!(tokens.as_slice(), [Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTOINCREMENT")) =>
+                    if was_pk
+                        && matches!(tokens.as_slice(), [Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTOINCREMENT")) =>
                 {
                     if let Some((p, _)) = pk.as_mut() {
                         p.autoincrement = true;
                     }
                 }
                 ColumnOption::Unique(u) => {
-                    table.uniques.push(Unique { columns: vec![cname.clone()], name: cons_name.or(u.name.as_ref().map(ident)) });
+                    table.uniques.push(Unique {
+                        columns: vec![cname.clone()],
+                        name: cons_name.or(u.name.as_ref().map(ident)),
+                    });
                     pos.uniques.push(cpos);
                 }
                 ColumnOption::ForeignKey(fk) => {
-                    let (f, p) = foreign_key(b, fk, vec![cname.clone()], cons_name.or(fk.name.as_ref().map(ident)), cpos)?;
+                    let (f, p) = foreign_key(
+                        b,
+                        fk,
+                        vec![cname.clone()],
+                        cons_name.or(fk.name.as_ref().map(ident)),
+                        cpos,
+                    )?;
                     table.foreign_keys.push(f);
                     pos.foreign_keys.push(p);
                 }
                 ColumnOption::Check(c) => {
-                    table.checks.push(Check { expr: expr(&c.expr), name: cons_name.or(c.name.as_ref().map(ident)) });
+                    table.checks.push(Check {
+                        expr: expr(&c.expr),
+                        name: cons_name.or(c.name.as_ref().map(ident)),
+                    });
                 }
-                ColumnOption::Generated { generation_expr: Some(e), generation_expr_mode, .. } => {
-                    col.generated = Some(Generated { expr: expr(e), stored: matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)) });
+                ColumnOption::Generated {
+                    generation_expr: Some(e),
+                    generation_expr_mode,
+                    ..
+                } => {
+                    col.generated = Some(Generated {
+                        expr: expr(e),
+                        stored: matches!(
+                            generation_expr_mode,
+                            Some(GeneratedExpressionMode::Stored)
+                        ),
+                    });
                 }
-                other => return Err(unsupported(b, cpos, format!("the column option `{other}` on column `{cname}`"))),
+                other => {
+                    return Err(unsupported(
+                        b,
+                        cpos,
+                        format!("the column option `{other}` on column `{cname}`"),
+                    ))
+                }
             }
         }
         table.columns.push(col);
         pos.columns.push(cpos);
-        let type_at = types.iter().find(|(name_at, _)| *name_at == cd.name.span.start).map(|(_, t)| Pos::from_location(*t));
+        let type_at = types
+            .iter()
+            .find(|(name_at, _)| *name_at == cd.name.span.start)
+            .map(|(_, t)| Pos::from_location(*t));
         pos.types.push(type_at.unwrap_or(cpos));
     }
     for tc in &ct.constraints {
         match tc {
             TableConstraint::PrimaryKey(p) => {
-                let at = p.name.as_ref().map(ident_pos).or_else(|| p.columns.first().and_then(|c| expr_pos(&c.column.expr))).unwrap_or(tpos);
+                let at = p
+                    .name
+                    .as_ref()
+                    .map(ident_pos)
+                    .or_else(|| p.columns.first().and_then(|c| expr_pos(&c.column.expr)))
+                    .unwrap_or(tpos);
                 if pk.is_some() {
                     return Err(b.err(at, format!("table `{name}` has more than one PRIMARY KEY; declare one (a composite key as PRIMARY KEY (a, b))")));
                 }
                 let cols = key_columns(b, &p.columns, "PRIMARY KEY", at)?;
-                pk = Some((PrimaryKey { name: p.name.as_ref().map(ident), columns: cols, autoincrement: false }, at));
+                pk = Some((
+                    PrimaryKey {
+                        name: p.name.as_ref().map(ident),
+                        columns: cols,
+                        autoincrement: false,
+                    },
+                    at,
+                ));
             }
             TableConstraint::Unique(u) => {
-                let at = u.name.as_ref().map(ident_pos).or_else(|| u.columns.first().and_then(|c| expr_pos(&c.column.expr))).unwrap_or(tpos);
+                let at = u
+                    .name
+                    .as_ref()
+                    .map(ident_pos)
+                    .or_else(|| u.columns.first().and_then(|c| expr_pos(&c.column.expr)))
+                    .unwrap_or(tpos);
                 let cols = key_columns(b, &u.columns, "UNIQUE constraint", at)?;
-                table.uniques.push(Unique { columns: cols, name: u.name.as_ref().map(ident) });
+                table.uniques.push(Unique {
+                    columns: cols,
+                    name: u.name.as_ref().map(ident),
+                });
                 pos.uniques.push(at);
             }
             TableConstraint::ForeignKey(fk) => {
-                let at = fk.name.as_ref().map(ident_pos).or_else(|| fk.columns.first().map(ident_pos)).unwrap_or(tpos);
-                let (f, p) = foreign_key(b, fk, fk.columns.iter().map(ident).collect(), fk.name.as_ref().map(ident), at)?;
+                let at = fk
+                    .name
+                    .as_ref()
+                    .map(ident_pos)
+                    .or_else(|| fk.columns.first().map(ident_pos))
+                    .unwrap_or(tpos);
+                let (f, p) = foreign_key(
+                    b,
+                    fk,
+                    fk.columns.iter().map(ident).collect(),
+                    fk.name.as_ref().map(ident),
+                    at,
+                )?;
                 table.foreign_keys.push(f);
                 pos.foreign_keys.push(p);
             }
             TableConstraint::Check(c) => {
-                table.checks.push(Check { expr: expr(&c.expr), name: c.name.as_ref().map(ident) });
+                table.checks.push(Check {
+                    expr: expr(&c.expr),
+                    name: c.name.as_ref().map(ident),
+                });
             }
-            other => return Err(unsupported(b, tpos, format!("the table constraint `{other}`"))),
+            other => {
+                return Err(unsupported(
+                    b,
+                    tpos,
+                    format!("the table constraint `{other}`"),
+                ))
+            }
         }
     }
     if let Some((p, at)) = pk {
@@ -374,10 +549,19 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
         let desc = match c.column.options.sort {
             None | Some(OrderBySort::Asc) => false,
             Some(OrderBySort::Desc) => true,
-            _ => return Err(unsupported(b, ipos, format!("the index ordering in `{}`", c.column))),
+            _ => {
+                return Err(unsupported(
+                    b,
+                    ipos,
+                    format!("the index ordering in `{}`", c.column),
+                ))
+            }
         };
         let (inner, collation) = match &c.column.expr {
-            Expr::Collate { expr, collation } => (expr.as_ref(), Some(Ident::new(collation.to_string().trim_matches('"')))),
+            Expr::Collate { expr, collation } => (
+                expr.as_ref(),
+                Some(Ident::new(collation.to_string().trim_matches('"'))),
+            ),
             e => (e, None),
         };
         let mut inner = inner;
@@ -388,8 +572,18 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
             Expr::Identifier(i) if unfold(inner).is_none() => IndexTarget::Column(ident(i)),
             e => IndexTarget::Expr(expr(e)),
         };
-        parts.push(IndexPart { target, collation, desc });
+        parts.push(IndexPart {
+            target,
+            collation,
+            desc,
+        });
     }
-    let index = Index { name: iname, table, unique: ci.unique, parts, predicate: ci.predicate.as_ref().map(expr) };
+    let index = Index {
+        name: iname,
+        table,
+        unique: ci.unique,
+        parts,
+        predicate: ci.predicate.as_ref().map(expr),
+    };
     b.add_index(index, ipos)
 }

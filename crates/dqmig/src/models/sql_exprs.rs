@@ -25,17 +25,28 @@ impl<'a> SourceMap<'a> {
     pub(crate) fn new(source: &'a str) -> SourceMap<'a> {
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        SourceMap { source, line_starts }
+        SourceMap {
+            source,
+            line_starts,
+        }
     }
 
     /// The byte offset of `loc`; the end of the text for an empty location (EOF).
     pub(crate) fn offset(&self, loc: Location) -> usize {
-        let Some(&line_start) = usize::try_from(loc.line).ok().and_then(|l| l.checked_sub(1)).and_then(|l| self.line_starts.get(l)) else {
+        let Some(&line_start) = usize::try_from(loc.line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|l| self.line_starts.get(l))
+        else {
             return self.source.len();
         };
         let column = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
         let line = &self.source[line_start..];
-        line_start + line.char_indices().nth(column).map_or(line.len(), |(i, _)| i)
+        line_start
+            + line
+                .char_indices()
+                .nth(column)
+                .map_or(line.len(), |(i, _)| i)
     }
 
     /// The source text from the start of `from` to the end of `to`.
@@ -61,7 +72,9 @@ pub(crate) fn unfold(e: &Expr) -> Option<&str> {
 
 /// The source text of a folded view query (`SELECT <folded word>`), if `q` is one.
 pub(crate) fn unfold_query(q: &Query) -> Option<&str> {
-    let SetExpr::Select(select) = q.body.as_ref() else { return None };
+    let SetExpr::Select(select) = q.body.as_ref() else {
+        return None;
+    };
     match select.projection.as_slice() {
         [SelectItem::UnnamedExpr(e)] => unfold(e),
         _ => None,
@@ -77,13 +90,21 @@ fn is_space(t: &Token) -> bool {
 }
 
 /// Folds the expression bodies of every statement in `tokens` (see the module docs).
-pub(crate) fn fold_expressions(map: &SourceMap<'_>, tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+pub(crate) fn fold_expressions(
+    map: &SourceMap<'_>,
+    tokens: Vec<TokenWithSpan>,
+) -> Vec<TokenWithSpan> {
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
         let end = statement_end(&tokens, i);
         let stmt = &tokens[i..end];
-        let words: Vec<&Token> = stmt.iter().map(|t| &t.token).filter(|t| !is_space(t)).take(4).collect();
+        let words: Vec<&Token> = stmt
+            .iter()
+            .map(|t| &t.token)
+            .filter(|t| !is_space(t))
+            .take(4)
+            .collect();
         let kind = |k: Keyword| words.iter().skip(1).take(2).any(|t| word_is(t, k));
         if words.first().is_some_and(|t| word_is(t, Keyword::CREATE)) {
             if kind(Keyword::TABLE) {
@@ -123,7 +144,10 @@ fn statement_end(tokens: &[TokenWithSpan], i: usize) -> usize {
         if is_trigger && word_is(&t.token, Keyword::BEGIN) {
             in_trigger_body = true;
         }
-        if in_trigger_body && word_is(&t.token, Keyword::END) && matches!(last, Some(Token::SemiColon)) {
+        if in_trigger_body
+            && word_is(&t.token, Keyword::END)
+            && matches!(last, Some(Token::SemiColon))
+        {
             in_trigger_body = false;
         }
         if matches!(t.token, Token::SemiColon) && !in_trigger_body {
@@ -141,7 +165,11 @@ fn folded(map: &SourceMap<'_>, tokens: &[TokenWithSpan]) -> Option<TokenWithSpan
     let (from, to) = (tokens[first].span, tokens[last].span);
     let text = map.text(from, to);
     Some(TokenWithSpan {
-        token: Token::Word(Word { value: format!("{MARK}{text}"), quote_style: Some('"'), keyword: Keyword::NoKeyword }),
+        token: Token::Word(Word {
+            value: format!("{MARK}{text}"),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        }),
         span: Span::new(from.start, to.end),
     })
 }
@@ -229,7 +257,9 @@ fn default_end(map: &SourceMap<'_>, stmt: &[TokenWithSpan], from: usize) -> usiz
         Some(_) => {
             let start = map.offset(stmt[from].span.start);
             let rest = map.source.get(start..).unwrap_or("");
-            let Ok(lexemes) = crate::schema::lex::tokens(rest) else { return from + 1 };
+            let Ok(lexemes) = crate::schema::lex::tokens(rest) else {
+                return from + 1;
+            };
             let take = match lexemes.as_slice() {
                 [sign, _, ..] if matches!(sign.text(rest), "-" | "+") => 2,
                 _ => 1,
@@ -250,7 +280,12 @@ fn fold_index(map: &SourceMap<'_>, stmt: &[TokenWithSpan], out: &mut Vec<TokenWi
         out.extend_from_slice(stmt);
         return;
     };
-    let Some(open) = stmt.iter().skip(on).position(|t| matches!(t.token, Token::LParen)).map(|p| p + on) else {
+    let Some(open) = stmt
+        .iter()
+        .skip(on)
+        .position(|t| matches!(t.token, Token::LParen))
+        .map(|p| p + on)
+    else {
         out.extend_from_slice(stmt);
         return;
     };
@@ -272,13 +307,19 @@ fn fold_index(map: &SourceMap<'_>, stmt: &[TokenWithSpan], out: &mut Vec<TokenWi
             _ => {}
         }
     }
-    let Some(close_token) = stmt.get(close) else { return };
+    let Some(close_token) = stmt.get(close) else {
+        return;
+    };
     out.push(close_token.clone());
     let mut i = close + 1;
     while i < stmt.len() {
         if word_is(&stmt[i].token, Keyword::WHERE) {
             out.push(stmt[i].clone());
-            let end = stmt.iter().rposition(|t| matches!(t.token, Token::SemiColon)).filter(|&e| e > i).unwrap_or(stmt.len());
+            let end = stmt
+                .iter()
+                .rposition(|t| matches!(t.token, Token::SemiColon))
+                .filter(|&e| e > i)
+                .unwrap_or(stmt.len());
             push_folded(map, &stmt[i + 1..end], out);
             out.extend_from_slice(&stmt[end..]);
             return;
@@ -291,9 +332,14 @@ fn fold_index(map: &SourceMap<'_>, stmt: &[TokenWithSpan], out: &mut Vec<TokenWi
 /// One index part: `expr [COLLATE name] [ASC|DESC]`; the expression is folded unless it is a
 /// plain (maybe parenthesized) column name.
 fn fold_index_part(map: &SourceMap<'_>, part: &[TokenWithSpan], out: &mut Vec<TokenWithSpan>) {
-    let solid: Vec<usize> = (0..part.len()).filter(|&k| !is_space(&part[k].token)).collect();
+    let solid: Vec<usize> = (0..part.len())
+        .filter(|&k| !is_space(&part[k].token))
+        .collect();
     let mut expr_end = solid.len();
-    if expr_end > 0 && (word_is(&part[solid[expr_end - 1]].token, Keyword::ASC) || word_is(&part[solid[expr_end - 1]].token, Keyword::DESC)) {
+    if expr_end > 0
+        && (word_is(&part[solid[expr_end - 1]].token, Keyword::ASC)
+            || word_is(&part[solid[expr_end - 1]].token, Keyword::DESC))
+    {
         expr_end -= 1;
     }
     if expr_end >= 2 && word_is(&part[solid[expr_end - 2]].token, Keyword::COLLATE) {
@@ -305,7 +351,10 @@ fn fold_index_part(map: &SourceMap<'_>, part: &[TokenWithSpan], out: &mut Vec<To
     }
     // `((a + b))` indexes `a + b`, and `((a))` the column `a`: look inside outer parentheses.
     let (mut lo, mut hi) = (0, expr_end - 1);
-    while lo < hi && matches!(part[solid[lo]].token, Token::LParen) && close_of(part, solid[lo]) == solid[hi] {
+    while lo < hi
+        && matches!(part[solid[lo]].token, Token::LParen)
+        && close_of(part, solid[lo]) == solid[hi]
+    {
         lo += 1;
         hi -= 1;
     }
@@ -332,10 +381,20 @@ fn fold_view(map: &SourceMap<'_>, stmt: &[TokenWithSpan], out: &mut Vec<TokenWit
             Token::RParen => depth = depth.saturating_sub(1),
             _ if depth == 0 && word_is(&t.token, Keyword::AS) => {
                 out.extend_from_slice(&stmt[..=k]);
-                let end = stmt.iter().rposition(|t| matches!(t.token, Token::SemiColon)).filter(|&e| e > k).unwrap_or(stmt.len());
+                let end = stmt
+                    .iter()
+                    .rposition(|t| matches!(t.token, Token::SemiColon))
+                    .filter(|&e| e > k)
+                    .unwrap_or(stmt.len());
                 if let Some(word) = folded(map, &stmt[k + 1..end]) {
-                    out.push(TokenWithSpan { token: Token::make_keyword("SELECT"), span: word.span });
-                    out.push(TokenWithSpan { token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), span: word.span });
+                    out.push(TokenWithSpan {
+                        token: Token::make_keyword("SELECT"),
+                        span: word.span,
+                    });
+                    out.push(TokenWithSpan {
+                        token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                        span: word.span,
+                    });
                     out.push(word);
                 }
                 out.extend_from_slice(&stmt[end..]);
@@ -354,26 +413,48 @@ fn fold_trigger(map: &SourceMap<'_>, stmt: &[TokenWithSpan], out: &mut Vec<Token
         out.extend_from_slice(stmt);
         return;
     };
-    let Some(end) = stmt.iter().rposition(|t| word_is(&t.token, Keyword::END)).filter(|&e| e > begin) else {
+    let Some(end) = stmt
+        .iter()
+        .rposition(|t| word_is(&t.token, Keyword::END))
+        .filter(|&e| e > begin)
+    else {
         out.extend_from_slice(stmt);
         return;
     };
-    match stmt[..begin].iter().position(|t| word_is(&t.token, Keyword::WHEN)) {
+    match stmt[..begin]
+        .iter()
+        .position(|t| word_is(&t.token, Keyword::WHEN))
+    {
         Some(when) => {
             out.extend_from_slice(&stmt[..=when]);
             push_folded(map, &stmt[when + 1..begin], out);
-            out.push(TokenWithSpan { token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), span: stmt[begin].span });
+            out.push(TokenWithSpan {
+                token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                span: stmt[begin].span,
+            });
         }
         None => out.extend_from_slice(&stmt[..begin]),
     }
     let span = stmt[begin].span;
     out.push(stmt[begin].clone());
-    let space = || TokenWithSpan { token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), span };
+    let space = || TokenWithSpan {
+        token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+        span,
+    };
     out.push(space());
-    out.push(TokenWithSpan { token: Token::make_keyword("SELECT"), span });
+    out.push(TokenWithSpan {
+        token: Token::make_keyword("SELECT"),
+        span,
+    });
     out.push(space());
-    out.push(TokenWithSpan { token: Token::Number("1".to_string(), false), span });
-    out.push(TokenWithSpan { token: Token::SemiColon, span });
+    out.push(TokenWithSpan {
+        token: Token::Number("1".to_string(), false),
+        span,
+    });
+    out.push(TokenWithSpan {
+        token: Token::SemiColon,
+        span,
+    });
     out.push(space());
     out.extend_from_slice(&stmt[end..]);
 }
@@ -385,7 +466,9 @@ mod tests {
     use sqlparser::tokenizer::Tokenizer;
 
     fn folded_texts(sql: &str) -> Vec<String> {
-        let tokens = Tokenizer::new(&SQLiteDialect {}, sql).tokenize_with_location().unwrap();
+        let tokens = Tokenizer::new(&SQLiteDialect {}, sql)
+            .tokenize_with_location()
+            .unwrap();
         fold_expressions(&SourceMap::new(sql), tokens)
             .into_iter()
             .filter_map(|t| match t.token {

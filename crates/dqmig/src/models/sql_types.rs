@@ -63,7 +63,9 @@ pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> (Vec<TokenWithSpa
                 i = fold_definitions(&tokens, i, &mut out, &mut places);
                 break;
             }
-            if matches!(t, Token::SemiColon) || matches!(t, Token::Word(w) if w.keyword == Keyword::AS) {
+            if matches!(t, Token::SemiColon)
+                || matches!(t, Token::Word(w) if w.keyword == Keyword::AS)
+            {
                 break;
             }
         }
@@ -81,12 +83,25 @@ fn is_create_table(tokens: &[TokenWithSpan], i: usize) -> bool {
             _ => Keyword::NoKeyword,
         })
         .collect();
-    matches!(words.as_slice(), [Keyword::CREATE, Keyword::TABLE, ..] | [Keyword::CREATE, Keyword::TEMP | Keyword::TEMPORARY, Keyword::TABLE])
+    matches!(
+        words.as_slice(),
+        [Keyword::CREATE, Keyword::TABLE, ..]
+            | [
+                Keyword::CREATE,
+                Keyword::TEMP | Keyword::TEMPORARY,
+                Keyword::TABLE
+            ]
+    )
 }
 
 /// Inside a column list starting at `i` (just after its `(`); returns the index after the
 /// closing `)`.
-fn fold_definitions(tokens: &[TokenWithSpan], mut i: usize, out: &mut Vec<TokenWithSpan>, places: &mut TypePlaces) -> usize {
+fn fold_definitions(
+    tokens: &[TokenWithSpan],
+    mut i: usize,
+    out: &mut Vec<TokenWithSpan>,
+    places: &mut TypePlaces,
+) -> usize {
     let mut at_definition_start = true;
     let mut depth = 1usize;
     while i < tokens.len() {
@@ -165,7 +180,11 @@ fn fold_type(tokens: &[TokenWithSpan], start: usize, out: &mut Vec<TokenWithSpan
                     end = k + 1;
                     break;
                 }
-                Token::Number(..) | Token::Comma | Token::Minus | Token::Plus | Token::Whitespace(_) => {
+                Token::Number(..)
+                | Token::Comma
+                | Token::Minus
+                | Token::Plus
+                | Token::Whitespace(_) => {
                     inner.push_str(&t.token.to_string());
                     k += 1;
                 }
@@ -175,7 +194,11 @@ fn fold_type(tokens: &[TokenWithSpan], start: usize, out: &mut Vec<TokenWithSpan
     }
     let span = first_span.unwrap_or(tokens[start].span);
     out.push(TokenWithSpan {
-        token: Token::Word(Word { value: format!("{MARK}{text}"), quote_style: Some('"'), keyword: Keyword::NoKeyword }),
+        token: Token::Word(Word {
+            value: format!("{MARK}{text}"),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        }),
         span,
     });
     end
@@ -185,10 +208,12 @@ fn fold_type(tokens: &[TokenWithSpan], start: usize, out: &mut Vec<TokenWithSpan
 /// data type was not folded (then the caller falls back to sqlparser's spelling).
 pub(crate) fn unfold(dt: &DataType) -> Option<String> {
     match dt {
-        DataType::Custom(name, modifiers) if modifiers.is_empty() && name.0.len() == 1 => match &name.0[0] {
-            ObjectNamePart::Identifier(id) => id.value.strip_prefix(MARK).map(str::to_string),
-            _ => None,
-        },
+        DataType::Custom(name, modifiers) if modifiers.is_empty() && name.0.len() == 1 => {
+            match &name.0[0] {
+                ObjectNamePart::Identifier(id) => id.value.strip_prefix(MARK).map(str::to_string),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
@@ -200,7 +225,9 @@ mod tests {
     use sqlparser::tokenizer::Tokenizer;
 
     fn folded_words(sql: &str) -> Vec<String> {
-        let tokens = Tokenizer::new(&SQLiteDialect {}, sql).tokenize_with_location().unwrap();
+        let tokens = Tokenizer::new(&SQLiteDialect {}, sql)
+            .tokenize_with_location()
+            .unwrap();
         fold_column_types(tokens)
             .0
             .into_iter()

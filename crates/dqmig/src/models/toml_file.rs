@@ -5,8 +5,8 @@
 use super::builder::{Builder, TablePos};
 use super::{LoadError, Pos, RenamedFrom};
 use crate::schema::{
-    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart, IndexTarget,
-    PrimaryKey, SqlExpr, Table, Trigger, Unique, View,
+    Check, Column, DefaultValue, FkAction, ForeignKey, Generated, Ident, Index, IndexPart,
+    IndexTarget, PrimaryKey, SqlExpr, Table, Trigger, Unique, View,
 };
 use crate::types::{DeclaredType, SqlType};
 use serde::Deserialize;
@@ -142,12 +142,22 @@ pub fn load_toml_str(file: &str, text: &str) -> Result<crate::schema::Schema, Lo
 }
 
 /// [`load_toml_str`] that also returns the `renamed_from` hints of tables and columns.
-pub fn load_toml_with_renames(file: &str, text: &str) -> Result<(crate::schema::Schema, Vec<RenamedFrom>), LoadError> {
+pub fn load_toml_with_renames(
+    file: &str,
+    text: &str,
+) -> Result<(crate::schema::Schema, Vec<RenamedFrom>), LoadError> {
     let def: FileDef = toml::from_str(text).map_err(|e| {
-        let pos = e.span().map(|s| Pos::from_offset(text, s.start)).unwrap_or(Pos { line: 1, column: 1 });
+        let pos = e
+            .span()
+            .map(|s| Pos::from_offset(text, s.start))
+            .unwrap_or(Pos { line: 1, column: 1 });
         LoadError::at(file, pos, toml_message(&e))
     })?;
-    let mut l = Loader { text, b: Builder::new(file), renames: Vec::new() };
+    let mut l = Loader {
+        text,
+        b: Builder::new(file),
+        renames: Vec::new(),
+    };
     let mut tables: Vec<_> = def.tables.into_iter().collect();
     tables.sort_by_key(|(k, _)| k.span().start);
     for (name, table) in tables {
@@ -158,19 +168,39 @@ pub fn load_toml_with_renames(file: &str, text: &str) -> Result<(crate::schema::
     for (name, view) in views {
         let pos = l.pos(&name);
         let query = l.query(&view.get_ref().query)?;
-        let columns = view.get_ref().columns.iter().map(|c| Ident::new(c.get_ref().as_str())).collect();
-        l.b.add_view(View { name: Ident::new(name.into_inner()), columns, query }, pos)?;
+        let columns = view
+            .get_ref()
+            .columns
+            .iter()
+            .map(|c| Ident::new(c.get_ref().as_str()))
+            .collect();
+        l.b.add_view(
+            View {
+                name: Ident::new(name.into_inner()),
+                columns,
+                query,
+            },
+            pos,
+        )?;
     }
     let mut triggers: Vec<_> = def.triggers.into_iter().collect();
     triggers.sort_by_key(|(k, _)| k.span().start);
     for (name, trigger) in triggers {
         let pos = l.pos(&name);
         let sql = &trigger.get_ref().sql;
-        let (parsed, table) = super::sql::parse_trigger(sql.get_ref()).map_err(|m| l.err(sql, m))?;
+        let (parsed, table) =
+            super::sql::parse_trigger(sql.get_ref()).map_err(|m| l.err(sql, m))?;
         if parsed != Ident::new(name.get_ref().as_str()) {
             return Err(l.err(sql, format!("the statement creates trigger `{parsed}` but is filed under `[triggers.{}]`; use the same name", name.get_ref())));
         }
-        l.b.add_trigger(Trigger { name: parsed, table, sql: super::sql::trigger_text(sql.get_ref()) }, pos)?;
+        l.b.add_trigger(
+            Trigger {
+                name: parsed,
+                table,
+                sql: super::sql::trigger_text(sql.get_ref()),
+            },
+            pos,
+        )?;
     }
     let renames = std::mem::take(&mut l.renames);
     Ok((l.b.finish()?, renames))
@@ -197,11 +227,20 @@ impl<'a> Loader<'a> {
     }
 
     fn expr(&self, s: &S<String>, what: &str) -> Result<SqlExpr, LoadError> {
-        SqlExpr::parse(s.get_ref()).map_err(|e| self.err(s, format!("{what} `{}` is not a valid SQL expression: {e}", s.get_ref())))
+        SqlExpr::parse(s.get_ref()).map_err(|e| {
+            self.err(
+                s,
+                format!(
+                    "{what} `{}` is not a valid SQL expression: {e}",
+                    s.get_ref()
+                ),
+            )
+        })
     }
 
     fn query(&self, s: &S<String>) -> Result<SqlExpr, LoadError> {
-        super::sql::parse_query(s.get_ref()).map_err(|e| self.err(s, format!("view query is not a valid SELECT: {e}")))
+        super::sql::parse_query(s.get_ref())
+            .map_err(|e| self.err(s, format!("view query is not a valid SELECT: {e}")))
     }
 
     /// A `renamed_from` value: a non-empty name other than the object's own.
@@ -231,11 +270,18 @@ impl<'a> Loader<'a> {
         let def = def.into_inner();
         let mut table = Table::new(tname.clone());
         if let Some(r) = &def.renamed_from {
-            self.renames.push(RenamedFrom { table: tname.clone(), column: None, from: self.rename_source(r, &tname)? });
+            self.renames.push(RenamedFrom {
+                table: tname.clone(),
+                column: None,
+                from: self.rename_source(r, &tname)?,
+            });
         }
         table.strict = def.strict;
         table.without_rowid = def.without_rowid;
-        let mut pos = TablePos { table: table_pos, ..TablePos::default() };
+        let mut pos = TablePos {
+            table: table_pos,
+            ..TablePos::default()
+        };
         let mut pk_cols: Vec<Ident> = Vec::new();
         let mut pk_pos = None;
         let mut autoincrement = false;
@@ -246,7 +292,11 @@ impl<'a> Loader<'a> {
             let cpos = self.pos(&c.name);
             if let Some(r) = &c.renamed_from {
                 let from = self.rename_source(r, &cname)?;
-                self.renames.push(RenamedFrom { table: tname.clone(), column: Some(cname.clone()), from });
+                self.renames.push(RenamedFrom {
+                    table: tname.clone(),
+                    column: Some(cname.clone()),
+                    from,
+                });
             }
             if let Some(t) = c.ty.as_ref().or(c.sql_type.as_ref()) {
                 pos.types.push(self.pos(t));
@@ -273,31 +323,61 @@ impl<'a> Loader<'a> {
                 return Err(self.b.err(cpos, format!("column `{cname}` has autoincrement but is not the primary key; add primary_key = true")));
             }
             let default = match (&c.default, &c.default_expr) {
-                (Some(_), Some(e)) => return Err(self.err(e, format!("column `{cname}` has both `default` and `default_expr`; give one"))),
+                (Some(_), Some(e)) => {
+                    return Err(self.err(
+                        e,
+                        format!("column `{cname}` has both `default` and `default_expr`; give one"),
+                    ))
+                }
                 (Some(v), None) => Some(self.default_value(v)?),
-                (None, Some(e)) => Some(DefaultValue::from_sql(self.expr(e, "default_expr")?.text())),
+                (None, Some(e)) => {
+                    Some(DefaultValue::from_sql(self.expr(e, "default_expr")?.text()))
+                }
                 (None, None) => None,
             };
             let generated = match &c.generated {
-                Some(g) => Some(Generated { expr: self.expr(g, "generated expression")?, stored: c.stored }),
-                None if c.stored => return Err(self.b.err(cpos, format!("column `{cname}` has stored = true but no `generated` expression"))),
+                Some(g) => Some(Generated {
+                    expr: self.expr(g, "generated expression")?,
+                    stored: c.stored,
+                }),
+                None if c.stored => {
+                    return Err(self.b.err(
+                        cpos,
+                        format!("column `{cname}` has stored = true but no `generated` expression"),
+                    ))
+                }
                 None => None,
             };
             if c.unique {
-                table.uniques.push(Unique { columns: vec![cname.clone()], name: None });
+                table.uniques.push(Unique {
+                    columns: vec![cname.clone()],
+                    name: None,
+                });
                 pos.uniques.push(cpos);
             }
             if let Some(check) = &c.check {
-                table.checks.push(Check { expr: self.expr(check, "check")?, name: None });
+                table.checks.push(Check {
+                    expr: self.expr(check, "check")?,
+                    name: None,
+                });
             }
             if let Some(d) = &declared {
                 if let Some(check) = d.check_sql(cname.as_str()) {
-                    table.checks.push(Check { expr: SqlExpr::parse(&check).map_err(|m| self.b.err(cpos, m))?, name: None });
+                    table.checks.push(Check {
+                        expr: SqlExpr::parse(&check).map_err(|m| self.b.err(cpos, m))?,
+                        name: None,
+                    });
                 }
             }
             if let Some(r) = &c.references {
                 let (ref_table, ref_col) = split_reference(r.get_ref()).ok_or_else(|| {
-                    self.err(r, format!("references = `{}` is not `table.column` or `table(column)`", r.get_ref()))
+                    self.err(
+                        r,
+                        format!(
+                            "references = `{}` is not `table.column` or `table(column)`",
+                            r.get_ref()
+                        ),
+                    )
                 })?;
                 table.foreign_keys.push(ForeignKey {
                     columns: vec![cname.clone()],
@@ -310,7 +390,12 @@ impl<'a> Loader<'a> {
                 });
                 pos.foreign_keys.push(self.pos(r));
             } else if let Some(a) = c.on_delete.as_ref().or(c.on_update.as_ref()) {
-                return Err(self.err(a, format!("column `{cname}` has an on_delete/on_update action but no `references`")));
+                return Err(self.err(
+                    a,
+                    format!(
+                        "column `{cname}` has an on_delete/on_update action but no `references`"
+                    ),
+                ));
             }
             let collation = c.collate.as_ref().map(|s| Ident::new(s.get_ref().as_str()));
             table.columns.push(Column {
@@ -328,7 +413,11 @@ impl<'a> Loader<'a> {
             if !pk_cols.is_empty() {
                 return Err(self.err(pk, format!("table `{tname}` sets primary_key both on columns and on the table; use one")));
             }
-            pk_cols = pk.get_ref().iter().map(|c| Ident::new(c.get_ref().as_str())).collect();
+            pk_cols = pk
+                .get_ref()
+                .iter()
+                .map(|c| Ident::new(c.get_ref().as_str()))
+                .collect();
             pk_pos = Some(self.pos(pk));
             // Columns of a table-level key default to NOT NULL like column-level ones,
             // unless `nullable` was given explicitly.
@@ -340,18 +429,28 @@ impl<'a> Loader<'a> {
         }
         if !pk_cols.is_empty() {
             table.primary_key = Some(PrimaryKey {
-                name: def.primary_key_name.as_ref().map(|n| Ident::new(n.get_ref().as_str())),
+                name: def
+                    .primary_key_name
+                    .as_ref()
+                    .map(|n| Ident::new(n.get_ref().as_str())),
                 columns: pk_cols,
                 autoincrement,
             });
             pos.primary_key = pk_pos;
         } else if let Some(n) = &def.primary_key_name {
-            return Err(self.err(n, format!("table `{tname}` has primary_key_name but no primary key")));
+            return Err(self.err(
+                n,
+                format!("table `{tname}` has primary_key_name but no primary key"),
+            ));
         }
         for u in &def.uniques {
             let ud = u.get_ref();
             table.uniques.push(Unique {
-                columns: ud.columns.iter().map(|c| Ident::new(c.get_ref().as_str())).collect(),
+                columns: ud
+                    .columns
+                    .iter()
+                    .map(|c| Ident::new(c.get_ref().as_str()))
+                    .collect(),
                 name: ud.name.as_ref().map(|n| Ident::new(n.get_ref().as_str())),
             });
             pos.uniques.push(self.pos(u));
@@ -359,9 +458,17 @@ impl<'a> Loader<'a> {
         for f in &def.foreign_keys {
             let fd = f.get_ref();
             table.foreign_keys.push(ForeignKey {
-                columns: fd.columns.iter().map(|c| Ident::new(c.get_ref().as_str())).collect(),
+                columns: fd
+                    .columns
+                    .iter()
+                    .map(|c| Ident::new(c.get_ref().as_str()))
+                    .collect(),
                 ref_table: Ident::new(fd.references.get_ref().as_str()),
-                ref_columns: fd.referenced_columns.iter().map(|c| Ident::new(c.get_ref().as_str())).collect(),
+                ref_columns: fd
+                    .referenced_columns
+                    .iter()
+                    .map(|c| Ident::new(c.get_ref().as_str()))
+                    .collect(),
                 on_delete: self.action(&fd.on_delete)?,
                 on_update: self.action(&fd.on_update)?,
                 deferred: fd.deferred,
@@ -371,7 +478,10 @@ impl<'a> Loader<'a> {
         }
         for ch in &def.checks {
             let cd = ch.get_ref();
-            table.checks.push(Check { expr: self.expr(&cd.expr, "check")?, name: cd.name.as_ref().map(|n| Ident::new(n.get_ref().as_str())) });
+            table.checks.push(Check {
+                expr: self.expr(&cd.expr, "check")?,
+                name: cd.name.as_ref().map(|n| Ident::new(n.get_ref().as_str())),
+            });
         }
         let mut indexes = Vec::new();
         for idx in &def.indexes {
@@ -381,14 +491,26 @@ impl<'a> Loader<'a> {
                 parts.push(self.index_part(p)?);
             }
             if parts.is_empty() {
-                return Err(self.err(idx, format!("index `{}` has no columns; list at least one", id.name.get_ref())));
+                return Err(self.err(
+                    idx,
+                    format!(
+                        "index `{}` has no columns; list at least one",
+                        id.name.get_ref()
+                    ),
+                ));
             }
             let predicate = match &id.predicate {
                 Some(w) => Some(self.expr(w, "index where")?),
                 None => None,
             };
             indexes.push((
-                Index { name: Ident::new(id.name.get_ref().as_str()), table: tname.clone(), unique: id.unique, parts, predicate },
+                Index {
+                    name: Ident::new(id.name.get_ref().as_str()),
+                    table: tname.clone(),
+                    unique: id.unique,
+                    parts,
+                    predicate,
+                },
                 self.pos(&id.name),
             ));
         }

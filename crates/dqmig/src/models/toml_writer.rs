@@ -35,7 +35,9 @@ fn names(list: &[Ident]) -> String {
 }
 
 fn name_field(name: &Option<Ident>) -> String {
-    name.as_ref().map(|n| format!("name = {}, ", s(n.as_str()))).unwrap_or_default()
+    name.as_ref()
+        .map(|n| format!("name = {}, ", s(n.as_str())))
+        .unwrap_or_default()
 }
 
 /// Renders the whole schema as models TOML.
@@ -109,14 +111,24 @@ fn write_table(out: &mut String, table: &Table) {
     if !table.uniques.is_empty() {
         out.push_str("uniques = [\n");
         for u in &table.uniques {
-            let _ = writeln!(out, "  {{ {}columns = {} }},", name_field(&u.name), names(&u.columns));
+            let _ = writeln!(
+                out,
+                "  {{ {}columns = {} }},",
+                name_field(&u.name),
+                names(&u.columns)
+            );
         }
         out.push_str("]\n");
     }
     if !table.foreign_keys.is_empty() {
         out.push_str("foreign_keys = [\n");
         for fk in &table.foreign_keys {
-            let mut f = format!("{}columns = {}, references = {}", name_field(&fk.name), names(&fk.columns), s(fk.ref_table.as_str()));
+            let mut f = format!(
+                "{}columns = {}, references = {}",
+                name_field(&fk.name),
+                names(&fk.columns),
+                s(fk.ref_table.as_str())
+            );
             if !fk.ref_columns.is_empty() {
                 let _ = write!(f, ", referenced_columns = {}", names(&fk.ref_columns));
             }
@@ -135,7 +147,12 @@ fn write_table(out: &mut String, table: &Table) {
     if !table.checks.is_empty() {
         out.push_str("checks = [\n");
         for c in &table.checks {
-            let _ = writeln!(out, "  {{ {}expr = {} }},", name_field(&c.name), s(c.expr.text()));
+            let _ = writeln!(
+                out,
+                "  {{ {}expr = {} }},",
+                name_field(&c.name),
+                s(c.expr.text())
+            );
         }
         out.push_str("]\n");
     }
@@ -147,7 +164,9 @@ fn write_table(out: &mut String, table: &Table) {
                 .iter()
                 .map(|p| {
                     let target = match &p.target {
-                        IndexTarget::Column(c) if p.collation.is_none() && !p.desc => return s(c.as_str()),
+                        IndexTarget::Column(c) if p.collation.is_none() && !p.desc => {
+                            return s(c.as_str())
+                        }
                         IndexTarget::Column(c) => format!("column = {}", s(c.as_str())),
                         IndexTarget::Expr(e) => format!("expr = {}", s(e.text())),
                     };
@@ -161,7 +180,11 @@ fn write_table(out: &mut String, table: &Table) {
                     format!("{{ {t} }}")
                 })
                 .collect();
-            let mut line = format!("name = {}, columns = [{}]", s(idx.name.as_str()), parts.join(", "));
+            let mut line = format!(
+                "name = {}, columns = [{}]",
+                s(idx.name.as_str()),
+                parts.join(", ")
+            );
             if idx.unique {
                 line.push_str(", unique = true");
             }
@@ -180,7 +203,10 @@ fn default_field(d: &DefaultValue) -> String {
         DefaultValue::Integer(i) => format!("default = {i}"),
         DefaultValue::Real(r) => format!("default = {:?}", r.0),
         DefaultValue::Text(t) => {
-            let keyword = matches!(t.to_ascii_uppercase().as_str(), "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" | "NULL");
+            let keyword = matches!(
+                t.to_ascii_uppercase().as_str(),
+                "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" | "NULL"
+            );
             if keyword {
                 format!("default_expr = {}", s(&crate::schema::quote_literal(t)))
             } else {

@@ -36,6 +36,8 @@ pub mod tables;
 pub use error::{EditedFile, FkViolation, RunError};
 pub use observe::RunObserver;
 pub use offline::{render_sql, OfflineScript};
-pub use run::{AppliedStep, HistoryEntry, RunOptions, RunReport, Runner, StampReport, ACCEPT_DIRECTION};
+pub use run::{
+    AppliedStep, HistoryEntry, RunOptions, RunReport, Runner, StampReport, ACCEPT_DIRECTION,
+};
 pub use step::{RetryPolicy, StepOutcome};
 pub use tables::TableNames;

@@ -166,11 +166,13 @@ impl<'g> Runner<'g> {
         // rolls back whatever the request opened.
         let ddl = format!("BEGIN;\n{};\nCOMMIT", ddl.join(";\n"));
         let action = "creating dqmig's version and history tables";
-        with_retry(conn, &self.options.retry, |conn| match conn.execute_batch(&ddl) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                conn.abandon_transaction();
-                Err(db_fail(action)(e))
+        with_retry(conn, &self.options.retry, |conn| {
+            match conn.execute_batch(&ddl) {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    conn.abandon_transaction();
+                    Err(db_fail(action)(e))
+                }
             }
         })?;
         Ok(())
@@ -297,7 +299,11 @@ impl<'g> Runner<'g> {
     /// # Errors
     /// [`RunError::NotEdited`] when a revision of `only` is not an edited applied file;
     /// database errors as for the other runner calls.
-    pub fn accept_edits(&self, conn: &mut Connection, only: Option<&[RevId]>) -> Result<Vec<EditedFile>, RunError> {
+    pub fn accept_edits(
+        &self,
+        conn: &mut Connection,
+        only: Option<&[RevId]>,
+    ) -> Result<Vec<EditedFile>, RunError> {
         self.ensure_tables(conn)?;
         let t = &self.options.tables;
         let (files, _) = with_retry(conn, &self.options.retry, |conn| {
@@ -308,10 +314,17 @@ impl<'g> Runner<'g> {
             let history = self.history_rows(&mut tx)?;
             let mut files = self.edited_in(&history, &heads).map_err(Failure::Fatal)?;
             if let Some(only) = only {
-                if let Some(missing) = only.iter().find(|id| !files.iter().any(|f| f.revision == id.as_str())) {
+                if let Some(missing) = only
+                    .iter()
+                    .find(|id| !files.iter().any(|f| f.revision == id.as_str()))
+                {
                     return Err(Failure::Fatal(RunError::NotEdited {
                         revision: missing.to_string(),
-                        edited: files.iter().map(|f| f.revision.clone()).collect::<Vec<_>>().join(", "),
+                        edited: files
+                            .iter()
+                            .map(|f| f.revision.clone())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     }));
                 }
                 files.retain(|f| only.iter().any(|id| f.revision == id.as_str()));
@@ -327,10 +340,12 @@ impl<'g> Runner<'g> {
                     duration_ms: Some(0),
                 };
                 let (sql, values) = tables::insert_history(t, &row).bound();
-                tx.execute(&sql, &refs(&values))
-                    .map_err(db_fail("accepting edited revision files: writing the history table"))?;
+                tx.execute(&sql, &refs(&values)).map_err(db_fail(
+                    "accepting edited revision files: writing the history table",
+                ))?;
             }
-            tx.commit().map_err(db_fail("accepting edited revision files: COMMIT"))?;
+            tx.commit()
+                .map_err(db_fail("accepting edited revision files: COMMIT"))?;
             Ok(files)
         })?;
         Ok(files)

@@ -243,8 +243,7 @@ struct OpenTx<'c> {
 impl<'c> OpenTx<'c> {
     /// `begin` is [`Runner::begin_sql`]'s text.
     fn begin(conn: &'c mut Connection, begin: &str, action: &str) -> Result<OpenTx<'c>, Failure> {
-        conn.execute_batch(begin)
-            .map_err(db_fail(action))?;
+        conn.execute_batch(begin).map_err(db_fail(action))?;
         Ok(OpenTx { conn, open: true })
     }
 
@@ -842,24 +841,55 @@ mod tests {
     fn a_refused_commit_is_replayed_on_a_new_connection() {
         // libdqlite 1.11.1 answers a COMMIT refused by raft during a transfer with code 7.
         let f = classify(server(7, "no more rows available"), "committing", fatal);
-        assert!(matches!(f, Failure::Retry { reconnect: true, unknown: false, .. }));
+        assert!(matches!(
+            f,
+            Failure::Retry {
+                reconnect: true,
+                unknown: false,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn busy_is_retried_in_place_and_sql_errors_are_fatal() {
         let busy = classify(server(5, "database is locked"), "stepping", fatal);
-        assert!(matches!(busy, Failure::Retry { reconnect: false, .. }));
+        assert!(matches!(
+            busy,
+            Failure::Retry {
+                reconnect: false,
+                ..
+            }
+        ));
         let syntax = classify(server(1, "near \"SELEC\": syntax error"), "stepping", fatal);
         assert!(matches!(syntax, Failure::Fatal(_)));
-        let unique = classify(server(2067, "UNIQUE constraint failed: t.k"), "stepping", fatal);
+        let unique = classify(
+            server(2067, "UNIQUE constraint failed: t.k"),
+            "stepping",
+            fatal,
+        );
         assert!(matches!(unique, Failure::Fatal(_)));
     }
 
     #[test]
     fn a_lost_leader_and_an_unknown_outcome_reconnect() {
         let lost = classify(server(10250, "not leader"), "stepping", fatal);
-        assert!(matches!(lost, Failure::Retry { reconnect: true, unknown: false, .. }));
+        assert!(matches!(
+            lost,
+            Failure::Retry {
+                reconnect: true,
+                unknown: false,
+                ..
+            }
+        ));
         let unknown = classify(server(10506, "disk I/O error"), "committing", fatal);
-        assert!(matches!(unknown, Failure::Retry { reconnect: true, unknown: true, .. }));
+        assert!(matches!(
+            unknown,
+            Failure::Retry {
+                reconnect: true,
+                unknown: true,
+                ..
+            }
+        ));
     }
 }

@@ -28,7 +28,10 @@ impl SqlExpr {
     /// a folded schema.sql body): only whitespace and comments are normalized.
     pub fn from_text(text: impl AsRef<str>) -> SqlExpr {
         let text = text.as_ref();
-        SqlExpr { text: lex::normalize(text), key: lex::key(text) }
+        SqlExpr {
+            text: lex::normalize(text),
+            key: lex::key(text),
+        }
     }
 
     /// Reads one SQL expression written by a user (models.toml). The text is kept as
@@ -135,7 +138,10 @@ impl DefaultValue {
         };
         let mut tokens = all.as_slice();
         while let [first, .., last] = tokens {
-            if first.kind == Kind::LParen && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1) && last.kind == Kind::RParen {
+            if first.kind == Kind::LParen
+                && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1)
+                && last.kind == Kind::RParen
+            {
                 tokens = &tokens[1..tokens.len() - 1];
             } else {
                 break;
@@ -146,7 +152,11 @@ impl DefaultValue {
             [t] => match t.kind {
                 Kind::Number | Kind::HexNumber => number(t.text(text), false),
                 Kind::String => Some(DefaultValue::Text(lex::unquote(t.text(text)))),
-                Kind::Blob => t.text(text).get(2..t.text(text).len() - 1).and_then(decode_hex).map(DefaultValue::Blob),
+                Kind::Blob => t
+                    .text(text)
+                    .get(2..t.text(text).len() - 1)
+                    .and_then(decode_hex)
+                    .map(DefaultValue::Blob),
                 Kind::Word => match word(t).as_str() {
                     "NULL" => Some(DefaultValue::Null),
                     "TRUE" => Some(DefaultValue::Integer(1)),
@@ -158,18 +168,24 @@ impl DefaultValue {
                 },
                 _ => None,
             },
-            [sign, t] if sign.kind == Kind::Op && matches!(t.kind, Kind::Number | Kind::HexNumber) => match sign.text(text) {
-                "-" => number(t.text(text), true),
-                "+" => number(t.text(text), false),
-                _ => None,
-            },
+            [sign, t]
+                if sign.kind == Kind::Op && matches!(t.kind, Kind::Number | Kind::HexNumber) =>
+            {
+                match sign.text(text) {
+                    "-" => number(t.text(text), true),
+                    "+" => number(t.text(text), false),
+                    _ => None,
+                }
+            }
             _ => None,
         };
         match (literal, tokens) {
             (Some(lit), _) => lit,
             (None, [first, rest @ ..]) => {
                 let end = rest.last().unwrap_or(first).end;
-                DefaultValue::Expr(SqlExpr::from_text(text.get(first.start..end).unwrap_or(text)))
+                DefaultValue::Expr(SqlExpr::from_text(
+                    text.get(first.start..end).unwrap_or(text),
+                ))
             }
             (None, _) => DefaultValue::Expr(SqlExpr::from_text(text)),
         }
@@ -181,10 +197,12 @@ impl DefaultValue {
         match (affinity, self) {
             (Affinity::Text, DefaultValue::Integer(i)) => DefaultValue::Text(i.to_string()),
             (Affinity::Text, DefaultValue::Real(r)) => DefaultValue::Text(real_text(r.0)),
-            (Affinity::Integer | Affinity::Numeric, DefaultValue::Text(s)) => match decimal(s.trim(), false) {
-                Some(n) => n.with_affinity(affinity),
-                None => DefaultValue::Text(s),
-            },
+            (Affinity::Integer | Affinity::Numeric, DefaultValue::Text(s)) => {
+                match decimal(s.trim(), false) {
+                    Some(n) => n.with_affinity(affinity),
+                    None => DefaultValue::Text(s),
+                }
+            }
             (Affinity::Integer | Affinity::Numeric, DefaultValue::Real(r)) => {
                 if r.0.fract() == 0.0 && r.0.abs() < 9.0e18 {
                     DefaultValue::Integer(r.0 as i64)
@@ -228,17 +246,29 @@ impl DefaultValue {
 fn number(text: &str, negative: bool) -> Option<DefaultValue> {
     if let Some(digits) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         let value = hex_integer(digits)?;
-        return Some(DefaultValue::Integer(if negative { value.checked_neg()? } else { value }));
+        return Some(DefaultValue::Integer(if negative {
+            value.checked_neg()?
+        } else {
+            value
+        }));
     }
     decimal(text, negative)
 }
 
 /// A decimal literal, or text SQLite's numeric affinity converts (never hex).
 fn decimal(text: &str, negative: bool) -> Option<DefaultValue> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return None;
     }
-    let signed = if negative { format!("-{text}") } else { text.to_string() };
+    let signed = if negative {
+        format!("-{text}")
+    } else {
+        text.to_string()
+    };
     if let Ok(i) = signed.parse::<i64>() {
         return Some(DefaultValue::Integer(i));
     }
@@ -287,10 +317,22 @@ mod tests {
 
     #[test]
     fn keys_ignore_quoting_case_and_spacing_but_not_literals() {
-        assert_eq!(SqlExpr::parse("\"Age\" > 0").unwrap(), SqlExpr::parse("age>0").unwrap());
-        assert_eq!(SqlExpr::parse("[Age] > 0").unwrap(), SqlExpr::parse("`age` > 0").unwrap());
-        assert_ne!(SqlExpr::parse("a = 'X'").unwrap(), SqlExpr::parse("a = 'x'").unwrap());
-        assert_ne!(SqlExpr::parse("a > 0").unwrap(), SqlExpr::parse("a >= 0").unwrap());
+        assert_eq!(
+            SqlExpr::parse("\"Age\" > 0").unwrap(),
+            SqlExpr::parse("age>0").unwrap()
+        );
+        assert_eq!(
+            SqlExpr::parse("[Age] > 0").unwrap(),
+            SqlExpr::parse("`age` > 0").unwrap()
+        );
+        assert_ne!(
+            SqlExpr::parse("a = 'X'").unwrap(),
+            SqlExpr::parse("a = 'x'").unwrap()
+        );
+        assert_ne!(
+            SqlExpr::parse("a > 0").unwrap(),
+            SqlExpr::parse("a >= 0").unwrap()
+        );
         assert!(SqlExpr::parse("a >").unwrap_err().contains("ends with `>`"));
         assert!(SqlExpr::parse("(a > 0").unwrap_err().contains("not closed"));
         assert!(SqlExpr::parse("a > 0; drop table t").is_err());
@@ -300,7 +342,10 @@ mod tests {
         // Kept as written: no re-spelling of tokens, only whitespace and comments.
         let e = SqlExpr::parse("flags & 0x10 = 0 -- bit 4\n AND code NOT GLOB '*[^0-9]*'").unwrap();
         assert_eq!(e.text(), "flags & 0x10 = 0 AND code NOT GLOB '*[^0-9]*'");
-        assert_ne!(SqlExpr::parse("flags & 0x10").unwrap(), SqlExpr::parse("flags & X'10'").unwrap());
+        assert_ne!(
+            SqlExpr::parse("flags & 0x10").unwrap(),
+            SqlExpr::parse("flags & X'10'").unwrap()
+        );
     }
 
     #[test]
@@ -321,23 +366,59 @@ mod tests {
             ("TRUE", Affinity::Integer, DefaultValue::Integer(1)),
             ("false", Affinity::Integer, DefaultValue::Integer(0)),
             ("NULL", Affinity::Text, DefaultValue::Null),
-            ("CURRENT_TIMESTAMP", Affinity::Text, DefaultValue::CurrentTimestamp),
+            (
+                "CURRENT_TIMESTAMP",
+                Affinity::Text,
+                DefaultValue::CurrentTimestamp,
+            ),
             ("current_date", Affinity::Text, DefaultValue::CurrentDate),
-            ("X'0aFF'", Affinity::Blob, DefaultValue::Blob(vec![0x0a, 0xff])),
+            (
+                "X'0aFF'",
+                Affinity::Blob,
+                DefaultValue::Blob(vec![0x0a, 0xff]),
+            ),
             ("'abc'", Affinity::Integer, DefaultValue::Text("abc".into())),
             ("0x10", Affinity::Integer, DefaultValue::Integer(16)),
             ("0XfF", Affinity::Blob, DefaultValue::Integer(255)),
             ("-0x1", Affinity::Integer, DefaultValue::Integer(-1)),
             ("(+0x1)", Affinity::Integer, DefaultValue::Integer(1)),
-            ("0xFFFFFFFFFFFFFFFF", Affinity::Integer, DefaultValue::Integer(-1)),
-            ("0x8000000000000000", Affinity::Integer, DefaultValue::Integer(i64::MIN)),
-            ("0x00000000000000001", Affinity::Integer, DefaultValue::Integer(1)),
+            (
+                "0xFFFFFFFFFFFFFFFF",
+                Affinity::Integer,
+                DefaultValue::Integer(-1),
+            ),
+            (
+                "0x8000000000000000",
+                Affinity::Integer,
+                DefaultValue::Integer(i64::MIN),
+            ),
+            (
+                "0x00000000000000001",
+                Affinity::Integer,
+                DefaultValue::Integer(1),
+            ),
             ("0x0", Affinity::Integer, DefaultValue::Integer(0)),
             ("0x10", Affinity::Text, DefaultValue::Text("16".into())),
-            ("'0x10'", Affinity::Integer, DefaultValue::Text("0x10".into())),
-            ("9223372036854775807", Affinity::Blob, DefaultValue::Integer(i64::MAX)),
-            ("-9223372036854775808", Affinity::Blob, DefaultValue::Integer(i64::MIN)),
-            ("9223372036854775808", Affinity::Blob, DefaultValue::Real(Real(9223372036854775808.0))),
+            (
+                "'0x10'",
+                Affinity::Integer,
+                DefaultValue::Text("0x10".into()),
+            ),
+            (
+                "9223372036854775807",
+                Affinity::Blob,
+                DefaultValue::Integer(i64::MAX),
+            ),
+            (
+                "-9223372036854775808",
+                Affinity::Blob,
+                DefaultValue::Integer(i64::MIN),
+            ),
+            (
+                "9223372036854775808",
+                Affinity::Blob,
+                DefaultValue::Real(Real(9223372036854775808.0)),
+            ),
             ("1e3", Affinity::Blob, DefaultValue::Real(Real(1000.0))),
             ("X''", Affinity::Blob, DefaultValue::Blob(vec![])),
         ];
@@ -345,16 +426,34 @@ mod tests {
             assert_eq!(&dflt(sql).with_affinity(*aff), want, "{sql} with {aff}");
         }
         let e = dflt("(datetime('now'))");
-        assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "datetime('now')"), "{e:?}");
+        assert!(
+            matches!(&e, DefaultValue::Expr(x) if x.text() == "datetime('now')"),
+            "{e:?}"
+        );
         // More than 16 hex digits is an error in SQLite: kept as text for SQLite to refuse.
-        assert!(matches!(dflt("(0x10000000000000000)"), DefaultValue::Expr(x) if x.text() == "0x10000000000000000"));
+        assert!(
+            matches!(dflt("(0x10000000000000000)"), DefaultValue::Expr(x) if x.text() == "0x10000000000000000")
+        );
         let e = dflt("( a  NOT GLOB 'x' )");
-        assert!(matches!(&e, DefaultValue::Expr(x) if x.text() == "a NOT GLOB 'x'"), "{e:?}");
+        assert!(
+            matches!(&e, DefaultValue::Expr(x) if x.text() == "a NOT GLOB 'x'"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn default_rendering_reparses_to_itself() {
-        for sql in ["1", "-1", "'it''s'", "1.5", "-2.5", "NULL", "CURRENT_TIME", "X'00FF'", "(lower('A'))"] {
+        for sql in [
+            "1",
+            "-1",
+            "'it''s'",
+            "1.5",
+            "-2.5",
+            "NULL",
+            "CURRENT_TIME",
+            "X'00FF'",
+            "(lower('A'))",
+        ] {
             let d = dflt(sql);
             assert_eq!(dflt(&d.to_sql()), d, "{sql} -> {}", d.to_sql());
         }

@@ -79,7 +79,10 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    let err = |at: usize, message: &str| LexError { at, message: message.to_string() };
+    let err = |at: usize, message: &str| LexError {
+        at,
+        message: message.to_string(),
+    };
     while i < b.len() {
         let start = i;
         let c = b[i];
@@ -129,19 +132,29 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                 }
             }
             b'[' => {
-                i = sql[i..].find(']').map(|p| i + p + 1).ok_or_else(|| err(start, "unterminated `[` identifier"))?;
+                i = sql[i..]
+                    .find(']')
+                    .map(|p| i + p + 1)
+                    .ok_or_else(|| err(start, "unterminated `[` identifier"))?;
                 Kind::QuotedWord
             }
             b'x' | b'X' if next == Some(b'\'') => {
-                i = quoted_end(b, i + 1, b'\'').ok_or_else(|| err(start, "unterminated blob literal"))?;
+                i = quoted_end(b, i + 1, b'\'')
+                    .ok_or_else(|| err(start, "unterminated blob literal"))?;
                 let digits = &b[start + 2..i - 1];
                 if !digits.len().is_multiple_of(2) || !digits.iter().all(u8::is_ascii_hexdigit) {
-                    return Err(err(start, "malformed blob literal (an even number of hex digits expected)"));
+                    return Err(err(
+                        start,
+                        "malformed blob literal (an even number of hex digits expected)",
+                    ));
                 }
                 Kind::Blob
             }
             b'0'..=b'9' | b'.' if c != b'.' || next.is_some_and(|n| n.is_ascii_digit()) => {
-                let kind = if c == b'0' && matches!(next, Some(b'x' | b'X')) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit) {
+                let kind = if c == b'0'
+                    && matches!(next, Some(b'x' | b'X'))
+                    && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+                {
                     i += 2;
                     while i < b.len() && b[i].is_ascii_hexdigit() {
                         i += 1;
@@ -159,7 +172,8 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                     }
                     let exp_digit = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
                     if matches!(b.get(i), Some(b'e' | b'E'))
-                        && (exp_digit(i + 1) || (matches!(b.get(i + 1), Some(b'+' | b'-')) && exp_digit(i + 2)))
+                        && (exp_digit(i + 1)
+                            || (matches!(b.get(i + 1), Some(b'+' | b'-')) && exp_digit(i + 2)))
                     {
                         i += 2;
                         while i < b.len() && b[i].is_ascii_digit() {
@@ -187,7 +201,11 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                 }
                 Kind::Variable
             }
-            _ if sql[i..].chars().next().is_some_and(|ch| is_id_char(ch) && !ch.is_ascii_digit() && ch != '$') => {
+            _ if sql[i..]
+                .chars()
+                .next()
+                .is_some_and(|ch| is_id_char(ch) && !ch.is_ascii_digit() && ch != '$') =>
+            {
                 while let Some(ch) = sql[i..].chars().next().filter(|ch| is_id_char(*ch)) {
                     i += ch.len_utf8();
                 }
@@ -198,7 +216,11 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                 let op = ["->>", "->", "||", "<=", ">=", "<>", "<<", ">>", "==", "!="]
                     .into_iter()
                     .find(|op| rest.starts_with(op))
-                    .or_else(|| ["-", "+", "*", "/", "%", "=", "<", ">", "&", "|", "~", "."].into_iter().find(|op| rest.starts_with(op)));
+                    .or_else(|| {
+                        ["-", "+", "*", "/", "%", "=", "<", ">", "&", "|", "~", "."]
+                            .into_iter()
+                            .find(|op| rest.starts_with(op))
+                    });
                 match op {
                     Some(op) => {
                         i += op.len();
@@ -211,7 +233,11 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                 }
             }
         };
-        out.push(Lexeme { kind, start, end: i });
+        out.push(Lexeme {
+            kind,
+            start,
+            end: i,
+        });
     }
     Ok(out)
 }
@@ -235,7 +261,10 @@ fn quoted_end(b: &[u8], i: usize, quote: u8) -> Option<usize> {
 
 /// The lexemes of `sql` without whitespace and comments.
 pub(crate) fn tokens(sql: &str) -> Result<Vec<Lexeme>, LexError> {
-    Ok(lex(sql)?.into_iter().filter(|l| l.kind != Kind::Space).collect())
+    Ok(lex(sql)?
+        .into_iter()
+        .filter(|l| l.kind != Kind::Space)
+        .collect())
 }
 
 /// `sql` with its tokens exactly as written, comments dropped and each run of whitespace or
@@ -272,7 +301,9 @@ pub(crate) fn key(sql: &str) -> String {
         .map(|t| {
             let text = t.text(sql);
             match t.kind {
-                Kind::Word | Kind::Number | Kind::HexNumber | Kind::Blob => text.to_ascii_lowercase(),
+                Kind::Word | Kind::Number | Kind::HexNumber | Kind::Blob => {
+                    text.to_ascii_lowercase()
+                }
                 Kind::QuotedWord => unquote(text).to_ascii_lowercase(),
                 Kind::Op if text == "==" => "=".to_string(),
                 Kind::Op if text == "!=" => "<>".to_string(),
@@ -289,7 +320,12 @@ pub(crate) fn unquote(text: &str) -> String {
         return String::new();
     };
     let close = match first {
-        '[' => return text.trim_start_matches('[').trim_end_matches(']').to_string(),
+        '[' => {
+            return text
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        }
         '\'' | '"' | '`' => first,
         _ => return text.to_string(),
     };
@@ -300,8 +336,9 @@ pub(crate) fn unquote(text: &str) -> String {
 
 /// Words after which no expression or query ends.
 const DANGLING: &[&str] = &[
-    "AND", "OR", "NOT", "IS", "IN", "LIKE", "GLOB", "REGEXP", "MATCH", "BETWEEN", "ESCAPE", "COLLATE", "CASE", "WHEN", "THEN",
-    "ELSE", "SELECT", "FROM", "WHERE", "ON", "BY", "JOIN", "HAVING", "DISTINCT",
+    "AND", "OR", "NOT", "IS", "IN", "LIKE", "GLOB", "REGEXP", "MATCH", "BETWEEN", "ESCAPE",
+    "COLLATE", "CASE", "WHEN", "THEN", "ELSE", "SELECT", "FROM", "WHERE", "ON", "BY", "JOIN",
+    "HAVING", "DISTINCT",
 ];
 
 /// The checks dqmig makes on a fragment a user wrote (SQLite checks the rest when the DDL
@@ -310,7 +347,11 @@ const DANGLING: &[&str] = &[
 ///
 /// # Errors
 /// A message saying what is wrong.
-pub(crate) fn check_shape(sql: &str, tokens: &[Lexeme], one_expression: bool) -> Result<(), String> {
+pub(crate) fn check_shape(
+    sql: &str,
+    tokens: &[Lexeme],
+    one_expression: bool,
+) -> Result<(), String> {
     let Some(last) = tokens.last() else {
         return Err("the text is empty".to_string());
     };
@@ -318,9 +359,15 @@ pub(crate) fn check_shape(sql: &str, tokens: &[Lexeme], one_expression: bool) ->
     for t in tokens {
         match t.kind {
             Kind::LParen => depth += 1,
-            Kind::RParen => depth = depth.checked_sub(1).ok_or_else(|| "a `)` closes nothing".to_string())?,
+            Kind::RParen => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| "a `)` closes nothing".to_string())?
+            }
             Kind::Semi => return Err("unexpected `;`".to_string()),
-            Kind::Comma if depth == 0 && one_expression => return Err("unexpected `,` (give one expression)".to_string()),
+            Kind::Comma if depth == 0 && one_expression => {
+                return Err("unexpected `,` (give one expression)".to_string())
+            }
             _ => {}
         }
     }
@@ -356,23 +403,33 @@ mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
-        tokens(sql).unwrap().into_iter().map(|l| (l.kind, l.text(sql))).collect()
+        tokens(sql)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.kind, l.text(sql)))
+            .collect()
     }
 
     #[test]
     fn numbers_as_sqlite_reads_them() {
         use Kind::*;
-        assert_eq!(kinds("0x10 0XfF X'10' x'' 1e3 1.5e-2 .5 5."), [
-            (HexNumber, "0x10"),
-            (HexNumber, "0XfF"),
-            (Blob, "X'10'"),
-            (Blob, "x''"),
-            (Number, "1e3"),
-            (Number, "1.5e-2"),
-            (Number, ".5"),
-            (Number, "5."),
-        ]);
-        assert!(lex("1e").is_err(), "SQLite reads `1e` as a malformed number");
+        assert_eq!(
+            kinds("0x10 0XfF X'10' x'' 1e3 1.5e-2 .5 5."),
+            [
+                (HexNumber, "0x10"),
+                (HexNumber, "0XfF"),
+                (Blob, "X'10'"),
+                (Blob, "x''"),
+                (Number, "1e3"),
+                (Number, "1.5e-2"),
+                (Number, ".5"),
+                (Number, "5."),
+            ]
+        );
+        assert!(
+            lex("1e").is_err(),
+            "SQLite reads `1e` as a malformed number"
+        );
         assert!(lex("0x").is_err());
         assert!(lex("X'123'").is_err());
         assert!(lex("'open").is_err());
@@ -381,17 +438,23 @@ mod tests {
     #[test]
     fn operators_strings_and_comments() {
         use Kind::*;
-        assert_eq!(kinds("a->>'$.x' || b -- c\n != [d e] /* f */ \"g\"\"h\""), [
-            (Word, "a"),
-            (Op, "->>"),
-            (String, "'$.x'"),
-            (Op, "||"),
-            (Word, "b"),
-            (Op, "!="),
-            (QuotedWord, "[d e]"),
-            (QuotedWord, "\"g\"\"h\""),
-        ]);
-        assert_eq!(normalize("  a  >\n -- x\n 0x10 /* y */ AND  b "), "a > 0x10 AND b");
+        assert_eq!(
+            kinds("a->>'$.x' || b -- c\n != [d e] /* f */ \"g\"\"h\""),
+            [
+                (Word, "a"),
+                (Op, "->>"),
+                (String, "'$.x'"),
+                (Op, "||"),
+                (Word, "b"),
+                (Op, "!="),
+                (QuotedWord, "[d e]"),
+                (QuotedWord, "\"g\"\"h\""),
+            ]
+        );
+        assert_eq!(
+            normalize("  a  >\n -- x\n 0x10 /* y */ AND  b "),
+            "a > 0x10 AND b"
+        );
         assert_eq!(normalize("f(a,b)"), "f(a,b)");
         assert_eq!(key("\"Age\" == 0XfF"), key("age = 0xff"));
         assert_eq!(key("a != b"), key("A<>B"));

@@ -98,7 +98,12 @@ impl FkAction {
     /// Parses the models.toml spelling: `cascade`, `set null` / `set_null`, `restrict`,
     /// `set default` / `set_default`, `no action` / `no_action` (case-insensitive).
     pub fn parse(text: &str) -> Option<FkAction> {
-        match text.trim().to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', '-'], " ")
+            .as_str()
+        {
             "no action" => Some(FkAction::NoAction),
             "restrict" => Some(FkAction::Restrict),
             "set null" => Some(FkAction::SetNull),
@@ -169,7 +174,10 @@ pub struct Trigger {
 
 impl Table {
     pub fn new(name: impl Into<Ident>) -> Table {
-        Table { name: name.into(), ..Table::default() }
+        Table {
+            name: name.into(),
+            ..Table::default()
+        }
     }
 
     pub fn column(&self, name: &Ident) -> Option<&Column> {
@@ -190,17 +198,30 @@ impl Table {
 
     /// Brings the table to the normal form described in the module docs.
     pub fn normalize(&mut self) {
-        let pk_cols: Vec<Ident> = self.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
+        let pk_cols: Vec<Ident> = self
+            .primary_key
+            .as_ref()
+            .map(|p| p.columns.clone())
+            .unwrap_or_default();
         let alias = self.rowid_alias().cloned();
         for col in &mut self.columns {
-            if alias.as_ref() == Some(&col.name) || (self.without_rowid && pk_cols.contains(&col.name)) {
+            if alias.as_ref() == Some(&col.name)
+                || (self.without_rowid && pk_cols.contains(&col.name))
+            {
                 col.nullable = false;
             }
             if let Some(d) = col.default.take() {
                 col.default = Some(d.with_affinity(col.sql_type.affinity()));
             }
-            col.collation = col.collation.take().map(|c| Ident::new(c.as_str().to_ascii_uppercase()));
-            if col.collation.as_ref().is_some_and(|c| c.as_str() == "BINARY") {
+            col.collation = col
+                .collation
+                .take()
+                .map(|c| Ident::new(c.as_str().to_ascii_uppercase()));
+            if col
+                .collation
+                .as_ref()
+                .is_some_and(|c| c.as_str() == "BINARY")
+            {
                 col.collation = None;
             }
         }
@@ -218,7 +239,10 @@ impl Table {
                         part.target = IndexTarget::Column(c.name.clone());
                     }
                 }
-                part.collation = part.collation.take().map(|c| Ident::new(c.as_str().to_ascii_uppercase()));
+                part.collation = part
+                    .collation
+                    .take()
+                    .map(|c| Ident::new(c.as_str().to_ascii_uppercase()));
                 if let IndexTarget::Column(name) = &part.target {
                     let col_coll = columns
                         .iter()
@@ -240,7 +264,11 @@ impl Schema {
         let pks: BTreeMap<Ident, Vec<Ident>> = self
             .tables
             .iter()
-            .filter_map(|(n, t)| t.primary_key.as_ref().map(|p| (n.clone(), p.columns.clone())))
+            .filter_map(|(n, t)| {
+                t.primary_key
+                    .as_ref()
+                    .map(|p| (n.clone(), p.columns.clone()))
+            })
             .collect();
         for table in self.tables.values_mut() {
             for fk in &mut table.foreign_keys {

@@ -6,11 +6,16 @@
 use super::{quote_ident, Column, ForeignKey, Index, IndexTarget, Schema, Table, Trigger, View};
 
 fn idents(list: &[super::Ident]) -> String {
-    list.iter().map(|i| i.quoted()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|i| i.quoted())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn constraint_name(name: &Option<super::Ident>) -> String {
-    name.as_ref().map(|n| format!("CONSTRAINT {} ", n.quoted())).unwrap_or_default()
+    name.as_ref()
+        .map(|n| format!("CONSTRAINT {} ", n.quoted()))
+        .unwrap_or_default()
 }
 
 impl Column {
@@ -89,10 +94,18 @@ impl Table {
             lines.push(line);
         }
         if let Some(p) = pk.filter(|p| p.columns.len() > 1) {
-            lines.push(format!("{}PRIMARY KEY ({})", constraint_name(&p.name), idents(&p.columns)));
+            lines.push(format!(
+                "{}PRIMARY KEY ({})",
+                constraint_name(&p.name),
+                idents(&p.columns)
+            ));
         }
         for u in &self.uniques {
-            lines.push(format!("{}UNIQUE ({})", constraint_name(&u.name), idents(&u.columns)));
+            lines.push(format!(
+                "{}UNIQUE ({})",
+                constraint_name(&u.name),
+                idents(&u.columns)
+            ));
         }
         for fk in &self.foreign_keys {
             lines.push(fk.constraint_sql());
@@ -100,7 +113,11 @@ impl Table {
         for c in &self.checks {
             lines.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
         }
-        let mut out = format!("CREATE TABLE {} (\n  {}\n)", self.name.quoted(), lines.join(",\n  "));
+        let mut out = format!(
+            "CREATE TABLE {} (\n  {}\n)",
+            self.name.quoted(),
+            lines.join(",\n  ")
+        );
         let mut options = Vec::new();
         if self.strict {
             options.push("STRICT");
@@ -151,8 +168,17 @@ impl Index {
 
 impl View {
     pub fn create_sql(&self) -> String {
-        let cols = if self.columns.is_empty() { String::new() } else { format!(" ({})", idents(&self.columns)) };
-        format!("CREATE VIEW {}{} AS {}", quote_ident(self.name.as_str()), cols, self.query)
+        let cols = if self.columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", idents(&self.columns))
+        };
+        format!(
+            "CREATE VIEW {}{} AS {}",
+            quote_ident(self.name.as_str()),
+            cols,
+            self.query
+        )
     }
 }
 
@@ -192,17 +218,34 @@ mod tests {
     use crate::types::SqlType;
 
     fn col(name: &str, ty: &str) -> Column {
-        Column { name: Ident::new(name), sql_type: SqlType::new(ty), nullable: true, default: None, collation: None, generated: None }
+        Column {
+            name: Ident::new(name),
+            sql_type: SqlType::new(ty),
+            nullable: true,
+            default: None,
+            collation: None,
+            generated: None,
+        }
     }
 
     #[test]
     fn rowid_alias_is_rendered_inline_without_not_null() {
         let mut t = Table::new("t");
         t.columns = vec![col("id", "integer"), col("name", "text")];
-        t.primary_key = Some(PrimaryKey { name: None, columns: vec![Ident::new("ID")], autoincrement: true });
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec![Ident::new("ID")],
+            autoincrement: true,
+        });
         t.normalize();
-        assert!(!t.columns[0].nullable, "INTEGER PRIMARY KEY implies NOT NULL");
-        assert_eq!(t.create_table_sql(), "CREATE TABLE \"t\" (\n  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n  \"name\" TEXT\n)");
+        assert!(
+            !t.columns[0].nullable,
+            "INTEGER PRIMARY KEY implies NOT NULL"
+        );
+        assert_eq!(
+            t.create_table_sql(),
+            "CREATE TABLE \"t\" (\n  \"id\" INTEGER PRIMARY KEY AUTOINCREMENT,\n  \"name\" TEXT\n)"
+        );
     }
 
     #[test]
@@ -213,10 +256,20 @@ mod tests {
         c.collation = Some(Ident::new("nocase"));
         c.default = Some(DefaultValue::Text("it's".into()));
         let mut g = col("g", "");
-        g.generated = Some(Generated { expr: SqlExpr::parse("x || 'a'").unwrap(), stored: true });
+        g.generated = Some(Generated {
+            expr: SqlExpr::parse("x || 'a'").unwrap(),
+            stored: true,
+        });
         t.columns = vec![c, col("y", "INTEGER"), g];
-        t.primary_key = Some(PrimaryKey { name: Some(Ident::new("pk")), columns: vec![Ident::new("x"), Ident::new("y")], autoincrement: false });
-        t.uniques = vec![Unique { columns: vec![Ident::new("y")], name: Some(Ident::new("u")) }];
+        t.primary_key = Some(PrimaryKey {
+            name: Some(Ident::new("pk")),
+            columns: vec![Ident::new("x"), Ident::new("y")],
+            autoincrement: false,
+        });
+        t.uniques = vec![Unique {
+            columns: vec![Ident::new("y")],
+            name: Some(Ident::new("u")),
+        }];
         t.foreign_keys = vec![ForeignKey {
             columns: vec![Ident::new("y")],
             ref_table: Ident::new("other"),
@@ -226,7 +279,10 @@ mod tests {
             deferred: true,
             name: None,
         }];
-        t.checks = vec![Check { expr: SqlExpr::parse("y > 0").unwrap(), name: None }];
+        t.checks = vec![Check {
+            expr: SqlExpr::parse("y > 0").unwrap(),
+            name: None,
+        }];
         t.strict = true;
         t.without_rowid = true;
         t.normalize();
@@ -249,13 +305,24 @@ mod tests {
                 name: Ident::new(format!("{name}_i")),
                 table: Ident::new(name),
                 unique: true,
-                parts: vec![IndexPart { target: IndexTarget::Expr(SqlExpr::parse("lower(c)").unwrap()), collation: None, desc: true }],
+                parts: vec![IndexPart {
+                    target: IndexTarget::Expr(SqlExpr::parse("lower(c)").unwrap()),
+                    collation: None,
+                    desc: true,
+                }],
                 predicate: Some(SqlExpr::parse("c IS NOT NULL").unwrap()),
             };
             t.indexes.insert(idx.name.clone(), idx);
             s.tables.insert(t.name.clone(), t);
         }
-        s.views.insert(Ident::new("v"), View { name: Ident::new("v"), columns: vec![Ident::new("n")], query: SqlExpr::from_text("SELECT c FROM A") });
+        s.views.insert(
+            Ident::new("v"),
+            View {
+                name: Ident::new("v"),
+                columns: vec![Ident::new("n")],
+                query: SqlExpr::from_text("SELECT c FROM A"),
+            },
+        );
         assert_eq!(
             s.to_sql(),
             "CREATE TABLE \"A\" (\n  \"c\" TEXT\n);\nCREATE UNIQUE INDEX \"A_i\" ON \"A\" ((lower(c)) DESC) WHERE c IS NOT NULL;\n\
@@ -269,7 +336,11 @@ mod tests {
         let mut s = Schema::default();
         let mut p = Table::new("p");
         p.columns = vec![col("k1", "TEXT"), col("k2", "TEXT")];
-        p.primary_key = Some(PrimaryKey { name: None, columns: vec![Ident::new("k1"), Ident::new("k2")], autoincrement: false });
+        p.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec![Ident::new("k1"), Ident::new("k2")],
+            autoincrement: false,
+        });
         let mut c = Table::new("c");
         c.columns = vec![col("a", "TEXT"), col("b", "TEXT")];
         let fk = |cols: &[&str]| ForeignKey {

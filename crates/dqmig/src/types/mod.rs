@@ -150,15 +150,23 @@ impl DeclaredType {
                             number(text, p)?,
                             Some(number(text, s)?),
                         )))),
-                        _ => Err(bad(text, "expected numeric(precision) or numeric(precision, scale)")),
+                        _ => Err(bad(
+                            text,
+                            "expected numeric(precision) or numeric(precision, scale)",
+                        )),
                     }
                 }
             },
             "enum" => match args {
-                None => Err(bad(text, "expected the allowed values, e.g. enum(draft, published)")),
+                None => Err(bad(
+                    text,
+                    "expected the allowed values, e.g. enum(draft, published)",
+                )),
                 Some(a) => Ok(DeclaredType::Enum(enum_values(text, a)?)),
             },
-            _ => Err(TypeError::Unknown { name: text.to_string() }),
+            _ => Err(TypeError::Unknown {
+                name: text.to_string(),
+            }),
         }
     }
 
@@ -205,9 +213,10 @@ impl DeclaredType {
             DeclaredType::Integer | DeclaredType::BigInteger => RustType::I64,
             DeclaredType::SmallInteger => RustType::I16,
             DeclaredType::Boolean => RustType::Bool,
-            DeclaredType::String(_) | DeclaredType::Text | DeclaredType::Uuid | DeclaredType::Enum(_) => {
-                RustType::String
-            }
+            DeclaredType::String(_)
+            | DeclaredType::Text
+            | DeclaredType::Uuid
+            | DeclaredType::Enum(_) => RustType::String,
             DeclaredType::Float | DeclaredType::Numeric(_) => RustType::F64,
             DeclaredType::Date => RustType::NaiveDate,
             DeclaredType::DateTime => RustType::NaiveDateTime,
@@ -222,8 +231,15 @@ impl DeclaredType {
     pub fn check_sql(&self, column: &str) -> Option<String> {
         match self {
             DeclaredType::Enum(values) => {
-                let list: Vec<String> = values.iter().map(|v| crate::schema::quote_literal(v)).collect();
-                Some(format!("{} IN ({})", crate::schema::quote_ident(column), list.join(", ")))
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| crate::schema::quote_literal(v))
+                    .collect();
+                Some(format!(
+                    "{} IN ({})",
+                    crate::schema::quote_ident(column),
+                    list.join(", ")
+                ))
             }
             _ => None,
         }
@@ -278,7 +294,10 @@ impl fmt::Display for DeclaredType {
             DeclaredType::Json => f.write_str("json"),
             DeclaredType::Uuid => f.write_str("uuid"),
             DeclaredType::Enum(values) => {
-                let list: Vec<String> = values.iter().map(|v| crate::schema::quote_literal(v)).collect();
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| crate::schema::quote_literal(v))
+                    .collect();
                 write!(f, "enum({})", list.join(","))
             }
         }
@@ -286,7 +305,10 @@ impl fmt::Display for DeclaredType {
 }
 
 fn bad(name: &str, problem: &str) -> TypeError {
-    TypeError::BadArguments { name: name.to_string(), problem: problem.to_string() }
+    TypeError::BadArguments {
+        name: name.to_string(),
+        problem: problem.to_string(),
+    }
 }
 
 fn number(name: &str, text: &str) -> Result<u32, TypeError> {
@@ -340,7 +362,12 @@ fn enum_values(name: &str, args: &str) -> Result<Vec<String>, TypeError> {
         match chars.next() {
             None => return Ok(values),
             Some(',') => {}
-            Some(c) => return Err(bad(name, &format!("unexpected `{c}` after an enum value; expected `,` or `)`"))),
+            Some(c) => {
+                return Err(bad(
+                    name,
+                    &format!("unexpected `{c}` after an enum value; expected `,` or `)`"),
+                ))
+            }
         }
     }
 }
