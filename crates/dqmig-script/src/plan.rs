@@ -219,6 +219,62 @@ impl Graph {
         Ok(at)
     }
 
+    /// The steps of an offline (`--sql`) run, which has no database to read a current
+    /// revision from: `TARGET` starts from base (upgrade only); `FROM:TO` starts at FROM
+    /// (taken as applied) and goes to TO (default: every head up, base down).
+    ///
+    /// # Errors
+    /// A malformed target or range, an unknown revision; a downgrade without a range; a
+    /// range that goes the other way ([`ScriptError::Unreachable`] naming the command to
+    /// use).
+    pub fn plan_offline(&self, text: &str, direction: Direction) -> Result<Vec<Step>, ScriptError> {
+        let other = match direction {
+            Direction::Up => "downgrade",
+            Direction::Down => "upgrade",
+        };
+        let Some((from_text, to_text)) = text.split_once(':') else {
+            if direction == Direction::Down {
+                return Err(ScriptError::BadTarget {
+                    target: text.to_string(),
+                    reason: format!("downgrade --sql needs a range FROM:TO (e.g. `head:{text}` or `head:base`): without a database there is no current revision to start from"),
+                });
+            }
+            return self.plan_upgrade(&[], &Target::parse(text)?);
+        };
+        let (from, to) = Target::parse_range(text)?;
+        let start = match from {
+            Some(t) => {
+                let named = self.resolve(&[], &t)?;
+                self.heads_of(&self.ancestors_or_self(&named))
+            }
+            None => Vec::new(),
+        };
+        let to = to.unwrap_or(match direction {
+            Direction::Up => Target::Heads,
+            Direction::Down => Target::Base,
+        });
+        // Where TO is, seen from FROM: a range whose end lies strictly on the other side of
+        // its start goes the other way.
+        let reach = self.ancestors_or_self(&self.resolve(&start, &to).unwrap_or_default());
+        let from_set = self.ancestors_or_self(&start);
+        let backwards = match direction {
+            Direction::Up => reach.is_subset(&from_set) && reach != from_set,
+            Direction::Down => from_set.is_subset(&reach) && reach != from_set,
+        };
+        if backwards {
+            return Err(ScriptError::Unreachable {
+                target: text.to_string(),
+                reason: format!(
+                    "the range goes the other way, from {from_text:?} back to {to_text:?}; that is `dqmig {other} --sql {text}`"
+                ),
+            });
+        }
+        match direction {
+            Direction::Up => self.plan_upgrade(&start, &to),
+            Direction::Down => self.plan_downgrade(&start, &to),
+        }
+    }
+
     /// The steps that bring a database at heads `current` up to `target`.
     pub fn plan_upgrade(
         &self,

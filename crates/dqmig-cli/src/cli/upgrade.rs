@@ -88,41 +88,18 @@ pub fn step_message(graph: &Graph, step: &Step) -> String {
     format!("Running {} {from} -> {to}, {message}", verb(step.direction))
 }
 
-/// The steps of an offline run: `TARGET` starts from base (upgrade only); `FROM:TO` starts
-/// at FROM (taken as applied) and goes to TO (default: every head up, base down).
+/// The steps of an offline run (see [`Graph::plan_offline`]).
 pub fn offline_steps(
     graph: &Graph,
     text: &str,
     direction: Direction,
 ) -> Result<Vec<Step>, CliError> {
-    let action = format!("planning the offline {} to {text}", verb(direction));
-    let err = |e| script_err(action.clone())(e);
-    let (start, target) = if text.contains(':') {
-        let (from, to) = Target::parse_range(text).map_err(err)?;
-        let start = match from {
-            Some(t) => {
-                let named = graph.resolve(&[], &t).map_err(err)?;
-                graph.heads_of(&graph.ancestors_or_self(&named))
-            }
-            None => Vec::new(),
-        };
-        let to = to.unwrap_or(match direction {
-            Direction::Up => Target::Heads,
-            Direction::Down => Target::Base,
-        });
-        (start, to)
-    } else if direction == Direction::Down {
-        return Err(CliError::Usage(format!(
-            "downgrade --sql needs a range FROM:TO (e.g. `head:{text}`): without a database there is no current revision to start from"
-        )));
-    } else {
-        (Vec::new(), Target::parse(text).map_err(err)?)
-    };
-    match direction {
-        Direction::Up => graph.plan_upgrade(&start, &target),
-        Direction::Down => graph.plan_downgrade(&start, &target),
-    }
-    .map_err(err)
+    graph
+        .plan_offline(text, direction)
+        .map_err(script_err(format!(
+            "planning the offline {} to {text}",
+            verb(direction)
+        )))
 }
 
 /// Upgrade or downgrade to `target`, online or (`--sql`) offline.

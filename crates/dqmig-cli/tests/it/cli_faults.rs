@@ -232,3 +232,45 @@ fn names_with_line_breaks_survive_revision_files_up_and_down() {
         0
     );
 }
+
+#[test]
+fn an_offline_range_in_the_wrong_direction_is_refused_naming_the_right_command() {
+    let project = crate::cli_run::copy_example();
+    for (args, hint) in [
+        (
+            ["upgrade", "--sql", "head:base"],
+            "that is `dqmig downgrade --sql head:base`",
+        ),
+        (
+            ["downgrade", "--sql", "base:head"],
+            "that is `dqmig upgrade --sql base:head`",
+        ),
+    ] {
+        let out = crate::support::dqmig_bin()
+            .current_dir(project.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed a script");
+        assert!(stderr.contains(hint), "{args:?}: {stderr}");
+    }
+    // The right directions still work.
+    for args in [
+        ["upgrade", "--sql", "base:head"],
+        ["downgrade", "--sql", "head:base"],
+    ] {
+        let out = crate::support::dqmig_bin()
+            .current_dir(project.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("COMMIT;"));
+    }
+}
