@@ -11,7 +11,8 @@ pub trait ToValue {
 }
 
 /// Why a wire value could not become the requested Rust type (the row adds the column).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot read {found} as {expected}")]
 pub struct ValueError {
     pub expected: &'static str,
     pub found: String,
