@@ -180,6 +180,10 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+/// The models file used when dqmig.toml names none (`models`, `schema` or
+/// `models_command`).
+pub const DEFAULT_MODELS: &str = "models.toml";
+
 impl Config {
     /// The configuration used when there is no file: defaults, paths relative to `dir`.
     pub fn default_in(dir: &Path) -> Config {
@@ -188,7 +192,7 @@ impl Config {
             dir: dir.to_path_buf(),
             url: None,
             migrations: dir.join(DEFAULT_MIGRATIONS),
-            models: None,
+            models: Some(ModelsSource::Toml(dir.join(DEFAULT_MODELS))),
             version_table: DEFAULT_VERSION_TABLE.to_string(),
             history_table: history_table_for(DEFAULT_VERSION_TABLE),
             transaction: TransactionMode::PerStep,

@@ -50,6 +50,10 @@ pub enum ProjectError {
     #[error("no models configured: put `models = \"models.toml\"` (or `schema = \"schema.sql\"`, or `models_command = \"...\"`) in {file}")]
     NoModels { file: String },
 
+    /// The models file (models.toml by default) does not exist.
+    #[error("the models file {} does not exist: create it (`dqmig init` writes an example), or point `models`, `schema` or `models_command` in {file} at your models", path.display())]
+    NoModelsFile { path: PathBuf, file: String },
+
     /// Loading the models failed.
     #[error("loading the models")]
     Models(#[source] Box<LoadError>),
@@ -176,6 +180,16 @@ pub fn load_graph(versions: &Path) -> Result<Graph, ProjectError> {
 pub fn load_models(config: &Config) -> Result<Models, ProjectError> {
     let err = |e| ProjectError::Models(Box::new(e));
     let (schema, renamed_from) = match &config.models {
+        Some(ModelsSource::Toml(path)) if !path.exists() => {
+            let file = config
+                .file
+                .as_ref()
+                .map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string());
+            return Err(ProjectError::NoModelsFile {
+                path: path.clone(),
+                file,
+            });
+        }
         Some(ModelsSource::Toml(path)) => {
             let text = std::fs::read_to_string(path).map_err(|source| {
                 err(LoadError::Read {

@@ -62,7 +62,10 @@ fn defaults() {
     assert_eq!(cfg.version_table, "dqmig_version");
     assert_eq!(cfg.history_table, "dqmig_history");
     assert_eq!(cfg.transaction, TransactionMode::PerStep);
-    assert_eq!(cfg.models, None);
+    assert_eq!(
+        cfg.models,
+        Some(ModelsSource::Toml(PathBuf::from("/proj/models.toml")))
+    );
     assert!(cfg.table_included("anything"));
     assert!(!cfg.table_included("DQMIG_HISTORY"));
     let cmd = parse("models_command = \"cargo run -q --bin models\"").unwrap();
@@ -224,4 +227,80 @@ fn a_command_run_in_a_subfolder_finds_the_project_dqmig_toml() {
         String::from_utf8_lossy(&from_root.stdout)
     );
     assert!(!out.stdout.is_empty());
+}
+
+/// Every default the README's dqmig.toml table states is the code's default.
+#[test]
+fn the_readme_defaults_of_dqmig_toml_are_the_code_defaults() {
+    use dqmig::config::{Config, ModelsSource};
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let start = readme
+        .find("| key | default | meaning |")
+        .expect("the README's dqmig.toml table");
+    let rows: Vec<(String, String)> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
+        .collect();
+    let dir = std::path::Path::new("/project");
+    let d = Config::default_in(dir);
+    let unquote = |s: &str| s.trim_matches('`').trim_matches('"').to_string();
+    let mut checked = 0;
+    for (key, default) in &rows {
+        match key.as_str() {
+            "`url`" => assert_eq!((default.as_str(), &d.url), ("none", &None)),
+            "`migrations`" => assert_eq!(d.migrations, dir.join(unquote(default))),
+            k if k.starts_with("`models`") => {
+                let file = default
+                    .split('=')
+                    .nth(1)
+                    .map(|v| v.trim().trim_matches('`').trim_matches('"'))
+                    .unwrap();
+                assert!(
+                    matches!(&d.models, Some(ModelsSource::Toml(p)) if *p == dir.join(file)),
+                    "{:?}",
+                    d.models
+                );
+            }
+            "`version_table`" => assert_eq!(d.version_table, unquote(default)),
+            "`transaction`" => assert_eq!(
+                d.transaction,
+                dqmig::config::TransactionMode::parse(&unquote(default)).unwrap()
+            ),
+            k if k.starts_with("`include_tables`") => {
+                assert_eq!(default, "all, none");
+                assert!(d.include_tables.is_empty() && d.exclude_tables.is_empty());
+            }
+            "`file_template`" => assert_eq!(d.file_template, unquote(default)),
+            other => panic!("the README lists key {other} this test does not know: add it here"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 7, "{rows:?}");
+
+    // Without a `models` key, check reads models.toml (the README's default).
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("dqmig.toml"),
+        "url = \"dqlite://127.0.0.1:9/app.db\"\n",
+    )
+    .unwrap();
+    let out = crate::support::dqmig_bin()
+        .current_dir(project.path())
+        .args(["check"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("the models file ./models.toml does not exist"),
+        "{stderr}"
+    );
 }
