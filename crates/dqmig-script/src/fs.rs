@@ -12,14 +12,6 @@ pub const TEMPLATE_FILE: &str = "script.sql.tmpl";
 
 /// Parses every `*.sql` file directly in `dir` (hidden files skipped), in file-name order.
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.display().to_string();
-        move |source| ScriptError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let mut paths = Vec::new();
     for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
         let path = entry
@@ -34,7 +26,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
     paths.sort();
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
-        let text = fs::read_to_string(&path).map_err(io("reading revision file", &path))?;
+        let text = read_text(&path, "reading revision file")?;
         out.push(parse_revision(&path.display().to_string(), &text)?);
     }
     Ok(out)
@@ -48,14 +40,6 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
 /// # Errors
 /// [`ScriptError::Io`] when the folder or a file cannot be read.
 pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptError> {
-    let io = |action: &'static str, path: &Path| {
-        let path = path.display().to_string();
-        move |source| ScriptError::Io {
-            action,
-            path,
-            source,
-        }
-    };
     let id = id.trim();
     if id.is_empty() {
         return Ok(Vec::new());
@@ -70,7 +54,7 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
             continue;
         }
         let matches = name.starts_with(id) || {
-            let text = fs::read_to_string(&path).map_err(io("reading revision file", &path))?;
+            let text = read_text(&path, "reading revision file")?;
             text.lines()
                 .find_map(|l| {
                     l.trim_start()
@@ -92,15 +76,30 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
 /// folder has none.
 pub fn read_template(migrations_dir: &Path) -> Result<String, ScriptError> {
     let path = migrations_dir.join(TEMPLATE_FILE);
-    match fs::read_to_string(&path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DEFAULT_TEMPLATE.to_string()),
-        Err(source) => Err(ScriptError::Io {
-            action: "reading the revision template",
-            path: path.display().to_string(),
-            source,
-        }),
+    if !path.exists() {
+        return Ok(DEFAULT_TEMPLATE.to_string());
     }
+    read_text(&path, "reading the revision template")
+}
+
+/// A file's text; bytes that are not UTF-8 are an error at their line and byte offset.
+pub fn read_text(path: &Path, action: &'static str) -> Result<String, ScriptError> {
+    let bytes = fs::read(path).map_err(io(action, path))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        ScriptError::at(
+            &path.display().to_string(),
+            line,
+            at - line_start + 1,
+            format!(
+                "the file is not UTF-8 text: byte 0x{:02x} at byte offset {at} of the file does not start a UTF-8 character; save the file as UTF-8",
+                bytes[at]
+            ),
+        )
+    })
 }
 
 /// Writes `text` to `dir/name`, refusing to replace an existing file. Returns the path.
@@ -123,4 +122,14 @@ pub fn write_revision(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Scr
         .map_err(err("writing revision file"))?;
     f.sync_all().map_err(err("writing revision file"))?;
     Ok(path)
+}
+
+/// Wraps an I/O error with what was being done to which path.
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ScriptError {
+    let path = path.display().to_string();
+    move |source| ScriptError::Io {
+        action,
+        path,
+        source,
+    }
 }

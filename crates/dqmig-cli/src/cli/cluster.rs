@@ -140,21 +140,29 @@ pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(
         }
         ClusterCommand::Assign { id, role } => {
             let role = Role::from(*role);
-            leader()?
-                .assign(*id, role)
+            let mut conn = leader()?;
+            require_member(&mut conn, *id, "assign a role to")
+                .map_err(fail(format!("assigning role {role} to node {id}")))??;
+            conn.assign(*id, role)
                 .map_err(fail(format!("assigning role {role} to node {id}")))?;
             io.info(format_args!("node {id} is now a {role}"));
         }
         ClusterCommand::Remove { id } => {
-            leader()?
-                .remove(*id)
+            let mut conn = leader()?;
+            require_member(&mut conn, *id, "remove")
+                .map_err(fail(format!("removing node {id}")))??;
+            conn.remove(*id)
                 .map_err(fail(format!("removing node {id}")))?;
             io.info(format_args!("removed node {id}"));
         }
         ClusterCommand::Transfer { id } => {
             let target = id.unwrap_or(0);
-            leader()?
-                .transfer(target)
+            let mut conn = leader()?;
+            if let Some(id) = id {
+                require_member(&mut conn, *id, "transfer leadership to")
+                    .map_err(fail(format!("transferring leadership to node {id}")))??;
+            }
+            conn.transfer(target)
                 .map_err(fail(format!("transferring leadership to node {target}")))?;
             match id {
                 Some(id) => io.info(format_args!("leadership transferred to node {id}")),
@@ -163,6 +171,27 @@ pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(
         }
     }
     io.out.flush().map_err(CliError::Output)
+}
+
+/// Refuses an id the cluster does not have, naming the ids it has (libdqlite only says
+/// "server ID is not valid").
+fn require_member(
+    conn: &mut Connection,
+    id: u64,
+    verb: &str,
+) -> Result<Result<(), CliError>, client::Error> {
+    let members = conn.cluster()?;
+    if members.iter().any(|m| m.id == id) {
+        return Ok(Ok(()));
+    }
+    let known: Vec<String> = members
+        .iter()
+        .map(|m| format!("{} at {}", m.id, m.address))
+        .collect();
+    Ok(Err(CliError::Usage(format!(
+        "cannot {verb} node {id}: the cluster has no node {id}; its nodes are {}",
+        known.join(", ")
+    ))))
 }
 
 /// The leader's id: the leader knows it from its own Leader reply.

@@ -274,3 +274,40 @@ fn an_offline_range_in_the_wrong_direction_is_refused_naming_the_right_command()
         assert!(String::from_utf8_lossy(&out.stdout).contains("COMMIT;"));
     }
 }
+
+#[test]
+fn a_revision_file_that_is_not_utf8_is_named_with_line_and_byte_offset() {
+    let project = crate::cli_run::copy_example();
+    let versions = project.path().join("migrations/versions");
+    let file = std::fs::read_dir(&versions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let third_line = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    bytes.insert(third_line + 3, 0xff);
+    std::fs::write(&file, &bytes).unwrap();
+    let out = crate::support::dqmig_bin()
+        .current_dir(project.path())
+        .args(["heads"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stderr.contains(&format!(
+            "{name}:3:4: the file is not UTF-8 text: byte 0xff at byte offset {}",
+            third_line + 3
+        )),
+        "{stderr}"
+    );
+}

@@ -133,7 +133,25 @@ fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("assigning role voter to node 99"), "{err}");
+    assert!(
+        err.contains("the cluster has no node 99; its nodes are 1 at "),
+        "{err}"
+    );
+    // Remove and transfer name the ids the cluster has, too.
+    for args in [&["remove", "--id", "99"][..], &["transfer", "--id", "99"]] {
+        let out = dqmig()
+            .args(["--url", &url, "cluster"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("the cluster has no node 99; its nodes are 1 at "),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(&c.nodes[1].address), "{err}");
+    }
 
     // SIGTERM stops a node cleanly (exit 0, "stopped" logged).
     let status = c.nodes[2].stop().expect("node 3 exit status");
