@@ -869,11 +869,10 @@ impl StatementTimer {
 }
 
 /// A delay between half of `d` and `d`, so that waiting writers do not retry in lockstep.
+/// The random part comes from the operating system (`getrandom`); should it fail, the pause
+/// is half of `d`.
 fn jitter(d: Duration) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
     let half = d / 2;
-    let extra = h.finish() % (half.as_nanos() as u64 + 1);
+    let extra = getrandom::u64().unwrap_or(0) % (half.as_nanos() as u64 + 1);
     half + Duration::from_nanos(extra)
 }

@@ -185,13 +185,12 @@ pub(crate) fn with_retry<T>(
 }
 
 /// Up to +50% of `d`, so racing migrators do not retry in lockstep.
+/// The random part comes from the operating system (`getrandom`); should it fail, the pause
+/// is `d` itself.
 fn jitter(d: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|t| t.subsec_nanos())
-        .unwrap_or(0) as u64;
+    let random = getrandom::u64().unwrap_or(0);
     let ms = d.as_millis().max(1) as u64;
-    d + Duration::from_millis(nanos % (ms / 2 + 1))
+    d + Duration::from_millis(random % (ms / 2 + 1))
 }
 
 /// Turns foreign keys off on a connection and back on when dropped (if it still works; a
