@@ -12,11 +12,11 @@ mod sql_types;
 mod toml_file;
 mod toml_writer;
 
+pub use self::toml_writer::to_toml;
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
 pub use toml_file::{load_toml_str, load_toml_with_renames};
-pub use toml_writer::to_toml;
 
 use crate::schema::{Ident, Schema};
 use std::path::Path;
