@@ -1,4 +1,4 @@
-//! Checksums of revision files (DESIGN.md §3.6): SHA-256, as 64 lowercase hex digits, of the
+//! Checksums of revision files (stored in the history table when a revision is applied): SHA-256, as 64 lowercase hex digits, of the
 //! file's normalized text, so that edits which change nothing a database sees — line
 //! endings, trailing blanks — do not count as an edited revision.
 //!

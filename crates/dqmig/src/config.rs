@@ -1,4 +1,4 @@
-//! `dqmig.toml` (DESIGN.md §3.2): where the database, the migrations and the models are, the
+//! `dqmig.toml`: where the database, the migrations and the models are, the
 //! names of dqmig's own tables, the transaction mode, table filters and the revision
 //! file-name template. Owns reading and checking the file (unknown keys and bad values are
 //! errors naming the key and its line) and the URL precedence `--url`, `DQMIG_URL`,
@@ -80,7 +80,7 @@ pub enum ModelsSource {
 /// `per-step` (default) or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum TransactionMode {
-    /// One transaction per revision (DESIGN.md §4).
+    /// One transaction per revision, each committed through Raft before the next starts.
     #[default]
     PerStep,
     /// One transaction around every step of a run.

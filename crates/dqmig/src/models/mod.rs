@@ -1,4 +1,4 @@
-//! Model loaders (DESIGN.md §3.3): `models.toml`, `schema.sql` (sqlparser, SQLite dialect)
+//! Model loaders: `models.toml`, `schema.sql` (sqlparser, SQLite dialect)
 //! and an external command that prints models TOML. Each builds a [`Schema`] through the
 //! shared builder, which checks names and references and reports problems as
 //! `file:line:column: what is wrong; what is expected`.

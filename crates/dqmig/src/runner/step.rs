@@ -1,4 +1,5 @@
-//! Applying steps in Raft-committed transactions (DESIGN.md §4), replay-safe.
+//! Applying steps in Raft-committed transactions (BEGIN, the step, the version
+//! compare-and-swap, the history row, COMMIT), replay-safe.
 //!
 //! One attempt at a group of steps (one step, or every step with `--transaction all`):
 //! `PRAGMA foreign_keys=OFF` when a step rebuilds a table, `BEGIN IMMEDIATE`, the first
