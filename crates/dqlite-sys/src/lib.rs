@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn links_and_reports_the_1_11_header_number() {
-        // 1.11.1 reports 11000 ("1.10.0"): the header was never bumped (dqlite-facts §0).
+        // 1.11.1 reports 11000 ("1.10.0"): the header's number was never bumped.
         let v = unsafe { dqlite_version_number() };
         assert_eq!(v, 11000);
     }

@@ -1,5 +1,4 @@
-//! Cluster and node administration requests as `Connection` methods (dqlite-facts.md §2,
-//! §7): leader, cluster membership, role changes, leadership transfer, node metadata and
+//! Cluster and node administration requests as `Connection` methods: leader, cluster membership, role changes, leadership transfer, node metadata and
 //! database dumps. Membership changes must go to the leader (open the connection with
 //! `Connection::open`, or `connect` to the leader's address).
 

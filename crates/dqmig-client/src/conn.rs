@@ -1,6 +1,6 @@
 //! `Connection`: one blocking client connection to a dqlite leader with one open database.
 //! Owns opening (leader discovery, Client, Open), the statement calls with the guard rails
-//! that keep a 1.11.1 node alive (dqlite-facts.md §9), busy retries outside transactions,
+//! that keep a 1.11.1 node alive (no RETURNING, at most 255 parameters, no stale statement ids), busy retries outside transactions,
 //! transaction-state tracking and the statement cache. Raw requests are in `raw`, the
 //! streaming iterator in `iter`.
 //!
@@ -32,7 +32,7 @@ const BUSY_MAX_DELAY: Duration = Duration::from_millis(2);
 
 /// Result of a statement that returns no rows. Both values are SQLite's connection-wide
 /// `last_insert_rowid`/`changes`, so they repeat the previous statement's values after e.g.
-/// BEGIN or COMMIT (dqlite-facts.md §3).
+/// BEGIN or COMMIT (the server reports the connection's counters, not the statement's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExecResult {
     pub last_insert_id: i64,
@@ -869,11 +869,10 @@ impl StatementTimer {
 }
 
 /// A delay between half of `d` and `d`, so that waiting writers do not retry in lockstep.
+/// The random part comes from the operating system (`getrandom`); should it fail, the pause
+/// is half of `d`.
 fn jitter(d: Duration) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
     let half = d / 2;
-    let extra = h.finish() % (half.as_nanos() as u64 + 1);
+    let extra = getrandom::u64().unwrap_or(0) % (half.as_nanos() as u64 + 1);
     half + Duration::from_nanos(extra)
 }

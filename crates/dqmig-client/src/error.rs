@@ -1,6 +1,7 @@
 //! The client layer's one error type, and how each error is classified (integrity,
 //! operational, programming, unknown outcome) the way the seed's SQLAlchemy dialect did.
-//! Owns the mapping from dqlite Failure codes (dqlite-facts.md §5) to variants, so callers
+//! Owns the mapping from dqlite Failure codes (SQLite's extended result codes plus dqlite's
+//! own, e.g. 10250 not leader, 10506 leadership lost during COMMIT) to variants, so callers
 //! never compare raw numbers.
 
 use super::proto::ProtoError;
@@ -104,7 +105,8 @@ pub enum Error {
     #[error("invalid dqlite address {address:?}: {reason}")]
     BadAddress { address: String, reason: String },
 
-    // ---- guard rails (dqlite-facts.md §9): checked before anything is sent ----
+    // ---- guard rails (requests that corrupt results or crash a 1.11 node): checked before
+    // anything is sent ----
     /// More than 255 parameters: dqlite 1.11 would silently bind NULLs.
     #[error("{action}: {count} parameters given; dqlite 1.11 accepts at most 255 per statement (split the statement or bind fewer values)")]
     TooManyParams { count: usize, action: String },

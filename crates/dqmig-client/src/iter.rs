@@ -1,6 +1,7 @@
 //! `RowIter`: the streaming result of one query. It holds one Rows message at a time, reads
 //! the next one only when the rows in hand are used up, and — if dropped before the end —
-//! interrupts and drains the rest so the connection stays in step (dqlite-facts.md §4.4, §4.5).
+//! interrupts and drains the rest so the connection stays in step (each batch ends with
+//! a PART or DONE marker; an interrupted query ends with an Empty reply).
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use super::rows::{push_rows, Row, Rows};
 use super::value::Value;
 
 /// Streaming rows of one query: holds one Rows message at a time. If dropped before the end,
-/// it sends Interrupt and reads until the server's Empty reply (dqlite-facts.md §4.5).
+/// it sends Interrupt and reads until the server's Empty reply.
 pub struct RowIter<'c> {
     conn: &'c mut Connection,
     columns: Arc<[String]>,

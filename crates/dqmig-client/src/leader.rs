@@ -1,4 +1,4 @@
-//! Leader discovery (dqlite-facts.md §7.1, §12): ask each seed address for the leader, hop
+//! Leader discovery: ask each seed address for the leader, hop
 //! to the reported address (a bounded number of times) until a node reports itself, and
 //! retry with backoff while no leader is known yet. Returns a handshaken transport to the
 //! leader; the connection layer then sends Client and Open on it.

@@ -1,6 +1,6 @@
 //! `Connection::transaction_with_retry`: runs a closure inside BEGIN … COMMIT and replays
 //! the whole closure when the transaction was lost before COMMIT took effect
-//! (dqlite-facts.md §5.2, §6.4): busy (5), not leader (10250), "no database opened" (12
+//! (the server rolls an interrupted transaction back): busy (5), not leader (10250), "no database opened" (12
 //! after a leader change), a broken socket before COMMIT was sent, or a COMMIT whose raft
 //! entry was refused outright (raw raft code 7 during a leadership transfer). The connection is
 //! reconnected to the (new) leader first when needed. Never replayed: leadership lost while

@@ -2,7 +2,8 @@
 //! counts statements and reads each statement's leading keywords (for transaction tracking),
 //! skipping string literals, quoted identifiers, comments and parameters. It is not a
 //! parser; it only needs to be right about the tokens that decide what is safe to send to a
-//! dqlite 1.11 node (dqlite-facts.md §6.6, §6.7, §9).
+//! dqlite 1.11 node (a RETURNING clause can return wrong results or crash it) and to track
+//! transaction state.
 
 /// What the scanner learned about one SQL text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Prepared statements: the user-facing [`Statement`] handle, the per-connection registry of
 //! live statement ids (a finalized id is reused by the server, and executing a stale one
-//! crashes a 1.11 node — dqlite-facts.md §9), and the statement cache that lets repeated
+//! crashes a 1.11 node), and the statement cache that lets repeated
 //! `execute`/`query` calls with the same SQL skip parsing on the server.
 
 use std::collections::hash_map::DefaultHasher;

@@ -2,7 +2,7 @@
 //! TCP_NODELAY) or a Linux abstract unix socket (`@name`) or a socket path (`/path`), writes
 //! the protocol handshake, and moves whole messages: one `write_all` per request from a reused
 //! write buffer, and header-then-exact-body reads into a reused read buffer
-//! (dqlite-facts.md §1). Any I/O or decoding failure marks the transport broken, because the
+//! (an 8-byte header, then the body it announces). Any I/O or decoding failure marks the transport broken, because the
 //! byte stream can no longer be trusted to be at a message boundary.
 
 use std::io::{Read, Write};

@@ -1,7 +1,7 @@
 //! Explicit transactions: `Connection::transaction` sends BEGIN and returns a guard that
 //! derefs to the connection; `commit`/`rollback` end it, and dropping it without either sends
 //! ROLLBACK (errors ignored) so a failed step never leaves a transaction open
-//! (DESIGN.md §5.7). Statements inside are never busy-retried: the lock conflict must surface.
+//! (what must be undone is undone in `Drop`). Statements inside are never busy-retried: the lock conflict must surface.
 
 use std::ops::{Deref, DerefMut};
 

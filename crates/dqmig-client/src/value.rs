@@ -1,7 +1,8 @@
 //! Conversions between Rust values and wire [`Value`]s: `ToValue` for parameters,
 //! `FromValue` for columns, and the `params!` macro. Date-times travel as ISO 8601 TEXT
 //! (1.11.1 rejects UNIXTIME parameters) and are read back from whatever the server sends for
-//! DATETIME-declared columns (UNIXTIME, ISO8601 — empty ISO8601 is NULL, dqlite-facts.md §4.6).
+//! DATETIME-declared columns (UNIXTIME, ISO8601 — empty ISO8601 is NULL; dqlite
+//! rewrites the values of columns declared DATETIME, DATE or TIMESTAMP on output).
 
 pub use crate::proto::Value;
 

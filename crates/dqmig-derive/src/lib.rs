@@ -1,4 +1,4 @@
-//! Procedural macros of dqmig (DESIGN.md §2). Used through the re-exports in `dqmig`, never
+//! Procedural macros of dqmig (`embed_migrations!`). Used through the re-exports in `dqmig`, never
 //! directly.
 //!
 //! `embed_migrations!("migrations")` lists `migrations/versions/*.sql` (relative to the

@@ -1,5 +1,5 @@
 //! `NodeConfig`: everything needed to create an embedded node, and its validation. libdqlite
-//! 1.11.1 aborts the process or answers with bare codes on bad input (dqlite-facts.md §8.2),
+//! 1.11.1 aborts the process or answers with bare codes on bad input,
 //! so every value is checked here first and rejected with a message that names it.
 
 use std::ffi::CString;
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::NodeError;
 
-/// Valid range of `dqlite_node_set_network_latency_ms` (dqlite-facts.md §8.2).
+/// Valid range of `dqlite_node_set_network_latency_ms` (libdqlite refuses values outside it).
 pub const LATENCY_MS_RANGE: std::ops::RangeInclusive<u32> = 1..=3_600_000;
 
 /// What `Node::new` needs. Only `id`, `address` and `data_dir` are required; `bind_address`

@@ -5,7 +5,7 @@
 //! aborts the C library). `start` runs it; `Drop` stops it if it runs, destroys it and only
 //! then releases the data-dir lock. Lifecycle calls go through one process-wide mutex
 //! because libdqlite registers a SQLite VFS per node with a non-thread-safe counter
-//! (dqlite-facts.md §8.2).
+//! (two nodes created at once in one process can collide).
 //!
 //! Logging: `tracing` events under the target `dqmig_node` at INFO, "node started" and
 //! "node stopped" with the fields `id`, `address` and `data_dir`.

@@ -1,4 +1,4 @@
-//! Checksums of revision files (DESIGN.md §3.6): SHA-256, as 64 lowercase hex digits, of the
+//! Checksums of revision files (stored in the history table when a revision is applied): SHA-256, as 64 lowercase hex digits, of the
 //! file's normalized text, so that edits which change nothing a database sees — line
 //! endings, trailing blanks — do not count as an edited revision.
 //!
@@ -33,12 +33,7 @@ pub fn normalize(text: &str) -> String {
 
 /// SHA-256 of the normalized text, 64 lowercase hex digits.
 pub fn checksum(text: &str) -> String {
-    let digest = Sha256::digest(normalize(text).as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest.iter() {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    hex::encode(Sha256::digest(normalize(text).as_bytes()))
 }
 
 #[cfg(test)]

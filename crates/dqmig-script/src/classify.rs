@@ -1,5 +1,5 @@
 //! What a revision statement would do to the transaction the runner wraps each step in
-//! (DESIGN.md §4), decided when the file is read so that every command that reads revisions
+//! (BEGIN, the step's statements, the version update, the history row, COMMIT), decided when the file is read so that every command that reads revisions
 //! (`upgrade`, `downgrade`, `--sql`, `show`, `revision`) refuses the same files, naming file
 //! and line.
 //!

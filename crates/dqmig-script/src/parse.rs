@@ -1,4 +1,5 @@
-//! Reading a revision file (DESIGN.md §3.5): the header comments, the `-- migrate:up` and
+//! Reading a revision file (`-- revision:`, `-- revises:`, `-- message:` and `-- created:`
+//! header lines, optional `branch-labels:` and `depends-on:`): the header comments, the `-- migrate:up` and
 //! `-- migrate:down` sections, and the statements of each section.
 //!
 //! Header: the comment lines before `-- migrate:up`. A `-- key: value` line (key of
@@ -48,7 +49,7 @@ pub struct Section {
 impl Section {
     /// True when the section rebuilds a table (a `-- dqmig:rebuild` comment or a
     /// `PRAGMA foreign_keys=OFF` statement), so the runner must turn foreign keys off around
-    /// its transaction (DESIGN.md §4).
+    /// its transaction (foreign keys cannot be switched inside one).
     pub fn needs_fk_off(&self) -> bool {
         self.directives.contains(&Directive::Rebuild)
     }

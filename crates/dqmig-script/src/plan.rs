@@ -1,7 +1,7 @@
 //! Targets resolved against the graph, and upgrade/downgrade plans (Alembic's semantics).
 //!
 //! The database's state is its set of heads (the version table, one row per head,
-//! DESIGN.md §3.6); what is applied is those heads with everything they need (parents and
+//! as dqmig keeps it); what is applied is those heads with everything they need (parents and
 //! dependencies). Upgrading to a target applies every unapplied revision the target needs,
 //! parents and dependencies first. Downgrading to a target undoes every applied revision
 //! that descends from it and that it does not need, children first; `X@base` undoes X and

@@ -10,7 +10,7 @@
 //!   a letter or `_`, and is none of `head`, `heads`, `base`.
 //!
 //! Ids come from an injected source of random numbers: the core never draws randomness
-//! itself (DESIGN.md §1, §5.6).
+//! itself, so that everything it produces is reproducible in tests.
 
 use super::ScriptError;
 use std::fmt;

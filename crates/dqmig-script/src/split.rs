@@ -15,7 +15,8 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
 /// The comment the autogen renderer writes before a step that rebuilds a table: the runner
-/// must run that section with `PRAGMA foreign_keys=OFF` (DESIGN.md §4).
+/// must run that section with `PRAGMA foreign_keys=OFF` (set before BEGIN, checked with
+/// `PRAGMA foreign_key_check` before COMMIT), or dropping the old table would cascade.
 pub const REBUILD_MARKER: &str = "-- dqmig:rebuild";
 
 /// A `-- dqmig:NAME [args]` comment: an instruction to the runner.

@@ -1,4 +1,5 @@
-//! The target grammar of DESIGN.md §3.7, parsed without looking at any graph:
+//! The grammar of migration targets (what `upgrade`, `downgrade`, `stamp` and `show` take),
+//! parsed without looking at any graph:
 //!
 //! | text          | meaning                                                          |
 //! |---------------|------------------------------------------------------------------|

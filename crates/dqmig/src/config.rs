@@ -1,4 +1,4 @@
-//! `dqmig.toml` (DESIGN.md §3.2): where the database, the migrations and the models are, the
+//! `dqmig.toml`: where the database, the migrations and the models are, the
 //! names of dqmig's own tables, the transaction mode, table filters and the revision
 //! file-name template. Owns reading and checking the file (unknown keys and bad values are
 //! errors naming the key and its line) and the URL precedence `--url`, `DQMIG_URL`,
@@ -11,7 +11,7 @@
 //!                                        # or: models_command = "cargo run -q --bin models"
 //! version_table = "dqmig_version"        # history goes to dqmig_history
 //! transaction = "per-step"               # or "all": one transaction around the whole run
-//! include_tables = ["*"]                 # glob patterns (`*`, `?`) on table names
+//! include_tables = ["*"]                 # patterns (`*`, `?`, `[a-z]`) on table names
 //! exclude_tables = ["tmp_*"]
 //! file_template = "%(rev)s_%(slug)s"
 //! ```
@@ -80,7 +80,7 @@ pub enum ModelsSource {
 /// `per-step` (default) or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum TransactionMode {
-    /// One transaction per revision (DESIGN.md §4).
+    /// One transaction per revision, each committed through Raft before the next starts.
     #[default]
     PerStep,
     /// One transaction around every step of a run.
@@ -113,9 +113,10 @@ pub struct Config {
     pub version_table: String,
     pub history_table: String,
     pub transaction: TransactionMode,
-    /// Glob patterns; empty means every table.
-    pub include_tables: Vec<String>,
-    pub exclude_tables: Vec<String>,
+    /// Table patterns; empty means every table.
+    pub include_tables: Vec<TablePattern>,
+    /// Table patterns left out (after `include_tables`).
+    pub exclude_tables: Vec<TablePattern>,
     pub file_template: String,
 }
 
@@ -155,29 +156,66 @@ pub fn history_table_for(version_table: &str) -> String {
     }
 }
 
-/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character; ASCII case
-/// folded, as SQLite compares table names).
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let n: Vec<char> = name.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
-            ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ni;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
+/// One pattern of `include_tables`/`exclude_tables`: `*` matches any run of characters,
+/// `?` one character, `[abc]`/`[a-z]`/`[!abc]` one character of (or not of) a set; letters
+/// are compared with ASCII case folding, as SQLite compares table names. `[[]`, `[*]` and
+/// `[?]` match the characters `[`, `*` and `?` themselves. Matching is done by the `glob`
+/// crate; a run of `*` means the same as one `*` (table names have no path separators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TablePattern {
+    text: String,
+    pattern: glob::Pattern,
+}
+
+impl TablePattern {
+    const OPTIONS: glob::MatchOptions = glob::MatchOptions {
+        case_sensitive: false,
+        require_literal_separator: false,
+        require_literal_leading_dot: false,
+    };
+
+    /// Compiles `text`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong and where, e.g. for an unclosed `[`.
+    pub fn new(text: &str) -> Result<TablePattern, String> {
+        // glob reads `**` as "any path components" and refuses it next to other characters;
+        // on table names it would mean what `*` means.
+        let mut collapsed = String::with_capacity(text.len());
+        for c in text.chars() {
+            if !(c == '*' && collapsed.ends_with('*')) {
+                collapsed.push(c);
+            }
         }
+        let pattern = glob::Pattern::new(&collapsed)
+            .map_err(|e| format!("{} at character {}", e.msg, e.pos + 1))?;
+        Ok(TablePattern {
+            text: text.to_string(),
+            pattern,
+        })
     }
-    p[pi..].iter().all(|c| *c == '*')
+
+    /// Whether table `name` matches.
+    pub fn matches(&self, name: &str) -> bool {
+        self.pattern.matches_with(name, Self::OPTIONS)
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for TablePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Whether `name` matches the table pattern `pattern` (see [`TablePattern`]); a malformed
+/// pattern matches nothing.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    TablePattern::new(pattern).is_ok_and(|p| p.matches(name))
 }
 
 /// The models file used when dqmig.toml names none (`models`, `schema` or
@@ -342,7 +380,14 @@ impl Config {
             ),
         ] {
             for p in list.iter().flatten() {
-                out.push(nonempty(p, key)?);
+                let text = nonempty(p, key)?;
+                let pattern = TablePattern::new(&text).map_err(|e| {
+                    at(
+                        p.span().start,
+                        format!("`{key}`: bad pattern \"{text}\": {e}"),
+                    )
+                })?;
+                out.push(pattern);
             }
         }
         if let Some(v) = &raw.file_template {
@@ -366,9 +411,9 @@ impl Config {
         {
             return false;
         }
-        let included = self.include_tables.is_empty()
-            || self.include_tables.iter().any(|p| glob_match(p, name));
-        included && !self.exclude_tables.iter().any(|p| glob_match(p, name))
+        let included =
+            self.include_tables.is_empty() || self.include_tables.iter().any(|p| p.matches(name));
+        included && !self.exclude_tables.iter().any(|p| p.matches(name))
     }
 
     /// The database URL: `cli` (`--url`) first, then `env` (`DQMIG_URL`), then the file's
@@ -403,5 +448,74 @@ impl Config {
         } else {
             url
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_patterns() {
+        let cases = [
+            ("*", "", true),
+            ("*", "anything", true),
+            ("a*c", "abbbc", true),
+            ("a*c", "ac", true),
+            ("a*d", "abc", false),
+            ("A?C", "abc", true),
+            ("a?c", "ac", false),
+            ("a??", "abc", true),
+            ("tmp_**", "tmp_x", true),
+            ("**_tmp", "x_tmp", true),
+            ("*_tmp*", "x_tmp_1", true),
+            ("log_[0-9]", "log_7", true),
+            ("log_[0-9]", "log_x", false),
+            ("log_[!0-9]", "log_x", true),
+            ("[A-C]*", "beta", true),
+            ("a[[]b", "a[b", true),
+            ("a[*]", "a*", true),
+            ("a[*]", "ab", false),
+            ("a/b", "a/b", true),
+            ("*", "a/b", true),
+            ("é*", "é_1", true),
+            ("É*", "é_1", false),
+        ];
+        for (pattern, name, want) in cases {
+            let p = TablePattern::new(pattern).unwrap();
+            assert_eq!(p.matches(name), want, "{pattern:?} on {name:?}");
+            assert_eq!(glob_match(pattern, name), want);
+            assert_eq!(p.as_str(), pattern);
+        }
+    }
+
+    #[test]
+    fn bad_patterns_are_refused_with_key_and_pattern() {
+        assert!(TablePattern::new("a[b").is_err());
+        assert!(!glob_match("a[b", "a[b"));
+        let e = Config::parse(
+            "dqmig.toml",
+            "include_tables = [\"ok\"]\nexclude_tables = [\"ok\", \"tmp_[\"]\n",
+            Path::new("/p"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("dqmig.toml:2:"), "{e}");
+        assert!(e.contains("`exclude_tables`"), "{e}");
+        assert!(e.contains("\"tmp_[\""), "{e}");
+    }
+
+    #[test]
+    fn filters_apply_in_order() {
+        let cfg = Config::parse(
+            "dqmig.toml",
+            "include_tables = [\"app_*\"]\nexclude_tables = [\"APP_TMP?\"]\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        assert!(cfg.table_included("app_users"));
+        assert!(!cfg.table_included("app_tmp1"));
+        assert!(!cfg.table_included("other"));
+        assert!(!cfg.table_included("DQMIG_VERSION"));
     }
 }

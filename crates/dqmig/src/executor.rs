@@ -1,5 +1,5 @@
 //! `Executor`: the small database interface the introspector and the migration runner talk
-//! through (DESIGN.md §2), so they depend on "something that runs SQL with bound values"
+//! through, so they depend on "something that runs SQL with bound values"
 //! rather than on the dqlite client itself. Implemented here for [`client::Connection`].
 
 use crate::client::{self, Connection, ToValue, Value};

@@ -86,7 +86,8 @@ impl Migrator {
         Runner::new(&self.graph, self.options.clone())
     }
 
-    /// Upgrades to `target` (`head`, `heads`, an id, `+N`, ...; DESIGN.md §3.7).
+    /// Upgrades to `target` (`head`, `heads`, `base`, an id or unique prefix, `+N`,
+    /// `-N`, `rev+N`, `label@head`).
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<RunReport, RunError> {
         self.runner().upgrade(conn, &Target::parse(target)?)
     }

@@ -1,4 +1,4 @@
-//! Open a database by URL (DESIGN.md §3.1). The cluster form only connects. The embedded
+//! Open a database by URL. The cluster form only connects. The embedded
 //! form `dqlite:///ADDRESS/DATA_DIR/DB` means "the node that owns DATA_DIR":
 //!
 //! - nobody holds DATA_DIR's lock: a node answering at ADDRESS is another project's, and is

@@ -1,4 +1,4 @@
-//! Database URL parsing and printing (DESIGN.md §3.1): the embedded form that may start a
+//! Database URL parsing and printing: the embedded form that may start a
 //! node and the cluster form that only connects. Pure: no sockets, no files; relative data
 //! dirs are resolved by the caller through `DbUrl::resolve_relative`.
 

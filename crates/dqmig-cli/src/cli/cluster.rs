@@ -1,5 +1,5 @@
 //! `dqmig cluster list|leader|add|assign|remove|transfer`: membership of a running cluster,
-//! through the nodes of `--url` (leader discovery over its address list; dqlite-facts.md §7).
+//! through the nodes of `--url` (leader discovery over its address list; membership changes go to the leader).
 //! The database part of the URL is not used and may be left out (`dqlite://IP:PORT,IP:PORT`).
 //! `list` falls back to asking each listed node when no leader is known (e.g. during an
 //! election), and then marks no leader.

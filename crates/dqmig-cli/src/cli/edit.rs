@@ -1,6 +1,7 @@
 //! `dqmig edit [REV]`: opens a revision file (default: the head) in `$VISUAL` or `$EDITOR`
-//! (run through `sh -c`, so the variable may hold arguments), then checks that the file
-//! still parses. Without either variable it falls back to `vi` on a terminal and refuses
+//! (split into a program and its arguments with POSIX shell quoting by `shell-words`, so
+//! `EDITOR="code --wait"` works; the program is run directly, not through a shell), then
+//! checks that the file still parses. Without either variable it falls back to `vi` on a terminal and refuses
 //! otherwise. Editing a revision that was applied already is reported by the runner later.
 //!
 //! When the revision files do not load (a file that does not parse is what one opens an
@@ -63,10 +64,8 @@ pub fn run(global: &GlobalArgs, args: &EditArgs, io: &mut Io<'_>) -> Result<(), 
     };
     let editor = editor(std::io::stdin().is_terminal())?;
     io.debug(format_args!("running {editor} {}", file.display()));
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$@\""))
-        .arg("sh")
+    let status = std::process::Command::new(&editor.program)
+        .args(&editor.args)
         .arg(&file)
         .status()
         .map_err(|source| CliError::Io {
@@ -112,17 +111,87 @@ fn file_of(graph: &Graph, rev: &str) -> Result<PathBuf, CliError> {
     }
 }
 
+/// The editor command: a program and the arguments to pass before the file.
+#[derive(Debug, PartialEq, Eq)]
+struct Editor {
+    program: String,
+    args: Vec<String>,
+}
+
+impl std::fmt::Display for Editor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&shell_words::join(
+            std::iter::once(&self.program).chain(&self.args),
+        ))
+    }
+}
+
 /// `$VISUAL`, else `$EDITOR`, else `vi` on a terminal; an error otherwise.
-fn editor(terminal: bool) -> Result<String, CliError> {
-    for var in ["VISUAL", "EDITOR"] {
-        if let Some(v) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
-            return Ok(v);
+fn editor(terminal: bool) -> Result<Editor, CliError> {
+    let var = |name: &str| std::env::var(name).ok();
+    editor_from(var("VISUAL"), var("EDITOR"), terminal)
+}
+
+/// [`editor`] with the variables given (blank ones count as unset).
+fn editor_from(
+    visual: Option<String>,
+    editor: Option<String>,
+    terminal: bool,
+) -> Result<Editor, CliError> {
+    for (name, value) in [("VISUAL", visual), ("EDITOR", editor)] {
+        let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let words = shell_words::split(&value).map_err(|e| {
+            CliError::Refused(format!(
+                "${name} is `{value}`, which does not split into words ({e}); fix its quoting"
+            ))
+        })?;
+        let mut words = words.into_iter();
+        if let Some(program) = words.next() {
+            return Ok(Editor {
+                program,
+                args: words.collect(),
+            });
         }
     }
     if terminal {
-        return Ok("vi".to_string());
+        return Ok(Editor {
+            program: "vi".to_string(),
+            args: Vec::new(),
+        });
     }
     Err(CliError::Refused(
         "no editor: set EDITOR (e.g. EDITOR=nano), or run `dqmig edit` on a terminal".into(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(e: &Editor) -> Vec<&str> {
+        std::iter::once(e.program.as_str())
+            .chain(e.args.iter().map(String::as_str))
+            .collect()
+    }
+
+    #[test]
+    fn editor_variables_split_like_a_shell() {
+        let s = |v: &str| Some(v.to_string());
+        let e = editor_from(s("code --wait"), s("nano"), false).unwrap();
+        assert_eq!(words(&e), ["code", "--wait"]);
+        assert_eq!(e.to_string(), "code --wait");
+        let e = editor_from(None, s("'/opt/my editor/ed' -c \"set ft=sql\""), false).unwrap();
+        assert_eq!(words(&e), ["/opt/my editor/ed", "-c", "set ft=sql"]);
+        let e = editor_from(s("  "), s("nano"), false).unwrap();
+        assert_eq!(words(&e), ["nano"]);
+        assert_eq!(words(&editor_from(None, None, true).unwrap()), ["vi"]);
+        let no = editor_from(None, None, false).unwrap_err().to_string();
+        assert!(no.contains("set EDITOR"), "{no}");
+        let bad = editor_from(s("vim 'unclosed"), None, true)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("$VISUAL") && bad.contains("quoting"), "{bad}");
+    }
 }

@@ -2,7 +2,7 @@
 //! tables and the tables the config filters out) as a models file, so an existing database
 //! can be adopted; what it writes loads back to the same schema. Columns declared DATETIME,
 //! DATE, TIMESTAMP or BOOLEAN — types dqlite 1.11 remaps on output, aborting the node for
-//! some stored values (dqlite-facts §4.6, §9), which model files may not declare — are
+//! some stored values, which model files may not declare — are
 //! written as NUMERIC (the same affinity, so no stored value changes), with a warning.
 
 use std::io::Write;

@@ -4,7 +4,7 @@
 use dqmig::script::NewRevision;
 
 use super::project::{script_err, Project, ProjectExt};
-use super::revision::{now, random_u64, write};
+use super::revision::{now, rev_id_source, write};
 use super::{CliError, GlobalArgs, Io};
 
 /// Arguments of `dqmig merge`.
@@ -45,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: &MergeArgs, io: &mut Io<'_>) -> Result<(),
         ..NewRevision::default()
     };
     let meta = graph
-        .merge_revision(&targets, &request, random_u64)
+        .merge_revision(&targets, &request, rev_id_source()?)
         .map_err(script_err("deciding the merge revision's parents"))?;
     let path = write(&project, &meta, &[], &[])?;
     writeln!(io.out, "{}", path.display()).map_err(CliError::Output)?;

@@ -1,4 +1,4 @@
-//! `dqmig node start`: one dqlite node in the foreground (dqlite-facts.md §7.2, §8.2).
+//! `dqmig node start`: one dqlite node in the foreground.
 //!
 //! Id 1 bootstraps a one-voter cluster on an empty data dir. Any other id starts empty and
 //! joins through `--join`: Add on the leader (the node becomes a spare), then Assign the role

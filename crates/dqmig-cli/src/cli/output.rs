@@ -3,23 +3,12 @@
 //! a plain lower-case hex string (`"0102ff"`) in JSON. NULL is `NULL` in tables and `null`
 //! in JSON; dqlite's boolean values are `true`/`false` in both.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use comfy_table::{presets, Table};
 use serde_json::{Map, Number, Value as Json};
 
 use dqmig::client::proto::Value;
-
-/// Lower-case hexadecimal of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
 
 /// A value as a table cell.
 pub fn cell(value: &Value) -> String {
@@ -28,7 +17,7 @@ pub fn cell(value: &Value) -> String {
         Value::Integer(i) | Value::UnixTime(i) => i.to_string(),
         Value::Float(f) => format!("{f:?}"),
         Value::Text(s) | Value::Iso8601(s) => s.clone(),
-        Value::Blob(b) => format!("x'{}'", hex(b)),
+        Value::Blob(b) => format!("x'{}'", hex::encode(b)),
         Value::Boolean(b) => b.to_string(),
     }
 }
@@ -43,7 +32,7 @@ pub fn json(value: &Value) -> Json {
             Number::from_f64(*f).map_or_else(|| Json::String(f.to_string()), Json::Number)
         }
         Value::Text(s) | Value::Iso8601(s) => Json::String(s.clone()),
-        Value::Blob(b) => Json::String(hex(b)),
+        Value::Blob(b) => Json::String(hex::encode(b)),
         Value::Boolean(b) => Json::Bool(*b),
     }
 }

@@ -5,7 +5,6 @@
 //! data-loss warnings are printed on stderr with the affected row counts of the live
 //! database. No changes: nothing is written. The path written goes to stdout.
 
-use std::hash::{BuildHasher, Hasher};
 use std::io::IsTerminal;
 
 use dqmig::autogen::{rename_candidates, RenameHints, Rendered, Stmt, Warning};
@@ -78,7 +77,7 @@ pub fn run(global: &GlobalArgs, args: &RevisionArgs, io: &mut Io<'_>) -> Result<
         created: &created,
     };
     let meta = graph
-        .new_revision(&request, random_u64)
+        .new_revision(&request, rev_id_source()?)
         .map_err(script_err("deciding the new revision's header"))?;
     let (up, down) = if args.autogenerate {
         match autogenerate(global, &project, args, io)? {
@@ -129,15 +128,20 @@ pub(super) fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// A random number for revision ids: std's per-process random hash keys, mixed with the
-/// time (the script layer takes the source as a parameter and never draws one itself).
-pub(super) fn random_u64() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    h.write_u128(now);
-    h.finish()
+/// The random numbers new revision ids are made of: a `fastrand` generator seeded once from
+/// the operating system's random source (`getrandom`). The script layer takes the source as
+/// a parameter and never draws one itself.
+///
+/// # Errors
+/// The operating system gave no random bytes.
+pub(super) fn rev_id_source() -> Result<impl FnMut() -> u64, CliError> {
+    let seed = getrandom::u64().map_err(|e| {
+        CliError::Refused(format!(
+            "reading the system's random source for a new revision id: {e}; pass --rev-id"
+        ))
+    })?;
+    let mut rng = fastrand::Rng::with_seed(seed);
+    Ok(move || rng.u64(..))
 }
 
 fn texts(stmts: &[Stmt]) -> Vec<String> {
@@ -228,5 +232,35 @@ pub(super) fn print_warnings(warnings: &[Warning], db: &mut Database, io: &mut I
             w.message,
             count.unwrap_or_default()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dqmig::script::RevId;
+
+    #[test]
+    fn generated_revision_ids_are_12_hex_digits_and_differ() {
+        let ids: std::collections::BTreeSet<String> = (0..32)
+            .map(|_| {
+                let source = rev_id_source().expect("the OS random source");
+                RevId::generate(source, |_| false)
+                    .expect("an id")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(ids.len(), 32, "{ids:?}");
+        for id in &ids {
+            assert_eq!(id.len(), 12, "{id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+                "{id}"
+            );
+        }
+        // One source draws different ids for a taken one.
+        let mut source = rev_id_source().expect("the OS random source");
+        assert_ne!(source(), source());
     }
 }

@@ -25,7 +25,7 @@ fn live(c: &mut Connection) -> Schema {
     introspect(c, &IntrospectOptions::default()).expect("introspecting the test database")
 }
 
-/// Runs a script as the runner will (DESIGN.md §4): foreign keys off around a step that
+/// Runs a script as the runner will: foreign keys off around a step that
 /// needs it, one transaction, `foreign_key_check` before COMMIT. Rolls back on error.
 fn run(c: &mut Connection, s: &Script, fk_off: bool) -> Result<(), String> {
     let off = s.needs_fk_off && fk_off;

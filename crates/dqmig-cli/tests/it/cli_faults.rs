@@ -1,4 +1,4 @@
-//! Field faults of issue 9 through the built binary on a real node, each kept as a
+//! Faults found in the field, through the built binary on a real node, each kept as a
 //! regression test: a renamed column that another table references, in the same revision as
 //! a rebuild; `check` on a database that is not at head or names an unknown revision;
 //! `current` naming a revision no file defines; names with line breaks in revision files.

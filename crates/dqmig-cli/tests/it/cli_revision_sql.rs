@@ -1,4 +1,4 @@
-//! Hand-written revision SQL that fights the runner's transaction (issue 9), through the
+//! Hand-written revision SQL that fights the runner's transaction, through the
 //! built binary on a real node: the classic SQLite 12-step rebuild with
 //! `PRAGMA foreign_keys=OFF` keeps child rows (and a `foreign_key_check` violation aborts the
 //! step), a `COMMIT` in a revision is refused with its file and line by every command that

@@ -308,7 +308,7 @@ fn date_times_as_text_and_declared_datetime_boolean_columns() {
     assert_eq!(r.get::<String>(0).unwrap(), "1700000000");
     assert_eq!(r.get::<String>(1).unwrap(), "2024-03-01");
 
-    // Columns declared DATETIME / BOOLEAN come back remapped (dqlite-facts §4.6). Only values
+    // Columns declared DATETIME / BOOLEAN come back remapped by dqlite 1.11. Only values
     // that are safe for 1.11 are stored: INTEGER/TEXT/NULL for DATETIME, INTEGER for BOOLEAN.
     c.execute_batch("CREATE TABLE legacy (id INTEGER PRIMARY KEY, dt DATETIME, flag BOOLEAN)")
         .unwrap();
@@ -448,7 +448,7 @@ fn twenty_mib_blob_round_trip() {
         .unwrap();
     let row = it.next().unwrap().unwrap();
     assert!(it.next().is_none());
-    // One row + PART, then an empty batch with DONE (dqlite-facts §4.4).
+    // One row + PART, then an empty batch with DONE.
     assert_eq!(it.batches(), 2);
     drop(it);
     assert_eq!(row.get::<Vec<u8>>(1).unwrap(), data);

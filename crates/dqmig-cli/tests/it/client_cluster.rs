@@ -76,7 +76,7 @@ fn open_through_a_follower_hops_to_the_leader_and_followers_refuse_sql() {
         .execute("INSERT INTO h VALUES (2)", params![])
         .unwrap_err();
     assert_eq!(err.code(), Some(10250), "{err}");
-    // Prepare has no leader check (dqlite-facts §2), and the connection is still usable.
+    // Prepare has no leader check on a 1.11 node, and the connection is still usable.
     let s = f.prepare("SELECT x FROM h").unwrap();
     f.finalize(s).unwrap();
 }

@@ -1,4 +1,4 @@
-//! Guard rails (dqlite-facts §9) and error codes/classes on a real node: each refused request
+//! Guard rails (requests that would corrupt results or crash a 1.11 node) and error codes/classes on a real node: each refused request
 //! returns its own error and the node keeps serving on the same connection — including a
 //! write, which is what would have crashed a 1.11 node after RETURNING.
 
@@ -357,7 +357,7 @@ fn server_error_codes_and_classes() {
     let err = c.execute("SELECT ?", params![1, 2]).unwrap_err();
     assert_eq!(err.code(), Some(25));
     assert_eq!(err.class(), ErrorClass::Programming);
-    // UNIXTIME is not accepted as a parameter by 1.11 (dqlite-facts §4.1): 1005, not a crash.
+    // UNIXTIME is not accepted as a parameter by 1.11: 1005, not a crash.
     for _ in 0..2 {
         let err = c
             .execute("SELECT ?", params![Value::UnixTime(5)])

@@ -1,4 +1,4 @@
-//! Clusters of `dqmig node` processes (issue 6): three nodes formed by bootstrap and join
+//! Clusters of `dqmig node` processes: three nodes formed by bootstrap and join
 //! show three voters in `dqmig cluster list` and in the go-dqlite shell; SIGTERM stops a
 //! node cleanly; all three stopped and restarted from their data dirs elect a leader and
 //! keep the data.

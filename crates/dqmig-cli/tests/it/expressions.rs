@@ -1,5 +1,4 @@
-//! SQL expressions mean what the user wrote, everywhere dqmig writes them back (issue 9,
-//! faults 3 and 4): a corpus of SQLite expressions loaded through every loader path and
+//! SQL expressions mean what the user wrote, everywhere dqmig writes them back: a corpus of SQLite expressions loaded through every loader path and
 //! rendered back returns the same value and type on a real node as the original; hex
 //! integer literals stay integers in CHECKs through the binary (from models.toml, and in an
 //! adopted table rebuilt for an unrelated change); and syntax sqlparser cannot read (`NOT

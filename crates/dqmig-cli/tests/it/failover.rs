@@ -1,4 +1,4 @@
-//! Writes across leader changes (issue 6): a writer keeps inserting while the leader is
+//! Writes across leader changes: a writer keeps inserting while the leader is
 //! SIGKILLed, and every acknowledged row is there exactly once afterwards, outcome-unknown
 //! writes reported, never retried; a leadership transfer while a transaction is open fails
 //! that transaction cleanly and `transaction_with_retry` commits it exactly once.

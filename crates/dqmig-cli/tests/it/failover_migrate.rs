@@ -1,4 +1,4 @@
-//! Migration failover (issue 6): `dqmig upgrade head` over 30 revisions on a 3-node
+//! Migration failover: `dqmig upgrade head` over 30 revisions on a 3-node
 //! cluster while the leader is SIGKILLed at a different point in each of 10 trials. Every
 //! revision ends up applied exactly once (history table, a per-revision log row and the
 //! schema prove it): the run finishes after the failover, or fails with a clear error

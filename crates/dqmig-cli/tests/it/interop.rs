@@ -173,7 +173,7 @@ fn go_shell_against_our_node() {
     let node = support::start_node();
     let addr = node.address.as_str();
 
-    // The shell wraps each command in BEGIN/COMMIT (dqlite-facts §6.2); DDL and DML work.
+    // The shell wraps each command in BEGIN/COMMIT; DDL and DML work.
     shell_ok(
         addr,
         "app",

@@ -123,7 +123,7 @@ fn internal_and_dqmig_tables_are_left_out() {
 }
 
 /// Columns declared DATETIME/BOOLEAN holding values that would abort the node if they were
-/// ever SELECTed (dqlite-facts.md §9): introspection reads only pragma outputs and
+/// ever SELECTed by a 1.11 node: introspection reads only pragma outputs and
 /// sqlite_master, so it works and the node stays up.
 #[test]
 fn remapped_columns_are_introspected_without_reading_them() {

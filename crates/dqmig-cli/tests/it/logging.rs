@@ -1,4 +1,4 @@
-//! Logging (issue 11): `dqmig -vv` shows each statement sent on stderr, the normal level
+//! Logging: `dqmig -vv` shows each statement sent on stderr, the normal level
 //! shows no log line, `-v` shows INFO events; and a library user's own subscriber receives
 //! the client's "statement" event with its structured fields.
 

@@ -1,4 +1,4 @@
-//! The connection pool (issue 6): limits, waiting and timeout, overflow closed on return,
+//! The connection pool: limits, waiting and timeout, overflow closed on return,
 //! recycle, broken connections discarded; and 16 threads × 500 queries through a pool of 4
 //! (+4 overflow) on a 3-node cluster with a leadership change midway: only documented errors
 //! escape and no connection leaks (counted).

@@ -1,5 +1,5 @@
 //! Sans-I/O codec for the dqlite wire protocol as spoken by libdqlite 1.11.1
-//! (dqlite-facts.md §1–§4). No sockets here: requests become bytes, bytes become responses.
+//! (protocol version 1). No sockets here: requests become bytes, bytes become responses.
 //! Both directions of every message are implemented so the codec can be property-tested as
 //! a round trip and so tests can read what a client wrote.
 //!

@@ -1,5 +1,4 @@
 //! Requests (client → server): encoding and decoding of every request body of 1.11.1.
-//! (dqlite-facts.md §2.)
 //!
 //! The `encode_*_sql`/`encode_exec`/`encode_query` functions are the borrowing hot-path
 //! encoders the connection uses without building a [`Request`]; `encode_request` is built on
@@ -322,7 +321,7 @@ mod tests {
         );
     }
 
-    /// dqlite-facts.md §10 (a).
+    /// Leader, Client and Open requests, byte for byte as a 1.11.1 node reads them.
     #[test]
     fn leader_client_open_bytes() {
         check(Request::Leader, &hex("0100000000000000 0000000000000000"));

@@ -1,5 +1,4 @@
 //! Responses (server → client): encoding and decoding of every response body of 1.11.1.
-//! (dqlite-facts.md §3, §4.3.)
 //!
 //! `decode_rows_into` is the hot-path Rows decoder: it refills a caller-owned [`RowsBatch`],
 //! keeping the column names when they repeat (every batch repeats them) and the value vector's
@@ -343,7 +342,7 @@ mod tests {
         })
     }
 
-    /// dqlite-facts.md §10 (a).
+    /// The leader's answer to a Leader request, byte for byte as a 1.11.1 node sends it.
     #[test]
     fn leader_welcome_db_result_bytes() {
         check(

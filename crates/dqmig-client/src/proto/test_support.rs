@@ -1,5 +1,5 @@
-//! Test-only helpers shared by the codec's unit tests: hex literals as written in
-//! dqlite-facts.md, padded text, and proptest strategies for values.
+//! Test-only helpers shared by the codec's unit tests: hex literals (whitespace and `|`
+//! between fields, as wire dumps are usually written), padded text, and proptest strategies for values.
 
 use proptest::prelude::*;
 
@@ -11,11 +11,7 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '|')
         .collect();
-    assert!(s.len().is_multiple_of(2), "odd hex literal");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    hex::decode(s).expect("a well-formed hex literal")
 }
 
 /// A text field as the document writes it (`"abc\0"` plus padding).

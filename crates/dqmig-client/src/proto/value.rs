@@ -1,5 +1,6 @@
 //! Values and their type codes; parameter tuples (schema 0) and row values.
-//! (dqlite-facts.md §4.1–§4.3.)
+//! Everything is padded to whole 8-byte words: a tuple starts with its values' type codes
+//! (a byte each in parameters, after a count; four bits each in rows), then the values.
 //!
 //! Values are encoded straight into the output buffer and decoded straight from the body;
 //! only Text/Iso8601/Blob contents allocate.
@@ -221,7 +222,7 @@ mod tests {
         );
     }
 
-    /// dqlite-facts.md §4.2: `[7, "hi", NULL, true, 0.5]`.
+    /// A parameter tuple, byte for byte as libdqlite 1.11.1 reads it: `[7, "hi", NULL, true, 0.5]`.
     #[test]
     fn parameter_tuple_example_bytes() {
         let params = vec![

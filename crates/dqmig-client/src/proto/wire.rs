@@ -1,5 +1,7 @@
 //! Framing primitives: the 8-byte header, words, NUL-terminated padded text, blobs, and a
-//! bounds-checked reader over a message body. (dqlite-facts.md §1.)
+//! bounds-checked reader over a message body. A message is an 8-byte header (body length in
+//! 8-byte words: u32; type: u8; schema: u8; two reserved bytes) and a body of whole words,
+//! all little-endian.
 //!
 //! Writers append to a `Vec<u8>`; every field they write ends on a word boundary, so a body
 //! built from them is always a whole number of 8-byte words. The reader never panics and never

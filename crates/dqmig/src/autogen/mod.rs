@@ -1,4 +1,4 @@
-//! Autogenerate (DESIGN.md §1, §5.1–5.2): `diff(current, target, hints)` lists the logical
+//! Autogenerate: `diff(current, target, hints)` lists the logical
 //! [`Op`]s that turn the live schema into the models' one (each carries its inverse), and
 //! `render(ops, current)` writes them as up and down SQL — ALTER TABLE where SQLite 3.40
 //! can, the table rebuild where it cannot — with data-loss warnings and the COUNT queries

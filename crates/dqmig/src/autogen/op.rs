@@ -1,4 +1,4 @@
-//! The logical schema operations autogenerate produces (DESIGN.md §5.1–5.2). Each `Op`
+//! The logical schema operations autogenerate produces. Each `Op`
 //! carries everything needed to undo it (a drop carries the whole dropped object, an alter
 //! carries before and after), so [`Op::inverse`] needs no schema and the down migration is
 //! the reversed list of inverses. [`Op::apply`] is the model of what an op does to a

@@ -15,7 +15,7 @@
 //! SQLite can do so without loss (and a STRICT table refuses the rest), which keeps data a
 //! CAST would destroy (`CAST('abc' AS INTEGER)` is 0). The runner runs the whole step with
 //! foreign keys off, so dropping the old table cascades nowhere, and checks them before
-//! COMMIT (DESIGN.md §4).
+//! COMMIT.
 
 use super::deps::{dependents, view_order};
 use super::lint::Warning;

@@ -1,5 +1,5 @@
 //! Ops → SQL statements, up and down. This is the ONE place that decides what SQLite
-//! 3.40's ALTER TABLE can do (DESIGN.md §5.2):
+//! 3.40's ALTER TABLE can do:
 //!
 //! - `RENAME TO` and `RENAME COLUMN` always (SQLite rewrites indexes, foreign keys,
 //!   triggers and views that name them);
@@ -14,7 +14,7 @@
 //! Consecutive ops on one table form a group: all ALTERs when every op can be one, else one
 //! table rebuild ([`super::rebuild`]) from the table before the group to the table after it.
 //! A rebuild is marked with a [`REBUILD_MARKER`] line: the runner turns foreign keys off
-//! around the step and runs `PRAGMA foreign_key_check` before COMMIT (DESIGN.md §4).
+//! around the step and runs `PRAGMA foreign_key_check` before COMMIT.
 
 use super::deps::{dependents, mentions, words};
 use super::lint::{lint, LintQuery, Warning};

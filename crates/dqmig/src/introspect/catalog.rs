@@ -1,5 +1,5 @@
 //! Reading the catalog of a live database in ONE query, whatever the number of tables
-//! (dqlite-facts.md §6.8): `sqlite_master` (with the CREATE text, plus STRICT / WITHOUT ROWID
+//! (each query is a round trip to the leader): `sqlite_master` (with the CREATE text, plus STRICT / WITHOUT ROWID
 //! from `pragma_table_list`), and `sqlite_master` joined with the table-valued pragmas
 //! `pragma_table_xinfo`, `pragma_index_list` × `pragma_index_xinfo` and
 //! `pragma_foreign_key_list`, as four sections of one UNION ALL. One query rather than four

@@ -1,4 +1,4 @@
-//! The introspector (DESIGN.md §1): reads a live database into a [`Schema`] in a constant
+//! The introspector: reads a live database into a [`Schema`] in a constant
 //! number of queries, independent of the number of tables ([`QUERIES`]).
 //!
 //! The CREATE statements in `sqlite_master` are parsed with the schema.sql loader — they are
@@ -17,7 +17,8 @@ pub use catalog::QUERIES;
 use crate::executor::{ExecError, Executor};
 use crate::schema::{Ident, Schema};
 
-/// The tables dqmig keeps its own state in (DESIGN.md §3.6).
+/// The tables dqmig keeps its own state in (with the default names): the version table (the
+/// current heads) and the history table.
 pub const DQMIG_TABLES: [&str; 2] = ["dqmig_version", "dqmig_history"];
 
 /// What to leave out of the introspected schema.

@@ -1,4 +1,4 @@
-//! Model loaders (DESIGN.md §3.3): `models.toml`, `schema.sql` (sqlparser, SQLite dialect)
+//! Model loaders: `models.toml`, `schema.sql` (sqlparser, SQLite dialect)
 //! and an external command that prints models TOML. Each builds a [`Schema`] through the
 //! shared builder, which checks names and references and reports problems as
 //! `file:line:column: what is wrong; what is expected`.
@@ -12,11 +12,11 @@ mod sql_types;
 mod toml_file;
 mod toml_writer;
 
+pub use self::toml_writer::to_toml;
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
 pub use toml_file::{load_toml_str, load_toml_with_renames};
-pub use toml_writer::to_toml;
 
 use crate::schema::{Ident, Schema};
 use std::path::Path;

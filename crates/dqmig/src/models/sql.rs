@@ -32,7 +32,7 @@ pub fn load_sql_str(file: &str, text: &str) -> Result<Schema, LoadError> {
 pub struct SqlOptions {
     /// Accept columns declared DATETIME, DATE, TIMESTAMP or BOOLEAN. Only for reading the
     /// DDL of an existing database (the introspector): model files must not declare them
-    /// (dqlite-facts.md §4.6, §9).
+    /// (dqlite 1.11 rewrites their values on output and aborts on some stored classes).
     pub allow_remapped_types: bool,
 }
 

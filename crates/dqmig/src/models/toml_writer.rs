@@ -3,41 +3,165 @@
 //! declared `type` when their SQL type has an owner (DeclaredType::from_sql_type), else a raw
 //! `sql_type`; keys, uniques, foreign keys and checks are written in their table-level forms
 //! (single-column primary keys on the column, where AUTOINCREMENT lives).
+//!
+//! The layout is the documented one: a `[tables.NAME]` section per table and one inline
+//! table per line for each column, unique, foreign key, check and index. The `toml` crate's
+//! document serializer would write those lists as `[[tables.NAME.columns]]` sections, so the
+//! layout (section headers and list brackets) is written here, and every value in it is
+//! encoded by the `toml` crate: each list entry is a serde struct serialized to an inline
+//! table by [`toml::ser::ValueSerializer`], and section keys are encoded by `toml_writer`
+//! (bare when they can be). Strings get the most readable encoding TOML allows (basic,
+//! literal, or multi-line when the text has a line break).
 
-use crate::schema::{DefaultValue, Ident, IndexTarget, Schema, Table};
+use serde::Serialize;
+use toml_writer::ToTomlKey;
+
+use crate::schema::{DefaultValue, FkAction, Ident, IndexTarget, Schema, Table};
 use crate::types::DeclaredType;
-use std::fmt::Write;
 
-/// A TOML basic string with everything that needs it escaped.
-fn s(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
+/// `value` as one TOML value (an inline table for a struct).
+fn value<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = String::new();
+    match value.serialize(toml::ser::ValueSerializer::new(&mut out)) {
+        Ok(_) => out,
+        // Not reached: the values below are strings, integers, floats, booleans, arrays and
+        // structs of those, with absent fields skipped. Written as a string so that loading
+        // the file fails at this place, naming the problem.
+        Err(e) => {
+            tracing::error!(error = %e, "a models TOML value could not be encoded");
+            let mut out = String::new();
+            let _ = toml::Value::String(format!("<not encodable as TOML: {e}>"))
+                .serialize(toml::ser::ValueSerializer::new(&mut out));
+            out
         }
     }
-    out.push('"');
-    out
 }
 
-fn names(list: &[Ident]) -> String {
-    let items: Vec<String> = list.iter().map(|i| s(i.as_str())).collect();
-    format!("[{}]", items.join(", "))
+fn names(list: &[Ident]) -> Vec<&str> {
+    list.iter().map(Ident::as_str).collect()
 }
 
-fn name_field(name: &Option<Ident>) -> String {
-    name.as_ref()
-        .map(|n| format!("name = {}, ", s(n.as_str())))
-        .unwrap_or_default()
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `key = [` then one entry per line, then `]`.
+fn list<T: Serialize>(out: &mut String, key: &str, entries: impl IntoIterator<Item = T>) {
+    out.push_str(key);
+    out.push_str(" = [\n");
+    for entry in entries {
+        out.push_str("  ");
+        out.push_str(&value(&entry));
+        out.push_str(",\n");
+    }
+    out.push_str("]\n");
+}
+
+fn line<T: Serialize + ?Sized>(out: &mut String, key: &str, v: &T) {
+    out.push_str(key);
+    out.push_str(" = ");
+    out.push_str(&value(v));
+    out.push('\n');
+}
+
+fn header(out: &mut String, section: &str, name: &Ident) {
+    out.push('[');
+    out.push_str(section);
+    out.push('.');
+    out.push_str(&name.as_str().to_toml_key());
+    out.push_str("]\n");
+}
+
+/// A `default` value: TOML integer, float or string.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Literal<'a> {
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+}
+
+#[derive(Serialize)]
+struct ColumnEntry<'a> {
+    name: &'a str,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    declared: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sql_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    primary_key: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    autoincrement: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nullable: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<Literal<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_expr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    collate: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    stored: bool,
+}
+
+#[derive(Serialize)]
+struct UniqueEntry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    columns: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ForeignKeyEntry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    columns: Vec<&'a str>,
+    references: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    referenced_columns: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_delete: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_update: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    deferred: bool,
+}
+
+#[derive(Serialize)]
+struct CheckEntry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    expr: &'a str,
+}
+
+/// An index part: a plain column name, or a table when it has an expression, a collation or
+/// a direction.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum IndexPart<'a> {
+    Column(&'a str),
+    Detailed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expr: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        collate: Option<&'a str>,
+        #[serde(skip_serializing_if = "is_false")]
+        desc: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct IndexEntry<'a> {
+    name: &'a str,
+    columns: Vec<IndexPart<'a>>,
+    #[serde(skip_serializing_if = "is_false")]
+    unique: bool,
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    predicate: Option<&'a str>,
 }
 
 /// Renders the whole schema as models TOML.
@@ -47,177 +171,214 @@ pub fn to_toml(schema: &Schema) -> String {
         write_table(&mut out, table);
     }
     for view in schema.views.values() {
-        let _ = writeln!(out, "[views.{}]", s(view.name.as_str()));
+        header(&mut out, "views", &view.name);
         if !view.columns.is_empty() {
-            let _ = writeln!(out, "columns = {}", names(&view.columns));
+            line(&mut out, "columns", &names(&view.columns));
         }
-        let _ = writeln!(out, "query = {}\n", s(view.query.text()));
+        line(&mut out, "query", view.query.text());
+        out.push('\n');
     }
     for trigger in schema.triggers.values() {
-        let _ = writeln!(out, "[triggers.{}]", s(trigger.name.as_str()));
-        let _ = writeln!(out, "sql = {}\n", s(trigger.sql.text()));
+        header(&mut out, "triggers", &trigger.name);
+        line(&mut out, "sql", trigger.sql.text());
+        out.push('\n');
     }
     out
 }
 
 fn write_table(out: &mut String, table: &Table) {
-    let _ = writeln!(out, "[tables.{}]", s(table.name.as_str()));
+    header(out, "tables", &table.name);
     if table.strict {
-        out.push_str("strict = true\n");
+        line(out, "strict", &true);
     }
     if table.without_rowid {
-        out.push_str("without_rowid = true\n");
+        line(out, "without_rowid", &true);
     }
     let pk = table.primary_key.as_ref();
     let single_pk = pk.filter(|p| p.columns.len() == 1).map(|p| &p.columns[0]);
     if let Some(p) = pk.filter(|p| p.columns.len() > 1) {
-        let _ = writeln!(out, "primary_key = {}", names(&p.columns));
+        line(out, "primary_key", &names(&p.columns));
     }
     if let Some(n) = pk.and_then(|p| p.name.as_ref()) {
-        let _ = writeln!(out, "primary_key_name = {}", s(n.as_str()));
+        line(out, "primary_key_name", n.as_str());
     }
-    out.push_str("columns = [\n");
-    for col in &table.columns {
-        let mut fields = vec![format!("name = {}", s(col.name.as_str()))];
-        match DeclaredType::from_sql_type(&col.sql_type) {
-            Some(t) => fields.push(format!("type = {}", s(&t.to_string()))),
-            None => fields.push(format!("sql_type = {}", s(col.sql_type.as_str()))),
-        }
-        let in_pk = pk.is_some_and(|p| p.columns.contains(&col.name));
-        if single_pk == Some(&col.name) {
-            fields.push("primary_key = true".into());
-            if pk.is_some_and(|p| p.autoincrement) {
-                fields.push("autoincrement = true".into());
+    list(
+        out,
+        "columns",
+        table.columns.iter().map(|col| {
+            let declared = DeclaredType::from_sql_type(&col.sql_type);
+            let in_pk = pk.is_some_and(|p| p.columns.contains(&col.name));
+            let is_single_pk = single_pk == Some(&col.name);
+            let (default, default_expr) = match &col.default {
+                Some(d) => default_fields(d),
+                None => (None, None),
+            };
+            ColumnEntry {
+                name: col.name.as_str(),
+                sql_type: declared.is_none().then(|| col.sql_type.as_str()),
+                declared: declared.map(|t| t.to_string()),
+                primary_key: is_single_pk,
+                autoincrement: is_single_pk && pk.is_some_and(|p| p.autoincrement),
+                nullable: (col.nullable == in_pk).then_some(col.nullable),
+                default,
+                default_expr,
+                collate: col.collation.as_ref().map(Ident::as_str),
+                generated: col.generated.as_ref().map(|g| g.expr.text()),
+                stored: col.generated.as_ref().is_some_and(|g| g.stored),
             }
-        }
-        if col.nullable == in_pk {
-            fields.push(format!("nullable = {}", col.nullable));
-        }
-        if let Some(d) = &col.default {
-            fields.push(default_field(d));
-        }
-        if let Some(c) = &col.collation {
-            fields.push(format!("collate = {}", s(c.as_str())));
-        }
-        if let Some(g) = &col.generated {
-            fields.push(format!("generated = {}", s(g.expr.text())));
-            if g.stored {
-                fields.push("stored = true".into());
-            }
-        }
-        let _ = writeln!(out, "  {{ {} }},", fields.join(", "));
-    }
-    out.push_str("]\n");
+        }),
+    );
     if !table.uniques.is_empty() {
-        out.push_str("uniques = [\n");
-        for u in &table.uniques {
-            let _ = writeln!(
-                out,
-                "  {{ {}columns = {} }},",
-                name_field(&u.name),
-                names(&u.columns)
-            );
-        }
-        out.push_str("]\n");
+        list(
+            out,
+            "uniques",
+            table.uniques.iter().map(|u| UniqueEntry {
+                name: u.name.as_ref().map(Ident::as_str),
+                columns: names(&u.columns),
+            }),
+        );
     }
     if !table.foreign_keys.is_empty() {
-        out.push_str("foreign_keys = [\n");
-        for fk in &table.foreign_keys {
-            let mut f = format!(
-                "{}columns = {}, references = {}",
-                name_field(&fk.name),
-                names(&fk.columns),
-                s(fk.ref_table.as_str())
-            );
-            if !fk.ref_columns.is_empty() {
-                let _ = write!(f, ", referenced_columns = {}", names(&fk.ref_columns));
-            }
-            for (key, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
-                if action != crate::schema::FkAction::NoAction {
-                    let _ = write!(f, ", {key} = {}", s(&action.as_sql().to_ascii_lowercase()));
-                }
-            }
-            if fk.deferred {
-                f.push_str(", deferred = true");
-            }
-            let _ = writeln!(out, "  {{ {f} }},");
-        }
-        out.push_str("]\n");
+        let action =
+            |a: FkAction| (a != FkAction::NoAction).then(|| a.as_sql().to_ascii_lowercase());
+        list(
+            out,
+            "foreign_keys",
+            table.foreign_keys.iter().map(|fk| ForeignKeyEntry {
+                name: fk.name.as_ref().map(Ident::as_str),
+                columns: names(&fk.columns),
+                references: fk.ref_table.as_str(),
+                referenced_columns: names(&fk.ref_columns),
+                on_delete: action(fk.on_delete),
+                on_update: action(fk.on_update),
+                deferred: fk.deferred,
+            }),
+        );
     }
     if !table.checks.is_empty() {
-        out.push_str("checks = [\n");
-        for c in &table.checks {
-            let _ = writeln!(
-                out,
-                "  {{ {}expr = {} }},",
-                name_field(&c.name),
-                s(c.expr.text())
-            );
-        }
-        out.push_str("]\n");
+        list(
+            out,
+            "checks",
+            table.checks.iter().map(|c| CheckEntry {
+                name: c.name.as_ref().map(Ident::as_str),
+                expr: c.expr.text(),
+            }),
+        );
     }
     if !table.indexes.is_empty() {
-        out.push_str("indexes = [\n");
-        for idx in table.indexes.values() {
-            let parts: Vec<String> = idx
-                .parts
-                .iter()
-                .map(|p| {
-                    let target = match &p.target {
+        list(
+            out,
+            "indexes",
+            table.indexes.values().map(|idx| IndexEntry {
+                name: idx.name.as_str(),
+                columns: idx
+                    .parts
+                    .iter()
+                    .map(|p| match &p.target {
                         IndexTarget::Column(c) if p.collation.is_none() && !p.desc => {
-                            return s(c.as_str())
+                            IndexPart::Column(c.as_str())
                         }
-                        IndexTarget::Column(c) => format!("column = {}", s(c.as_str())),
-                        IndexTarget::Expr(e) => format!("expr = {}", s(e.text())),
-                    };
-                    let mut t = target;
-                    if let Some(c) = &p.collation {
-                        let _ = write!(t, ", collate = {}", s(c.as_str()));
-                    }
-                    if p.desc {
-                        t.push_str(", desc = true");
-                    }
-                    format!("{{ {t} }}")
-                })
-                .collect();
-            let mut line = format!(
-                "name = {}, columns = [{}]",
-                s(idx.name.as_str()),
-                parts.join(", ")
-            );
-            if idx.unique {
-                line.push_str(", unique = true");
-            }
-            if let Some(w) = &idx.predicate {
-                let _ = write!(line, ", where = {}", s(w.text()));
-            }
-            let _ = writeln!(out, "  {{ {line} }},");
-        }
-        out.push_str("]\n");
+                        target => IndexPart::Detailed {
+                            column: match target {
+                                IndexTarget::Column(c) => Some(c.as_str()),
+                                IndexTarget::Expr(_) => None,
+                            },
+                            expr: match target {
+                                IndexTarget::Expr(e) => Some(e.text()),
+                                IndexTarget::Column(_) => None,
+                            },
+                            collate: p.collation.as_ref().map(Ident::as_str),
+                            desc: p.desc,
+                        },
+                    })
+                    .collect(),
+                unique: idx.unique,
+                predicate: idx.predicate.as_ref().map(|w| w.text()),
+            }),
+        );
     }
     out.push('\n');
 }
 
-fn default_field(d: &DefaultValue) -> String {
+/// The `default` or `default_expr` field of a column default.
+fn default_fields(d: &DefaultValue) -> (Option<Literal<'_>>, Option<String>) {
     match d {
-        DefaultValue::Integer(i) => format!("default = {i}"),
-        DefaultValue::Real(r) => format!("default = {:?}", r.0),
+        DefaultValue::Integer(i) => (Some(Literal::Integer(*i)), None),
+        DefaultValue::Real(r) => (Some(Literal::Real(r.0)), None),
         DefaultValue::Text(t) => {
             let keyword = matches!(
                 t.to_ascii_uppercase().as_str(),
                 "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" | "NULL"
             );
             if keyword {
-                format!("default_expr = {}", s(&crate::schema::quote_literal(t)))
+                (None, Some(crate::schema::quote_literal(t)))
             } else {
-                format!("default = {}", s(t))
+                (Some(Literal::Text(t)), None)
             }
         }
-        DefaultValue::Null => "default = \"NULL\"".into(),
-        DefaultValue::CurrentTimestamp => "default = \"CURRENT_TIMESTAMP\"".into(),
-        DefaultValue::CurrentDate => "default = \"CURRENT_DATE\"".into(),
-        DefaultValue::CurrentTime => "default = \"CURRENT_TIME\"".into(),
-        DefaultValue::Blob(_) => format!("default_expr = {}", s(&d.to_sql())),
-        DefaultValue::Expr(e) => format!("default_expr = {}", s(e.text())),
+        DefaultValue::Null => (Some(Literal::Text("NULL")), None),
+        DefaultValue::CurrentTimestamp => (Some(Literal::Text("CURRENT_TIMESTAMP")), None),
+        DefaultValue::CurrentDate => (Some(Literal::Text("CURRENT_DATE")), None),
+        DefaultValue::CurrentTime => (Some(Literal::Text("CURRENT_TIME")), None),
+        DefaultValue::Blob(_) => (None, Some(d.to_sql())),
+        DefaultValue::Expr(e) => (None, Some(e.text().to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{load_sql_str, load_toml_str};
+
+    #[test]
+    fn layout_is_one_section_per_table_and_one_line_per_entry() {
+        let sql = "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+                   note TEXT DEFAULT 'it''s \"quoted\"', score REAL DEFAULT 1.5, \
+                   UNIQUE (name));\n\
+                   CREATE TABLE \"odd name\" (id INTEGER PRIMARY KEY, \
+                   user_id INTEGER REFERENCES users(id) ON DELETE CASCADE, \
+                   CHECK (user_id > 0));\n\
+                   CREATE INDEX idx_users_name ON users (name DESC, lower(note));";
+        let schema = load_sql_str("s.sql", sql).unwrap();
+        let toml = to_toml(&schema);
+        let expected = r##"[tables."odd name"]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "user_id", type = "integer" },
+]
+foreign_keys = [
+  { columns = ["user_id"], references = "users", referenced_columns = ["id"], on_delete = "cascade" },
+]
+checks = [
+  { expr = "user_id > 0" },
+]
+
+[tables.users]
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "name", type = "string(100)", nullable = false },
+  { name = "note", type = "text", default = """it's "quoted"""" },
+  { name = "score", type = "float", default = 1.5 },
+]
+uniques = [
+  { columns = ["name"] },
+]
+indexes = [
+  { name = "idx_users_name", columns = [{ column = "name", desc = true }, { expr = "lower(note)" }] },
+]
+
+"##;
+        assert_eq!(toml, expected);
+        assert_eq!(load_toml_str("w.toml", &toml).unwrap(), schema);
+    }
+
+    #[test]
+    fn awkward_names_and_texts_load_back() {
+        let sql = "CREATE TABLE \"a\nb\" (\"x'\ty\" TEXT DEFAULT 'line\nbreak', \"\\\" TEXT, \
+                   \"é\" TEXT DEFAULT 'NULL');\n\
+                   CREATE VIEW \"v.1\" AS SELECT 1 AS one,\n  2 AS two;";
+        let schema = load_sql_str("s.sql", sql).unwrap();
+        let toml = to_toml(&schema);
+        assert_eq!(load_toml_str("w.toml", &toml).unwrap(), schema, "{toml}");
     }
 }

@@ -1,4 +1,4 @@
-//! The migration runner (DESIGN.md §3.6, §4): dqmig's version and history tables, applying
+//! The migration runner: dqmig's version and history tables, applying
 //! upgrade/downgrade plans in one Raft-committed transaction per step (or one for the whole
 //! run), foreign keys off around table rebuilds, compare-and-swap on the version table so
 //! concurrent migrators never apply a revision twice, replay after busy or leader-loss

@@ -1,4 +1,5 @@
-//! Applying steps in Raft-committed transactions (DESIGN.md §4), replay-safe.
+//! Applying steps in Raft-committed transactions (BEGIN, the step, the version
+//! compare-and-swap, the history row, COMMIT), replay-safe.
 //!
 //! One attempt at a group of steps (one step, or every step with `--transaction all`):
 //! `PRAGMA foreign_keys=OFF` when a step rebuilds a table, `BEGIN IMMEDIATE`, the first
@@ -185,13 +186,12 @@ pub(crate) fn with_retry<T>(
 }
 
 /// Up to +50% of `d`, so racing migrators do not retry in lockstep.
+/// The random part comes from the operating system (`getrandom`); should it fail, the pause
+/// is `d` itself.
 fn jitter(d: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|t| t.subsec_nanos())
-        .unwrap_or(0) as u64;
+    let random = getrandom::u64().unwrap_or(0);
     let ms = d.as_millis().max(1) as u64;
-    d + Duration::from_millis(nanos % (ms / 2 + 1))
+    d + Duration::from_millis(random % (ms / 2 + 1))
 }
 
 /// Turns foreign keys off on a connection and back on when dropped (if it still works; a

@@ -1,4 +1,4 @@
-//! dqmig's own tables (DESIGN.md §3.6): the version table (one row per head) and the
+//! dqmig's own tables: the version table (one row per head) and the
 //! append-only history table. Owns their DDL, the statements that read and change them, and
 //! the compare-and-swap writes a step makes on the version table. Each statement is built
 //! once as [`Sql`] parts, so the online runner binds the values and the offline `--sql`
@@ -101,7 +101,7 @@ impl Sql {
 }
 
 /// `CREATE TABLE IF NOT EXISTS` for both tables. Declared types are TEXT and INTEGER only
-/// (never DATETIME: dqlite-facts.md §4.6).
+/// (never DATETIME, whose values dqlite 1.11 rewrites on output).
 pub fn create_tables(t: &TableNames) -> Vec<String> {
     vec![
         format!("CREATE TABLE IF NOT EXISTS {} (\"version_num\" TEXT NOT NULL PRIMARY KEY)", quote_ident(&t.version)),

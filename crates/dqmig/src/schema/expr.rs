@@ -155,7 +155,7 @@ impl DefaultValue {
                 Kind::Blob => t
                     .text(text)
                     .get(2..t.text(text).len() - 1)
-                    .and_then(decode_hex)
+                    .and_then(|digits| hex::decode(digits).ok())
                     .map(DefaultValue::Blob),
                 Kind::Word => match word(t).as_str() {
                     "NULL" => Some(DefaultValue::Null),
@@ -229,10 +229,7 @@ impl DefaultValue {
             DefaultValue::Real(r) if r.0 < 0.0 => format!("({})", real_text(r.0)),
             DefaultValue::Real(r) => real_text(r.0),
             DefaultValue::Text(s) => super::quote_literal(s),
-            DefaultValue::Blob(b) => {
-                let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();
-                format!("X'{hex}'")
-            }
+            DefaultValue::Blob(b) => format!("X'{}'", hex::encode_upper(b)),
             DefaultValue::CurrentTime => "CURRENT_TIME".to_string(),
             DefaultValue::CurrentDate => "CURRENT_DATE".to_string(),
             DefaultValue::CurrentTimestamp => "CURRENT_TIMESTAMP".to_string(),
@@ -296,16 +293,6 @@ fn real_text(f: f64) -> String {
     format!("{f:?}")
 }
 
-fn decode_hex(h: &str) -> Option<Vec<u8>> {
-    if !h.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..h.len())
-        .step_by(2)
-        .map(|i| h.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +300,22 @@ mod tests {
 
     fn dflt(sql: &str) -> DefaultValue {
         DefaultValue::from_sql(sql)
+    }
+
+    #[test]
+    fn blob_defaults_round_trip_through_hex() {
+        for bytes in [
+            vec![],
+            vec![0],
+            vec![0x0a, 0xff],
+            (0..=255).collect::<Vec<u8>>(),
+        ] {
+            let sql = DefaultValue::Blob(bytes.clone()).to_sql();
+            assert!(sql.starts_with("X'") && sql.ends_with('\''), "{sql}");
+            assert_eq!(sql[2..sql.len() - 1], sql[2..sql.len() - 1].to_uppercase());
+            assert_eq!(dflt(&sql), DefaultValue::Blob(bytes));
+        }
+        assert_eq!(dflt("x'0aFf'"), DefaultValue::Blob(vec![0x0a, 0xff]));
     }
 
     #[test]

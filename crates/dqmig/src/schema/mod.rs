@@ -1,4 +1,4 @@
-//! Schema model (DESIGN.md §1): the `Schema` every loader, the introspector and the differ
+//! Schema model: the `Schema` every loader, the introspector and the differ
 //! agree on — tables, columns, keys, indexes, constraints, views, triggers — in one normal
 //! form (see [`model`]), with the DDL renderer and the one identifier-quoting helper.
 

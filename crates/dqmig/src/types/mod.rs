@@ -1,4 +1,4 @@
-//! The type mapper (DESIGN.md §3.4): declared model types (`integer`, `string(100)`,
+//! The type mapper: declared model types (`integer`, `string(100)`,
 //! `enum(a,b)`, ...) to the SQL type dqmig renders, the SQLite affinity values are stored
 //! with, the dqlite wire type they travel as, and the Rust type they round-trip through.
 //!
@@ -24,7 +24,7 @@
 //!
 //! dqmig never renders DATETIME, DATE, TIMESTAMP or BOOLEAN: dqlite 1.11 rewrites values of
 //! columns declared exactly so and aborts the node on some storage classes
-//! (dqlite-facts.md §4.6, §9). Several declared types therefore share one SQL type, and a
+//! (DATETIME, DATE, TIMESTAMP, BOOLEAN). Several declared types therefore share one SQL type, and a
 //! live database only remembers the SQL type: schemas are compared by the rendered SQL type
 //! (and so by its affinity), never by the declared name. [`DeclaredType::from_sql_type`]
 //! maps a rendered type back to the one declared type that owns it (INTEGER → integer,

@@ -35,7 +35,7 @@ impl fmt::Display for Affinity {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SqlType(String);
 
-/// The declared types dqlite 1.11 rewrites on output (dqlite-facts.md §4.6, §9): a column
+/// The declared types dqlite 1.11 rewrites on output: a column
 /// declared with exactly one of these names (case-insensitive) can abort the node when it
 /// holds an unexpected storage class, so dqmig never renders or accepts them.
 pub const REMAPPED_BY_DQLITE: [&str; 4] = ["DATETIME", "DATE", "TIMESTAMP", "BOOLEAN"];
