@@ -12,9 +12,11 @@ mod sql_types;
 mod toml_file;
 mod toml_writer;
 
+pub(crate) use builder::{Builder, TablePos};
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
+pub(crate) use toml_file::split_reference;
 pub use toml_file::{load_toml_str, load_toml_with_renames};
 pub use toml_writer::to_toml;
 
