@@ -3,6 +3,7 @@
 //! normal form apply), and written as models TOML for `models_command` in dqmig.toml.
 
 use super::{ColumnDef, Model, OrmError, TableDef};
+use crate::client::Connection;
 use crate::models::{Builder, Pos, TablePos};
 use crate::schema::{
     Check, Column, DefaultValue, FkAction, ForeignKey, Ident, Index, IndexPart, IndexTarget,
@@ -70,6 +71,39 @@ impl MetaData {
             model: "models".to_string(),
             message: load_message(e),
         })
+    }
+
+    /// Creates the models' tables and indexes that do not exist yet, in one transaction
+    /// (SQLAlchemy's `metadata.create_all`). For apps and tests without migrations; an app
+    /// with migrations autogenerates a revision from the models instead.
+    ///
+    /// # Errors
+    /// As [`MetaData::schema`], and the database's errors.
+    pub fn create_all(&self, conn: &mut Connection) -> Result<(), OrmError> {
+        let schema = self.schema()?;
+        let mut tx = conn
+            .transaction()
+            .map_err(|e| OrmError::db("creating the models' tables", e))?;
+        for table in schema.tables.values() {
+            let exists = tx
+                .query_opt(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    crate::params![table.name.as_str()],
+                )
+                .map_err(|e| OrmError::db("creating the models' tables", e))?;
+            if exists.is_some() {
+                continue;
+            }
+            let action = format!("creating table {}", table.name);
+            tx.execute_batch(&table.create_table_sql())
+                .map_err(|e| OrmError::db(action.clone(), e))?;
+            for index in table.indexes.values() {
+                tx.execute_batch(&index.create_sql())
+                    .map_err(|e| OrmError::db(action.clone(), e))?;
+            }
+        }
+        tx.commit()
+            .map_err(|e| OrmError::db("creating the models' tables", e))
     }
 
     /// The models as models TOML (what `dqmig inspect --format toml` writes), which loads
