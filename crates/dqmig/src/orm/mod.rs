@@ -39,6 +39,11 @@
 //! type of the type mapper replacing the field type's own; it must store values the same
 //! way). `Option<T>` makes a column nullable.
 
+/// docs/orm.md, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/orm.md")]
+pub struct OrmGuide;
+
 mod error;
 mod field;
 mod metadata;
@@ -50,7 +55,7 @@ pub use dqmig_derive::Model;
 pub use error::OrmError;
 pub use field::FieldType;
 pub use metadata::MetaData;
-pub use session::{SentStatement, Session, Tracked};
+pub use session::{KeyValues, SentStatement, Session, Tracked};
 
 use std::marker::PhantomData;
 
