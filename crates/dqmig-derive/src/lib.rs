@@ -1,6 +1,9 @@
 //! Procedural macros of dqmig (`embed_migrations!`). Used through the re-exports in `dqmig`, never
 //! directly.
 //!
+//! `#[derive(Model)]` (module `model`) implements `dqmig::orm::Model` for a struct: see the
+//! `dqmig::orm` docs for the attributes.
+//!
 //! `embed_migrations!("migrations")` lists `migrations/versions/*.sql` (relative to the
 //! crate's `Cargo.toml`, or an absolute path) while the application is compiled and expands
 //! to `::dqmig::migrator::Migrator::from_embedded(&[("versions/NAME.sql",
@@ -12,6 +15,18 @@
 
 use proc_macro::TokenStream;
 use std::path::{Path, PathBuf};
+
+mod model;
+
+/// `#[derive(Model)]` for `dqmig::orm::Model` (documented there, with the attributes).
+#[proc_macro_derive(Model, attributes(dqmig))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    match model::derive(input) {
+        Ok(code) => code.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
 
 /// Embeds the revision files of a migrations folder; evaluates to
 /// `Result<dqmig::migrator::Migrator, dqmig::runner::RunError>`.

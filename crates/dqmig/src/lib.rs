@@ -1,6 +1,6 @@
 //! dqmig: Alembic for dqlite. The schema model and its loaders (models.toml, schema.sql, a
 //! models command), the introspector, autogenerate, revision files and their graph, and an
-//! exactly-once migration runner, over the pure-Rust dqlite client ([`client`], the
+//! exactly-once migration runner, an ORM core ([`orm`]: derive models, metadata, a session), over the pure-Rust dqlite client ([`client`], the
 //! `dqmig-client` crate) and, with the `embedded` feature (default), an embedded node
 //! ([`node`], the `dqmig-node` crate) for `dqlite:///` URLs.
 
@@ -17,6 +17,7 @@ pub mod introspect;
 pub mod migrator;
 pub mod models;
 pub mod open;
+pub mod orm;
 pub mod project;
 pub mod runner;
 pub mod schema;

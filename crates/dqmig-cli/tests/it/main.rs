@@ -36,6 +36,7 @@ mod logging;
 mod mission;
 mod models;
 mod node;
+mod orm;
 mod pool;
 mod roundtrip;
 mod runner;

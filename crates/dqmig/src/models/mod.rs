@@ -13,9 +13,11 @@ mod toml_file;
 mod toml_writer;
 
 pub use self::toml_writer::to_toml;
+pub(crate) use builder::{Builder, TablePos};
 pub use command::load_command;
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
+pub(crate) use toml_file::split_reference;
 pub use toml_file::{load_toml_str, load_toml_with_renames};
 
 use crate::schema::{Ident, Schema};

@@ -577,7 +577,7 @@ impl<'a> Loader<'a> {
 }
 
 /// `users.id` (split at the last dot) or `users(id)`.
-fn split_reference(r: &str) -> Option<(Ident, Ident)> {
+pub(crate) fn split_reference(r: &str) -> Option<(Ident, Ident)> {
     let r = r.trim();
     if let Some(inner) = r.strip_suffix(')') {
         let (t, c) = inner.split_once('(')?;

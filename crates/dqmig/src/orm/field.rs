@@ -1,0 +1,140 @@
+//! `FieldType`: the Rust types a model field may have, each with the declared type
+//! (type mapper, DESIGN.md §3.4) its column gets and its conversion to and from wire values.
+//! The conversions are the client's `ToValue`/`FromValue` where it has them; `NaiveTime` and
+//! `serde_json::Value` (stored as JSON text) are converted here.
+
+use crate::client::{FromValue, ToValue, Value, ValueError};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+/// A Rust type a `#[derive(Model)]` field can have. Implemented for `i64`, `i32`, `i16`,
+/// `bool`, `f64`, `String`, `Vec<u8>`, chrono's `NaiveDate`, `NaiveTime`, `NaiveDateTime`
+/// and `DateTime<Utc>`, `serde_json::Value`, and `Option<T>` of each (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column type a dqmig model supports",
+    label = "unsupported model field type",
+    note = "supported field types: i64, i32, i16, bool, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, serde_json::Value, and Option<T> of these (nullable); `sql_type = \"...\"` only changes the declared type"
+)]
+pub trait FieldType: Sized {
+    /// The declared type (models.toml spelling) of a column of this type.
+    const DECLARED: &'static str;
+    /// Whether the column is nullable (`Option<T>`).
+    const NULLABLE: bool = false;
+    /// The value bound for this field.
+    fn to_value(&self) -> Value;
+    /// Reads the field from a column value.
+    ///
+    /// # Errors
+    /// The value has a storage class or text this type cannot read.
+    fn from_value(value: &Value) -> Result<Self, ValueError>;
+}
+
+macro_rules! via_client {
+    ($($t:ty => $declared:literal),* $(,)?) => {$(
+        impl FieldType for $t {
+            const DECLARED: &'static str = $declared;
+            fn to_value(&self) -> Value {
+                ToValue::to_value(self)
+            }
+            fn from_value(value: &Value) -> Result<Self, ValueError> {
+                <$t as FromValue>::from_value(value)
+            }
+        }
+    )*};
+}
+
+via_client!(
+    i64 => "integer",
+    i32 => "integer",
+    i16 => "smallinteger",
+    bool => "boolean",
+    f64 => "float",
+    String => "text",
+    Vec<u8> => "blob",
+    NaiveDate => "date",
+    NaiveDateTime => "datetime",
+    DateTime<Utc> => "datetime",
+);
+
+/// `HH:MM:SS[.fraction]`, SQLite's own time text.
+impl FieldType for NaiveTime {
+    const DECLARED: &'static str = "time";
+    fn to_value(&self) -> Value {
+        Value::Text(self.format("%H:%M:%S%.f").to_string())
+    }
+    fn from_value(value: &Value) -> Result<Self, ValueError> {
+        let text = match value {
+            Value::Text(s) | Value::Iso8601(s) => s.trim(),
+            other => return mismatch("a time", other),
+        };
+        ["%H:%M:%S%.f", "%H:%M"]
+            .iter()
+            .find_map(|f| NaiveTime::parse_from_str(text, f).ok())
+            .map_or_else(|| mismatch("a time (HH:MM:SS)", value), Ok)
+    }
+}
+
+/// Stored as JSON text (`json` declared type); a JSON `null` is the text `null`, not SQL NULL
+/// (use `Option<serde_json::Value>` for a nullable column).
+impl FieldType for serde_json::Value {
+    const DECLARED: &'static str = "json";
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+    fn from_value(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Text(s) => serde_json::from_str(s).or_else(|_| mismatch("JSON text", value)),
+            other => mismatch("JSON text", other),
+        }
+    }
+}
+
+/// A nullable column: `None` is NULL.
+impl<T: FieldType> FieldType for Option<T> {
+    const DECLARED: &'static str = T::DECLARED;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn from_value(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Null => Ok(None),
+            Value::Iso8601(s) if s.is_empty() => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+fn mismatch<T>(expected: &'static str, value: &Value) -> Result<T, ValueError> {
+    Err(ValueError {
+        expected,
+        found: crate::client::describe_value(value),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_and_json_round_trip() {
+        let t = NaiveTime::from_hms_micro_opt(23, 59, 58, 250_000).unwrap();
+        assert_eq!(FieldType::to_value(&t), Value::Text("23:59:58.250".into()));
+        assert_eq!(
+            <NaiveTime as FieldType>::from_value(&FieldType::to_value(&t)),
+            Ok(t)
+        );
+        assert!(<NaiveTime as FieldType>::from_value(&Value::Integer(3)).is_err());
+        let j = serde_json::json!({"a": [1, "é", null]});
+        assert_eq!(serde_json::Value::from_value(&j.to_value()), Ok(j));
+        assert!(serde_json::Value::from_value(&Value::Text("{".into())).is_err());
+        assert_eq!(
+            <Option<i64> as FieldType>::from_value(&Value::Null),
+            Ok(None)
+        );
+        assert_eq!(<Option<i16> as FieldType>::DECLARED, "smallinteger");
+        const { assert!(<Option<bool> as FieldType>::NULLABLE) };
+    }
+}

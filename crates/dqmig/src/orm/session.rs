@@ -1,0 +1,511 @@
+//! `Session`: a unit of work over one connection, in the manner of SQLAlchemy's Session.
+//!
+//! Objects live in [`Tracked<T>`] handles shared between the app and the session
+//! (`Rc<RefCell<..>>`): [`Session::add`] registers a new object, [`Session::get`] loads one
+//! by primary key, [`Session::delete`] marks one for deletion. [`Session::flush`] sends, in
+//! the order objects were registered, an INSERT for each new object (its `i64` key written
+//! back from `last_insert_id`), an UPDATE of the changed columns only for each loaded object
+//! whose values differ from the snapshot taken when it was loaded or last flushed, then the
+//! DELETEs. The first statement opens a transaction (BEGIN); [`Session::commit`] flushes and
+//! COMMITs, [`Session::rollback`] ROLLBACKs, and dropping a session with its transaction open
+//! rolls it back.
+//!
+//! Compared with SQLAlchemy: the same autobegin, flush order (inserts and updates, then
+//! deletes), change tracking by column and identity map — `get` of a key the session already
+//! holds returns the same handle without a query. What Rust ownership changes: an object is
+//! reached through its handle (`borrow`/`borrow_mut`), not a plain reference; the session
+//! holds its objects strongly until [`Session::rollback`] or [`Session::clear`] (not weakly
+//! as SQLAlchemy's identity map); objects are not expired after commit (their values stay as
+//! flushed, nothing is reloaded); `rollback` detaches every object (their values stay as they
+//! were, pending ones are not inserted) rather than expiring them; there is no lazy loading.
+//! A session borrows its connection mutably, so it is not shared between threads.
+
+use super::sql;
+pub use super::sql::SentStatement;
+use super::{FieldType, Model, OrmError, Value};
+use crate::client::Connection;
+use std::any::Any;
+use std::cell::{Ref, RefCell, RefMut};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Added, not yet inserted.
+    Pending,
+    /// In the database, as `snapshot` says.
+    Persistent,
+    /// Marked for deletion at the next flush.
+    Deleted,
+    /// No longer tracked (deleted, rolled back or cleared).
+    Detached,
+}
+
+struct State<T> {
+    obj: T,
+    snapshot: Vec<Value>,
+    status: Status,
+}
+
+/// A model object shared between the app and a [`Session`]. Clones are the same object.
+pub struct Tracked<T> {
+    inner: Rc<RefCell<State<T>>>,
+}
+
+impl<T> Clone for Tracked<T> {
+    fn clone(&self) -> Self {
+        Tracked {
+            inner: Rc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Tracked<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inner.try_borrow() {
+            Ok(s) => write!(f, "Tracked({:?}, {:?})", s.status, s.obj),
+            Err(_) => f.write_str("Tracked(<borrowed>)"),
+        }
+    }
+}
+
+impl<T: Model> Tracked<T> {
+    /// The object. Panics if it is mutably borrowed at the same time (as `RefCell` does).
+    pub fn borrow(&self) -> Ref<'_, T> {
+        Ref::map(self.inner.borrow(), |s| &s.obj)
+    }
+
+    /// The object, for changes the next flush writes. Panics if it is borrowed at the same
+    /// time (as `RefCell` does); a flush while a `RefMut` is alive fails with
+    /// [`OrmError::Borrowed`].
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        RefMut::map(self.inner.borrow_mut(), |s| &mut s.obj)
+    }
+
+    /// A copy of the object.
+    pub fn get(&self) -> T
+    where
+        T: Clone,
+    {
+        self.borrow().clone()
+    }
+
+    /// Whether both handles are the same object (the identity map's promise).
+    pub fn same(&self, other: &Tracked<T>) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Whether the object is in the database as far as the session knows (inserted or
+    /// loaded, not deleted, not rolled back).
+    pub fn is_persistent(&self) -> bool {
+        self.inner
+            .try_borrow()
+            .is_ok_and(|s| s.status == Status::Persistent)
+    }
+
+    /// The columns whose values differ from the last loaded or flushed ones (all columns of
+    /// an object not yet inserted).
+    pub fn changed_columns(&self) -> Vec<&'static str> {
+        let s = self.inner.borrow();
+        let now = s.obj.to_values();
+        (0..now.len())
+            .filter(|&i| s.status == Status::Pending || s.snapshot.get(i) != Some(&now[i]))
+            .map(|i| T::TABLE.columns[i].name)
+            .collect()
+    }
+}
+
+/// Values of a primary key: one field value (`session.get::<User>(1)`) or a tuple for a
+/// composite key (`session.get::<Membership>((1, 2))`).
+pub trait KeyValues {
+    fn key_values(&self) -> Vec<Value>;
+}
+
+impl<T: FieldType> KeyValues for T {
+    fn key_values(&self) -> Vec<Value> {
+        vec![self.to_value()]
+    }
+}
+
+impl<A: FieldType, B: FieldType> KeyValues for (A, B) {
+    fn key_values(&self) -> Vec<Value> {
+        vec![self.0.to_value(), self.1.to_value()]
+    }
+}
+
+impl<A: FieldType, B: FieldType, C: FieldType> KeyValues for (A, B, C) {
+    fn key_values(&self) -> Vec<Value> {
+        vec![self.0.to_value(), self.1.to_value(), self.2.to_value()]
+    }
+}
+
+/// The connection side of a session: what flushing an object needs.
+struct Core<'c> {
+    conn: &'c mut Connection,
+    /// Whether this session sent the BEGIN of the open transaction.
+    began: bool,
+    sent: Vec<SentStatement>,
+    /// (table, key) → the `Rc<RefCell<State<T>>>` of that object.
+    identity: HashMap<(&'static str, String), Rc<dyn Any>>,
+}
+
+fn identity_key(key: &[Value]) -> String {
+    format!("{key:?}")
+}
+
+impl Core<'_> {
+    fn begin(&mut self) -> Result<(), OrmError> {
+        if !self.conn.in_transaction() {
+            self.run_batch("BEGIN")?;
+            self.began = true;
+        }
+        Ok(())
+    }
+
+    fn run_batch(&mut self, sql: &str) -> Result<(), OrmError> {
+        self.sent.push(SentStatement {
+            sql: sql.to_string(),
+            values: Vec::new(),
+        });
+        self.conn
+            .execute_batch(sql)
+            .map(|_| ())
+            .map_err(|e| OrmError::db(sql, e))
+    }
+
+    fn execute(
+        &mut self,
+        what: &str,
+        stmt: SentStatement,
+    ) -> Result<crate::client::ExecResult, OrmError> {
+        self.begin()?;
+        let params: Vec<&dyn crate::client::ToValue> = stmt
+            .values
+            .iter()
+            .map(|v| v as &dyn crate::client::ToValue)
+            .collect();
+        let result = self.conn.execute(&stmt.sql, &params);
+        self.sent.push(stmt);
+        result.map_err(|e| OrmError::db(what, e))
+    }
+}
+
+/// Type-erased access to one tracked object, for flushing.
+trait Entry {
+    fn flush_write(&self, core: &mut Core<'_>) -> Result<(), OrmError>;
+    fn flush_delete(&self, core: &mut Core<'_>) -> Result<(), OrmError>;
+    fn status(&self) -> Status;
+    fn detach(&self);
+    /// The identity-map key of a persistent object.
+    fn identity(&self) -> Option<(&'static str, String)>;
+}
+
+impl<T: Model> Entry for RefCell<State<T>> {
+    fn flush_write(&self, core: &mut Core<'_>) -> Result<(), OrmError> {
+        let def = &T::TABLE;
+        let mut s = self.try_borrow_mut().map_err(|_| OrmError::Borrowed {
+            model: def.rust_name,
+        })?;
+        match s.status {
+            Status::Pending => {
+                let values = s.obj.to_values();
+                let rowid = def.rowid_key();
+                // A rowid key of 0 or NULL lets the database choose it.
+                let generate =
+                    rowid.filter(|&i| matches!(values[i], Value::Null | Value::Integer(0)));
+                let stmt = sql::insert(def, &values, |i| Some(i) != generate)?;
+                let result = core.execute(&format!("inserting a {}", def.rust_name), stmt)?;
+                if generate.is_some() {
+                    s.obj.set_rowid(result.last_insert_id)?;
+                }
+                s.snapshot = s.obj.to_values();
+                s.status = Status::Persistent;
+            }
+            Status::Persistent => {
+                let now = s.obj.to_values();
+                let changed: Vec<(usize, Value)> = (0..now.len())
+                    .filter(|&i| s.snapshot.get(i) != Some(&now[i]))
+                    .map(|i| (i, now[i].clone()))
+                    .collect();
+                if changed.is_empty() {
+                    return Ok(());
+                }
+                let key = key_of(def, &s.snapshot);
+                if key.is_empty() {
+                    return Err(OrmError::NoPrimaryKey {
+                        model: def.rust_name,
+                    });
+                }
+                let stmt = sql::update(def, &changed, &key)?;
+                let result = core.execute(&format!("updating a {}", def.rust_name), stmt)?;
+                if result.rows_affected != 1 {
+                    return Err(OrmError::Stale {
+                        model: def.rust_name,
+                        key: identity_key(&key),
+                        verb: "update",
+                    });
+                }
+                s.snapshot = now;
+            }
+            Status::Deleted | Status::Detached => {}
+        }
+        Ok(())
+    }
+
+    fn flush_delete(&self, core: &mut Core<'_>) -> Result<(), OrmError> {
+        let def = &T::TABLE;
+        let mut s = self.try_borrow_mut().map_err(|_| OrmError::Borrowed {
+            model: def.rust_name,
+        })?;
+        if s.status != Status::Deleted {
+            return Ok(());
+        }
+        let key = key_of(def, &s.snapshot);
+        let stmt = sql::delete(def, &key)?;
+        let result = core.execute(&format!("deleting a {}", def.rust_name), stmt)?;
+        if result.rows_affected != 1 {
+            return Err(OrmError::Stale {
+                model: def.rust_name,
+                key: identity_key(&key),
+                verb: "delete",
+            });
+        }
+        core.identity.remove(&(def.name, identity_key(&key)));
+        s.status = Status::Detached;
+        Ok(())
+    }
+
+    fn status(&self) -> Status {
+        self.try_borrow().map_or(Status::Persistent, |s| s.status)
+    }
+
+    fn identity(&self) -> Option<(&'static str, String)> {
+        let s = self.try_borrow().ok()?;
+        (s.status == Status::Persistent)
+            .then(|| (T::TABLE.name, identity_key(&key_of(&T::TABLE, &s.snapshot))))
+    }
+
+    fn detach(&self) {
+        if let Ok(mut s) = self.try_borrow_mut() {
+            s.status = Status::Detached;
+        }
+    }
+}
+
+fn key_of(def: &super::TableDef, values: &[Value]) -> Vec<Value> {
+    def.key_positions()
+        .into_iter()
+        .filter_map(|i| values.get(i).cloned())
+        .collect()
+}
+
+/// A unit of work over one connection (module docs).
+pub struct Session<'c> {
+    core: Core<'c>,
+    /// Pending and persistent objects, in the order they were registered (each twice: for
+    /// flushing, and as `Any` for the identity map).
+    entries: Vec<(Rc<dyn Entry>, Rc<dyn Any>)>,
+}
+
+impl<'c> Session<'c> {
+    /// A session over `conn`. If `conn` is already in a transaction (a
+    /// [`Transaction`](crate::client::Transaction) derefs to its connection), the session
+    /// runs inside it and leaves COMMIT and ROLLBACK to its owner.
+    pub fn new(conn: &'c mut Connection) -> Session<'c> {
+        Session {
+            core: Core {
+                conn,
+                began: false,
+                sent: Vec::new(),
+                identity: HashMap::new(),
+            },
+            entries: Vec::new(),
+        }
+    }
+
+    /// Registers a new object; the next flush INSERTs it (and writes a generated `i64` key
+    /// back into it: give such a key as 0, or `None` for an `Option<i64>` key).
+    pub fn add<T: Model>(&mut self, obj: T) -> Tracked<T> {
+        let inner = Rc::new(RefCell::new(State {
+            obj,
+            snapshot: Vec::new(),
+            status: Status::Pending,
+        }));
+        self.entries.push((inner.clone(), inner.clone()));
+        Tracked { inner }
+    }
+
+    /// The object with primary key `key`: the session's own handle if it holds it (no
+    /// query), else loaded with a SELECT (after flushing pending changes).
+    ///
+    /// # Errors
+    /// A key with the wrong number of values, a database error, a row the model cannot read.
+    pub fn get<T: Model>(&mut self, key: impl KeyValues) -> Result<Option<Tracked<T>>, OrmError> {
+        let def = &T::TABLE;
+        let key = key.key_values();
+        let width = def.key_positions().len();
+        if width == 0 {
+            return Err(OrmError::NoPrimaryKey {
+                model: def.rust_name,
+            });
+        }
+        if key.len() != width {
+            return Err(OrmError::KeyArity {
+                model: def.rust_name,
+                expected: width,
+                found: key.len(),
+            });
+        }
+        let id = (def.name, identity_key(&key));
+        if let Some(found) = self.core.identity.get(&id) {
+            if let Ok(inner) = Rc::clone(found).downcast::<RefCell<State<T>>>() {
+                if inner.borrow().status == Status::Persistent {
+                    return Ok(Some(Tracked { inner }));
+                }
+            }
+        }
+        self.flush()?;
+        let stmt = sql::select_by_key(def, &key)?;
+        self.core.begin()?;
+        let params: Vec<&dyn crate::client::ToValue> = stmt
+            .values
+            .iter()
+            .map(|v| v as &dyn crate::client::ToValue)
+            .collect();
+        let row = self.core.conn.query_opt(&stmt.sql, &params);
+        self.core.sent.push(stmt);
+        let Some(row) = row.map_err(|e| OrmError::db(format!("loading a {}", def.rust_name), e))?
+        else {
+            return Ok(None);
+        };
+        let obj = T::from_row(&row)?;
+        let inner = Rc::new(RefCell::new(State {
+            snapshot: obj.to_values(),
+            obj,
+            status: Status::Persistent,
+        }));
+        self.entries.push((inner.clone(), inner.clone()));
+        self.core.identity.insert(id, inner.clone());
+        Ok(Some(Tracked { inner }))
+    }
+
+    /// Marks an object for deletion at the next flush; an object never inserted is just
+    /// forgotten.
+    pub fn delete<T: Model>(&mut self, obj: &Tracked<T>) {
+        let mut s = obj.inner.borrow_mut();
+        match s.status {
+            Status::Pending => {
+                s.status = Status::Detached;
+            }
+            Status::Persistent => s.status = Status::Deleted,
+            Status::Deleted | Status::Detached => {}
+        }
+    }
+
+    /// Sends the pending INSERTs and UPDATEs, then the DELETEs (module docs). On an error
+    /// the transaction stays open: [`Session::rollback`] it (or retry the flush after
+    /// fixing the object).
+    ///
+    /// # Errors
+    /// The first statement that fails ([`OrmError::class`] tells integrity violations from
+    /// the rest), an object borrowed mutably during the flush.
+    pub fn flush(&mut self) -> Result<(), OrmError> {
+        let entries = self.entries.clone();
+        for (e, any) in &entries {
+            let was = e.status();
+            if was == Status::Pending || was == Status::Persistent {
+                e.flush_write(&mut self.core)?;
+            }
+            // An inserted object (or one whose key changed) joins the identity map.
+            if let Some(id) = e.identity() {
+                self.core
+                    .identity
+                    .entry(id)
+                    .or_insert_with(|| Rc::clone(any));
+            }
+        }
+        for (e, _) in &entries {
+            e.flush_delete(&mut self.core)?;
+        }
+        self.entries.retain(|(e, _)| e.status() != Status::Detached);
+        Ok(())
+    }
+
+    /// Flushes, then COMMITs the transaction the session began. If COMMIT fails, the
+    /// transaction is rolled back and the objects detached; when the outcome is unknown
+    /// (leadership lost during COMMIT: [`ErrorClass::OutcomeUnknown`](crate::client::ErrorClass::OutcomeUnknown)),
+    /// check on the new leader whether it landed before doing the work again.
+    ///
+    /// # Errors
+    /// As [`Session::flush`], and COMMIT's error.
+    pub fn commit(&mut self) -> Result<(), OrmError> {
+        self.flush()?;
+        if !self.core.began {
+            return Ok(());
+        }
+        self.core.began = false;
+        let result = self.core.run_batch("COMMIT");
+        if result.is_err() {
+            // Nothing to keep: ROLLBACK what is left (errors ignored; it cannot undo a
+            // COMMIT whose outcome is unknown) and detach the objects.
+            self.core.conn.abandon_transaction();
+            self.detach_all();
+        }
+        result
+    }
+
+    /// ROLLBACKs the transaction the session began and detaches every object: pending ones
+    /// are not inserted, changed ones keep their values but are no longer tracked.
+    ///
+    /// # Errors
+    /// ROLLBACK's error (the objects are detached all the same).
+    pub fn rollback(&mut self) -> Result<(), OrmError> {
+        self.detach_all();
+        if !self.core.began {
+            return Ok(());
+        }
+        self.core.began = false;
+        let result = self.core.run_batch("ROLLBACK");
+        if result.is_err() {
+            self.core.conn.abandon_transaction();
+        }
+        result
+    }
+
+    /// Detaches every object without touching the database (SQLAlchemy's `expunge_all`).
+    pub fn clear(&mut self) {
+        self.detach_all();
+    }
+
+    fn detach_all(&mut self) {
+        for (e, _) in self.entries.drain(..) {
+            e.detach();
+        }
+        self.core.identity.clear();
+    }
+
+    /// Every statement the session sent, in order, with its bound values (BEGIN, COMMIT
+    /// and ROLLBACK included).
+    pub fn statements(&self) -> &[SentStatement] {
+        &self.core.sent
+    }
+
+    /// Takes the statements sent so far, leaving the list empty.
+    pub fn take_statements(&mut self) -> Vec<SentStatement> {
+        std::mem::take(&mut self.core.sent)
+    }
+
+    /// The connection, e.g. for a raw query between flushes.
+    pub fn connection(&mut self) -> &mut Connection {
+        self.core.conn
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if self.core.began && self.core.conn.in_transaction() {
+            // Sends ROLLBACK if the connection still works; errors ignored.
+            self.core.conn.abandon_transaction();
+        }
+    }
+}
