@@ -105,7 +105,13 @@ pub enum Error {
 
     /// No node reported itself as leader within the leader timeout.
     #[error("no dqlite leader found; tried: {}. Check that a dqlite node runs at that address and that it is the address the node advertises", format_tried(.tried))]
-    NoLeader { tried: Vec<(String, String)> },
+    NoLeader {
+        /// Each address asked, and why it gave no leader (the last round's reasons).
+        tried: Vec<(String, String)>,
+        /// Every seed was a malformed address or a peer that is not a dqlite node: waiting
+        /// will not help ([`Error::retry_kind`] says [`RetryKind::Fatal`]).
+        hopeless: bool,
+    },
 
     /// The peer answered the first request with something that is not the dqlite protocol
     /// (an HTTP server, another service on the port).
@@ -357,7 +363,8 @@ impl Error {
     /// | raft refused the entry (raw code 7) | `Fatal` | `Reconnect` |
     /// | leadership lost mid-commit (10506, 8458) | `OutcomeUnknown` | `OutcomeUnknown` |
     /// | broken socket, read timeout, undecodable or out-of-step reply | `Reconnect` | `OutcomeUnknown` |
-    /// | no leader found, a member that does not answer | `Reconnect` | `Reconnect` |
+    /// | no leader found (yet), a member that does not answer | `Reconnect` | `Reconnect` |
+    /// | no leader found, every seed malformed or not dqlite | `Fatal` | `Fatal` |
     /// | not a dqlite node, bad address, guard rails, SQL errors, conversions | `Fatal` | `Fatal` |
     pub fn retry_kind(&self, phase: Phase) -> RetryKind {
         match self {
@@ -372,6 +379,7 @@ impl Error {
                     RetryKind::Fatal
                 }
             }
+            Error::NoLeader { hopeless: true, .. } => RetryKind::Fatal,
             Error::NotLeader { .. } | Error::NoLeader { .. } | Error::NoAnswer { .. } => {
                 RetryKind::Reconnect
             }
@@ -676,9 +684,21 @@ mod tests {
             ),
             (
                 "no leader",
-                Error::NoLeader { tried: vec![] },
+                Error::NoLeader {
+                    tried: vec![],
+                    hopeless: false,
+                },
                 Reconnect,
                 Reconnect,
+            ),
+            (
+                "no leader, every seed hopeless",
+                Error::NoLeader {
+                    tried: vec![],
+                    hopeless: true,
+                },
+                Fatal,
+                Fatal,
             ),
             (
                 "no answer",
@@ -835,6 +855,7 @@ mod tests {
     #[test]
     fn no_leader_lists_addresses() {
         let e = Error::NoLeader {
+            hopeless: false,
             tried: vec![("127.0.0.1:1".into(), "connection refused".into())],
         };
         assert!(e.to_string().contains("127.0.0.1:1 (connection refused)"));

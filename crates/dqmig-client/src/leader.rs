@@ -155,7 +155,7 @@ pub(crate) fn find_leader(
         let pause = if hopeless { None } else { backoff.next_delay() };
         let Some(pause) = pause else {
             tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");
-            return Err(Error::NoLeader { tried });
+            return Err(Error::NoLeader { tried, hopeless });
         };
         tracing::debug!(tried = ?tried, backoff_ms = pause.as_millis() as u64, "no leader yet, retrying");
         std::thread::sleep(pause);
