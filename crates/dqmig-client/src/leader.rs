@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use super::backoff::Backoff;
-use super::error::{Error, Phase, Result, RetryKind};
+use super::error::{Error, Result};
 use super::proto::{Request, Response, ResponseHint};
 use super::transport::{Transport, TransportOptions};
 
@@ -29,12 +29,13 @@ enum Probe {
     },
 }
 
-/// Records why `address` gave no leader; says whether retrying it is hopeless (a seed, not
-/// an address some node reported, whose error [`Error::retry_kind`] calls fatal).
+/// Records why `address` gave no leader; says whether retrying it is hopeless: a seed (not
+/// an address some node reported) that is malformed or not a dqlite node. A node that
+/// answers with a Failure may be starting or stopping, so that is worth another round.
 fn failed(tried: &mut Vec<(String, String)>, address: String, e: &Error, seed: bool) -> Probe {
     tried.push((address, e.to_string()));
     Probe::Nothing {
-        hopeless: seed && e.retry_kind(Phase::BeforeCommit) == RetryKind::Fatal,
+        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. }),
     }
 }
 
