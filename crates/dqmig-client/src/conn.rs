@@ -12,7 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::error::{sql_action, Error, Result};
+use super::backoff::Backoff;
+use super::error::{sql_action, Error, Phase, Result, RetryKind};
 use super::iter::RowIter;
 use super::leader;
 use super::options::ConnectOptions;
@@ -29,6 +30,12 @@ const BUSY_FIRST_DELAY: Duration = Duration::from_micros(100);
 /// Longest pause between busy retries: short enough that a freed lock is taken within
 /// a few commits' time, long enough that waiting writers do not flood the leader.
 const BUSY_MAX_DELAY: Duration = Duration::from_millis(2);
+
+/// The busy retry's schedule: [`BUSY_FIRST_DELAY`] doubling to [`BUSY_MAX_DELAY`], jittered,
+/// for at most `busy_timeout`.
+fn busy_backoff(busy_timeout: Duration) -> Backoff {
+    Backoff::new(BUSY_FIRST_DELAY, BUSY_MAX_DELAY).with_budget(busy_timeout)
+}
 
 /// Result of a statement that returns no rows. Both values are SQLite's connection-wide
 /// `last_insert_rowid`/`changes`, so they repeat the previous statement's values after e.g.
@@ -313,34 +320,35 @@ impl Connection {
         Error::from_failure(code, message, sql, action, self.t.address())
     }
 
-    /// Runs `attempt` again while it fails with SQLITE_BUSY, with jittered exponential
-    /// backoff (0.1 ms doubling to 2 ms) until the busy timeout.
+    /// Runs `attempt` again while it fails with SQLITE_BUSY ([`RetryKind::InPlace`]), with
+    /// jittered exponential backoff (0.1 ms doubling to 2 ms) until the busy timeout.
     fn busy_retry<T>(
         &mut self,
         retry: bool,
         mut attempt: impl FnMut(&mut Self) -> Result<T>,
     ) -> Result<T> {
-        let start = Instant::now();
-        let mut delay = BUSY_FIRST_DELAY;
+        let mut backoff: Option<Backoff> = None;
         loop {
-            match attempt(self) {
-                Err(e)
-                    if retry
-                        && e.is_busy()
-                        && start.elapsed() + delay <= self.opts.busy_timeout =>
-                {
-                    let pause = jitter(delay);
-                    tracing::debug!(
-                        address = %self.t.address(),
-                        reason = %e,
-                        delay_us = pause.as_micros() as u64,
-                        "busy, retrying"
-                    );
-                    std::thread::sleep(pause);
-                    delay = (delay * 2).min(BUSY_MAX_DELAY);
-                }
+            let e = match attempt(self) {
+                // A single statement outside a transaction may auto-commit: it is a request
+                // that could commit.
+                Err(e) if retry && e.retry_kind(Phase::Commit) == RetryKind::InPlace => e,
                 other => return other,
-            }
+            };
+            let busy_timeout = self.opts.busy_timeout;
+            let Some(pause) = backoff
+                .get_or_insert_with(|| busy_backoff(busy_timeout))
+                .next_delay()
+            else {
+                return Err(e);
+            };
+            tracing::debug!(
+                address = %self.t.address(),
+                reason = %e,
+                delay_us = pause.as_micros() as u64,
+                "busy, retrying"
+            );
+            std::thread::sleep(pause);
         }
     }
 
@@ -577,9 +585,7 @@ impl Connection {
                 // A statement that failed on the server may be left stepped (e.g. 100
                 // "another row available"): drop it so the next call prepares afresh. Busy
                 // and "no result columns" leave it as it was.
-                let keep = e.is_busy()
-                    || matches!(e, Error::Server { code: 1, message, .. } if message == "not an error")
-                    || !e.connection_usable();
+                let keep = e.is_busy() || e.is_no_result_columns() || !e.connection_usable();
                 if plan.cached && !keep {
                     self.evict(sql);
                 }
@@ -709,11 +715,7 @@ impl Connection {
             .start_query(sql, values.clone())
             .and_then(RowIter::collect_rows)
         {
-            Err(Error::Server {
-                code: 1,
-                ref message,
-                ..
-            }) if message == "not an error" => {
+            Err(e) if e.is_no_result_columns() => {
                 self.cache.set_returns_rows(sql, false);
                 self.exec_values(sql, values, true).map(Outcome::Exec)
             }
@@ -866,13 +868,4 @@ impl StatementTimer {
             "statement"
         );
     }
-}
-
-/// A delay between half of `d` and `d`, so that waiting writers do not retry in lockstep.
-/// The random part comes from the operating system (`getrandom`); should it fail, the pause
-/// is half of `d`.
-fn jitter(d: Duration) -> Duration {
-    let half = d / 2;
-    let extra = getrandom::u64().unwrap_or(0) % (half.as_nanos() as u64 + 1);
-    half + Duration::from_nanos(extra)
 }

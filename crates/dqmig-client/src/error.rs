@@ -17,6 +17,26 @@ pub const CODE_NOT_LEADER_LEGACY: u64 = 8202;
 pub const CODE_LEADERSHIP_LOST: u64 = 10506;
 /// Pre-"replication4" value of [`CODE_LEADERSHIP_LOST`].
 pub const CODE_LEADERSHIP_LOST_LEGACY: u64 = 8458;
+/// `RAFT_NOTLEADER`: libdqlite 1.11.1 answers a COMMIT (or auto-commit write) whose raft
+/// entry was refused with this raw raft code (see [`Error::is_commit_refused`]).
+pub const CODE_RAFT_NOT_LEADER: u64 = 7;
+
+/// libdqlite's own messages that only come as text, where the code alone is ambiguous. The
+/// only place the client looks at a server message to decide anything.
+mod libdqlite_text {
+    /// Code 12 (`SQLITE_NOTFOUND`) also means "no statement with the given id"; only "no
+    /// database opened" says the server closed the connection's database, which it does
+    /// after a leadership change (dqlite-facts.md §6.4).
+    pub(super) fn no_database(code: u64, message: &str) -> bool {
+        code == 12 && message.contains("no database opened")
+    }
+
+    /// Code 1 with "not an error": Query/QuerySQL on a statement without result columns,
+    /// refused without running it (dqlite-facts.md §5.1). Code 1 is also every SQL error.
+    pub(super) fn no_result_columns(code: u64, message: &str) -> bool {
+        code == 1 && message == "not an error"
+    }
+}
 
 /// Errors of the dqlite client. Every message says what was being done; server errors carry
 /// the extended SQLite code. After a guard-rail, conversion or server error the connection
@@ -86,7 +106,13 @@ pub enum Error {
 
     /// No node reported itself as leader within the leader timeout.
     #[error("no dqlite leader found; tried: {}. Check that a dqlite node runs at that address and that it is the address the node advertises", format_tried(.tried))]
-    NoLeader { tried: Vec<(String, String)> },
+    NoLeader {
+        /// Each address asked, and why it gave no leader (the last round's reasons).
+        tried: Vec<(String, String)>,
+        /// Every seed was a malformed address or a peer that is not a dqlite node: waiting
+        /// will not help ([`Error::retry_kind`] says [`RetryKind::Fatal`]).
+        hopeless: bool,
+    },
 
     /// The peer answered the first request with something that is not the dqlite protocol
     /// (an HTTP server, another service on the port).
@@ -154,6 +180,36 @@ pub enum Error {
     /// `query_row` on a query that returned no row.
     #[error("{action}: the query returned no row")]
     NoRows { action: String },
+}
+
+/// Whether a failed request could have committed something: a `COMMIT` (alone or at the end
+/// of a batch), or a write outside an explicit transaction (its own auto-commit). Decides
+/// what a broken connection means in [`Error::retry_kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// The request could not commit anything: BEGIN, statements inside a transaction,
+    /// reads, admin requests, connecting.
+    BeforeCommit,
+    /// The request could commit: COMMIT, or an auto-commit write.
+    Commit,
+}
+
+/// What a retry loop may do after an error ([`Error::retry_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RetryKind {
+    /// Nothing happened and the connection is fine (busy): pause and send the request (or
+    /// replay the transaction) again on the same connection.
+    InPlace,
+    /// Nothing was committed but the connection no longer reaches the leader (leader
+    /// changed, socket broke before COMMIT, the COMMIT's raft entry was refused): reconnect
+    /// (leader discovery) and replay the whole transaction.
+    Reconnect,
+    /// The commit may or may not have landed (leadership lost mid-commit, or the connection
+    /// broke while COMMIT was in flight): reconnect and read the data to find out; never
+    /// replay blindly.
+    OutcomeUnknown,
+    /// Retrying cannot help: SQL, constraint and guard-rail errors, bad addresses.
+    Fatal,
 }
 
 /// How an error should be handled, mirroring the DB-API classes the seed used.
@@ -255,20 +311,20 @@ impl Error {
         }
     }
 
-    /// `SQLITE_BUSY` (primary code 5): another connection holds the write lock.
+    /// `SQLITE_BUSY` (primary code 5, with its extended codes such as 261 and 517): another
+    /// connection holds the write lock, or a membership change is in progress.
     pub fn is_busy(&self) -> bool {
         matches!(self, Error::Server { code, .. } if code & 0xff == 5)
     }
 
     /// The connection lost (or never reached) the leader: not-leader replies, "no database
     /// opened" (the server closes the database after a leadership change), socket errors.
-    /// Reconnect with leader discovery and replay the whole transaction.
+    /// Reconnect with leader discovery and replay the whole transaction. Retry loops use
+    /// [`Error::retry_kind`], which also covers the other broken-connection errors.
     pub fn is_leader_lost(&self) -> bool {
         match self {
             Error::NotLeader { .. } | Error::Io { .. } | Error::Broken { .. } => true,
-            Error::Server {
-                code: 12, message, ..
-            } => message.contains("no database opened"),
+            Error::Server { code, message, .. } => libdqlite_text::no_database(*code, message),
             _ => false,
         }
     }
@@ -276,11 +332,82 @@ impl Error {
     /// A COMMIT whose Raft entry was refused outright, so nothing was committed and the
     /// transaction can be replayed on the leader. libdqlite 1.11.1 answers such a COMMIT (e.g.
     /// while leadership is being transferred) with the raw raft code as the failure code: 7
-    /// (`RAFT_NOTLEADER`), with a stale SQLite message such as "no more rows available"; the
-    /// frames are aborted before anything is appended to the log (`leaderExecV2` in leader.c).
-    /// Observed in the pool test during a transfer. Only meaningful for an error of COMMIT.
+    /// (`RAFT_NOTLEADER`, [`CODE_RAFT_NOT_LEADER`]), with a stale SQLite message such as "no
+    /// more rows available"; the frames are aborted before anything is appended to the log
+    /// (`leaderExecV2` in leader.c). Observed in the pool test during a transfer. Only
+    /// meaningful for an error of a request that could commit ([`Phase::Commit`]).
     pub fn is_commit_refused(&self) -> bool {
-        matches!(self, Error::Server { code: 7, .. })
+        matches!(
+            self,
+            Error::Server {
+                code: CODE_RAFT_NOT_LEADER,
+                ..
+            }
+        )
+    }
+
+    /// Whether the statement was refused because it has no result columns: libdqlite answers
+    /// a Query/QuerySQL of such a statement (CREATE, INSERT, ...) without running it. The
+    /// caller may send it again as an Exec.
+    pub fn is_no_result_columns(&self) -> bool {
+        matches!(self, Error::Server { code, message, .. } if libdqlite_text::no_result_columns(*code, message))
+    }
+
+    /// What a retry loop may do after this error: the client's one replay-safety rule
+    /// (dqlite-facts.md §5, §6.4, §12), used by the busy retry, `transaction_with_retry`,
+    /// leader discovery, the migration runner and node joining. `phase` says whether the
+    /// failed request could have committed something.
+    ///
+    /// | error | [`Phase::BeforeCommit`] | [`Phase::Commit`] |
+    /// |---|---|---|
+    /// | busy (primary code 5: 5, 261, 517, ...) | `InPlace` | `InPlace` |
+    /// | not leader (10250, 8202), "no database opened" (12) | `Reconnect` | `Reconnect` |
+    /// | raft refused the entry (raw code 7) | `Fatal` | `Reconnect` |
+    /// | leadership lost mid-commit (10506, 8458) | `OutcomeUnknown` | `OutcomeUnknown` |
+    /// | broken socket, read timeout, undecodable or out-of-step reply | `Reconnect` | `OutcomeUnknown` |
+    /// | no leader found (yet), a member that does not answer | `Reconnect` | `Reconnect` |
+    /// | no leader found, every seed malformed or not dqlite | `Fatal` | `Fatal` |
+    /// | not a dqlite node, bad address, guard rails, SQL errors, conversions | `Fatal` | `Fatal` |
+    pub fn retry_kind(&self, phase: Phase) -> RetryKind {
+        match self {
+            Error::Server { code, .. } => {
+                if self.is_busy() {
+                    RetryKind::InPlace
+                } else if self.is_leader_lost()
+                    || (*code == CODE_RAFT_NOT_LEADER && phase == Phase::Commit)
+                {
+                    RetryKind::Reconnect
+                } else {
+                    RetryKind::Fatal
+                }
+            }
+            Error::NoLeader { hopeless: true, .. } => RetryKind::Fatal,
+            Error::NotLeader { .. } | Error::NoLeader { .. } | Error::NoAnswer { .. } => {
+                RetryKind::Reconnect
+            }
+            Error::OutcomeUnknown { .. } => RetryKind::OutcomeUnknown,
+            Error::Io { .. }
+            | Error::Protocol { .. }
+            | Error::UnexpectedResponse { .. }
+            | Error::Broken { .. } => match phase {
+                Phase::BeforeCommit => RetryKind::Reconnect,
+                // The request may have reached the leader and been replicated before the
+                // connection failed.
+                Phase::Commit => RetryKind::OutcomeUnknown,
+            },
+            Error::NotDqlite { .. }
+            | Error::BadAddress { .. }
+            | Error::TooManyParams { .. }
+            | Error::Returning { .. }
+            | Error::StatementNotLive { .. }
+            | Error::DescribeFormat { .. }
+            | Error::NulInText { .. }
+            | Error::MultipleStatements { .. }
+            | Error::EmptyStatement { .. }
+            | Error::Conversion { .. }
+            | Error::NoSuchColumn { .. }
+            | Error::NoRows { .. } => RetryKind::Fatal,
+        }
     }
 
     /// Whether the connection can still be used after this error.
@@ -297,7 +424,7 @@ impl Error {
     }
 
     /// The error the client makes of a server's Failure reply with `code` (10506 and 8458
-    /// become [`Error::OutcomeUnknown`], 10250 and 8266 [`Error::NotLeader`], the rest
+    /// become [`Error::OutcomeUnknown`], 10250 and 8202 [`Error::NotLeader`], the rest
     /// [`Error::Server`]); `address` is the node that answered. Public so that code
     /// classifying client errors can be tested without a node.
     pub fn from_failure(
@@ -429,6 +556,295 @@ mod tests {
         assert!(e.is_leader_lost());
     }
 
+    fn server(code: u64, message: &str) -> Error {
+        Error::from_failure(
+            code,
+            message.into(),
+            Some("COMMIT"),
+            "committing".into(),
+            "127.0.0.1:9001",
+        )
+    }
+
+    fn io(kind: std::io::ErrorKind) -> Error {
+        Error::Io {
+            action: "reading a reply from".into(),
+            address: "127.0.0.1:9001".into(),
+            source: std::io::Error::new(kind, "test"),
+        }
+    }
+
+    #[test]
+    fn retry_kind_table() {
+        use Phase::{BeforeCommit as B, Commit as C};
+        use RetryKind::*;
+        let cases: Vec<(&str, Error, RetryKind, RetryKind)> = vec![
+            ("busy 5", server(5, "database is locked"), InPlace, InPlace),
+            (
+                "busy recovery 261",
+                server(261, "database is locked"),
+                InPlace,
+                InPlace,
+            ),
+            (
+                "busy snapshot 517",
+                server(517, "database is locked"),
+                InPlace,
+                InPlace,
+            ),
+            (
+                "membership change busy",
+                server(5, "a configuration change is already in progress"),
+                InPlace,
+                InPlace,
+            ),
+            (
+                "not leader 10250",
+                server(10250, "not leader"),
+                Reconnect,
+                Reconnect,
+            ),
+            (
+                "legacy not leader 8202",
+                server(8202, "not leader"),
+                Reconnect,
+                Reconnect,
+            ),
+            (
+                "no database opened 12",
+                server(12, "no database opened"),
+                Reconnect,
+                Reconnect,
+            ),
+            (
+                "unknown statement id 12",
+                server(12, "no statement with the given id"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "raft refused 7",
+                server(7, "no more rows available"),
+                Fatal,
+                Reconnect,
+            ),
+            (
+                "leadership lost 10506",
+                server(10506, "disk I/O error"),
+                OutcomeUnknown,
+                OutcomeUnknown,
+            ),
+            (
+                "legacy leadership lost 8458",
+                server(8458, "disk I/O error"),
+                OutcomeUnknown,
+                OutcomeUnknown,
+            ),
+            (
+                "broken socket",
+                io(std::io::ErrorKind::BrokenPipe),
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "connection reset",
+                io(std::io::ErrorKind::ConnectionReset),
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "read timeout",
+                io(std::io::ErrorKind::WouldBlock),
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "read timeout (timed out)",
+                io(std::io::ErrorKind::TimedOut),
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "broken",
+                Error::Broken {
+                    address: "a".into(),
+                    cause: "x".into(),
+                },
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "out of step",
+                Error::UnexpectedResponse {
+                    action: "a".into(),
+                    address: "a".into(),
+                    expected: "Result",
+                    found: "Rows".into(),
+                },
+                Reconnect,
+                OutcomeUnknown,
+            ),
+            (
+                "no leader",
+                Error::NoLeader {
+                    tried: vec![],
+                    hopeless: false,
+                },
+                Reconnect,
+                Reconnect,
+            ),
+            (
+                "no leader, every seed hopeless",
+                Error::NoLeader {
+                    tried: vec![],
+                    hopeless: true,
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "no answer",
+                Error::NoAnswer {
+                    address: "a".into(),
+                    waited: std::time::Duration::from_secs(1),
+                },
+                Reconnect,
+                Reconnect,
+            ),
+            (
+                "not dqlite",
+                Error::NotDqlite {
+                    address: "a".into(),
+                    detail: "HTTP".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "bad address",
+                Error::BadAddress {
+                    address: "x".into(),
+                    reason: "no port".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "syntax 1",
+                server(1, "near \"SELEC\": syntax error"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "no result columns 1",
+                server(1, "not an error"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "unique 2067",
+                server(2067, "UNIQUE constraint failed: t.k"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "foreign key 787",
+                server(787, "FOREIGN KEY constraint failed"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "short read 522",
+                server(522, "disk I/O error"),
+                Fatal,
+                Fatal,
+            ),
+            ("raft I/O 10", server(10, "disk I/O error"), Fatal, Fatal),
+            ("shutdown abort 4", server(4, "abort"), Fatal, Fatal),
+            (
+                "membership id in use 1",
+                server(1, "server ID already in use"),
+                Fatal,
+                Fatal,
+            ),
+            (
+                "too many params",
+                Error::TooManyParams {
+                    count: 300,
+                    action: "a".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "returning",
+                Error::Returning {
+                    sql: "x".into(),
+                    action: "a".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "stale statement",
+                Error::StatementNotLive {
+                    id: 1,
+                    action: "a".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "describe format",
+                Error::DescribeFormat { format: 1 },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "nul",
+                Error::NulInText {
+                    position: 0,
+                    action: "a".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "several statements",
+                Error::MultipleStatements {
+                    sql: "x".into(),
+                    action: "a".into(),
+                },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "empty",
+                Error::EmptyStatement { action: "a".into() },
+                Fatal,
+                Fatal,
+            ),
+            (
+                "no rows",
+                Error::NoRows { action: "a".into() },
+                Fatal,
+                Fatal,
+            ),
+        ];
+        for (what, e, before, at_commit) in cases {
+            assert_eq!(e.retry_kind(B), before, "{what} before COMMIT");
+            assert_eq!(e.retry_kind(C), at_commit, "{what} at COMMIT");
+        }
+    }
+
+    #[test]
+    fn libdqlite_text_checks_need_the_code_too() {
+        assert!(server(1, "not an error").is_no_result_columns());
+        assert!(!server(1005, "not an error").is_no_result_columns());
+        assert!(!server(12, "no statement with the given id").is_leader_lost());
+        assert!(!server(1, "no database opened").is_leader_lost());
+    }
+
     #[test]
     fn snippet_truncates_on_char_boundary() {
         let long = "SELECT 'é' ".repeat(20);
@@ -441,6 +857,7 @@ mod tests {
     #[test]
     fn no_leader_lists_addresses() {
         let e = Error::NoLeader {
+            hopeless: false,
             tried: vec![("127.0.0.1:1".into(), "connection refused".into())],
         };
         assert!(e.to_string().contains("127.0.0.1:1 (connection refused)"));

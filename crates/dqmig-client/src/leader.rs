@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::error::{Error, Result, NOT_DQLITE};
+use super::backoff::Backoff;
+use super::error::{Error, Result};
 use super::proto::{Request, Response, ResponseHint};
 use super::transport::{Transport, TransportOptions};
 
@@ -21,8 +22,21 @@ const MAX_BACKOFF: Duration = Duration::from_millis(500);
 /// What one probe of one address found.
 enum Probe {
     Leader(Transport),
-    /// Nothing found through this address; the reason was recorded.
-    Nothing,
+    /// Nothing found through this address; the reason was recorded. `hopeless`: waiting
+    /// will not help (a bad address, a peer that is not dqlite).
+    Nothing {
+        hopeless: bool,
+    },
+}
+
+/// Records why `address` gave no leader; says whether retrying it is hopeless: a seed (not
+/// an address some node reported) that is malformed or not a dqlite node. A node that
+/// answers with a Failure may be starting or stopping, so that is worth another round.
+fn failed(tried: &mut Vec<(String, String)>, address: String, e: &Error, seed: bool) -> Probe {
+    tried.push((address, e.to_string()));
+    Probe::Nothing {
+        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. }),
+    }
 }
 
 /// Asks `address` who leads, returning the Leader reply. The reply must come within the
@@ -81,22 +95,18 @@ fn ask_once(t: &mut Transport) -> Result<(u64, String)> {
 
 fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>) -> Probe {
     let mut address = seed.to_string();
-    for _ in 0..=MAX_HOPS {
+    for hop in 0..=MAX_HOPS {
+        // A reported leader that cannot be reached may be a leader change under way.
+        let first = hop == 0;
         let mut t = match Transport::dial(&address, opts) {
             Ok(t) => t,
-            Err(e) => {
-                tried.push((address, e.to_string()));
-                return Probe::Nothing;
-            }
+            Err(e) => return failed(tried, address, &e, first),
         };
         match ask(&mut t, opts) {
-            Err(e) => {
-                tried.push((address, e.to_string()));
-                return Probe::Nothing;
-            }
+            Err(e) => return failed(tried, address, &e, first),
             Ok((_, leader)) if leader.is_empty() => {
                 tried.push((address, "knows no leader yet".into()));
-                return Probe::Nothing;
+                return Probe::Nothing { hopeless: false };
             }
             Ok((_, leader)) if leader == address => return Probe::Leader(t),
             Ok((id, leader)) => {
@@ -110,7 +120,7 @@ fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>)
         address,
         format!("gave up after {MAX_HOPS} leader redirections"),
     ));
-    Probe::Nothing
+    Probe::Nothing { hopeless: false }
 }
 
 /// Finds the leader among `seeds` (each `HOST:PORT` or `@name`), retrying with exponential
@@ -122,32 +132,34 @@ pub(crate) fn find_leader(
     timeout: Duration,
 ) -> Result<Transport> {
     let start = Instant::now();
-    let mut backoff = FIRST_BACKOFF;
+    let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF)
+        .with_jitter(false)
+        .with_budget(timeout);
     loop {
         let mut tried = Vec::new();
+        // A bad address, or a peer that is not dqlite, will not get better by waiting.
+        let mut hopeless = !seeds.is_empty();
         for seed in seeds {
-            if let Probe::Leader(t) = probe(seed, opts, &mut tried) {
-                tracing::debug!(
-                    address = %t.address(),
-                    seeds = ?seeds,
-                    elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
-                    "leader found"
-                );
-                return Ok(t);
+            match probe(seed, opts, &mut tried) {
+                Probe::Leader(t) => {
+                    tracing::debug!(
+                        address = %t.address(),
+                        seeds = ?seeds,
+                        elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0,
+                        "leader found"
+                    );
+                    return Ok(t);
+                }
+                Probe::Nothing { hopeless: h } => hopeless &= h,
             }
         }
-        // A bad address, or a peer that is not dqlite, will not get better by waiting.
-        let hopeless = tried
-            .iter()
-            .all(|(_, why)| why.starts_with("invalid dqlite address") || why.contains(NOT_DQLITE))
-            && !tried.is_empty();
-        if hopeless || start.elapsed() + backoff > timeout {
+        let pause = if hopeless { None } else { backoff.next_delay() };
+        let Some(pause) = pause else {
             tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");
-            return Err(Error::NoLeader { tried });
-        }
-        tracing::debug!(tried = ?tried, backoff_ms = backoff.as_millis() as u64, "no leader yet, retrying");
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+            return Err(Error::NoLeader { tried, hopeless });
+        };
+        tracing::debug!(tried = ?tried, backoff_ms = pause.as_millis() as u64, "no leader yet, retrying");
+        std::thread::sleep(pause);
     }
 }
 

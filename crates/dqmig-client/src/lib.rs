@@ -40,6 +40,7 @@
 //! DEBUG off) a statement costs one cached level check: no clock read, no formatting.
 
 mod admin;
+mod backoff;
 #[cfg(feature = "chrono")]
 mod chrono_values;
 mod conn;
@@ -91,9 +92,14 @@ pub fn count_statements(sql: &str) -> usize {
 pub fn find_returning(sql: &str) -> Option<usize> {
     scan::scan(sql).returning_at
 }
+pub use backoff::{
+    Backoff, DEFAULT_BACKOFF_BUDGET, DEFAULT_BACKOFF_FACTOR, DEFAULT_BACKOFF_INITIAL,
+    DEFAULT_BACKOFF_MAX,
+};
 pub use error::{
-    classify_code, Error, ErrorClass, Result, CODE_LEADERSHIP_LOST, CODE_LEADERSHIP_LOST_LEGACY,
-    CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY, NOT_DQLITE,
+    classify_code, Error, ErrorClass, Phase, Result, RetryKind, CODE_LEADERSHIP_LOST,
+    CODE_LEADERSHIP_LOST_LEGACY, CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY, CODE_RAFT_NOT_LEADER,
+    NOT_DQLITE,
 };
 pub use iter::RowIter;
 pub use options::{

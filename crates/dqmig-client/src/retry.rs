@@ -5,16 +5,18 @@
 //! entry was refused outright (raw raft code 7 during a leadership transfer). The connection is
 //! reconnected to the (new) leader first when needed. Never replayed: leadership lost while
 //! COMMIT was in flight (10506), or the socket breaking during COMMIT; both come back as
-//! [`Error::OutcomeUnknown`] for the caller to resolve by reading the data.
+//! [`Error::OutcomeUnknown`] for the caller to resolve by reading the data. Which is which
+//! is [`Error::retry_kind`]'s decision; the pauses are a [`Backoff`] ([`TxRetry::backoff`]).
 //!
 //! Logging (`tracing`, target `dqmig_client::retry`): each replay is an event "replaying
 //! the transaction" with `reason` (the error), `attempt`, `delay_ms`, `reconnect` and
 //! `address`: INFO when the leader was lost or the connection broke, DEBUG when busy.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::backoff::Backoff;
 use super::conn::Connection;
-use super::error::{Error, ErrorClass, Result};
+use super::error::{Error, Phase, Result, RetryKind};
 use super::tx::{Behavior, Transaction};
 
 /// Bounds of [`Connection::transaction_with_retry_opts`].
@@ -31,6 +33,16 @@ pub struct TxRetry {
     pub max_backoff: Duration,
 }
 
+impl TxRetry {
+    /// The pause schedule these bounds describe: `initial_backoff` doubling to
+    /// `max_backoff`, no jitter, deadline `timeout` from now.
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.initial_backoff, self.max_backoff)
+            .with_jitter(false)
+            .with_budget(self.timeout)
+    }
+}
+
 impl Default for TxRetry {
     fn default() -> Self {
         TxRetry {
@@ -44,41 +56,33 @@ impl Default for TxRetry {
 
 /// How one attempt ended when it did not commit.
 enum Attempt {
-    /// The transaction is gone and nothing was committed: run it again.
-    Replay(Error),
+    /// The transaction is gone and nothing was committed: run it again (`reconnect`: on a
+    /// new connection to the leader).
+    Replay { error: Error, reconnect: bool },
     /// Return this to the caller.
     Final(Error),
 }
 
-/// Before COMMIT was sent nothing can have been committed.
-fn before_commit(e: Error) -> Attempt {
-    if e.class() == ErrorClass::OutcomeUnknown {
-        Attempt::Final(e)
-    } else if e.is_busy() || e.is_leader_lost() || !e.connection_usable() {
-        Attempt::Replay(e)
-    } else {
-        Attempt::Final(e)
-    }
-}
-
-/// COMMIT failed: replay only when the server said the transaction is gone.
-fn at_commit(e: Error, address: &str) -> Attempt {
-    if e.class() == ErrorClass::OutcomeUnknown {
-        return Attempt::Final(e);
-    }
-    if !e.connection_usable() {
-        // The COMMIT may have reached the leader and been replicated before the socket broke.
-        return Attempt::Final(Error::OutcomeUnknown {
+/// Sorts the error of a request of the attempt by [`Error::retry_kind`]. A connection that
+/// broke while COMMIT was in flight becomes [`Error::OutcomeUnknown`].
+fn sort(e: Error, phase: Phase, address: &str) -> Attempt {
+    match e.retry_kind(phase) {
+        RetryKind::InPlace => Attempt::Replay {
+            error: e,
+            reconnect: false,
+        },
+        RetryKind::Reconnect => Attempt::Replay {
+            error: e,
+            reconnect: true,
+        },
+        RetryKind::OutcomeUnknown if matches!(e, Error::OutcomeUnknown { .. }) => Attempt::Final(e),
+        RetryKind::OutcomeUnknown => Attempt::Final(Error::OutcomeUnknown {
             code: 0,
             message: format!("the connection to {address} broke while COMMIT was in flight: {e}"),
             sql: Some("COMMIT".to_string()),
             action: "committing a transaction".to_string(),
-        });
-    }
-    if e.is_busy() || e.is_leader_lost() || e.is_commit_refused() {
-        Attempt::Replay(e)
-    } else {
-        Attempt::Final(e)
+        }),
+        RetryKind::Fatal => Attempt::Final(e),
     }
 }
 
@@ -105,32 +109,29 @@ impl Connection {
         opts: &TxRetry,
         mut body: impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let start = Instant::now();
-        let mut delay = opts.initial_backoff;
+        let mut backoff = opts.backoff();
         let mut attempt: u32 = 1;
         loop {
-            let err = match self.attempt(opts.behavior, &mut body) {
+            let (err, reconnect) = match self.attempt(opts.behavior, &mut body) {
                 Ok(v) => return Ok(v),
                 Err(Attempt::Final(e)) => return Err(e),
-                Err(Attempt::Replay(e)) => e,
+                Err(Attempt::Replay { error, reconnect }) => (error, reconnect || self.is_broken()),
             };
-            if start.elapsed() + delay > opts.timeout {
+            let Some(delay) = backoff.next_delay() else {
                 return Err(err);
-            }
+            };
             attempt += 1;
-            let reconnect = !err.is_busy() || self.is_broken();
             if reconnect {
                 tracing::info!(reason = %err, attempt, delay_ms = delay.as_millis() as u64, reconnect, address = %self.address(), "replaying the transaction");
             } else {
                 tracing::debug!(reason = %err, attempt, delay_ms = delay.as_millis() as u64, reconnect, address = %self.address(), "replaying the transaction");
             }
             std::thread::sleep(delay);
-            delay = (delay * 2).min(opts.max_backoff);
             if reconnect {
                 // A failed reconnect leaves the connection broken: the next attempt fails
                 // at BEGIN and comes back here, within the same bound.
                 if let Err(e) = self.reconnect() {
-                    if start.elapsed() >= opts.timeout {
+                    if backoff.expired() {
                         return Err(e);
                     }
                 }
@@ -143,16 +144,18 @@ impl Connection {
         behavior: Behavior,
         body: &mut impl FnMut(&mut Transaction<'_>) -> Result<T>,
     ) -> std::result::Result<T, Attempt> {
-        let mut tx = self.transaction_with(behavior).map_err(before_commit)?;
+        let address = self.address().to_string();
+        let mut tx = self
+            .transaction_with(behavior)
+            .map_err(|e| sort(e, Phase::BeforeCommit, &address))?;
         let value = match body(&mut tx) {
             Ok(v) => v,
             Err(e) => {
                 drop(tx);
-                return Err(before_commit(e));
+                return Err(sort(e, Phase::BeforeCommit, &address));
             }
         };
-        let address = tx.address().to_string();
-        tx.commit().map_err(|e| at_commit(e, &address))?;
+        tx.commit().map_err(|e| sort(e, Phase::Commit, &address))?;
         Ok(value)
     }
 }

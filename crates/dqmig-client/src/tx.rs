@@ -6,7 +6,7 @@
 use std::ops::{Deref, DerefMut};
 
 use super::conn::Connection;
-use super::error::Result;
+use super::error::{Phase, Result, RetryKind};
 
 /// How BEGIN takes its locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,7 +59,8 @@ impl Transaction<'_> {
         match self.conn.execute_batch("COMMIT") {
             Ok(_) => Ok(()),
             Err(e) => {
-                if e.connection_usable() && e.class() != super::error::ErrorClass::OutcomeUnknown {
+                // Not when the COMMIT may have landed (or the connection is gone).
+                if e.retry_kind(Phase::Commit) != RetryKind::OutcomeUnknown {
                     let _ = self.conn.execute_batch("ROLLBACK");
                 }
                 self.conn.set_in_tx(false);

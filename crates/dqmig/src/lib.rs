@@ -11,6 +11,7 @@ pub use dqmig_node as node;
 pub use dqmig_script as script;
 
 pub mod autogen;
+pub mod cluster;
 pub mod config;
 pub mod executor;
 pub mod introspect;

@@ -366,7 +366,7 @@ fn open_embedded(
     opts: &OpenOptions,
 ) -> Result<Database, OpenError> {
     let started = Instant::now();
-    let deadline = started + opts.lock_wait;
+    let mut poll = client::Backoff::fixed(LOCKED_POLL).with_budget(opts.lock_wait);
     let mut next_notice = started;
     loop {
         let waiting_for = match lock_owner(address, data_dir)? {
@@ -409,22 +409,20 @@ fn open_embedded(
                         });
                     }
                     tracing::info!(%address, data_dir = %data_dir.display(), pid = owner.pid, "using a running node");
-                    let left = deadline
-                        .saturating_duration_since(Instant::now())
-                        .max(PROBE_TIMEOUT);
+                    let left = poll.remaining().unwrap_or_default().max(PROBE_TIMEOUT);
                     return connect(address, database, left);
                 }
                 owner
             }
         };
-        let now = Instant::now();
-        if now >= deadline {
+        let Some(pause) = poll.next_delay() else {
             return Err(OpenError::Busy {
                 data_dir: data_dir.to_path_buf(),
                 who: who(&waiting_for),
                 waited: opts.lock_wait,
             });
-        }
+        };
+        let now = Instant::now();
         if now >= next_notice {
             tracing::info!(
                 data_dir = %data_dir.display(),
@@ -447,7 +445,7 @@ fn open_embedded(
             ));
             next_notice = now + NOTICE_EVERY;
         }
-        std::thread::sleep(LOCKED_POLL);
+        std::thread::sleep(pause);
     }
 }
 

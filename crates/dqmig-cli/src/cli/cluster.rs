@@ -201,6 +201,7 @@ fn leader_id(seeds: &str, address: &str) -> Result<u64, client::Error> {
         Some(info) => Ok(info.id),
         None => Err(client::Error::NoLeader {
             tried: vec![(seeds.to_string(), "the leader stepped down".to_string())],
+            hopeless: false,
         }),
     }
 }

@@ -1,9 +1,10 @@
 //! `dqmig node start`: one dqlite node in the foreground.
 //!
 //! Id 1 bootstraps a one-voter cluster on an empty data dir. Any other id starts empty and
-//! joins through `--join`: Add on the leader (the node becomes a spare), then Assign the role
-//! (explicit, or voter while the cluster has fewer than three voters, standby after that),
-//! retried until the leader answers or `--join-timeout` passes. A node restarted on its data
+//! joins through `--join` with the library's [`dqmig::cluster::join`]: Add on the leader (the
+//! node becomes a spare), then Assign the role (explicit, or voter while the cluster has fewer
+//! than three voters, standby after that), retried until the leader answers or
+//! `--join-timeout` passes. A node restarted on its data
 //! dir rejoins nothing: raft remembers the membership. Logs go to stderr; one line containing
 //! `ready:` says the node serves; SIGINT/SIGTERM stop it cleanly (a second signal exits at
 //! once).
@@ -15,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Subcommand, ValueEnum};
 
-use dqmig::client::{self, ConnectOptions, Connection, NodeInfo, Role};
+use dqmig::client::{Backoff, ConnectOptions, Connection, NodeInfo, Role};
+use dqmig::cluster::{self, JoinError, JoinOptions};
 use dqmig::node::{self, NodeConfig};
 
 use super::{CliError, Io};
@@ -25,9 +27,6 @@ pub const GO_BOOTSTRAP_ID: u64 = 0x2dc1_7185_8c31_55be;
 
 /// Written in the data dir once a joining node is a member: a restart skips joining.
 pub const JOINED_MARKER: &str = "dqmig-joined";
-
-/// How many voters the default role aims for.
-const TARGET_VOTERS: usize = 3;
 
 /// Arguments of `dqmig node`.
 #[derive(Debug, clap::Args)]
@@ -153,9 +152,8 @@ fn run_start(args: &StartArgs, io: &mut Io<'_>) -> Result<(), CliError> {
         }
     ));
 
-    let deadline = Instant::now() + Duration::from_secs(args.join_timeout);
     let role = if must_join {
-        let role = join(args, &stop, deadline, io)?;
+        let role = join(args, &stop, io)?;
         // A failed marker write only means the next start asks the leader again (idempotent).
         if let Err(e) = std::fs::write(args.data_dir.join(JOINED_MARKER), format!("{id}\n")) {
             io.info(format_args!(
@@ -164,6 +162,7 @@ fn run_start(args: &StartArgs, io: &mut Io<'_>) -> Result<(), CliError> {
         }
         role.to_string()
     } else if is_bootstrap(id) && !restarted {
+        let deadline = Instant::now() + Duration::from_secs(args.join_timeout);
         wait_self_leader(args, &stop, deadline)?;
         "voter, leader of a new cluster".to_string()
     } else {
@@ -187,13 +186,7 @@ fn run_start(args: &StartArgs, io: &mut Io<'_>) -> Result<(), CliError> {
 }
 
 fn admin_options() -> ConnectOptions {
-    ConnectOptions {
-        dial_timeout: Duration::from_secs(2),
-        leader_timeout: Duration::from_secs(2),
-        // Assign voter waits for the leader to catch the node up; never hang forever.
-        read_timeout: Some(Duration::from_secs(120)),
-        ..ConnectOptions::default()
-    }
+    JoinOptions::default().connect
 }
 
 /// A freshly bootstrapped node elects itself almost at once; wait until it says so.
@@ -203,13 +196,16 @@ fn wait_self_leader(
     deadline: Instant,
 ) -> Result<(), CliError> {
     let mut last = String::from("no answer yet");
-    while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+    let mut poll = Backoff::fixed(Duration::from_millis(50)).with_deadline(Some(deadline));
+    while !poll.expired() && !stop.load(Ordering::SeqCst) {
         match Connection::connect(&args.address, &admin_options()).and_then(|mut c| c.leader()) {
             Ok(Some(NodeInfo { address, .. })) if address == args.address => return Ok(()),
             Ok(other) => last = format!("leader is {other:?}"),
             Err(e) => last = e.to_string(),
         }
-        std::thread::sleep(Duration::from_millis(50));
+        if poll.wait().is_none() {
+            break;
+        }
     }
     if stop.load(Ordering::SeqCst) {
         return Ok(());
@@ -221,84 +217,45 @@ fn wait_self_leader(
     })
 }
 
-/// Add then Assign through the leader, retrying operational errors until `deadline`.
-fn join(
-    args: &StartArgs,
-    stop: &AtomicBool,
-    deadline: Instant,
-    io: &mut Io<'_>,
-) -> Result<Role, CliError> {
+/// Add then Assign through the leader ([`cluster::join`]), printing what it waits for.
+fn join(args: &StartArgs, stop: &Arc<AtomicBool>, io: &mut Io<'_>) -> Result<Role, CliError> {
+    let opts = JoinOptions::default()
+        .role(args.role.map(Role::from))
+        .timeout(Duration::from_secs(args.join_timeout))
+        .stop(Arc::clone(stop));
     let seeds = args.join.join(",");
-    let mut delay = Duration::from_millis(100);
-    let mut attempts = 0u32;
-    loop {
-        attempts += 1;
-        match join_once(args, &seeds) {
-            Ok(role) => return Ok(role),
-            Err(e) if retryable(&e) && Instant::now() + delay < deadline => {
-                io.debug(format_args!(
-                    "dqmig node {}: joining: {e}; retrying",
-                    args.id
-                ));
-                if attempts == 1 {
-                    io.info(format_args!(
-                        "dqmig node {}: waiting for the leader through {seeds} ({e})",
-                        args.id
-                    ));
-                }
-            }
-            Err(e) => {
-                return Err(CliError::Join {
-                    id: args.id,
-                    seeds,
-                    attempts,
-                    waited: args.join_timeout,
-                    source: Box::new(e),
-                })
-            }
+    let joined = cluster::join(&args.join, args.id, &args.address, &opts, |retry| {
+        let e = retry.error;
+        io.debug(format_args!(
+            "dqmig node {}: joining: {e}; retrying",
+            args.id
+        ));
+        if retry.attempt == 1 {
+            io.info(format_args!(
+                "dqmig node {}: waiting for the leader through {seeds} ({e})",
+                args.id
+            ));
         }
-        if stop.load(Ordering::SeqCst) {
-            return Err(CliError::JoinInterrupted { id: args.id });
-        }
-        std::thread::sleep(delay);
-        delay = (delay * 2).min(Duration::from_secs(1));
-    }
-}
-
-/// Errors worth another try: no leader yet, leader moved, socket trouble, membership
-/// change in progress (busy).
-fn retryable(e: &client::Error) -> bool {
-    e.is_busy()
-        || e.is_leader_lost()
-        || !e.connection_usable()
-        || matches!(e, client::Error::NoLeader { .. })
-        || e.class() == client::ErrorClass::Operational
-}
-
-fn join_once(args: &StartArgs, seeds: &str) -> Result<Role, client::Error> {
-    let mut conn = Connection::connect_leader(seeds, &admin_options())?;
-    let members = conn.cluster()?;
-    let me = members.iter().find(|m| m.id == args.id);
-    if me.is_none() {
-        conn.add(args.id, &args.address)?;
-    }
-    let role = match args.role {
-        Some(r) => r.into(),
-        None => {
-            let voters = members
-                .iter()
-                .filter(|m| m.id != args.id && m.role == Some(Role::Voter))
-                .count();
-            if voters < TARGET_VOTERS {
-                Role::Voter
-            } else {
-                Role::Standby
-            }
-        }
-    };
-    let current = me.and_then(|m| m.role).unwrap_or(Role::Spare);
-    if current != role {
-        conn.assign(args.id, role)?;
-    }
-    Ok(role)
+    });
+    joined.map_err(|e| match e {
+        JoinError::Interrupted { id } => CliError::JoinInterrupted { id },
+        JoinError::GaveUp {
+            id,
+            seeds,
+            attempts,
+            timeout,
+            source,
+        } => CliError::Join {
+            id,
+            seeds,
+            attempts,
+            waited: timeout.as_secs(),
+            source,
+        },
+        // No seeds (checked before the node started, so not reached).
+        _ => CliError::JoinNeeded {
+            id: args.id,
+            data_dir: args.data_dir.clone(),
+        },
+    })
 }

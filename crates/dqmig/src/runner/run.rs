@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::step::{
-    db_fail, read_heads, refs, shown, with_retry, Failure, RetryPolicy, StepOutcome,
+    commit_fail, db_fail, read_heads, refs, shown, with_retry, Failure, RetryPolicy, StepOutcome,
 };
 use super::tables::{self, HistoryRow, TableNames};
 use super::{EditedFile, RunError, RunObserver};
@@ -171,7 +171,7 @@ impl<'g> Runner<'g> {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     conn.abandon_transaction();
-                    Err(db_fail(action)(e))
+                    Err(commit_fail(action)(e))
                 }
             }
         })?;
@@ -345,7 +345,7 @@ impl<'g> Runner<'g> {
                 ))?;
             }
             tx.commit()
-                .map_err(db_fail("accepting edited revision files: COMMIT"))?;
+                .map_err(commit_fail("accepting edited revision files: COMMIT"))?;
             Ok(files)
         })?;
         Ok(files)
@@ -568,7 +568,7 @@ impl<'g> Runner<'g> {
             let (sql, values) = tables::insert_history(t, &row).bound();
             tx.execute(&sql, &refs(&values))
                 .map_err(db_fail("stamp: writing the history table"))?;
-            tx.commit().map_err(db_fail("stamp: COMMIT"))?;
+            tx.commit().map_err(commit_fail("stamp: COMMIT"))?;
             Ok(StampReport {
                 before: strings(&before),
                 after: strings(&after),

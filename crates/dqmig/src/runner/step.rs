@@ -25,10 +25,12 @@
 //! whether dqmig's transaction is still open: only then is the step reported rolled back;
 //! otherwise [`RunError::TransactionEnded`] says the outcome is not known.
 //!
-//! Around attempts: busy (code 5) is retried with backoff; a lost leader or broken socket
-//! reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506)
-//! reconnects and lets the next attempt's read of the version table decide whether it
-//! landed. All within [`RetryPolicy`]. Calling [`Runner::apply_step`] again on a fresh
+//! Around attempts, as the client's [`client::Error::retry_kind`] says: busy (code 5) is
+//! retried with backoff; a lost leader, a broken socket before COMMIT or a COMMIT refused by
+//! raft reconnects (`Connection::reconnect`) and replays; an unknown commit outcome (10506,
+//! or the socket breaking while COMMIT was in flight) reconnects and lets the next attempt's
+//! read of the version table decide whether it landed (the runner's only addition to the
+//! client's rule). All within [`RetryPolicy`], pausing by its [`Backoff`]. Calling [`Runner::apply_step`] again on a fresh
 //! connection is therefore always safe: a step is never applied twice.
 
 use std::ops::{Deref, DerefMut};
@@ -36,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use super::tables::{self, HistoryRow, Sql};
 use super::{FkViolation, RunError, Runner};
-use crate::client::{self, Connection, ErrorClass, ToValue, Value};
+use crate::client::{self, Backoff, Connection, Phase, RetryKind, ToValue, Value};
 use crate::script::{Direction, RevId, Revision, Section, Statement, Step};
 
 /// How often and how patiently a step is retried after busy or leader-loss errors.
@@ -48,6 +50,14 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Longest pause (default 1 s).
     pub max_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// The pauses between attempts: `initial_backoff` doubling to `max_backoff`, jittered;
+    /// bounded by `max_attempts` rather than by a deadline.
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.initial_backoff, self.max_backoff).with_deadline(None)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -90,37 +100,44 @@ impl From<RunError> for Failure {
     }
 }
 
-/// Sorts a client error: retryable, or fatal through `fatal`.
+/// Sorts a client error by the client's [`client::Error::retry_kind`]: busy is retried on
+/// the same connection; a lost leader, a broken connection or a refused COMMIT reconnect and
+/// replay; an unknown commit outcome reconnects too, and the replay's read of the version
+/// table (in every attempt) decides whether the step landed. The rest is fatal through
+/// `fatal`. `phase`: whether the failed request carried COMMIT.
 pub(crate) fn classify(
     e: client::Error,
     action: &str,
+    phase: Phase,
     fatal: impl FnOnce(client::Error) -> RunError,
 ) -> Failure {
-    let unknown = e.class() == ErrorClass::OutcomeUnknown;
-    if e.is_busy() {
-        Failure::Retry {
-            source: Box::new(e),
-            reconnect: false,
-            unknown: false,
-            action: action.to_string(),
-        }
-    } else if unknown || e.is_leader_lost() || e.is_commit_refused() || !e.connection_usable() {
-        // A refused COMMIT (raft code 7) is replayed like a lost leader: the replay re-reads
-        // the version table first, so a step is never applied twice whatever happened.
-        Failure::Retry {
-            source: Box::new(e),
-            reconnect: true,
-            unknown,
-            action: action.to_string(),
-        }
-    } else {
-        Failure::Fatal(fatal(e))
+    let (reconnect, unknown) = match e.retry_kind(phase) {
+        RetryKind::InPlace => (false, false),
+        RetryKind::Reconnect => (true, false),
+        RetryKind::OutcomeUnknown => (true, true),
+        RetryKind::Fatal => return Failure::Fatal(fatal(e)),
+    };
+    Failure::Retry {
+        source: Box::new(e),
+        reconnect,
+        unknown,
+        action: action.to_string(),
     }
 }
 
+/// [`classify`] for a request that could not commit, fatal errors as [`RunError::Db`].
 pub(crate) fn db_fail(action: &str) -> impl Fn(client::Error) -> Failure + '_ {
+    fail_at(action, Phase::BeforeCommit)
+}
+
+/// [`classify`] for a request that carried COMMIT, fatal errors as [`RunError::Db`].
+pub(crate) fn commit_fail(action: &str) -> impl Fn(client::Error) -> Failure + '_ {
+    fail_at(action, Phase::Commit)
+}
+
+fn fail_at(action: &str, phase: Phase) -> impl Fn(client::Error) -> Failure + '_ {
     move |e| {
-        classify(e, action, |source| RunError::Db {
+        classify(e, action, phase, |source| RunError::Db {
             action: action.to_string(),
             source: Box::new(source),
         })
@@ -134,7 +151,7 @@ pub(crate) fn with_retry<T>(
     policy: &RetryPolicy,
     mut attempt: impl FnMut(&mut Connection) -> Result<T, Failure>,
 ) -> Result<(T, bool), RunError> {
-    let mut delay = policy.initial_backoff;
+    let mut backoff = policy.backoff();
     let mut unknown_before = false;
     let mut tries = 0;
     loop {
@@ -157,7 +174,8 @@ pub(crate) fn with_retry<T>(
                 source,
             });
         }
-        let pause = jitter(delay);
+        // No deadline: `max_attempts` bounds the loop.
+        let pause = backoff.next_delay().unwrap_or(policy.max_backoff);
         tracing::info!(
             %action,
             reason = %source,
@@ -168,7 +186,6 @@ pub(crate) fn with_retry<T>(
             "retrying"
         );
         std::thread::sleep(pause);
-        delay = (delay * 2).min(policy.max_backoff);
         if reconnect || conn.is_broken() {
             // A failed reconnect counts as an attempt; the next one tries again.
             if let Err(e) = conn.reconnect() {
@@ -183,15 +200,6 @@ pub(crate) fn with_retry<T>(
             }
         }
     }
-}
-
-/// Up to +50% of `d`, so racing migrators do not retry in lockstep.
-/// The random part comes from the operating system (`getrandom`); should it fail, the pause
-/// is `d` itself.
-fn jitter(d: Duration) -> Duration {
-    let random = getrandom::u64().unwrap_or(0);
-    let ms = d.as_millis().max(1) as u64;
-    d + Duration::from_millis(random % (ms / 2 + 1))
 }
 
 /// Turns foreign keys off on a connection and back on when dropped (if it still works; a
@@ -293,11 +301,13 @@ impl<'c> OpenTx<'c> {
                 Ok(r.rows_affected)
             }
             Err(e) => {
-                if e.class() == ErrorClass::OutcomeUnknown || !e.connection_usable() {
+                if e.retry_kind(Phase::Commit) == RetryKind::OutcomeUnknown
+                    || !e.connection_usable()
+                {
                     self.open = false;
                     self.conn.abandon_transaction();
                 }
-                Err(db_fail(action)(e))
+                Err(commit_fail(action)(e))
             }
         }
     }
@@ -408,19 +418,27 @@ fn statements_failed(
     action: &str,
     at: &At<'_>,
 ) -> Failure {
-    let failure = classify(e, action, |source| at.failed(source));
+    let failure = classify(e, action, Phase::BeforeCommit, |source| at.failed(source));
     let Failure::Fatal(RunError::Statement { source, .. }) = failure else {
         return failure;
     };
     match conn.execute_batch(ROLLBACK_TO) {
         Ok(_) => Failure::Fatal(at.failed(*source)),
-        Err(probe) if probe.connection_usable() && !probe.is_leader_lost() => {
+        Err(probe)
+            if matches!(
+                probe.retry_kind(Phase::BeforeCommit),
+                RetryKind::InPlace | RetryKind::Fatal
+            ) =>
+        {
             Failure::Fatal(at.ended(*source))
         }
         // The connection is gone, and with it the transaction (the node rolls it back).
-        Err(probe) => classify(probe, &format!("{action}, then {ROLLBACK_TO}"), |probe| {
-            at.ended(probe)
-        }),
+        Err(probe) => classify(
+            probe,
+            &format!("{action}, then {ROLLBACK_TO}"),
+            Phase::BeforeCommit,
+            |probe| at.ended(probe),
+        ),
     }
 }
 
@@ -830,6 +848,9 @@ mod tests {
         )
     }
 
+    const B: Phase = Phase::BeforeCommit;
+    const C: Phase = Phase::Commit;
+
     fn fatal(e: client::Error) -> RunError {
         RunError::Db {
             action: "test".to_string(),
@@ -840,7 +861,12 @@ mod tests {
     #[test]
     fn a_refused_commit_is_replayed_on_a_new_connection() {
         // libdqlite 1.11.1 answers a COMMIT refused by raft during a transfer with code 7.
-        let f = classify(server(7, "no more rows available"), "committing", fatal);
+        let f = classify(
+            server(7, "no more rows available"),
+            "committing",
+            Phase::Commit,
+            fatal,
+        );
         assert!(matches!(
             f,
             Failure::Retry {
@@ -853,7 +879,7 @@ mod tests {
 
     #[test]
     fn busy_is_retried_in_place_and_sql_errors_are_fatal() {
-        let busy = classify(server(5, "database is locked"), "stepping", fatal);
+        let busy = classify(server(5, "database is locked"), "stepping", B, fatal);
         assert!(matches!(
             busy,
             Failure::Retry {
@@ -861,11 +887,17 @@ mod tests {
                 ..
             }
         ));
-        let syntax = classify(server(1, "near \"SELEC\": syntax error"), "stepping", fatal);
+        let syntax = classify(
+            server(1, "near \"SELEC\": syntax error"),
+            "stepping",
+            B,
+            fatal,
+        );
         assert!(matches!(syntax, Failure::Fatal(_)));
         let unique = classify(
             server(2067, "UNIQUE constraint failed: t.k"),
             "stepping",
+            B,
             fatal,
         );
         assert!(matches!(unique, Failure::Fatal(_)));
@@ -873,7 +905,7 @@ mod tests {
 
     #[test]
     fn a_lost_leader_and_an_unknown_outcome_reconnect() {
-        let lost = classify(server(10250, "not leader"), "stepping", fatal);
+        let lost = classify(server(10250, "not leader"), "stepping", B, fatal);
         assert!(matches!(
             lost,
             Failure::Retry {
@@ -882,7 +914,7 @@ mod tests {
                 ..
             }
         ));
-        let unknown = classify(server(10506, "disk I/O error"), "committing", fatal);
+        let unknown = classify(server(10506, "disk I/O error"), "committing", C, fatal);
         assert!(matches!(
             unknown,
             Failure::Retry {
@@ -891,5 +923,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_socket_broken_during_commit_is_an_unknown_outcome_and_before_it_a_replay() {
+        let broken = || client::Error::Io {
+            action: "reading a reply from".to_string(),
+            address: "127.0.0.1:9001".to_string(),
+            source: std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        };
+        let at_commit = classify(broken(), "committing", C, fatal);
+        assert!(matches!(
+            at_commit,
+            Failure::Retry {
+                reconnect: true,
+                unknown: true,
+                ..
+            }
+        ));
+        let before = classify(broken(), "stepping", B, fatal);
+        assert!(matches!(
+            before,
+            Failure::Retry {
+                reconnect: true,
+                unknown: false,
+                ..
+            }
+        ));
+        // Raw code 7 means a refused raft entry only for a request that could commit.
+        let seven = classify(server(7, "out of memory"), "stepping", B, fatal);
+        assert!(matches!(seven, Failure::Fatal(_)));
     }
 }
