@@ -10,6 +10,7 @@
 //! Logging: `tracing` events under the target `dqmig_node` at INFO, "node started" and
 //! "node stopped" with the fields `id`, `address` and `data_dir`.
 
+mod cloexec;
 mod config;
 mod error;
 mod listener;
@@ -51,6 +52,8 @@ pub struct Node {
     cfg: NodeConfig,
     state: State,
     // Dropped after `Drop::drop` has stopped and destroyed the node.
+    /// Socket descriptors before libdqlite opened any (see `cloexec`).
+    sockets_before: cloexec::Sockets,
     _lock: DataDirLock,
 }
 
@@ -68,6 +71,7 @@ impl Node {
             path: cfg.data_dir.clone(),
             source,
         })?;
+        let sockets_before = cloexec::Sockets::now();
         let lock = DataDirLock::acquire_as(&cfg.data_dir, Some(&cfg.address), cfg.transient)?;
 
         let address = config::c_string("address", &cfg.address)?;
@@ -115,12 +119,14 @@ impl Node {
             raw,
             cfg,
             state: State::Created,
+            sockets_before,
             _lock: lock,
         };
 
         // SAFETY: `node.raw` is a live, not yet started node; `bind` is a valid C string.
         let rc =
             unsafe { dqlite_sys::dqlite_node_set_bind_address(node.raw.as_ptr(), bind.as_ptr()) };
+        node.sockets_before.mark_new_cloexec();
         if rc != 0 {
             let address = node.cfg.effective_bind_address().to_string();
             return Err(NodeError::Bind {
@@ -195,6 +201,7 @@ impl Node {
             });
         }
         self.state = State::Running;
+        self.sockets_before.mark_new_cloexec();
         tracing::info!(
             id = self.cfg.id,
             address = %self.cfg.address,

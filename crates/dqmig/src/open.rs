@@ -54,6 +54,10 @@ pub const LEADER_WAIT: Duration = Duration::from_secs(10);
 /// that holds the embedded URL's data dir (or for a long-running owner's node to answer).
 pub const LOCKED_WAIT: Duration = Duration::from_secs(60);
 /// How often a wait for another command is reported.
+/// How long an open waits for the embedded URL's port to be free when no node answers there
+/// but binding it fails (a socket of a stopped node still held by a child process).
+#[cfg(feature = "embedded")]
+const BIND_WAIT: Duration = Duration::from_secs(5);
 #[cfg(feature = "embedded")]
 const NOTICE_EVERY: Duration = Duration::from_secs(5);
 
@@ -384,6 +388,33 @@ fn open_embedded(
                         source: NodeError::DataDirInUse { owner, .. },
                         ..
                     }) => owner,
+                    // The port is still bound although no node answers there (a node that
+                    // just stopped, or its socket inherited by a child process that has not
+                    // exited yet): wait for it within the same budget.
+                    Err(
+                        e @ OpenError::StartNode {
+                            source: NodeError::Bind { .. },
+                            ..
+                        },
+                    ) => {
+                        if started.elapsed() >= BIND_WAIT {
+                            return Err(e);
+                        }
+                        let Some(pause) = poll.next_delay() else {
+                            return Err(e);
+                        };
+                        let now = Instant::now();
+                        if now >= next_notice {
+                            opts.notify(&format!(
+                                "waiting for {address} to be free: no dqlite node answers there, but the port is still bound ({} s of at most {} s)",
+                                now.duration_since(started).as_secs(),
+                                opts.lock_wait.as_secs()
+                            ));
+                            next_notice = now + NOTICE_EVERY;
+                        }
+                        std::thread::sleep(pause);
+                        continue;
+                    }
                     other => return other,
                 }
             }

@@ -2,8 +2,6 @@
 //! it starts and stops itself, on a running in-process node, JSON output, and the exit
 //! code 2 with a readable message for every kind of mistake.
 
-use std::net::TcpListener;
-
 use assert_cmd::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value as Json;
@@ -50,7 +48,7 @@ fn sql_on_embedded_node_starts_and_stops_it() {
     assert!(data.is_dir(), "the data dir was not created");
 
     // The node is gone with the process: its port can be bound again.
-    TcpListener::bind(("127.0.0.1", port)).expect("the embedded node's port is still taken");
+    crate::support::wait_port_free(&format!("127.0.0.1:{port}"), "the embedded node's port");
 
     // Data written by one run is read by the next one on the same data dir.
     sql_ok(

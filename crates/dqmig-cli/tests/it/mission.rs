@@ -6,7 +6,6 @@
 //! from the literal commands is `init --address` with a free port, so parallel tests never
 //! share 127.0.0.1:9001. (cli_init.rs checks the files `init` writes and the templates.)
 
-use std::net::TcpListener;
 use std::path::Path;
 
 use serde_json::Value as Json;
@@ -52,8 +51,10 @@ fn user_tables(dir: &Path) -> Vec<String> {
 
 /// The embedded node of the last command is stopped: its port can be bound again.
 fn node_stopped(port: u16) {
-    TcpListener::bind(("127.0.0.1", port))
-        .unwrap_or_else(|e| panic!("the embedded node still holds 127.0.0.1:{port}: {e}"));
+    crate::support::wait_port_free(
+        &format!("127.0.0.1:{port}"),
+        "the embedded node still holds its port",
+    );
 }
 
 #[test]

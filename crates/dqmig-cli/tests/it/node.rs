@@ -47,7 +47,7 @@ fn drop_stops_a_running_node_and_releases_the_lock() {
     let address = t.address.clone();
     let dir = t.dir;
     drop(t.node);
-    TcpListener::bind(&address).expect("the port is free again after drop");
+    crate::support::wait_port_free(&address, "the port is free again after drop");
     let n =
         node::start(NodeConfig::new(1, address, dir.path())).expect("a new node on the same dir");
     assert!(n.is_running());

@@ -124,3 +124,20 @@ impl RunOk for std::process::Command {
         out
     }
 }
+
+/// Waits (at most 10 s) until `address` can be bound again, and panics naming `what`
+/// otherwise. The wait covers a child process spawned by a parallel test in the instant a
+/// node's socket existed before it was marked close-on-exec: the child holds the port until
+/// it exits. A node that never frees its port still fails.
+pub fn wait_port_free(address: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match TcpListener::bind(address) {
+            Ok(_) => return,
+            Err(e) if std::time::Instant::now() >= deadline => {
+                panic!("{what}: {address} is still taken after 10 s: {e}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
+}

@@ -50,7 +50,7 @@ fn embedded_open_starts_a_node_and_reopen_reads_the_data_back() {
     drop(db);
 
     // The node stopped: its port is free again, and the data dir is unlocked.
-    TcpListener::bind(&address).expect("port free after the Database was dropped");
+    crate::support::wait_port_free(&address, "port free after the Database was dropped");
     let url = embedded_url(&address, &data_dir, "app.db");
     let mut db = open_str(&url).expect("re-opening the embedded database");
     assert!(db.embedded());
@@ -58,7 +58,7 @@ fn embedded_open_starts_a_node_and_reopen_reads_the_data_back() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows.rows[0].get::<String>(0).unwrap(), "kept");
     db.close().expect("closing stops the node cleanly");
-    TcpListener::bind(&address).expect("port free after close");
+    crate::support::wait_port_free(&address, "port free after close");
 }
 
 #[test]
