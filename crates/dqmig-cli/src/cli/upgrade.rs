@@ -133,15 +133,87 @@ pub(super) fn migrate(
     let mut db = project.open(global, io)?;
     let runner = project.runner(options);
     let report = warn_edited(&runner, &mut db, args.allow_edited, io)
+        .map_err(Failed::before_running)
         .and_then(|()| drive(&runner, &mut db, &target, direction, io));
     let closed = project::close(db);
-    let report = report?;
+    let report = match report {
+        Ok(report) => report,
+        Err(failed) => {
+            if args.json {
+                // The same document on failure, so a deploy script sees what did land.
+                let doc = failed.document();
+                output::write_json(io.out, &doc).map_err(CliError::Output)?;
+                io.out.flush().map_err(CliError::Output)?;
+            }
+            return Err(failed.error);
+        }
+    };
     closed?;
     if args.json {
         output::write_json(io.out, &report).map_err(CliError::Output)?;
         io.out.flush().map_err(CliError::Output)?;
     }
     Ok(())
+}
+
+/// A run that failed: the error, what the run did before it, and the error's structured
+/// fields for `--json`.
+struct Failed {
+    error: CliError,
+    report: RunReport,
+    revision: Option<String>,
+    file: Option<String>,
+    line: Option<usize>,
+    sqlite_code: Option<u64>,
+}
+
+impl Failed {
+    fn before_running(error: CliError) -> Failed {
+        Failed {
+            error,
+            report: RunReport::default(),
+            revision: None,
+            file: None,
+            line: None,
+            sqlite_code: None,
+        }
+    }
+
+    fn of_run(
+        error: &RunError,
+        report: RunReport,
+    ) -> (
+        Option<String>,
+        Option<String>,
+        Option<usize>,
+        Option<u64>,
+        RunReport,
+    ) {
+        let (file, line) = match error.location() {
+            Some((f, l)) => (Some(f.to_string()), l),
+            None => (None, None),
+        };
+        (
+            error.revision().map(str::to_string),
+            file,
+            line,
+            error.client_error().and_then(|e| e.code()),
+            report,
+        )
+    }
+
+    /// `{"applied": [...], "skipped": [...], "heads": [...], "error": {...}}`.
+    fn document(&self) -> serde_json::Value {
+        let mut doc = serde_json::to_value(&self.report).unwrap_or_else(|_| serde_json::json!({}));
+        doc["error"] = serde_json::json!({
+            "message": self.error.report(),
+            "revision": self.revision,
+            "file": self.file,
+            "line": self.line,
+            "sqlite_code": self.sqlite_code,
+        });
+        doc
+    }
 }
 
 /// With `--allow-edited`, names the applied files that changed since they were applied
@@ -178,7 +250,7 @@ fn drive(
     target: &Target,
     direction: Direction,
     io: &mut Io<'_>,
-) -> Result<RunReport, CliError> {
+) -> Result<RunReport, Failed> {
     let what = format!("{} to {target}", verb(direction));
     let mut announcer = Announcer {
         graph: runner.graph(),
@@ -186,6 +258,7 @@ fn drive(
         progress: None,
         at: Vec::new(),
         announced: Vec::new(),
+        so_far: RunReport::default(),
     };
     let result = match direction {
         Direction::Up => runner.upgrade_with(conn, target, &mut announcer),
@@ -194,11 +267,28 @@ fn drive(
     announcer.progress = None;
     let report = match result {
         Ok(report) => report,
-        Err(RunError::Script(e)) => {
-            let action = format!("{what} (the database is at {})", shown(&announcer.at));
-            return Err(script_err(action)(*e));
+        Err(e) => {
+            let (revision, file, line, sqlite_code, mut report) =
+                Failed::of_run(&e, std::mem::take(&mut announcer.so_far));
+            if report.heads.is_empty() {
+                report.heads = announcer.at.iter().map(|r| r.to_string()).collect();
+            }
+            let error = match e {
+                RunError::Script(e) => {
+                    let action = format!("{what} (the database is at {})", shown(&announcer.at));
+                    script_err(action)(*e)
+                }
+                e => run_err(what)(e),
+            };
+            return Err(Failed {
+                error,
+                report,
+                revision,
+                file,
+                line,
+                sqlite_code,
+            });
         }
-        Err(e) => return Err(run_err(what)(e)),
     };
     if report.applied.is_empty() && report.skipped.is_empty() {
         let heads = if report.heads.is_empty() {
@@ -224,6 +314,8 @@ struct Announcer<'g, 'a, 'b> {
     at: Vec<RevId>,
     /// Steps announced whose transaction has not finished yet.
     announced: Vec<RevId>,
+    /// What the run did so far (for `--json` when a later step fails).
+    so_far: RunReport,
 }
 
 impl RunObserver for Announcer<'_, '_, '_> {
@@ -266,6 +358,10 @@ impl RunObserver for Announcer<'_, '_, '_> {
         if let Some(p) = &self.progress {
             p.inc(steps.len() as u64);
         }
+    }
+
+    fn progress(&mut self, report: &RunReport) {
+        self.so_far = report.clone();
     }
 
     fn replanning(&mut self, found: &str) {

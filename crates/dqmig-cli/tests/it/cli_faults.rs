@@ -311,3 +311,55 @@ fn a_revision_file_that_is_not_utf8_is_named_with_line_and_byte_offset() {
         "{stderr}"
     );
 }
+
+#[test]
+fn upgrade_json_on_failure_prints_what_landed_and_the_error() {
+    let node = crate::support::start_node();
+    let project = crate::cli_run::copy_example();
+    let head = "6a8d0b2e5c06";
+    std::fs::write(
+        project.path().join("migrations/versions/badbadbad001_broken.sql"),
+        format!("-- revision: badbadbad001\n-- revises: {head}\n-- message: broken\n\n-- migrate:up\nCREATE TABLE ok_part (x INTEGER);\nSELECT * FROM no_such_table;\n\n-- migrate:down\nDROP TABLE ok_part;\n"),
+    )
+    .unwrap();
+    let url = format!("dqlite://{}/app.db", node.address);
+    let out = crate::support::dqmig_bin()
+        .current_dir(project.path())
+        .args(["upgrade", "head", "--json", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let applied: Vec<&str> = doc["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["revision"].as_str().unwrap())
+        .collect();
+    assert_eq!(applied.len(), 6, "{doc}");
+    assert_eq!(doc["heads"], serde_json::json!([head]), "{doc}");
+    let error = &doc["error"];
+    assert_eq!(error["revision"], "badbadbad001", "{doc}");
+    assert!(
+        error["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("badbadbad001_broken.sql"),
+        "{doc}"
+    );
+    assert_eq!(error["line"], 7, "{doc}");
+    assert_eq!(error["sqlite_code"], 1, "{doc}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such table: no_such_table"),
+        "{doc}"
+    );
+}

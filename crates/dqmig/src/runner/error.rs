@@ -148,6 +148,43 @@ pub enum RunError {
     UnknownRevision { revision: String },
 }
 
+impl RunError {
+    /// The revision the error is about, when it is about one.
+    pub fn revision(&self) -> Option<&str> {
+        match self {
+            RunError::Statement { revision, .. }
+            | RunError::TransactionEnded { revision, .. }
+            | RunError::NotEdited { revision, .. }
+            | RunError::Conflict { revision, .. }
+            | RunError::VersionCas { revision, .. }
+            | RunError::ForeignKeys { revision, .. }
+            | RunError::UnknownRevision { revision } => Some(revision),
+            _ => None,
+        }
+    }
+
+    /// The revision file and (where known) the 1-based line of the statement at fault.
+    pub fn location(&self) -> Option<(&str, Option<usize>)> {
+        match self {
+            RunError::Statement { file, line, .. }
+            | RunError::TransactionEnded { file, line, .. } => Some((file, Some(*line))),
+            RunError::ForeignKeys { file, .. } => Some((file, None)),
+            _ => None,
+        }
+    }
+
+    /// The dqlite client error underneath, if any (its SQLite code: `client::Error::code`).
+    pub fn client_error(&self) -> Option<&client::Error> {
+        match self {
+            RunError::Db { source, .. }
+            | RunError::Statement { source, .. }
+            | RunError::TransactionEnded { source, .. }
+            | RunError::GaveUp { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 impl From<ScriptError> for RunError {
     fn from(e: ScriptError) -> RunError {
         RunError::Script(Box::new(e))

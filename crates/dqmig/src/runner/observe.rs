@@ -26,6 +26,9 @@ pub trait RunObserver {
     /// Another migrator moved the version table to `found` (as the conflict error shows
     /// it); the run reads it again and re-plans.
     fn replanning(&mut self, _found: &str) {}
+    /// What the run has done so far, after each transaction (so a caller still knows it
+    /// when a later step fails: the error carries no report).
+    fn progress(&mut self, _report: &super::RunReport) {}
 }
 
 /// Observes nothing.

@@ -497,7 +497,11 @@ impl<'g> Runner<'g> {
             log_outcome(group, &outcome);
             let skipped = outcome == StepOutcome::AlreadyApplied;
             record(report, group, outcome);
+            if let Some(last) = group.last() {
+                report.heads = strings(&last.heads_after);
+            }
             observer.group_finished(group, skipped);
+            observer.progress(report);
         }
         Ok(())
     }
