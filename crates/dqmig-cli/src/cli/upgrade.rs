@@ -133,7 +133,7 @@ pub(super) fn migrate(
     let mut db = project.open(global, io)?;
     let runner = project.runner(options);
     let report = warn_edited(&runner, &mut db, args.allow_edited, io)
-        .map_err(Failed::before_running)
+        .map_err(|e| Box::new(Failed::before_running(e)))
         .and_then(|()| drive(&runner, &mut db, &target, direction, io));
     let closed = project::close(db);
     let report = match report {
@@ -250,7 +250,7 @@ fn drive(
     target: &Target,
     direction: Direction,
     io: &mut Io<'_>,
-) -> Result<RunReport, Failed> {
+) -> Result<RunReport, Box<Failed>> {
     let what = format!("{} to {target}", verb(direction));
     let mut announcer = Announcer {
         graph: runner.graph(),
