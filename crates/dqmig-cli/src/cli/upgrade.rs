@@ -280,14 +280,14 @@ fn drive(
                 }
                 e => run_err(what)(e),
             };
-            return Err(Failed {
+            return Err(Box::new(Failed {
                 error,
                 report,
                 revision,
                 file,
                 line,
                 sqlite_code,
-            });
+            }));
         }
     };
     if report.applied.is_empty() && report.skipped.is_empty() {
