@@ -26,13 +26,13 @@ pub const CODE_RAFT_NOT_LEADER: u64 = 7;
 mod libdqlite_text {
     /// Code 12 (`SQLITE_NOTFOUND`) also means "no statement with the given id"; only "no
     /// database opened" says the server closed the connection's database, which it does
-    /// after a leadership change (dqlite-facts.md §6.4).
+    /// after a leadership change (libdqlite 1.11 answers such a request with code 12).
     pub(super) fn no_database(code: u64, message: &str) -> bool {
         code == 12 && message.contains("no database opened")
     }
 
     /// Code 1 with "not an error": Query/QuerySQL on a statement without result columns,
-    /// refused without running it (dqlite-facts.md §5.1). Code 1 is also every SQL error.
+    /// refused without running it. Code 1 is also every SQL error.
     pub(super) fn no_result_columns(code: u64, message: &str) -> bool {
         code == 1 && message == "not an error"
     }
@@ -45,7 +45,7 @@ mod libdqlite_text {
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a Failure (any code not covered by a more specific variant).
-    #[error("{action}: {message} (SQLite code {code}){}", server_hint(*code))]
+    #[error("{action}: {message} (SQLite code {code}){}", server_hint(*code, message))]
     Server {
         code: u64,
         message: String,
@@ -354,7 +354,7 @@ impl Error {
     }
 
     /// What a retry loop may do after this error: the client's one replay-safety rule
-    /// (dqlite-facts.md §5, §6.4, §12), used by the busy retry, `transaction_with_retry`,
+    /// used by the busy retry, `transaction_with_retry`,
     /// leader discovery, the migration runner and node joining. `phase` says whether the
     /// failed request could have committed something.
     ///
@@ -479,7 +479,10 @@ pub(crate) fn sql_action(verb: &str, sql: &str) -> String {
 pub const NOT_DQLITE: &str = "not a dqlite node";
 
 /// What a server code means when SQLite's message does not say it.
-fn server_hint(code: u64) -> &'static str {
+fn server_hint(code: u64, message: &str) -> &'static str {
+    if libdqlite_text::no_result_columns(code, message) {
+        return ": the statement returns no rows, so it cannot be queried; run it with execute (or run, which takes either kind)";
+    }
     match code {
         // SQLITE_IOERR_SHORT_READ
         522 => ": on libdqlite 1.11.1 this means the transaction changed more pages than the connection's page cache holds (a WAL short read once the cache spills); raise the cache before the transaction (Connection::set_cache_size_kib, or PRAGMA cache_size) or split the work into smaller transactions",

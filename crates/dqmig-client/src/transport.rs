@@ -103,6 +103,11 @@ fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
             std::io::ErrorKind::UnexpectedEof,
             "the server closed the connection (node stopped or restarted, or it could not decode the request)",
         ),
+        // A socket read timeout: say which setting bounds it.
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => std::io::Error::new(
+            source.kind(),
+            "no reply within the read timeout (ConnectOptions::read_timeout, 30 s by default; raise it per connection with Connection::set_read_timeout for statements known to run longer); the connection is closed, and a request in flight may or may not have run",
+        ),
         _ => source,
     };
     Error::Io {

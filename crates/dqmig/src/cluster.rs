@@ -1,4 +1,4 @@
-//! Cluster membership workflows over the client (dqlite-facts.md §7.2): joining a freshly
+//! Cluster membership workflows over the client: joining a freshly
 //! started node to a running cluster. `dqmig node start --join` is this function plus
 //! printing; an app that starts its own node calls it the same way.
 //!

@@ -128,3 +128,29 @@ fn a_silent_listener_and_an_http_server_fail_within_the_timeouts() {
     assert!(took < documented, "took {took:?}");
     println!("HTTP server: failed after {took:?}");
 }
+
+#[test]
+fn a_read_timeout_and_a_query_of_a_statement_without_rows_say_what_to_do() {
+    let quiet = Peer::start(silent);
+    let opts = ConnectOptions {
+        read_timeout: Some(Duration::from_millis(300)),
+        ..ConnectOptions::default()
+    };
+    let mut conn = dqmig::client::Connection::connect(&quiet.address, &opts).unwrap();
+    let err = conn.leader().unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no reply within the read timeout") && msg.contains("set_read_timeout"),
+        "{msg}"
+    );
+
+    let node = crate::support::start_node();
+    let mut conn = dqmig::client::Connection::open(&node.address, "app.db").unwrap();
+    let err = conn.query("CREATE TABLE t (x)", &[]).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "the statement returns no rows, so it cannot be queried; run it with execute"
+        ),
+        "{err}"
+    );
+}

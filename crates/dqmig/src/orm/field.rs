@@ -1,5 +1,5 @@
 //! `FieldType`: the Rust types a model field may have, each with the declared type
-//! (type mapper, DESIGN.md §3.4) its column gets and its conversion to and from wire values.
+//! (the type mapper) its column gets and its conversion to and from wire values.
 //! The conversions are the client's `ToValue`/`FromValue` where it has them; `NaiveTime` and
 //! `serde_json::Value` (stored as JSON text) are converted here.
 

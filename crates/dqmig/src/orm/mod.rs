@@ -1,4 +1,4 @@
-//! The ORM core (DESIGN.md §3.8): `#[derive(Model)]` structs, [`MetaData`] that turns them
+//! The ORM core: `#[derive(Model)]` structs, [`MetaData`] that turns them
 //! into the same [`Schema`](crate::schema::Schema) the models.toml loader gives (so Rust
 //! models drive autogenerate), and a [`Session`] (unit of work) over a connection. SQL is
 //! built with sea-query's SQLite backend: identifiers quoted, values always bound, never
