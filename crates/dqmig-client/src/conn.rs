@@ -157,8 +157,19 @@ impl Connection {
 
     /// Like [`Connection::open`] with explicit options.
     pub fn open_with(address: &str, database: &str, opts: &ConnectOptions) -> Result<Connection> {
+        Connection::open_leader(address, database, opts, true)
+    }
+
+    /// [`Connection::open_with`]; `first_open`: a refused connection to a single address
+    /// fails at once (a reconnect instead waits it out: the node may be restarting).
+    fn open_leader(
+        address: &str,
+        database: &str,
+        opts: &ConnectOptions,
+        first_open: bool,
+    ) -> Result<Connection> {
         check_nul(database, || format!("opening database {database:?}"))?;
-        let mut conn = Connection::connect_leader(address, opts)?;
+        let mut conn = Connection::find_and_register(address, opts, first_open)?;
         let action = format!("opening database {database:?}");
         let req = Request::Open {
             name: database.to_string(),
@@ -186,6 +197,14 @@ impl Connection {
     /// as a client there, without opening a database: enough for membership changes
     /// (`add`, `assign`, `remove`, `transfer`) and `cluster`.
     pub fn connect_leader(address: &str, opts: &ConnectOptions) -> Result<Connection> {
+        Connection::find_and_register(address, opts, true)
+    }
+
+    fn find_and_register(
+        address: &str,
+        opts: &ConnectOptions,
+        first_open: bool,
+    ) -> Result<Connection> {
         let seeds = leader::split_seeds(address);
         if seeds.is_empty() {
             return Err(Error::BadAddress {
@@ -193,7 +212,14 @@ impl Connection {
                 reason: "no address given".into(),
             });
         }
-        let t = leader::find_leader(&seeds, &opts.transport(), opts.leader_timeout)?;
+        let hook = opts.on_leader_wait.as_ref().map(|h| &*h.0);
+        let t = leader::find_leader_with(
+            &seeds,
+            &opts.transport(),
+            opts.leader_timeout,
+            first_open,
+            hook,
+        )?;
         let mut conn = Connection::from_transport(t, opts);
         conn.seeds = seeds;
         match conn.roundtrip(&Request::Client { id: 0 }, "registering the client")? {
@@ -236,7 +262,8 @@ impl Connection {
                 let last = self.t.address().to_string();
                 let mut seeds = vec![last.clone()];
                 seeds.extend(self.seeds.iter().filter(|s| **s != last).cloned());
-                let mut fresh = Connection::open_with(&seeds.join(","), &database, &self.opts)?;
+                let mut fresh =
+                    Connection::open_leader(&seeds.join(","), &database, &self.opts, false)?;
                 fresh.seeds = self.seeds.clone();
                 fresh
             }

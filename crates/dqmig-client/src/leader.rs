@@ -32,10 +32,20 @@ enum Probe {
 /// Records why `address` gave no leader; says whether retrying it is hopeless: a seed (not
 /// an address some node reported) that is malformed or not a dqlite node. A node that
 /// answers with a Failure may be starting or stopping, so that is worth another round.
-fn failed(tried: &mut Vec<(String, String)>, address: String, e: &Error, seed: bool) -> Probe {
+/// `refused_final`: a refused connection to this seed will not get better (see
+/// [`find_leader_with`]).
+fn failed(
+    tried: &mut Vec<(String, String)>,
+    address: String,
+    e: &Error,
+    seed: bool,
+    refused_final: bool,
+) -> Probe {
     tried.push((address, e.to_string()));
+    let refused = matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::ConnectionRefused);
     Probe::Nothing {
-        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. }),
+        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. })
+            || seed && refused && refused_final,
     }
 }
 
@@ -93,17 +103,22 @@ fn ask_once(t: &mut Transport) -> Result<(u64, String)> {
     }
 }
 
-fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>) -> Probe {
+fn probe(
+    seed: &str,
+    opts: &TransportOptions,
+    tried: &mut Vec<(String, String)>,
+    refused_final: bool,
+) -> Probe {
     let mut address = seed.to_string();
     for hop in 0..=MAX_HOPS {
         // A reported leader that cannot be reached may be a leader change under way.
         let first = hop == 0;
         let mut t = match Transport::dial(&address, opts) {
             Ok(t) => t,
-            Err(e) => return failed(tried, address, &e, first),
+            Err(e) => return failed(tried, address, &e, first, refused_final),
         };
         match ask(&mut t, opts) {
-            Err(e) => return failed(tried, address, &e, first),
+            Err(e) => return failed(tried, address, &e, first, refused_final),
             Ok((_, leader)) if leader.is_empty() => {
                 tried.push((address, "knows no leader yet".into()));
                 return Probe::Nothing { hopeless: false };
@@ -126,12 +141,43 @@ fn probe(seed: &str, opts: &TransportOptions, tried: &mut Vec<(String, String)>)
 /// Finds the leader among `seeds` (each `HOST:PORT` or `@name`), retrying with exponential
 /// backoff until `timeout` has passed. The error lists every address tried and why it failed
 /// (the last round's reasons).
+#[cfg(test)]
 pub(crate) fn find_leader(
     seeds: &[String],
     opts: &TransportOptions,
     timeout: Duration,
 ) -> Result<Transport> {
+    find_leader_with(seeds, opts, timeout, false, None)
+}
+
+/// What [`crate::ConnectOptions::on_leader_wait`] is told while no leader is found.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LeaderWait {
+    /// How long the search has run.
+    pub waited: Duration,
+    /// How long it may run in all (`ConnectOptions::leader_timeout`).
+    pub limit: Duration,
+    /// Each address tried in the last round and why it gave no leader.
+    pub tried: Vec<(String, String)>,
+}
+
+/// How often a wait for a leader is reported (the first time after this long, too).
+const WAIT_NOTICE: Duration = Duration::from_secs(3);
+
+/// [`find_leader`]; `first_open`: a refused connection to a single seed is final (nothing
+/// listens there: waiting for the leader search's deadline would only delay the error);
+/// `on_wait` is told every few seconds while no leader is found.
+pub(crate) fn find_leader_with(
+    seeds: &[String],
+    opts: &TransportOptions,
+    timeout: Duration,
+    first_open: bool,
+    on_wait: Option<&(dyn Fn(&LeaderWait) + Send + Sync)>,
+) -> Result<Transport> {
+    let refused_final = first_open && seeds.len() == 1;
     let start = Instant::now();
+    let mut next_notice = start + WAIT_NOTICE;
     let mut backoff = Backoff::new(FIRST_BACKOFF, MAX_BACKOFF)
         .with_jitter(false)
         .with_budget(timeout);
@@ -140,7 +186,7 @@ pub(crate) fn find_leader(
         // A bad address, or a peer that is not dqlite, will not get better by waiting.
         let mut hopeless = !seeds.is_empty();
         for seed in seeds {
-            match probe(seed, opts, &mut tried) {
+            match probe(seed, opts, &mut tried, refused_final) {
                 Probe::Leader(t) => {
                     tracing::debug!(
                         address = %t.address(),
@@ -159,6 +205,16 @@ pub(crate) fn find_leader(
             return Err(Error::NoLeader { tried, hopeless });
         };
         tracing::debug!(tried = ?tried, backoff_ms = pause.as_millis() as u64, "no leader yet, retrying");
+        if let Some(hook) = on_wait {
+            if Instant::now() >= next_notice {
+                hook(&LeaderWait {
+                    waited: start.elapsed(),
+                    limit: timeout,
+                    tried: tried.clone(),
+                });
+                next_notice = Instant::now() + WAIT_NOTICE;
+            }
+        }
         std::thread::sleep(pause);
     }
 }

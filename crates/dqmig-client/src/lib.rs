@@ -102,8 +102,10 @@ pub use error::{
     NOT_DQLITE,
 };
 pub use iter::RowIter;
+pub use leader::LeaderWait;
 pub use options::{
-    ConnectOptions, DEFAULT_DIAL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_READ_TIMEOUT,
+    ConnectOptions, LeaderWaitHook, DEFAULT_DIAL_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
 };
 pub use pool::{Pool, PoolError, PoolOptions, PoolStatus, PooledConnection};
 pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};

@@ -35,6 +35,20 @@ pub struct ConnectOptions {
     pub statement_cache: usize,
     /// Largest reply body accepted, in bytes (default 2 GiB).
     pub max_message_size: usize,
+    /// Told every few seconds while leader discovery finds no leader (how long it has
+    /// waited, how long it may, which addresses it tried and why); default none. Kept by
+    /// reconnects, so a migration waiting out a leader change can say so.
+    pub on_leader_wait: Option<LeaderWaitHook>,
+}
+
+/// The callback of [`ConnectOptions::on_leader_wait`].
+#[derive(Clone)]
+pub struct LeaderWaitHook(pub std::sync::Arc<dyn Fn(&crate::LeaderWait) + Send + Sync>);
+
+impl std::fmt::Debug for LeaderWaitHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LeaderWaitHook")
+    }
 }
 
 /// Default [`ConnectOptions::dial_timeout`].
@@ -55,6 +69,7 @@ impl Default for ConnectOptions {
             busy_timeout: Duration::from_secs(5),
             statement_cache: 64,
             max_message_size: DEFAULT_MAX_MESSAGE,
+            on_leader_wait: None,
         }
     }
 }

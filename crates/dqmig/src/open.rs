@@ -70,6 +70,9 @@ pub struct OpenOptions {
     /// Called with a one-line message when the open waits for another process (at the
     /// start of the wait, then every few seconds). Default: nothing.
     pub on_wait: Option<WaitHook>,
+    /// The options of the connection opened (timeouts, the leader-wait hook); default
+    /// [`ConnectOptions::default`].
+    pub connect: ConnectOptions,
 }
 
 /// The callback of [`OpenOptions::on_wait`].
@@ -80,6 +83,7 @@ impl Default for OpenOptions {
         OpenOptions {
             lock_wait: LOCKED_WAIT,
             on_wait: None,
+            connect: ConnectOptions::default(),
         }
     }
 }
@@ -265,11 +269,7 @@ pub fn open_with(url: &DbUrl, opts: &OpenOptions) -> Result<Database, OpenError>
         DbUrl::Cluster {
             addresses,
             database,
-        } => connect(
-            &addresses.join(","),
-            &database,
-            ConnectOptions::default().leader_timeout,
-        ),
+        } => connect(&addresses.join(","), &database, &opts.connect),
         DbUrl::Embedded {
             address,
             data_dir,
@@ -302,13 +302,9 @@ fn resolve_against_cwd(url: &DbUrl) -> Result<DbUrl, OpenError> {
     }
 }
 
-fn connect(addresses: &str, database: &str, leader_wait: Duration) -> Result<Database, OpenError> {
-    let opts = ConnectOptions {
-        leader_timeout: leader_wait,
-        ..ConnectOptions::default()
-    };
+fn connect(addresses: &str, database: &str, opts: &ConnectOptions) -> Result<Database, OpenError> {
     let conn =
-        Connection::open_with(addresses, database, &opts).map_err(|source| OpenError::Connect {
+        Connection::open_with(addresses, database, opts).map_err(|source| OpenError::Connect {
             addresses: addresses.to_string(),
             database: database.to_string(),
             source: Box::new(source),
@@ -382,7 +378,7 @@ fn open_embedded(
                         why: "no process holds that data dir".to_string(),
                     });
                 }
-                match start_embedded(address, data_dir.to_path_buf(), database) {
+                match start_embedded(address, data_dir.to_path_buf(), database, &opts.connect) {
                     // Taken by another process between the look and the start: look again.
                     Err(OpenError::StartNode {
                         source: NodeError::DataDirInUse { owner, .. },
@@ -441,7 +437,11 @@ fn open_embedded(
                     }
                     tracing::info!(%address, data_dir = %data_dir.display(), pid = owner.pid, "using a running node");
                     let left = poll.remaining().unwrap_or_default().max(PROBE_TIMEOUT);
-                    return connect(address, database, left);
+                    let with_wait = ConnectOptions {
+                        leader_timeout: left,
+                        ..opts.connect.clone()
+                    };
+                    return connect(address, database, &with_wait);
                 }
                 owner
             }
@@ -481,7 +481,12 @@ fn open_embedded(
 }
 
 #[cfg(feature = "embedded")]
-fn start_embedded(address: &str, data_dir: PathBuf, database: &str) -> Result<Database, OpenError> {
+fn start_embedded(
+    address: &str,
+    data_dir: PathBuf,
+    database: &str,
+    base: &ConnectOptions,
+) -> Result<Database, OpenError> {
     let started = Instant::now();
     let cfg = NodeConfig::new(EMBEDDED_NODE_ID, address, data_dir.clone()).transient();
     let node = node::start(cfg).map_err(|source| OpenError::StartNode {
@@ -492,8 +497,8 @@ fn start_embedded(address: &str, data_dir: PathBuf, database: &str) -> Result<Da
     // `open_with` retries leader discovery until `leader_timeout`: that is the bounded wait
     // for the fresh node to elect itself.
     let opts = ConnectOptions {
-        leader_timeout: LEADER_WAIT,
-        ..ConnectOptions::default()
+        leader_timeout: LEADER_WAIT.max(base.leader_timeout),
+        ..base.clone()
     };
     let conn = Connection::open_with(address, database, &opts).map_err(|source| {
         OpenError::EmbeddedNotReady {

@@ -100,6 +100,12 @@ pub struct GlobalArgs {
     /// When to color messages; NO_COLOR in the environment means never unless "always".
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// How long to look for a dqlite leader when connecting (and on each reconnect after a
+    /// leader change), in seconds; env DQMIG_TIMEOUT. While waiting, dqmig says so on
+    /// stderr every few seconds.
+    #[arg(long, global = true, env = "DQMIG_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 /// `--color` values.
@@ -191,6 +197,7 @@ impl Io<'_> {
 /// check that found a difference). Errors exit [`EXIT_ERROR`].
 pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
     let g = &cli.global;
+    project::set_leader_timeout(std::time::Duration::from_secs(g.timeout));
     let ok = |r: Result<(), CliError>| r.map(|()| EXIT_OK);
     match &cli.command {
         Command::Init(args) => ok(init::run(args, io)),

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use dqmig::client::{LeaderWait, LeaderWaitHook};
 use dqmig::config::Config;
 use dqmig::models::RenamedFrom;
 use dqmig::open::Database;
@@ -85,9 +86,24 @@ pub fn database_url(config: &Config, global: &GlobalArgs) -> Result<DbUrl, CliEr
 pub fn open_url(url: &DbUrl, io: &mut Io<'_>) -> Result<Database, CliError> {
     io.debug(format_args!("opening {url}"));
     let mut opts = dqmig::open::OpenOptions::default();
+    opts.connect.leader_timeout = leader_timeout();
     if io.level >= 1 {
-        // The callback outlives `io`'s borrow: it writes to stderr itself.
+        // The callbacks outlive `io`'s borrow: they write to stderr themselves.
         opts = opts.on_wait(|msg| eprintln!("{msg}"));
+        opts.connect.on_leader_wait =
+            Some(LeaderWaitHook(std::sync::Arc::new(|w: &LeaderWait| {
+                let tried: Vec<String> = w
+                    .tried
+                    .iter()
+                    .map(|(a, why)| format!("{a} ({why})"))
+                    .collect();
+                eprintln!(
+                    "waiting for a dqlite leader: {} s of at most {} s (--timeout); tried {}",
+                    w.waited.as_secs(),
+                    w.limit.as_secs(),
+                    tried.join("; ")
+                );
+            })));
     }
     let db = dqmig::open::open_with(url, &opts).map_err(|source| CliError::Open {
         url: url.to_string(),
@@ -110,6 +126,21 @@ pub fn open_url(url: &DbUrl, io: &mut Io<'_>) -> Result<Database, CliError> {
         }
     }
     Ok(db)
+}
+
+static LEADER_TIMEOUT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// The leader search deadline of this run (`--timeout`), set once from the command line.
+pub fn set_leader_timeout(d: std::time::Duration) {
+    let _ = LEADER_TIMEOUT.set(d);
+}
+
+/// `--timeout`, or the client's default.
+pub fn leader_timeout() -> std::time::Duration {
+    LEADER_TIMEOUT
+        .get()
+        .copied()
+        .unwrap_or_else(|| dqmig::client::ConnectOptions::default().leader_timeout)
 }
 
 /// Closes the database (stopping an embedded node).

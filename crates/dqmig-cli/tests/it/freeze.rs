@@ -104,3 +104,60 @@ fn upgrade_goes_on_past_a_frozen_follower_and_a_frozen_leader() {
     assert!(finished);
     check_exactly_once(&seeds, "f2", 2);
 }
+
+/// With the only node gone mid-run, `dqmig upgrade` says on stderr that it waits for a
+/// leader (what, how long, which addresses) and ends with a clear error within its bounds;
+/// with no node at all a one-node URL fails at once instead of waiting for the deadline.
+#[test]
+fn the_only_node_stopped_mid_run_is_waited_for_visibly_and_a_refused_single_address_fails_fast() {
+    let project = tempfile::tempdir().unwrap();
+    write_project(project.path());
+    let mut c = Cluster::start(1);
+    c.wait_leader();
+    let seeds = c.seeds();
+    let url = c.url("solo");
+    let log = project.path().join("solo.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let mut child = crate::support::dqmig_bin()
+        .current_dir(project.path())
+        .env("DQMIG_TIMEOUT", "4")
+        .args(["upgrade", "head", "--url", &url])
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let mut monitor = None;
+    let deadline = Instant::now() + WAIT;
+    while applied_so_far(&mut monitor, &seeds, "solo") < 3 {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(monitor);
+    c.nodes[0].kill();
+    let status = wait_exit(&mut child, &log);
+    let text = std::fs::read_to_string(&log).unwrap();
+    // The only node is gone after 3 of 30 revisions: the run cannot finish.
+    assert!(!status.success(), "{text}");
+    assert!(
+        text.contains("waiting for a dqlite leader: ")
+            && text.contains("of at most 4 s (--timeout); tried "),
+        "{text}"
+    );
+    assert!(text.contains(&c.nodes[0].address), "{text}");
+    assert!(text.contains("error: "), "{text}");
+
+    // Nothing listens at a one-node URL: the refusal is final, no wait for the deadline.
+    let started = Instant::now();
+    let out = crate::support::dqmig_bin()
+        .args(["sql", "SELECT 1", "--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Connection refused"));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}: the refusal waited",
+        started.elapsed()
+    );
+}
