@@ -197,7 +197,9 @@ impl Connection {
     /// as a client there, without opening a database: enough for membership changes
     /// (`add`, `assign`, `remove`, `transfer`) and `cluster`.
     pub fn connect_leader(address: &str, opts: &ConnectOptions) -> Result<Connection> {
-        Connection::find_and_register(address, opts, true)
+        // Membership changes go through a member that may be restarting: a refused
+        // connection is waited out like any other (only opening a database fails fast).
+        Connection::find_and_register(address, opts, false)
     }
 
     fn find_and_register(
