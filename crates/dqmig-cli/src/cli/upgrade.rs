@@ -361,6 +361,25 @@ impl RunObserver for Announcer<'_, '_, '_> {
     }
 
     fn progress(&mut self, report: &RunReport) {
+        // A step whose COMMIT had an unknown outcome says how it was resolved (this run
+        // applied it either way; "another migrator" is kept for the real concurrent case).
+        for step in report.applied.iter().skip(self.so_far.applied.len()) {
+            let msg = match step.commit_in_doubt {
+                Some("landed") => format!(
+                    "  (the leader was lost while committing {}; the new leader shows that this run's COMMIT landed)",
+                    step.revision
+                ),
+                Some(_) => format!(
+                    "  (the leader was lost while committing {}; the new leader shows that COMMIT did not land, so the step ran again and committed once)",
+                    step.revision
+                ),
+                None => continue,
+            };
+            match &self.progress {
+                Some(p) => p.say(self.io, msg),
+                None => self.io.info(msg),
+            }
+        }
         self.so_far = report.clone();
     }
 

@@ -66,6 +66,11 @@ pub struct AppliedStep {
     pub direction: &'static str,
     pub file: String,
     pub duration_ms: u64,
+    /// Set when this run's COMMIT of the step had an unknown outcome (a leader lost while
+    /// committing) and the new leader's version table resolved it: `"landed"` (it had
+    /// committed after all) or `"replayed"` (it had not; the step ran again, once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_in_doubt: Option<&'static str>,
 }
 
 /// What a run did.
@@ -119,6 +124,16 @@ fn direction_label(direction: Direction) -> &'static str {
 /// INFO per step of a finished transaction: applied (with its duration) or found applied.
 fn log_outcome(group: &[Step], outcome: &StepOutcome) {
     match outcome {
+        StepOutcome::InDoubt { landed, .. } => {
+            for s in group {
+                tracing::info!(
+                    revision = %s.revision,
+                    direction = tables::direction_name(s.direction),
+                    landed = *landed,
+                    "step's COMMIT outcome was unknown; resolved through the version table"
+                );
+            }
+        }
         StepOutcome::Applied(ms) => {
             for (s, d) in group.iter().zip(ms) {
                 tracing::info!(
@@ -461,24 +476,32 @@ impl<'g> Runner<'g> {
         report: &mut RunReport,
         observer: &mut dyn RunObserver,
     ) -> Result<(), RunError> {
-        let record = |report: &mut RunReport, group: &[Step], outcome: StepOutcome| match outcome {
-            StepOutcome::Applied(ms) => {
-                for (s, d) in group.iter().zip(ms) {
-                    report.applied.push(AppliedStep {
-                        revision: s.revision.to_string(),
-                        direction: tables::direction_name(s.direction),
-                        file: self
-                            .graph
-                            .get(&s.revision)
-                            .map(|r| r.file.clone())
-                            .unwrap_or_default(),
-                        duration_ms: d,
-                    });
+        let record = |report: &mut RunReport, group: &[Step], outcome: StepOutcome| {
+            let (ms, in_doubt) = match outcome {
+                StepOutcome::Applied(ms) => (ms, None),
+                StepOutcome::InDoubt { landed, durations } => {
+                    (durations, Some(if landed { "landed" } else { "replayed" }))
                 }
+                StepOutcome::AlreadyApplied => {
+                    report
+                        .skipped
+                        .extend(group.iter().map(|s| s.revision.to_string()));
+                    return;
+                }
+            };
+            for (s, d) in group.iter().zip(ms) {
+                report.applied.push(AppliedStep {
+                    revision: s.revision.to_string(),
+                    direction: tables::direction_name(s.direction),
+                    file: self
+                        .graph
+                        .get(&s.revision)
+                        .map(|r| r.file.clone())
+                        .unwrap_or_default(),
+                    duration_ms: d,
+                    commit_in_doubt: in_doubt,
+                });
             }
-            StepOutcome::AlreadyApplied => report
-                .skipped
-                .extend(group.iter().map(|s| s.revision.to_string())),
         };
         let groups: Vec<&[Step]> = match self.options.transaction {
             TransactionMode::All => vec![steps],

@@ -75,9 +75,13 @@ impl Default for RetryPolicy {
 pub enum StepOutcome {
     /// Applied by this call; milliseconds per step, in order.
     Applied(Vec<u64>),
-    /// The version table already held the heads after it: it landed before (on an earlier
-    /// attempt whose outcome was unknown, or through another migrator). Nothing was done.
+    /// The version table already held the heads after it: another migrator applied it.
+    /// Nothing was done.
     AlreadyApplied,
+    /// This call's COMMIT had an unknown outcome (the leader was lost while committing);
+    /// the new leader's version table told what happened: `landed` (it had committed after
+    /// all; `durations` are then 0) or not (the step was run again and committed once).
+    InDoubt { landed: bool, durations: Vec<u64> },
 }
 
 /// Why an attempt failed.
@@ -111,9 +115,14 @@ pub(crate) fn classify(
     phase: Phase,
     fatal: impl FnOnce(client::Error) -> RunError,
 ) -> Failure {
+    // A failed request that carried COMMIT leaves the step in doubt whatever the error
+    // says: libdqlite 1.11.1 can report a COMMIT as refused or not-leader while the old
+    // leader had already replicated the entry and the new one commits it. The version table
+    // decides; `unknown` only says the step's COMMIT was this run's, if it turns out applied.
+    let in_doubt = phase == Phase::Commit;
     let (reconnect, unknown) = match e.retry_kind(phase) {
-        RetryKind::InPlace => (false, false),
-        RetryKind::Reconnect => (true, false),
+        RetryKind::InPlace => (false, in_doubt),
+        RetryKind::Reconnect => (true, in_doubt),
         RetryKind::OutcomeUnknown => (true, true),
         RetryKind::Fatal => return Failure::Fatal(fatal(e)),
     };
@@ -556,20 +565,35 @@ impl Runner<'_> {
         // statement per request, so a replay or another migrator's move is told apart from
         // a real failure, and the error names the statement's line (a failure that does not
         // repeat simply applies).
+        // Whether any attempt (of either pass) ended with this group's COMMIT in doubt: a
+        // replay of a batch that had landed fails on its statements before the version
+        // check, and the second pass must still know the COMMIT was this run's.
+        let in_doubt = std::cell::Cell::new(false);
         let run = |conn: &mut Connection, batch: bool| {
             with_retry(conn, &self.options.retry, |conn| {
-                self.attempt(conn, steps, batch)
+                let r = self.attempt(conn, steps, batch);
+                if matches!(r, Err(Failure::Retry { unknown: true, .. })) {
+                    in_doubt.set(true);
+                }
+                r
             })
         };
-        let (outcome, unknown_before) = match run(conn, true) {
+        let (outcome, _) = match run(conn, true) {
             Err(RunError::Statement { .. }) => run(conn, false)?,
             other => other?,
         };
+        let unknown_before = in_doubt.get();
         Ok(match outcome {
-            // Our own earlier COMMIT landed after all: report it as applied by us.
-            StepOutcome::AlreadyApplied if unknown_before => {
-                StepOutcome::Applied(vec![0; steps.len()])
-            }
+            // Our own earlier COMMIT landed after all.
+            StepOutcome::AlreadyApplied if unknown_before => StepOutcome::InDoubt {
+                landed: true,
+                durations: vec![0; steps.len()],
+            },
+            // It had not landed: this run applied it on a later attempt.
+            StepOutcome::Applied(durations) if unknown_before => StepOutcome::InDoubt {
+                landed: false,
+                durations,
+            },
             other => other,
         })
     }
