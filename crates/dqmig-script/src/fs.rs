@@ -12,18 +12,7 @@ pub const TEMPLATE_FILE: &str = "script.sql.tmpl";
 
 /// Parses every `*.sql` file directly in `dir` (hidden files skipped), in file-name order.
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, ScriptError> {
-    let mut paths = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
-        let path = entry
-            .map_err(io("reading the versions folder", dir))?
-            .path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
-            continue;
-        }
-        paths.push(path);
-    }
-    paths.sort();
+    let paths = sql_files(dir)?;
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
         let text = read_text(&path, "reading revision file")?;
@@ -45,14 +34,8 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
-        let path = entry
-            .map_err(io("reading the versions folder", dir))?
-            .path();
+    for path in sql_files(dir)? {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
-            continue;
-        }
         let matches = name.starts_with(id) || {
             let text = read_text(&path, "reading revision file")?;
             text.lines()
@@ -68,8 +51,24 @@ pub fn find_revision_files(dir: &Path, id: &str) -> Result<Vec<PathBuf>, ScriptE
             out.push(path);
         }
     }
-    out.sort();
     Ok(out)
+}
+
+/// The `*.sql` files directly in `dir` (hidden files skipped), in file-name order.
+fn sql_files(dir: &Path) -> Result<Vec<PathBuf>, ScriptError> {
+    let mut paths = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io("reading the versions folder", dir))? {
+        let path = entry
+            .map_err(io("reading the versions folder", dir))?
+            .path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || !name.ends_with(".sql") || !path.is_file() {
+            continue;
+        }
+        paths.push(path);
+    }
+    paths.sort();
+    Ok(paths)
 }
 
 /// The revision template of `migrations_dir` (`script.sql.tmpl`), or the default when the
