@@ -39,6 +39,10 @@ pub struct Migrator {
 
 impl Migrator {
     /// Reads `<dir>/versions/*.sql`, or `<dir>/*.sql` when `dir` has no `versions` folder.
+    ///
+    /// # Errors
+    /// [`RunError::Script`] naming the file and line of a bad revision file, or a broken
+    /// graph (missing parent, duplicate id, cycle); I/O errors reading the folder.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Migrator, RunError> {
         let dir = dir.as_ref();
         let versions = dir.join("versions");
@@ -48,6 +52,9 @@ impl Migrator {
 
     /// From `(name, text)` pairs (what `embed_migrations!` produces); names not ending in
     /// `.sql` are skipped; files are read in name order.
+    ///
+    /// # Errors
+    /// As [`Migrator::from_dir`] (without I/O).
     pub fn from_embedded(files: &[(&str, &str)]) -> Result<Migrator, RunError> {
         let mut sorted: Vec<&(&str, &str)> =
             files.iter().filter(|(n, _)| n.ends_with(".sql")).collect();
@@ -73,10 +80,12 @@ impl Migrator {
         self
     }
 
+    /// The checked revision graph.
     pub fn graph(&self) -> &Graph {
         &self.graph
     }
 
+    /// The run options in use.
     pub fn options(&self) -> &RunOptions {
         &self.options
     }
@@ -88,31 +97,54 @@ impl Migrator {
 
     /// Upgrades to `target` (`head`, `heads`, `base`, an id or unique prefix, `+N`,
     /// `-N`, `rev+N`, `label@head`).
+    ///
+    /// # Errors
+    /// [`RunError::Script`] for a malformed or unknown target; [`RunError::Edited`] when an
+    /// applied file changed since; [`RunError::Statement`] naming the file and line of a
+    /// failing statement (that step rolled back, earlier ones kept); [`RunError::GaveUp`]
+    /// when the cluster stayed without a leader or busy past the retries; see [`RunError`].
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<RunReport, RunError> {
         self.runner().upgrade(conn, &Target::parse(target)?)
     }
 
     /// Downgrades to `target` (`base`, an id, `-N`, ...).
+    ///
+    /// # Errors
+    /// As [`Migrator::upgrade`].
     pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<RunReport, RunError> {
         self.runner().downgrade(conn, &Target::parse(target)?)
     }
 
     /// The database's heads (empty before the first migration).
+    ///
+    /// # Errors
+    /// [`RunError::Db`] when the version table cannot be read; [`RunError::BadVersionRow`]
+    /// for a row that is not a revision id.
     pub fn current(&self, conn: &mut Connection) -> Result<Vec<RevId>, RunError> {
         self.runner().current(conn)
     }
 
     /// Whether the database is at every head of the graph.
+    ///
+    /// # Errors
+    /// As [`Migrator::current`].
     pub fn is_up_to_date(&self, conn: &mut Connection) -> Result<bool, RunError> {
         Ok(self.current(conn)? == self.graph.heads())
     }
 
     /// The history table, oldest first.
+    ///
+    /// # Errors
+    /// [`RunError::Db`] when the history table cannot be read.
     pub fn history(&self, conn: &mut Connection) -> Result<Vec<HistoryEntry>, RunError> {
         self.runner().history(conn)
     }
 
     /// Sets the version table to `target` without running migrations.
+    ///
+    /// # Errors
+    /// [`RunError::Script`] for a bad target; [`RunError::Db`] when writing fails; a version
+    /// table naming unknown revisions is refused unless `purge`.
     pub fn stamp(
         &self,
         conn: &mut Connection,
