@@ -118,6 +118,22 @@ pub(crate) fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
     Ok(info)
 }
 
+/// [`check_sql`] for a call that runs exactly one statement: none or several are refused
+/// before anything is sent.
+pub(crate) fn check_one(sql: &str, verb: &str) -> Result<SqlInfo> {
+    let info = check_sql(sql, verb)?;
+    match info.statements {
+        1 => Ok(info),
+        0 => Err(Error::EmptyStatement {
+            action: sql_action(verb, sql),
+        }),
+        _ => Err(Error::MultipleStatements {
+            sql: sql.to_string(),
+            action: sql_action(verb, sql),
+        }),
+    }
+}
+
 pub(crate) fn unexpected(
     t: &mut Transport,
     action: &str,
@@ -434,19 +450,12 @@ impl Connection {
             // Finalized behind the cache's back (raw `request`): forget it, never send its id.
             self.cache.remove(sql);
         }
-        let info = check_sql(sql, verb)?;
-        if info.statements == 0 && single_only {
-            return Err(Error::EmptyStatement {
-                action: sql_action(verb, sql),
-            });
-        }
+        let info = if single_only {
+            check_one(sql, verb)?
+        } else {
+            check_sql(sql, verb)?
+        };
         if info.statements > 1 {
-            if single_only {
-                return Err(Error::MultipleStatements {
-                    sql: sql.to_string(),
-                    action: sql_action(verb, sql),
-                });
-            }
             return Ok(Plan {
                 target: Target::Text,
                 info,
@@ -722,18 +731,7 @@ impl Connection {
         let known = match self.cache.get(sql) {
             Some(c) => c.returns_rows,
             None => {
-                let statements = check_sql(sql, "running")?.statements;
-                if statements == 0 {
-                    return Err(Error::EmptyStatement {
-                        action: sql_action("running", sql),
-                    });
-                }
-                if statements > 1 {
-                    return Err(Error::MultipleStatements {
-                        sql: sql.to_string(),
-                        action: sql_action("running", sql),
-                    });
-                }
+                check_one(sql, "running")?;
                 None
             }
         };
@@ -758,13 +756,7 @@ impl Connection {
 
     /// Prepares one statement on the server.
     pub fn prepare(&mut self, sql: &str) -> Result<Statement> {
-        let info = check_sql(sql, "preparing")?;
-        if info.statements > 1 {
-            return Err(Error::MultipleStatements {
-                sql: sql.to_string(),
-                action: sql_action("preparing", sql),
-            });
-        }
+        let info = check_one(sql, "preparing")?;
         let action = sql_action("preparing", sql);
         let (id, params) = self.prepare_id(sql, &action)?;
         let serial = self.registry.register(id);

@@ -328,7 +328,12 @@ impl Project {
     /// # Errors
     /// As [`check`].
     pub fn check(&self, conn: &mut Connection) -> Result<CheckReport, ProjectError> {
-        compare(&self.config, Some(&self.graph), conn)
+        compare(
+            &self.config,
+            Some(&self.graph),
+            load_models(&self.config)?,
+            conn,
+        )
     }
 }
 
@@ -383,20 +388,33 @@ pub fn position(
 /// # Errors
 /// As [`load_models`], [`load_graph`], [`position`] and [`live_schema`].
 pub fn check(config: &Config, conn: &mut Connection) -> Result<CheckReport, ProjectError> {
+    check_models(config, load_models(config)?, conn)
+}
+
+/// [`check`] against models already loaded (with [`load_models`]), e.g. to report a bad
+/// models file before opening the database.
+///
+/// # Errors
+/// As [`check`], except loading the models.
+pub fn check_models(
+    config: &Config,
+    models: Models,
+    conn: &mut Connection,
+) -> Result<CheckReport, ProjectError> {
     let graph = if config.versions_dir().is_dir() {
         Some(load_graph(&config.versions_dir())?)
     } else {
         None
     };
-    compare(config, graph.as_ref(), conn)
+    compare(config, graph.as_ref(), models, conn)
 }
 
 fn compare(
     config: &Config,
     graph: Option<&Graph>,
+    models: Models,
     conn: &mut Connection,
 ) -> Result<CheckReport, ProjectError> {
-    let models = load_models(config)?;
     let position = match graph {
         Some(g) => position(g, config, conn)?,
         None => Position::AtHead,

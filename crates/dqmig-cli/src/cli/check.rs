@@ -25,10 +25,11 @@ pub struct CheckArgs {}
 pub fn run(global: &GlobalArgs, _args: &CheckArgs, io: &mut Io<'_>) -> Result<u8, CliError> {
     let config = project::load_config(global)?;
     // The models first: a broken models file is reported without starting a node.
-    project::load_models(&config)?;
+    let models = dqmig::project::load_models(&config).map_err(project::project_err)?;
     let url = project::database_url(&config, global)?;
     let mut db = project::open_url(&url, io)?;
-    let report = dqmig::project::check(&config, &mut db.conn).map_err(project::project_err);
+    let report =
+        dqmig::project::check_models(&config, models, &mut db.conn).map_err(project::project_err);
     let closed = project::close(db);
     let report = report?;
     closed?;
