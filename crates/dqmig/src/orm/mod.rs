@@ -44,6 +44,7 @@
 #[doc = include_str!("../../../../docs/orm.md")]
 pub struct OrmGuide;
 
+mod bulk;
 mod error;
 mod field;
 mod metadata;
@@ -51,6 +52,7 @@ mod session;
 mod sql;
 
 pub use crate::client::{Row, Value};
+pub use bulk::{insert_many, update_many, BulkResult, MAX_PARAMS};
 pub use dqmig_derive::Model;
 pub use error::OrmError;
 pub use field::FieldType;

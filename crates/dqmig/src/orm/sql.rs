@@ -85,7 +85,17 @@ pub fn insert(
     values: &[Value],
     keep: impl Fn(usize) -> bool,
 ) -> Result<SentStatement, OrmError> {
-    let chosen: Vec<usize> = (0..values.len()).filter(|&i| keep(i)).collect();
+    insert_rows(def, &[values], keep)
+}
+
+/// `INSERT INTO "t" ("a", ...) VALUES (?, ...), (?, ...)`: one tuple per row, of the columns
+/// whose position `keep` accepts (`DEFAULT VALUES` when it accepts none: one row only).
+pub fn insert_rows<R: AsRef<[Value]>>(
+    def: &TableDef,
+    rows: &[R],
+    keep: impl Fn(usize) -> bool,
+) -> Result<SentStatement, OrmError> {
+    let chosen: Vec<usize> = (0..def.columns.len()).filter(|&i| keep(i)).collect();
     if chosen.is_empty() {
         return Ok(SentStatement {
             sql: format!(
@@ -98,11 +108,52 @@ pub fn insert(
     let mut q = Query::insert();
     q.into_table(def.name)
         .columns(chosen.iter().map(|&i| def.columns[i].name));
-    q.values(chosen.iter().map(|&i| Expr::val(to_sea(&values[i]))))
-        .map_err(|e| OrmError::Build {
-            model: def.rust_name,
-            message: e.to_string(),
-        })?;
+    for row in rows {
+        let row = row.as_ref();
+        q.values(chosen.iter().map(|&i| Expr::val(to_sea(&row[i]))))
+            .map_err(|e| OrmError::Build {
+                model: def.rust_name,
+                message: e.to_string(),
+            })?;
+    }
+    finish(def, q.build(SqliteQueryBuilder))
+}
+
+/// `UPDATE "t" SET "a" = "v"."column2", ... FROM (VALUES (?, ?, ...), ...) AS "v" WHERE
+/// "t"."k" = "v"."column1"`: every non-key column of each row (all columns, in field order,
+/// in each tuple) written to the row with the tuple's key.
+pub fn update_rows<R: AsRef<[Value]>>(
+    def: &TableDef,
+    rows: &[R],
+) -> Result<SentStatement, OrmError> {
+    const V: &str = "v";
+    let source = |i: usize| Expr::col((V, format!("column{}", i + 1)));
+    let keys = def.key_positions();
+    let mut cond: Option<Expr> = None;
+    for &k in &keys {
+        let e = Expr::col((def.name, def.columns[k].name)).eq(source(k));
+        cond = Some(match cond {
+            None => e,
+            Some(c) => c.and(e),
+        });
+    }
+    let tuples = rows
+        .iter()
+        .map(|row| sea_query::ValueTuple::Many(row.as_ref().iter().map(to_sea).collect()))
+        .collect();
+    let q = Query::update()
+        .table(def.name)
+        .values(
+            (0..def.columns.len())
+                .filter(|i| !keys.contains(i))
+                .map(|i| (def.columns[i].name, source(i))),
+        )
+        .from(sea_query::TableRef::ValuesList(
+            tuples,
+            sea_query::IntoIden::into_iden(V),
+        ))
+        .and_where(cond.unwrap_or_else(|| Expr::val(1)))
+        .to_owned();
     finish(def, q.build(SqliteQueryBuilder))
 }
 
