@@ -59,6 +59,24 @@ pub enum OrmError {
         key: String,
         verb: &'static str,
     },
+    /// A query binds more values than dqlite takes in one statement (255). The ORM cannot
+    /// split an arbitrary query; an `is_in` list binds one value per element.
+    #[error("the query binds {count} values; dqlite takes at most {limit} per statement (an `is_in` list binds one per element: split the list into chunks of at most {limit}, or select the values with `is_in_subquery`)")]
+    TooManyParameters { count: usize, limit: usize },
+    /// `Select::one` on a query that gave no row or more than one (`found`: "no row" or
+    /// "more than one row").
+    #[error("expected exactly one row, the query gave {found}")]
+    NotOne { found: &'static str },
+    /// A query row's column could not be read as the Rust type asked for.
+    #[error(
+        "reading column {index} (`{column}`) of a query row: cannot read {found} as {expected}"
+    )]
+    ColumnConversion {
+        index: usize,
+        column: String,
+        expected: &'static str,
+        found: String,
+    },
     /// sea-query refused to build a statement.
     #[error("building SQL for {model}: {message}")]
     Build {

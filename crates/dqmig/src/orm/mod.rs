@@ -46,8 +46,10 @@ pub struct OrmGuide;
 
 mod bulk;
 mod error;
+mod expr;
 mod field;
 mod metadata;
+mod query;
 mod session;
 mod sql;
 
@@ -55,8 +57,14 @@ pub use crate::client::{Row, Value};
 pub use bulk::{insert_many, update_many, BulkResult, MAX_PARAMS};
 pub use dqmig_derive::Model;
 pub use error::OrmError;
+pub use expr::{
+    count_star, exists, not_exists, Bind, Comparable, Cond, Expr, Order, Selectable, Text,
+};
 pub use field::FieldType;
 pub use metadata::MetaData;
+pub use query::{
+    query_as, select, Columns, Cte, FromRow, JoinTarget, QueryIter, Select, MAX_PARAMETERS,
+};
 pub use session::{KeyValues, SentStatement, Session, Tracked};
 
 use std::marker::PhantomData;

@@ -12,7 +12,7 @@ pub struct SentStatement {
     pub values: Vec<Value>,
 }
 
-fn to_sea(v: &Value) -> sea_query::Value {
+pub(super) fn to_sea(v: &Value) -> sea_query::Value {
     match v {
         Value::Null => sea_query::Value::BigInt(None),
         Value::Integer(i) | Value::UnixTime(i) => sea_query::Value::BigInt(Some(*i)),
@@ -46,6 +46,14 @@ fn from_sea(model: &'static str, v: sea_query::Value) -> Result<Value, OrmError>
         S::String(Some(s)) => Value::Text(s),
         S::Char(Some(c)) => Value::Text(c.to_string()),
         S::Bytes(Some(b)) => Value::Blob(b),
+        S::BigUnsigned(None)
+        | S::Unsigned(None)
+        | S::SmallUnsigned(None)
+        | S::TinyUnsigned(None) => Value::Null,
+        S::BigUnsigned(Some(u)) if i64::try_from(u).is_ok() => Value::Integer(u as i64),
+        S::Unsigned(Some(u)) => Value::Integer(i64::from(u)),
+        S::SmallUnsigned(Some(u)) => Value::Integer(i64::from(u)),
+        S::TinyUnsigned(Some(u)) => Value::Integer(i64::from(u)),
         other => {
             return Err(OrmError::Build {
                 model,
@@ -64,6 +72,26 @@ fn finish(
         .into_iter()
         .map(|v| from_sea(def.rust_name, v))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(SentStatement { sql, values })
+}
+
+/// A query's statement: its values converted, and at most
+/// [`MAX_PARAMETERS`](super::query::MAX_PARAMETERS) of them.
+pub(super) fn finish_query(
+    (sql, values): (String, sea_query::Values),
+) -> Result<SentStatement, OrmError> {
+    let values = values
+        .0
+        .into_iter()
+        .map(|v| from_sea("query", v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let limit = super::query::MAX_PARAMETERS;
+    if values.len() > limit {
+        return Err(OrmError::TooManyParameters {
+            count: values.len(),
+            limit,
+        });
+    }
     Ok(SentStatement { sql, values })
 }
 
