@@ -4,7 +4,7 @@
 //! kept, and `update_many` by primary key (single and composite keys).
 
 use dqmig::client::{Connection, ErrorClass, Value};
-use dqmig::orm::{insert_many, update_many, MetaData, Model, MAX_PARAMS};
+use dqmig::orm::{insert_many, update_many, MetaData, Model, MAX_PARAMETERS};
 
 use crate::client::open;
 use crate::support::start_node;
@@ -85,7 +85,7 @@ fn insert_many_writes_100k_rows_in_one_call_and_a_duplicate_at_row_60000_writes_
     let done = insert_many(&mut c, &mut posts).unwrap();
     assert_eq!(done.rows, 100_000);
     // 3 columns bound per row (the key is generated): 85 rows per statement.
-    assert_eq!(done.statements, 100_000usize.div_ceil(MAX_PARAMS / 3));
+    assert_eq!(done.statements, 100_000usize.div_ceil(MAX_PARAMETERS / 3));
     assert_eq!(count(&mut c, "bulk_posts"), 100_000);
     // Every written-back key is the row's: compare with the database.
     let rows = c
@@ -155,7 +155,7 @@ fn update_many_writes_every_column_by_key_in_chunks() {
     });
     let done = update_many(&mut c, &posts).unwrap();
     assert_eq!(done.rows, 1_000);
-    assert_eq!(done.statements, 1_001usize.div_ceil(MAX_PARAMS / 4));
+    assert_eq!(done.statements, 1_001usize.div_ceil(MAX_PARAMETERS / 4));
     let rows = c
         .query(
             "SELECT id, slug, title, views FROM bulk_posts ORDER BY id",

@@ -1,6 +1,6 @@
 //! Bulk writes of many model objects: [`insert_many`] (multi-row `INSERT … VALUES (…), (…)`)
 //! and [`update_many`] (`UPDATE … FROM (VALUES …)` by primary key), each chunked so that no
-//! statement binds more than [`MAX_PARAMS`] values (dqlite's limit per request), and all
+//! statement binds more than [`MAX_PARAMETERS`](super::MAX_PARAMETERS) values (dqlite's limit per request), and all
 //! chunks in one transaction: the caller's when the connection is in one, else their own
 //! (BEGIN IMMEDIATE … COMMIT, rolled back on the first error, so a failure in any row
 //! leaves none of them written).
@@ -16,12 +16,10 @@
 //! their own keys are sent as separate statements, and only the generated ones are written
 //! back.
 
+use super::query::MAX_PARAMETERS as MAX_PARAMS;
 use super::sql::{self, SentStatement};
 use super::{Model, OrmError, TableDef, Value};
 use crate::client::{Behavior, Connection, ExecResult, ToValue};
-
-/// The most values one statement may bind (dqlite's wire format counts parameters in a byte).
-pub const MAX_PARAMS: usize = 255;
 
 /// What a bulk write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,7 +36,7 @@ pub struct BulkResult {
 /// # Errors
 /// [`OrmError::Database`] naming the chunk's first object (by position) when a statement
 /// fails, e.g. a UNIQUE constraint (then nothing was inserted unless the caller's transaction
-/// goes on); [`OrmError::Build`] when one object alone has more than [`MAX_PARAMS`] columns.
+/// goes on); [`OrmError::Build`] when one object alone has more than [`MAX_PARAMETERS`](super::MAX_PARAMETERS) columns.
 pub fn insert_many<M: Model>(
     conn: &mut Connection,
     objs: &mut [M],

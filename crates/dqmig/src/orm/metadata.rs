@@ -2,7 +2,7 @@
 //! loader builds (through the loaders' shared builder, so the same checks and the same
 //! normal form apply), and written as models TOML for `models_command` in dqmig.toml.
 
-use super::{ColumnDef, Model, OrmError, TableDef};
+use super::{ColumnDef, ColumnRef, Model, OrmError, Relation, TableDef};
 use crate::client::Connection;
 use crate::models::{Builder, Pos, TablePos};
 use crate::schema::{
@@ -15,6 +15,8 @@ use crate::types::DeclaredType;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetaData {
     tables: Vec<TableDef>,
+    /// Foreign keys relationships declare: (referencing column, referenced column, on_delete).
+    relation_keys: Vec<(ColumnRef, ColumnRef, Option<&'static str>)>,
 }
 
 impl MetaData {
@@ -37,6 +39,20 @@ impl MetaData {
         self
     }
 
+    /// Adds the foreign keys of a relationship (with its `on_delete`) to the schema (builder
+    /// style): a column already declared `references` the same column keeps its declaration
+    /// (the relationship's `on_delete` fills one left unset); another target is an error of
+    /// [`MetaData::schema`]. The models must be added too.
+    #[must_use]
+    pub fn relation<F: Model, T: Model + Clone>(mut self, rel: Relation<F, T>) -> MetaData {
+        for fk in rel.foreign_keys() {
+            if !self.relation_keys.contains(&fk) {
+                self.relation_keys.push(fk);
+            }
+        }
+        self
+    }
+
     /// The models' tables, in the order they were added.
     pub fn tables(&self) -> &[TableDef] {
         &self.tables
@@ -51,7 +67,8 @@ impl MetaData {
     pub fn schema(&self) -> Result<Schema, OrmError> {
         let mut b = Builder::new("models");
         for def in &self.tables {
-            let (table, indexes) = table(def)?;
+            let (mut table, indexes) = table(def)?;
+            self.add_relation_keys(def, &mut table)?;
             let n = |len: usize| vec![Pos::default(); len];
             let pos = TablePos {
                 table: Pos::default(),
@@ -113,6 +130,62 @@ impl MetaData {
     /// As [`MetaData::schema`].
     pub fn to_toml(&self) -> Result<String, OrmError> {
         Ok(crate::models::to_toml(&self.schema()?))
+    }
+}
+
+impl MetaData {
+    fn add_relation_keys(&self, def: &TableDef, table: &mut Table) -> Result<(), OrmError> {
+        for (from, to, on_delete) in self.relation_keys.iter().filter(|k| k.0.table == def.name) {
+            let on_delete = match on_delete {
+                Some(a) => FkAction::parse(a).ok_or_else(|| OrmError::Metadata {
+                    model: format!("model {}", def.rust_name),
+                    message: format!(
+                        "relationship {}.{} -> {}.{}: unknown on_delete action `{a}` (cascade, set null, set default, restrict, no action)",
+                        from.table, from.name, to.table, to.name
+                    ),
+                })?,
+                None => FkAction::NoAction,
+            };
+            let column = Ident::new(from.name);
+            match table.foreign_keys.iter_mut().find(|fk| fk.columns == [column.clone()]) {
+                Some(fk) if fk.ref_table == Ident::new(to.table) && fk.ref_columns == [Ident::new(to.name)] => {
+                    if fk.on_delete == FkAction::NoAction {
+                        fk.on_delete = on_delete;
+                    } else if on_delete != FkAction::NoAction && fk.on_delete != on_delete {
+                        return Err(OrmError::Metadata {
+                            model: format!("model {}", def.rust_name),
+                            message: format!(
+                                "column `{}`: the relationship's on_delete differs from the field's `on_delete`; declare it in one place",
+                                from.name
+                            ),
+                        });
+                    }
+                }
+                Some(fk) => {
+                    return Err(OrmError::Metadata {
+                        model: format!("model {}", def.rust_name),
+                        message: format!(
+                            "column `{}` references {}.{} but a relationship says {}.{}; make them agree",
+                            from.name,
+                            fk.ref_table,
+                            fk.ref_columns.first().map(|c| c.to_string()).unwrap_or_default(),
+                            to.table,
+                            to.name
+                        ),
+                    })
+                }
+                None => table.foreign_keys.push(ForeignKey {
+                    columns: vec![column],
+                    ref_table: Ident::new(to.table),
+                    ref_columns: vec![Ident::new(to.name)],
+                    on_delete,
+                    on_update: FkAction::NoAction,
+                    deferred: false,
+                    name: None,
+                }),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -50,11 +50,12 @@ mod expr;
 mod field;
 mod metadata;
 mod query;
+mod relation;
 mod session;
 mod sql;
 
 pub use crate::client::{Row, Value};
-pub use bulk::{insert_many, update_many, BulkResult, MAX_PARAMS};
+pub use bulk::{insert_many, update_many, BulkResult};
 pub use dqmig_derive::Model;
 pub use error::OrmError;
 pub use expr::{
@@ -65,6 +66,7 @@ pub use metadata::MetaData;
 pub use query::{
     query_as, select, Columns, Cte, FromRow, JoinTarget, QueryIter, Select, MAX_PARAMETERS,
 };
+pub use relation::{ColumnRef, Relation, RelationKind, Through};
 pub use session::{KeyValues, SentStatement, Session, Tracked};
 
 use std::marker::PhantomData;
