@@ -1,10 +1,11 @@
 //! Bulk writes on a real node: `insert_many` of 100,000 rows in one call (chunked under the
 //! 255-parameter limit, generated keys written back from `last_insert_id`), a duplicate key at
 //! row 60,000 leaving no row at all, mixed given and generated keys, the caller's transaction
-//! kept, and `update_many` by primary key (single and composite keys).
+//! kept, `update_many` by primary key (single and composite keys), `delete_many` by a
+//! filter, and numbered and keyset pages compared with LIMIT/OFFSET written by hand.
 
 use dqmig::client::{Connection, ErrorClass, Value};
-use dqmig::orm::{insert_many, update_many, MetaData, Model, MAX_PARAMETERS};
+use dqmig::orm::{delete_many, insert_many, select, update_many, MetaData, Model, MAX_PARAMETERS};
 
 use crate::client::open;
 use crate::support::start_node;
@@ -205,4 +206,81 @@ fn update_many_writes_every_column_by_key_in_chunks() {
         )
         .unwrap();
     assert_eq!(titles.rows[0].get::<i64>(0).unwrap(), 2);
+}
+
+#[test]
+fn delete_many_by_filter_and_pages_numbered_and_keyset() {
+    let (_t, mut c) = setup();
+    let mut posts: Vec<Post> = (0..1_000).map(post).collect();
+    insert_many(&mut c, &mut posts).unwrap();
+
+    // Numbered pages over a filtered query: the same rows as LIMIT/OFFSET by hand.
+    let q = select::<Post>()
+        .filter(Post::VIEWS.is_not_null())
+        .order_by(Post::ID.asc());
+    let pages = q.paginate(70);
+    let total = c
+        .query(
+            "SELECT count(*) FROM bulk_posts WHERE views IS NOT NULL",
+            &[],
+        )
+        .unwrap();
+    let total: u64 = total.rows[0].get::<i64>(0).unwrap() as u64;
+    assert_eq!(pages.total(&mut c).unwrap(), total);
+    let third = pages.page(&mut c, 3).unwrap();
+    assert_eq!(
+        (third.number, third.total, third.pages),
+        (3, total, total.div_ceil(70))
+    );
+    assert!(third.has_next());
+    let by_hand = c
+        .query(
+            "SELECT id, slug, title, views FROM bulk_posts WHERE views IS NOT NULL ORDER BY id LIMIT 70 OFFSET 140",
+            &[],
+        )
+        .unwrap();
+    let by_hand: Vec<Post> = by_hand.iter().map(|r| Post::from_row(r).unwrap()).collect();
+    assert_eq!(third.items, by_hand);
+    let last = pages.page(&mut c, third.pages).unwrap();
+    assert!(!last.has_next());
+    assert_eq!(last.items.len() as u64, total - 70 * (third.pages - 1));
+    assert!(pages
+        .page(&mut c, third.pages + 1)
+        .unwrap()
+        .items
+        .is_empty());
+
+    // Keyset pages: every filtered row once, in key order, whatever order the query had.
+    let mut seek = select::<Post>()
+        .filter(Post::VIEWS.is_not_null())
+        .order_by(Post::TITLE.desc())
+        .keyset(Post::ID, 64);
+    let mut seen = Vec::new();
+    let mut batches = 0;
+    while let Some(batch) = seek.next_page(&mut c).unwrap() {
+        assert!(batch.len() <= 64);
+        batches += 1;
+        seen.extend(batch.into_iter().map(|p| p.id));
+    }
+    let want: Vec<i64> = posts
+        .iter()
+        .filter(|p| p.views.is_some())
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(seen, want);
+    assert_eq!(batches as u64, total.div_ceil(64));
+    assert!(seek.next_page(&mut c).unwrap().is_none());
+
+    // delete_many: one statement, the filter's rows only.
+    let gone =
+        delete_many::<Post>(&mut c, Post::VIEWS.is_null().or(Post::ID.lt(posts[10].id))).unwrap();
+    let left = count(&mut c, "bulk_posts");
+    assert_eq!(gone as i64 + left, 1_000);
+    assert_eq!(
+        left,
+        posts
+            .iter()
+            .filter(|p| p.views.is_some() && p.id >= posts[10].id)
+            .count() as i64
+    );
 }

@@ -1,5 +1,6 @@
-//! Bulk writes of many model objects: [`insert_many`] (multi-row `INSERT … VALUES (…), (…)`)
-//! and [`update_many`] (`UPDATE … FROM (VALUES …)` by primary key), each chunked so that no
+//! Bulk writes of many model objects: [`insert_many`] (multi-row `INSERT … VALUES (…), (…)`),
+//! [`update_many`] (`UPDATE … FROM (VALUES …)` by primary key) and [`delete_many`] (by a
+//! filter). The first two are chunked so that no
 //! statement binds more than [`MAX_PARAMETERS`](super::MAX_PARAMETERS) values (dqlite's limit per request), and all
 //! chunks in one transaction: the caller's when the connection is in one, else their own
 //! (BEGIN IMMEDIATE … COMMIT, rolled back on the first error, so a failure in any row
@@ -16,6 +17,7 @@
 //! their own keys are sent as separate statements, and only the generated ones are written
 //! back.
 
+use super::expr::Cond;
 use super::query::MAX_PARAMETERS as MAX_PARAMS;
 use super::sql::{self, SentStatement};
 use super::{Model, OrmError, TableDef, Value};
@@ -153,4 +155,20 @@ pub(crate) fn in_transaction<T>(
     let out = body(&mut tx)?;
     tx.commit().map_err(|e| OrmError::db("committing", e))?;
     Ok(out)
+}
+
+/// Deletes the rows of `M`'s table that `filter` selects (`DELETE FROM "t" WHERE …`), in one
+/// statement, and returns how many were deleted.
+///
+/// # Errors
+/// [`OrmError::TooManyParameters`] when the filter binds more than 255 values; the
+/// database's errors (a foreign key that restricts the delete, say).
+pub fn delete_many<M: Model>(conn: &mut Connection, filter: Cond) -> Result<u64, OrmError> {
+    let def = &M::TABLE;
+    let stmt = sea_query::Query::delete()
+        .from_table(sea_query::Alias::new(def.name))
+        .and_where(filter.0)
+        .to_owned();
+    let sent = super::sql::finish_query(stmt.build(sea_query::SqliteQueryBuilder))?;
+    Ok(run(conn, &format!("deleting {} rows", def.rust_name), &sent)?.rows_affected)
 }

@@ -49,13 +49,14 @@ mod error;
 mod expr;
 mod field;
 mod metadata;
+mod page;
 mod query;
 mod relation;
 mod session;
 mod sql;
 
 pub use crate::client::{Row, Value};
-pub use bulk::{insert_many, update_many, BulkResult};
+pub use bulk::{delete_many, insert_many, update_many, BulkResult};
 pub use dqmig_derive::Model;
 pub use error::OrmError;
 pub use expr::{
@@ -63,6 +64,7 @@ pub use expr::{
 };
 pub use field::FieldType;
 pub use metadata::MetaData;
+pub use page::{Keyset, Page, Paginator};
 pub use query::{
     query_as, select, Columns, Cte, FromRow, JoinTarget, QueryIter, Select, MAX_PARAMETERS,
 };
