@@ -37,6 +37,7 @@ mod mission;
 mod models;
 mod node;
 mod orm;
+mod orm_query;
 mod pool;
 mod roundtrip;
 mod runner;

@@ -89,7 +89,7 @@ pub fn count_star() -> Expr<i64> {
 }
 
 /// A condition: the argument of `filter` (WHERE), joins' `ON` and `having`. Combine with
-/// [`Cond::and`], [`Cond::or`], [`Cond::not`] (or `!cond`).
+/// [`Cond::and`], [`Cond::or`], [`Cond::not`] (or `a & b`, `a | b`, `!a`).
 #[derive(Debug, Clone)]
 pub struct Cond(pub(crate) sea_query::Expr);
 
@@ -131,6 +131,22 @@ impl std::ops::Not for Cond {
     type Output = Cond;
     fn not(self) -> Cond {
         Cond::not(self)
+    }
+}
+
+/// `a & b` is `a.and(b)`.
+impl std::ops::BitAnd for Cond {
+    type Output = Cond;
+    fn bitand(self, other: Cond) -> Cond {
+        self.and(other)
+    }
+}
+
+/// `a | b` is `a.or(b)`.
+impl std::ops::BitOr for Cond {
+    type Output = Cond;
+    fn bitor(self, other: Cond) -> Cond {
+        self.or(other)
     }
 }
 

@@ -458,6 +458,14 @@ pub struct QueryIter<'c, R> {
     _row: PhantomData<fn() -> R>,
 }
 
+impl<R> QueryIter<'_, R> {
+    /// Server batches (Rows messages) received so far: more than one for a large result,
+    /// which is never held whole.
+    pub fn batches(&self) -> usize {
+        self.rows.batches()
+    }
+}
+
 impl<R: FromRow> Iterator for QueryIter<'_, R> {
     type Item = Result<R, OrmError>;
 
