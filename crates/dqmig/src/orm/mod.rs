@@ -1,8 +1,10 @@
 //! The ORM core: `#[derive(Model)]` structs, [`MetaData`] that turns them
 //! into the same [`Schema`](crate::schema::Schema) the models.toml loader gives (so Rust
-//! models drive autogenerate), and a [`Session`] (unit of work) over a connection. SQL is
-//! built with sea-query's SQLite backend: identifiers quoted, values always bound, never
-//! `RETURNING`. The user guide is docs/orm.md in the repository.
+//! models drive autogenerate), a [`Session`] (unit of work) over a connection, and a typed
+//! query builder ([`select`], [`Select`], conditions built from the column constants:
+//! `User::AGE.gt(18)`) with [`query_as`] for raw SQL. SQL is built with sea-query's SQLite
+//! backend: identifiers quoted, values always bound, never `RETURNING`. The user guide is
+//! docs/orm.md in the repository.
 //!
 //! ```
 //! use dqmig::orm::{MetaData, Model};
