@@ -56,6 +56,14 @@ struct Number {
     label: String,
 }
 
+/// Never created: a query on it fails on the node.
+#[derive(Debug, Clone, PartialEq, Model)]
+#[dqmig(table = "q_missing")]
+struct Missing {
+    #[dqmig(primary_key)]
+    id: i64,
+}
+
 const USER_COLS: &str = "id, name, email, age, nickname";
 
 fn seed(c: &mut Connection) {
@@ -357,6 +365,17 @@ fn joins_aggregates_subqueries_and_ctes_match_hand_written_sql() {
         "SELECT {USER_COLS} FROM q_users WHERE age > (SELECT MIN(age) FROM q_users WHERE nickname IS NOT NULL) ORDER BY id"
     );
     same(c, &q, &sql, &[], 2);
+    let average_age = select::<User>()
+        .columns((User::AGE.avg(),))
+        .scalar()
+        .flatten();
+    let q = users()
+        .filter(User::AGE.gt_col(average_age))
+        .order_by(User::ID.asc());
+    let sql = format!(
+        "SELECT {USER_COLS} FROM q_users WHERE age > (SELECT AVG(age) FROM q_users) ORDER BY id"
+    );
+    same(c, &q, &sql, &[], 2);
 
     // A CTE, joined.
     let totals = Cte::new("totals", &["user_id", "total"]);
@@ -469,6 +488,19 @@ fn terminal_operations_query_as_and_the_parameter_limit() {
         ),
         "{err}"
     );
+
+    // A database error names the SQL and keeps SQLite's message; the connection goes on.
+    let err = select::<Missing>()
+        .filter(Missing::ID.eq(1))
+        .all(c)
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(r#"running `SELECT "q_missing"."id" FROM"#),
+        "{text}"
+    );
+    assert!(text.contains("no such table: q_missing"), "{text}");
+    assert_eq!(users().count(c).unwrap(), 5);
 
     // More than 255 bound values: an error that says so, before anything is sent.
     let before = c.requests_sent();
