@@ -88,13 +88,27 @@ macro_rules! tuples {
 }
 
 /// What [`Select::columns`] and [`Cte::select`] take: a tuple of up to 8 columns or
-/// expressions (`(User::ID, User::NAME)`, `(User::AGE.max(),)`); `Row` is the tuple of
-/// their Rust types.
+/// expressions (`(User::ID, User::NAME)`, `(User::AGE.max(),)`), or one column or
+/// expression alone (`User::ID`, rows `(i64,)`); `Row` is the tuple of their Rust types.
 pub trait Columns {
     /// The row type: `(i64, String)` for `(User::ID, User::NAME)`.
     type Row;
     /// The expressions, in order.
     fn exprs(self) -> Vec<sea_query::Expr>;
+}
+
+impl<M: Model, T> Columns for super::Column<M, T> {
+    type Row = (T,);
+    fn exprs(self) -> Vec<sea_query::Expr> {
+        vec![self.into_sea()]
+    }
+}
+
+impl<T> Columns for Expr<T> {
+    type Row = (T,);
+    fn exprs(self) -> Vec<sea_query::Expr> {
+        vec![self.into_sea()]
+    }
 }
 
 tuples! {
@@ -583,6 +597,25 @@ mod tests {
                 .filter(Post::USER_ID.eq_col(User::ID)),
         ));
         assert!(sql(&q).0.ends_with(r#"WHERE EXISTS(SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id")"#), "{}", sql(&q).0);
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_values_never_pasted() {
+        let odd = crate::orm::Expr::<String>::column("my \"table\"", "col\"umn");
+        let q = select::<User>()
+            .columns(odd.clone())
+            .filter(odd.eq("'; DROP TABLE users; --"));
+        let (text, values) = sql(&q);
+        assert_eq!(
+            text,
+            r#"SELECT "my ""table"""."col""umn" FROM "users" WHERE "my ""table"""."col""umn" = ?"#
+        );
+        assert_eq!(values, [Value::Text("'; DROP TABLE users; --".into())]);
+        let single = select::<User>().columns(User::ID).filter(User::ID.eq(3));
+        assert_eq!(
+            sql(&single).0,
+            r#"SELECT "users"."id" FROM "users" WHERE "users"."id" = ?"#
+        );
     }
 
     #[test]
