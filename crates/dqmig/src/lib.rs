@@ -1,6 +1,6 @@
 //! dqmig: Alembic for dqlite. The schema model and its loaders (models.toml, schema.sql, a
 //! models command), the introspector, autogenerate, revision files and their graph, and an
-//! exactly-once migration runner, an ORM core ([`orm`]: derive models, metadata, a session), over the pure-Rust dqlite client ([`client`], the
+//! exactly-once migration runner, an ORM core ([`orm`]: derive models, metadata, a session, a typed query builder), over the pure-Rust dqlite client ([`client`], the
 //! `dqmig-client` crate) and, with the `embedded` feature (default), an embedded node
 //! ([`node`], the `dqmig-node` crate) for `dqlite:///` URLs.
 

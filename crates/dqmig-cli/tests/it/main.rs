@@ -38,6 +38,7 @@ mod models;
 mod node;
 mod orm;
 mod orm_bulk;
+mod orm_query;
 mod orm_relations;
 mod pool;
 mod roundtrip;

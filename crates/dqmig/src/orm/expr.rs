@@ -89,7 +89,7 @@ pub fn count_star() -> Expr<i64> {
 }
 
 /// A condition: the argument of `filter` (WHERE), joins' `ON` and `having`. Combine with
-/// [`Cond::and`], [`Cond::or`], [`Cond::not`] (or `!cond`).
+/// [`Cond::and`], [`Cond::or`], [`Cond::not`] (or `a & b`, `a | b`, `!a`).
 #[derive(Debug, Clone)]
 pub struct Cond(pub(crate) sea_query::Expr);
 
@@ -131,6 +131,22 @@ impl std::ops::Not for Cond {
     type Output = Cond;
     fn not(self) -> Cond {
         Cond::not(self)
+    }
+}
+
+/// `a & b` is `a.and(b)`.
+impl std::ops::BitAnd for Cond {
+    type Output = Cond;
+    fn bitand(self, other: Cond) -> Cond {
+        self.and(other)
+    }
+}
+
+/// `a | b` is `a.or(b)`.
+impl std::ops::BitOr for Cond {
+    type Output = Cond;
+    fn bitor(self, other: Cond) -> Cond {
+        self.or(other)
     }
 }
 
@@ -188,12 +204,30 @@ impl Bind<Option<String>> for &str {
     }
 }
 
-/// Rust types of expressions that may be compared with each other: the same `T`, and `T`
-/// with `Option<T>` either way (a join of a nullable foreign key with a key).
+/// Rust types of expressions that may be compared with each other: the same `T`, `T` with
+/// `Option<T>` either way (a join of a nullable foreign key with a key), and the numeric
+/// types `i64`, `i32`, `i16`, `f64` with each other, nullable or not (`User::AGE`
+/// against `User::AGE.avg()`).
 pub trait Comparable<T> {}
 impl<T> Comparable<T> for T {}
 impl<T> Comparable<Option<T>> for T {}
 impl<T> Comparable<T> for Option<T> {}
+
+macro_rules! numeric_comparable {
+    ($($a:ty => $($b:ty),+;)*) => {$($(
+        impl Comparable<$b> for $a {}
+        impl Comparable<Option<$b>> for $a {}
+        impl Comparable<$b> for Option<$a> {}
+        impl Comparable<Option<$b>> for Option<$a> {}
+    )+)*};
+}
+
+numeric_comparable! {
+    i64 => i32, i16, f64;
+    i32 => i64, i16, f64;
+    i16 => i64, i32, f64;
+    f64 => i64, i32, i16;
+}
 
 /// Text expressions (`String`, `Option<String>`): the ones `like` and `glob` take.
 pub trait Text {}
@@ -275,14 +309,15 @@ macro_rules! expression_methods {
             /// most 255 per statement (a longer list makes the query's `sql()` and
             /// terminal operations fail with [`OrmError::TooManyParameters`](super::OrmError::TooManyParameters):
             /// split the list, or use [`is_in_subquery`](Self::is_in_subquery)). An empty
-            /// list is `IN ()`, which SQLite takes as false.
+            /// list is false (sea-query writes it as `? = ?` with 1 and 2 bound).
             pub fn is_in<V: Bind<$t>>(self, values: impl IntoIterator<Item = V>) -> Cond {
                 let values: Vec<sea_query::Expr> =
                     values.into_iter().map(|v| val(v.bind())).collect();
                 Cond(self.sea().is_in(values))
             }
 
-            /// `self NOT IN (?, ...)` (the same limit as [`is_in`](Self::is_in)).
+            /// `self NOT IN (?, ...)` (the same limit as [`is_in`](Self::is_in); an empty list
+            /// is true).
             pub fn is_not_in<V: Bind<$t>>(self, values: impl IntoIterator<Item = V>) -> Cond {
                 let values: Vec<sea_query::Expr> =
                     values.into_iter().map(|v| val(v.bind())).collect();

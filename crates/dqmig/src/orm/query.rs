@@ -88,13 +88,27 @@ macro_rules! tuples {
 }
 
 /// What [`Select::columns`] and [`Cte::select`] take: a tuple of up to 8 columns or
-/// expressions (`(User::ID, User::NAME)`, `(User::AGE.max(),)`); `Row` is the tuple of
-/// their Rust types.
+/// expressions (`(User::ID, User::NAME)`, `(User::AGE.max(),)`), or one column or
+/// expression alone (`User::ID`, rows `(i64,)`); `Row` is the tuple of their Rust types.
 pub trait Columns {
     /// The row type: `(i64, String)` for `(User::ID, User::NAME)`.
     type Row;
     /// The expressions, in order.
     fn exprs(self) -> Vec<sea_query::Expr>;
+}
+
+impl<M: Model, T> Columns for super::Column<M, T> {
+    type Row = (T,);
+    fn exprs(self) -> Vec<sea_query::Expr> {
+        vec![self.into_sea()]
+    }
+}
+
+impl<T> Columns for Expr<T> {
+    type Row = (T,);
+    fn exprs(self) -> Vec<sea_query::Expr> {
+        vec![self.into_sea()]
+    }
 }
 
 tuples! {
@@ -147,8 +161,6 @@ pub struct Select<R> {
     ctes: Vec<CommonTableExpression>,
     recursive: bool,
     limit: Option<u64>,
-    /// Whether the query has a RIGHT or FULL join (SQLite 3.39 or later).
-    outer: bool,
     _row: PhantomData<fn() -> R>,
 }
 
@@ -159,7 +171,6 @@ impl<R> Clone for Select<R> {
             ctes: self.ctes.clone(),
             recursive: self.recursive,
             limit: self.limit,
-            outer: self.outer,
             _row: PhantomData,
         }
     }
@@ -178,7 +189,6 @@ impl<R> Select<R> {
             ctes: Vec::new(),
             recursive: false,
             limit: None,
-            outer: false,
             _row: PhantomData,
         }
     }
@@ -189,7 +199,6 @@ impl<R> Select<R> {
             ctes: self.ctes,
             recursive: self.recursive,
             limit: self.limit,
-            outer: self.outer,
             _row: PhantomData,
         }
     }
@@ -230,14 +239,12 @@ impl<R> Select<R> {
     }
 
     /// `RIGHT JOIN target ON on` (SQLite 3.39 or later; dqlite 1.11.1 nodes run 3.40.1).
-    pub fn right_join(mut self, target: impl JoinTarget, on: Cond) -> Self {
-        self.outer = true;
+    pub fn right_join(self, target: impl JoinTarget, on: Cond) -> Self {
         self.join_as(JoinType::RightJoin, target, on)
     }
 
     /// `FULL OUTER JOIN target ON on` (SQLite 3.39 or later).
-    pub fn full_join(mut self, target: impl JoinTarget, on: Cond) -> Self {
-        self.outer = true;
+    pub fn full_join(self, target: impl JoinTarget, on: Cond) -> Self {
         self.join_as(JoinType::FullOuterJoin, target, on)
     }
 
@@ -336,7 +343,7 @@ impl<R> Select<R> {
             .from_subquery(self.stmt.clone(), Alias::new("q"))
             .to_owned();
         let stmt = finish_query(counted.build(SqliteQueryBuilder))?;
-        let rows = run(conn, &stmt, self.outer)?;
+        let rows = run(conn, &stmt)?;
         let (n,) = <(i64,)>::read_row(&rows[0])?;
         Ok(n)
     }
@@ -350,7 +357,7 @@ impl<R> Select<R> {
             .expr(sea_query::Expr::exists(self.stmt.clone()))
             .to_owned();
         let stmt = finish_query(probe.build(SqliteQueryBuilder))?;
-        let rows = run(conn, &stmt, self.outer)?;
+        let rows = run(conn, &stmt)?;
         let (found,) = <(bool,)>::read_row(&rows[0])?;
         Ok(found)
     }
@@ -369,21 +376,24 @@ fn params(stmt: &SentStatement) -> Vec<&dyn ToValue> {
     stmt.values.iter().map(|v| v as &dyn ToValue).collect()
 }
 
-fn action(stmt: &SentStatement, outer: bool) -> String {
-    if outer {
-        format!(
-            "running `{}` (RIGHT and FULL joins need SQLite 3.39 or later on the node)",
-            stmt.sql
-        )
+/// The database's error running `sql`, naming it (and, for a node whose SQLite predates
+/// RIGHT and FULL joins, saying which version has them).
+fn failed(sql: &str, e: crate::client::Error) -> OrmError {
+    let old_sqlite = e
+        .server_message()
+        .is_some_and(|m| m.contains("RIGHT and FULL OUTER JOINs"));
+    let note = if old_sqlite {
+        " (RIGHT and FULL joins need SQLite 3.39 or later on the node)"
     } else {
-        format!("running `{}`", stmt.sql)
-    }
+        ""
+    };
+    OrmError::db(format!("running `{sql}`{note}"), e)
 }
 
-fn run(conn: &mut Connection, stmt: &SentStatement, outer: bool) -> Result<Vec<Row>, OrmError> {
+fn run(conn: &mut Connection, stmt: &SentStatement) -> Result<Vec<Row>, OrmError> {
     conn.query(&stmt.sql, &params(stmt))
         .map(|rows| rows.rows)
-        .map_err(|e| OrmError::db(action(stmt, outer), e))
+        .map_err(|e| failed(&stmt.sql, e))
 }
 
 impl<R: FromRow> Select<R> {
@@ -394,10 +404,7 @@ impl<R: FromRow> Select<R> {
     /// Rust type cannot read.
     pub fn all(&self, conn: &mut Connection) -> Result<Vec<R>, OrmError> {
         let stmt = self.sql()?;
-        run(conn, &stmt, self.outer)?
-            .iter()
-            .map(R::read_row)
-            .collect()
+        run(conn, &stmt)?.iter().map(R::read_row).collect()
     }
 
     /// The first row (`LIMIT 1`), or `None`.
@@ -407,10 +414,7 @@ impl<R: FromRow> Select<R> {
     pub fn first(&self, conn: &mut Connection) -> Result<Option<R>, OrmError> {
         let limited = self.clone().limit(self.limit.unwrap_or(1).min(1));
         let stmt = limited.sql()?;
-        run(conn, &stmt, self.outer)?
-            .first()
-            .map(R::read_row)
-            .transpose()
+        run(conn, &stmt)?.first().map(R::read_row).transpose()
     }
 
     /// The only row: [`OrmError::NotOne`] unless the query gives exactly one. Reads at most
@@ -439,13 +443,12 @@ impl<R: FromRow> Select<R> {
     /// Starting the query: as [`Select::all`]; each item is a row or the error reading it.
     pub fn iter<'c>(&self, conn: &'c mut Connection) -> Result<QueryIter<'c, R>, OrmError> {
         let stmt = self.sql()?;
-        let action = action(&stmt, self.outer);
         let rows = conn
             .query_iter(&stmt.sql, &params(&stmt))
-            .map_err(|e| OrmError::db(action.clone(), e))?;
+            .map_err(|e| failed(&stmt.sql, e))?;
         Ok(QueryIter {
             rows,
-            action,
+            sql: stmt.sql,
             _row: PhantomData,
         })
     }
@@ -454,8 +457,16 @@ impl<R: FromRow> Select<R> {
 /// The streaming rows of [`Select::iter`]: items are `Result<R, OrmError>`.
 pub struct QueryIter<'c, R> {
     rows: RowIter<'c>,
-    action: String,
+    sql: String,
     _row: PhantomData<fn() -> R>,
+}
+
+impl<R> QueryIter<'_, R> {
+    /// Server batches (Rows messages) received so far: more than one for a large result,
+    /// which is never held whole.
+    pub fn batches(&self) -> usize {
+        self.rows.batches()
+    }
 }
 
 impl<R: FromRow> Iterator for QueryIter<'_, R> {
@@ -463,7 +474,7 @@ impl<R: FromRow> Iterator for QueryIter<'_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.rows.next().map(|row| {
-            row.map_err(|e| OrmError::db(self.action.clone(), e))
+            row.map_err(|e| failed(&self.sql, e))
                 .and_then(|row| R::read_row(&row))
         })
     }
@@ -586,6 +597,36 @@ mod tests {
                 .filter(Post::USER_ID.eq_col(User::ID)),
         ));
         assert!(sql(&q).0.ends_with(r#"WHERE EXISTS(SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id")"#), "{}", sql(&q).0);
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_values_never_pasted() {
+        let odd = crate::orm::Expr::<String>::column("my \"table\"", "col\"umn");
+        let q = select::<User>()
+            .columns(odd.clone())
+            .filter(odd.eq("'; DROP TABLE users; --"));
+        let (text, values) = sql(&q);
+        assert_eq!(
+            text,
+            r#"SELECT "my ""table"""."col""umn" FROM "users" WHERE "my ""table"""."col""umn" = ?"#
+        );
+        assert_eq!(values, [Value::Text("'; DROP TABLE users; --".into())]);
+        let single = select::<User>().columns(User::ID).filter(User::ID.eq(3));
+        assert_eq!(
+            sql(&single).0,
+            r#"SELECT "users"."id" FROM "users" WHERE "users"."id" = ?"#
+        );
+    }
+
+    #[test]
+    fn empty_in_lists() {
+        let q = select::<User>().filter(User::ID.is_in(Vec::<i64>::new()));
+        let n = select::<User>().filter(User::ID.is_not_in(Vec::<i64>::new()));
+        // sea-query writes an empty list as a constant comparison (bound): false for IN,
+        // true for NOT IN, as SQLite's own `IN ()` is.
+        assert!(sql(&q).0.ends_with("WHERE ? = ?"), "{}", sql(&q).0);
+        assert_eq!(sql(&q).1, [Value::Integer(1), Value::Integer(2)]);
+        assert_eq!(sql(&n).1, [Value::Integer(1), Value::Integer(1)]);
     }
 
     #[test]
