@@ -41,7 +41,7 @@ lint: deps
 test: deps lint
 	$(CARGO) test --workspace --no-fail-fast
 
-## demo: init a project, then run examples/migrations end to end on an embedded node
+## demo: init a project, run examples/migrations end to end on an embedded node, then the ORM blog example
 demo: deps build
 	@port=""
 	for _ in $$(seq 1 200); do
@@ -87,6 +87,10 @@ demo: deps build
 	dqmig upgrade head
 	dqmig_check check
 	dqmig_check current --check-heads
+	echo
+	echo "== 3. examples/blog: the seed's User and Post on the ORM (its own embedded node, free port, temp dir)"
+	echo "\$$ cargo run -p blog"
+	$(CARGO) run --quiet --manifest-path $(CURDIR)/Cargo.toml -p blog
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
 ## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision

@@ -190,18 +190,21 @@ fn loading(conn: &mut Connection) -> Result<()> {
         Ok(posts.iter().map(Vec::len).sum::<usize>())
     })?;
     println!(
-        "select-in: {all} posts of every user in {n} queries (users, then IN lists of up to 255)"
+        "select-in: {all} posts of every user in {n} requests (users, then IN lists of up to 255)"
     );
     let (all, n) = queries(conn, |c| {
         let loaded = User::POSTS.load_subquery(c, &users)?;
         Ok(loaded.iter().map(|(_, p)| p.len()).sum::<usize>())
     })?;
-    println!("subquery:  {all} posts in {n} queries");
+    println!(
+        "subquery:  {all} posts in {n} requests (users, then posts IN (users' query); the \
+         users' query seen again is prepared: one more)"
+    );
     let (all, n) = queries(conn, |c| {
         let loaded = User::POSTS.load_joined(c, &users)?;
         Ok(loaded.iter().map(|(_, p)| p.len()).sum::<usize>())
     })?;
-    println!("joined:    {all} posts in {n} query (LEFT JOIN, users de-duplicated)");
+    println!("joined:    {all} posts in {n} request (LEFT JOIN, users de-duplicated)");
     let post = select::<Post>().first(conn)?.ok_or("no post")?;
     let author = Post::AUTHOR.of(&post).one(conn)?;
     println!(

@@ -7,6 +7,7 @@ mod apps;
 mod autogen;
 mod autogen_prop;
 mod big_tx;
+mod blog;
 mod cli;
 mod cli_author;
 mod cli_faults;
