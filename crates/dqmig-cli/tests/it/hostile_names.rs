@@ -189,7 +189,18 @@ fn rev_ids_and_slugs_cannot_escape_the_versions_folder() {
     let abs = outside.path().join("evil").display().to_string();
     let before = files(p.path());
     for id in [
-        "../x", "../../x", &abs, "a/b", "a\\b", "a\u{1}b", "x\ny", "..", ".", "head", "",
+        "../x",
+        "../../x",
+        &abs,
+        "a/b",
+        "a\\b",
+        "a\u{1}b",
+        "x\ny",
+        "x\u{1b}[31m",
+        "..",
+        ".",
+        "head",
+        "",
     ] {
         let r = p.run(&["revision", "-m", "m", "--rev-id", id]);
         assert_eq!(r.code, 2, "--rev-id {id:?}: {}{}", r.stdout, r.stderr);
@@ -199,6 +210,12 @@ fn rev_ids_and_slugs_cannot_escape_the_versions_folder() {
             r.stderr
         );
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        // The id is shown escaped: the message stays on one line and sends no escapes.
+        assert!(
+            !r.stderr.trim_end().contains(|c: char| c.is_control()),
+            "--rev-id {id:?}: raw control characters in {:?}",
+            r.stderr
+        );
     }
     assert_eq!(files(p.path()), before, "a refused id wrote a file");
     assert!(files(outside.path()).is_empty());

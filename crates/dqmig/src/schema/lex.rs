@@ -356,8 +356,18 @@ pub(crate) fn check_shape(
         return Err("the text is empty".to_string());
     };
     let mut depth = 0usize;
-    for t in tokens {
+    for (k, t) in tokens.iter().enumerate() {
         match t.kind {
+            // `()` is only a call's empty argument list (`random()`), never an expression.
+            Kind::LParen
+                if tokens.get(k + 1).map(|n| n.kind) == Some(Kind::RParen)
+                    && !k
+                        .checked_sub(1)
+                        .and_then(|p| tokens.get(p))
+                        .is_some_and(|p| matches!(p.kind, Kind::Word | Kind::QuotedWord)) =>
+            {
+                return Err("empty parentheses `()` outside a function call".to_string())
+            }
             Kind::LParen => depth += 1,
             Kind::RParen => {
                 depth = depth
