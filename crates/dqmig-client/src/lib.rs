@@ -45,6 +45,8 @@ mod backoff;
 mod chrono_values;
 mod conn;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod iter;
 mod leader;
 mod options;

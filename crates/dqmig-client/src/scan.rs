@@ -52,9 +52,13 @@ impl SqlInfo {
 struct Stmt {
     words: Vec<String>,
     tokens: usize,
-    /// Inside `CREATE ... TRIGGER ... BEGIN` the `;` do not end the statement.
+    /// The statement is `CREATE [TEMP|TEMPORARY] TRIGGER ...`: as in SQLite's
+    /// `sqlite3_complete` (and dqmig-script's splitter), only `; END ;` ends it.
     trigger: bool,
-    body_depth: usize,
+    /// In a trigger: the last token was a `;`.
+    after_semi: bool,
+    /// In a trigger: the last tokens were `;` and `END`.
+    after_semi_end: bool,
 }
 
 impl Stmt {
@@ -89,6 +93,17 @@ pub fn scan(sql: &str) -> SqlInfo {
     };
     while i < chars.len() {
         let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        // Every token but `;` (whitespace and comments are none) ends a `;` or `; END` run.
+        let was_semi = cur.after_semi;
+        if !(c.is_whitespace()
+            || c == ';'
+            || (c == '-' && next == Some('-'))
+            || (c == '/' && next == Some('*')))
+        {
+            cur.after_semi = false;
+            cur.after_semi_end = false;
+        }
         match c {
             c if c.is_whitespace() => i += 1,
             '-' if chars.get(i + 1) == Some(&'-') => {
@@ -143,7 +158,8 @@ pub fn scan(sql: &str) -> SqlInfo {
             }
             ';' => {
                 i += 1;
-                if cur.trigger && cur.body_depth > 0 {
+                if cur.trigger && !cur.after_semi_end {
+                    cur.after_semi = true;
                     continue;
                 }
                 finish(&mut cur, &mut info);
@@ -174,14 +190,19 @@ pub fn scan(sql: &str) -> SqlInfo {
                         // A char index for now; made a byte offset at the end.
                         info.returning_at.get_or_insert(start);
                     }
-                    "TRIGGER" if cur.words.first().map(String::as_str) == Some("CREATE") => {
+                    // Only right after CREATE [TEMP|TEMPORARY], every token a word.
+                    "TRIGGER"
+                        if cur.tokens == cur.words.len() + 1
+                            && matches!(
+                                cur.words.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                                ["CREATE"] | ["CREATE", "TEMP"] | ["CREATE", "TEMPORARY"]
+                            ) =>
+                    {
                         cur.trigger = true
                     }
-                    "BEGIN" if cur.trigger && cur.body_depth == 0 => cur.body_depth = 1,
-                    "CASE" if cur.body_depth > 0 => cur.body_depth += 1,
-                    "END" if cur.body_depth > 0 => cur.body_depth -= 1,
                     _ => {}
                 }
+                cur.after_semi_end = word == "END" && was_semi;
                 if cur.words.len() < 8 {
                     cur.words.push(word);
                 }
@@ -249,6 +270,26 @@ mod tests {
         let trig = "CREATE TRIGGER tr AFTER INSERT ON a BEGIN \
                     UPDATE b SET y = CASE WHEN new.x > 0 THEN 1 ELSE 0 END; DELETE FROM c; END; SELECT 1";
         assert_eq!(scan(trig).statements, 2);
+        // The rule of sqlite3_complete (and of dqmig-script's splitter): in a trigger only
+        // `; END ;` ends the statement, also before BEGIN; TRIGGER counts only right after
+        // CREATE [TEMP|TEMPORARY].
+        assert_eq!(
+            scan("CREATE TEMP TRIGGER t2 BEFOR, x FROM t; SELEC; END; SELECT 1").statements,
+            2
+        );
+        assert_eq!(
+            scan("CREATE TRIGGER t BEGIN SELECT 1; END -- c\n; SELECT 2").statements,
+            2
+        );
+        assert_eq!(scan("CREATE TABLE trigger (a); SELECT 1").statements, 2);
+        assert_eq!(
+            scan("CREATE TRIGGER t BEGIN SELECT 1; \"END\"; END; SELECT 2").statements,
+            2
+        );
+        assert_eq!(
+            scan("CREATE TRIGGER t BEGIN SELECT 1; x.END; END").statements,
+            1
+        );
     }
 
     #[test]

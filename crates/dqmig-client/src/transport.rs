@@ -286,21 +286,24 @@ impl Transport {
     }
 
     /// Makes sure `rbuf[rstart..]` holds at least `n` bytes, reading as much as the socket
-    /// has (up to the buffer's size) per call.
+    /// has (up to the buffer's size) per call. The buffer grows with the bytes that actually
+    /// arrive (at most doubling per step), never to a length a header only announces: a
+    /// peer that claims a 2 GiB body and sends 8 bytes costs 64 KiB, not 2 GiB.
     fn fill(&mut self, n: usize) -> std::io::Result<()> {
         if self.rend - self.rstart >= n {
             return Ok(());
         }
         if self.rbuf.len() - self.rstart < n {
-            // Move what is left to the front; grow only for a message that needs it.
+            // Move what is left to the front.
             self.rbuf.copy_within(self.rstart..self.rend, 0);
             self.rend -= self.rstart;
             self.rstart = 0;
-            if self.rbuf.len() < n {
-                self.rbuf.resize(n, 0);
-            }
         }
         while self.rend - self.rstart < n {
+            if self.rend == self.rbuf.len() {
+                let grown = (self.rbuf.len() * 2).min(self.rstart + n);
+                self.rbuf.resize(grown, 0);
+            }
             match self.stream.read(&mut self.rbuf[self.rend..]) {
                 Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
                 Ok(k) => self.rend += k,

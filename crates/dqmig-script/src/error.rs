@@ -24,15 +24,15 @@ pub enum ScriptError {
     },
 
     /// A revision id chosen by the user (or written in a file) breaks the id rules.
-    #[error("revision id `{id}` is not valid: {reason}")]
+    #[error("revision id `{}` is not valid: {reason}", shown(.id))]
     BadRevId { id: String, reason: String },
 
     /// A branch label breaks the label rules.
-    #[error("branch label `{label}` is not valid: {reason}")]
+    #[error("branch label `{}` is not valid: {reason}", shown(.label))]
     BadLabel { label: String, reason: String },
 
     /// The revision file-name template cannot be used.
-    #[error("revision file-name template `{template}`: {reason}")]
+    #[error("revision file-name template `{}`: {reason}", shown(.template))]
     BadFileTemplate { template: String, reason: String },
 
     /// Two files claim the same revision id.
@@ -83,25 +83,26 @@ pub enum ScriptError {
     },
 
     /// A creation time that is not RFC 3339.
-    #[error("creation time `{value}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z")]
+    #[error("creation time `{}` is not an RFC 3339 timestamp like 2026-11-24T22:30:00Z", shown(.value))]
     BadTime { value: String },
 
     /// A target string that does not follow the grammar.
-    #[error("target `{target}`: {reason}")]
+    #[error("target `{}`: {reason}", shown(.target))]
     BadTarget { target: String, reason: String },
 
     /// A target names no revision, prefix or label.
-    #[error("target `{target}`: no revision id, id prefix or branch label matches it; `dqmig history` lists the revisions")]
+    #[error("target `{}`: no revision id, id prefix or branch label matches it; `dqmig history` lists the revisions", shown(.target))]
     UnknownRevision { target: String },
 
     /// An id prefix that matches several revisions.
     #[error(
-        "target `{prefix}` is ambiguous: it is a prefix of {candidates}; give more characters"
+        "target `{}` is ambiguous: it is a prefix of {candidates}; give more characters",
+        shown(.prefix)
     )]
     AmbiguousPrefix { prefix: String, candidates: String },
 
     /// `head` (or a relative target) while there are several heads.
-    #[error("target `{target}`: there are several heads ({heads}); name one of them, use `heads` for all, or merge them with `dqmig merge`")]
+    #[error("target `{}`: there are several heads ({heads}); name one of them, use `heads` for all, or merge them with `dqmig merge`", shown(.target))]
     MultipleHeads { target: String, heads: String },
 
     /// The revision template makes a file the parser refuses (or whose header says another
@@ -113,7 +114,7 @@ pub enum ScriptError {
     },
 
     /// A target that cannot be reached in the requested direction or from the current state.
-    #[error("target `{target}`: {reason}")]
+    #[error("target `{}`: {reason}", shown(.target))]
     Unreachable { target: String, reason: String },
 }
 
@@ -131,4 +132,11 @@ impl ScriptError {
             message: message.into(),
         }
     }
+}
+
+/// A value the user typed, as error messages show it: control characters (a newline, an
+/// escape sequence) written as escapes, so a message is one line and cannot drive the
+/// terminal.
+fn shown(value: &str) -> String {
+    super::comment_text(value)
 }

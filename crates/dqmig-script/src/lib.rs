@@ -30,6 +30,8 @@ mod checksum;
 mod classify;
 mod error;
 pub mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 mod graph;
 mod new;
 mod parse;

@@ -14,6 +14,8 @@ pub mod autogen;
 pub mod cluster;
 pub mod config;
 pub mod executor;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod introspect;
 pub mod migrator;
 pub mod models;

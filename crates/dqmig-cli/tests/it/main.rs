@@ -31,6 +31,7 @@ mod freeze;
 #[allow(dead_code)]
 mod harness;
 mod hostile;
+mod hostile_names;
 mod interop;
 mod introspect;
 mod logging;

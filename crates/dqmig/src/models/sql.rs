@@ -38,6 +38,12 @@ pub struct SqlOptions {
 
 /// [`load_sql_str`] with options.
 pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
+    // SQLite's own tokenizer rules first: sqlparser's accepts characters SQLite refuses
+    // (control characters outside strings and quoted names), which would then be kept in
+    // a type or an expression no database can hold.
+    if let Err(e) = crate::schema::lex::lex(text) {
+        return Err(LoadError::at(file, Pos::from_offset(text, e.at), e.message));
+    }
     let map = SourceMap::new(text);
     let tokens = folded_tokens(file, text, &map)?;
     let (tokens, type_places) = super::sql_types::fold_column_types(tokens);

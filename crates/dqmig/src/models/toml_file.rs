@@ -308,7 +308,11 @@ impl<'a> Loader<'a> {
                     let d = DeclaredType::parse(t.get_ref()).map_err(|e| self.err(t, e.to_string()))?;
                     (d.sql_type(), Some(d))
                 }
-                (None, Some(t)) => (SqlType::new(t.get_ref()), None),
+                (None, Some(t)) => {
+                    crate::schema::lex::check_type_name(t.get_ref())
+                        .map_err(|e| self.err(t, format!("column `{cname}`: sql_type {e}")))?;
+                    (SqlType::new(t.get_ref()), None)
+                }
                 (Some(_), Some(t)) => return Err(self.err(t, format!("column `{cname}` has both `type` and `sql_type`; give one"))),
                 (None, None) => {
                     return Err(self.err(cdef, format!("column `{cname}` has no `type`; expected e.g. type = \"integer\" (see docs/models.md)")))

@@ -228,7 +228,7 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
                     }
                     None => {
                         let ch = rest.chars().next().unwrap_or('?');
-                        return Err(err(start, &format!("unexpected character `{ch}`")));
+                        return Err(err(start, &format!("unexpected character {ch:?}")));
                     }
                 }
             }
@@ -356,8 +356,18 @@ pub(crate) fn check_shape(
         return Err("the text is empty".to_string());
     };
     let mut depth = 0usize;
-    for t in tokens {
+    for (k, t) in tokens.iter().enumerate() {
         match t.kind {
+            // `()` is only a call's empty argument list (`random()`), never an expression.
+            Kind::LParen
+                if tokens.get(k + 1).map(|n| n.kind) == Some(Kind::RParen)
+                    && !k
+                        .checked_sub(1)
+                        .and_then(|p| tokens.get(p))
+                        .is_some_and(|p| matches!(p.kind, Kind::Word | Kind::QuotedWord)) =>
+            {
+                return Err("empty parentheses `()` outside a function call".to_string())
+            }
             Kind::LParen => depth += 1,
             Kind::RParen => {
                 depth = depth
@@ -376,6 +386,67 @@ pub(crate) fn check_shape(
     }
     if last.kind == Kind::Op || DANGLING.iter().any(|w| last.is_keyword(sql, w)) {
         return Err(format!("the text ends with `{}`", last.text(sql)));
+    }
+    Ok(())
+}
+
+/// Checks a declared column type written by a user (models.toml `sql_type`) against
+/// SQLite's grammar for one: empty, or one or more names (words, quoted names or strings)
+/// optionally followed by `(N)` or `(N, M)` with signed numbers. Anything else would be
+/// pasted into `CREATE TABLE` as more than a type (`INT, "x" TEXT` adds a column).
+///
+/// # Errors
+/// A message saying what is wrong.
+pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
+    let tokens = tokens(sql).map_err(|e| e.to_string())?;
+    let names = tokens
+        .iter()
+        .take_while(|t| matches!(t.kind, Kind::Word | Kind::QuotedWord | Kind::String))
+        .count();
+    let rest = &tokens[names..];
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let bad = || {
+        Err(format!(
+            "`{}` is not a SQL type name: write names, optionally followed by (N) or (N, M)",
+            sql.trim()
+        ))
+    };
+    if names == 0
+        || rest[0].kind != Kind::LParen
+        || rest.last().map(|t| t.kind) != Some(Kind::RParen)
+    {
+        return bad();
+    }
+    // Between the parentheses: one or two signed numbers, separated by a comma.
+    let inner = &rest[1..rest.len() - 1];
+    let mut numbers = 0;
+    let mut k = 0;
+    while k < inner.len() {
+        if inner[k].kind == Kind::Op && matches!(inner[k].text(sql), "+" | "-") {
+            k += 1;
+        }
+        if !inner
+            .get(k)
+            .is_some_and(|t| matches!(t.kind, Kind::Number | Kind::HexNumber))
+        {
+            return bad();
+        }
+        numbers += 1;
+        k += 1;
+        if k < inner.len() {
+            if inner[k].kind != Kind::Comma {
+                return bad();
+            }
+            k += 1;
+            if k == inner.len() {
+                return bad();
+            }
+        }
+    }
+    if numbers == 0 || numbers > 2 {
+        return bad();
     }
     Ok(())
 }
@@ -401,6 +472,37 @@ pub(crate) fn matching_paren(tokens: &[Lexeme], open: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_names_follow_sqlites_grammar() {
+        for ok in [
+            "",
+            "INTEGER",
+            "CHAR(10)",
+            "decimal(10, 2)",
+            "UNSIGNED BIG INT",
+            "\"my type\"",
+            "VARCHAR(+5)",
+            "x(-1,0x10)",
+            "'str' [br]",
+        ] {
+            assert_eq!(check_type_name(ok), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            "INT, \"x\" TEXT",
+            "INT); DROP TABLE t; --",
+            "DECIMAL(\u{1},1)",
+            "(10)",
+            "CHAR(10",
+            "CHAR(a)",
+            "CHAR(1,2,3)",
+            "CHAR()",
+            "CHAR(1,)",
+            "INT PRIMARY KEY (1) x",
+        ] {
+            assert!(check_type_name(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
         tokens(sql)

@@ -1,0 +1,7 @@
+-- revision: abc
+-- revises: 
+-- message: x
+
+-- migrate:up
+SELECT 1;
+-- migrate:down

@@ -1,0 +1,4 @@
+-- revision: a
+-- revises:
+-- migrate:down
+-- migrate:up

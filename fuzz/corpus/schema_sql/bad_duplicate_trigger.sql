@@ -1,0 +1,4 @@
+-- expect: 4:16: duplicate trigger name `TR`: already defined at 3:16
+CREATE TABLE t (a INTEGER);
+CREATE TRIGGER tr AFTER DELETE ON t BEGIN SELECT 1; END;
+CREATE TRIGGER TR AFTER INSERT ON t BEGIN SELECT 1; END;

@@ -1,0 +1,1 @@
+CREATE TABLE [My Table] ([Key Col] INTEGER PRIMARY KEY, `Other` TEXT CHECK (length([other]) < 10));

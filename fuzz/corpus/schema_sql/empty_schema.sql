@@ -1,0 +1,1 @@
+-- Nothing declared: an empty schema.

@@ -1,0 +1,21 @@
+CREATE TABLE everything (
+  id INTEGER PRIMARY KEY,
+  big BIGINT,
+  small SMALLINT,
+  flag INTEGER NOT NULL DEFAULT 0,
+  code VARCHAR,
+  title VARCHAR(80),
+  body TEXT,
+  ratio REAL,
+  amount NUMERIC(10, 2),
+  plain_numeric NUMERIC,
+  precision_only NUMERIC(12),
+  born_on TEXT,
+  seen_at TEXT,
+  opens_at TEXT,
+  payload BLOB,
+  image BLOB,
+  meta TEXT,
+  token TEXT,
+  status TEXT CHECK (status IN ('new', 'done'))
+);

@@ -1,0 +1,7 @@
+CREATE TABLE boxes (
+  id INTEGER PRIMARY KEY,
+  w REAL NOT NULL,
+  h REAL NOT NULL,
+  area REAL GENERATED ALWAYS AS (w * h) STORED,
+  label TEXT AS ('box ' || id) VIRTUAL
+);

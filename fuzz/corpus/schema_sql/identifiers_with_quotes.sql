@@ -1,0 +1,4 @@
+CREATE TABLE "say ""hi""" (
+  "it's" INTEGER PRIMARY KEY,
+  "a""b" TEXT CHECK ("a""b" <> '')
+);

@@ -1,0 +1,5 @@
+CREATE TABLE categories (
+  id INTEGER PRIMARY KEY,
+  parent_id INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+  name VARCHAR(50) NOT NULL
+);

@@ -1,0 +1,7 @@
+CREATE TABLE nodes (
+  tree INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  parent INTEGER,
+  PRIMARY KEY (tree, id),
+  FOREIGN KEY (tree, parent) REFERENCES nodes (tree, id) DEFERRABLE INITIALLY DEFERRED
+);

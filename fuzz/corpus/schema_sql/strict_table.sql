@@ -1,0 +1,7 @@
+CREATE TABLE measurements (
+  id INTEGER PRIMARY KEY,
+  sensor TEXT NOT NULL,
+  value REAL,
+  raw BLOB,
+  anything ANY
+) STRICT;

@@ -1,0 +1,6 @@
+CREATE TABLE counters (
+  scope TEXT,
+  name TEXT,
+  n INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (scope, name)
+) WITHOUT ROWID, STRICT;

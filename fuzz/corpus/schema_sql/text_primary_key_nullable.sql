@@ -1,0 +1,1 @@
+CREATE TABLE codes (code TEXT PRIMARY KEY, label TEXT);

@@ -1,0 +1,1 @@
+CREATE TABLE pairs (a INTEGER, b INTEGER, c INTEGER, UNIQUE (a), UNIQUE (b, c));

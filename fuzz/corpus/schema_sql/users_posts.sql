@@ -1,0 +1,15 @@
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name VARCHAR(100) NOT NULL,
+  email varchar(255) NOT NULL UNIQUE,
+  is_active INTEGER DEFAULT 1,
+  created_at TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_users_name ON users (name);
+CREATE TABLE posts (
+  id INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  title VARCHAR(200) NOT NULL,
+  PRIMARY KEY (id),
+  FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+);

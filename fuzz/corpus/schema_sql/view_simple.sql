@@ -1,0 +1,2 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, active INTEGER NOT NULL DEFAULT 1);
+CREATE VIEW active_users AS SELECT "id" FROM "users" WHERE "active" = 1;
