@@ -1975,22 +1975,23 @@ fn run_bounded(dir: &Path, args: &[String], limit: Duration) -> Result<Ran, Stri
     wait_child(&mut child, limit + Duration::from_secs(10))
 }
 
-/// Waits for `child` (its stdout and stderr piped) at most `hard`, reading both; kills it
-/// by its pid and returns Err if it is still running then.
+/// Waits for `child` at most `hard`, reading its stdout and stderr when they are piped (and
+/// not taken yet); kills it by its pid and returns Err if it is still running then.
 pub(crate) fn wait_child(child: &mut Child, hard: Duration) -> Result<Ran, String> {
     let start = Instant::now();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
+    let out = child.stdout.take();
+    let err = child.stderr.take();
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut s);
+            }
+            String::from_utf8_lossy(&s).into_owned()
+        })
+    };
+    let reader = read_all(out.map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err_reader = read_all(err.map(|p| Box::new(p) as Box<dyn Read + Send>));
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let took = start.elapsed();

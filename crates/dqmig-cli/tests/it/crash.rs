@@ -6,12 +6,14 @@
 //! its log row, or absent with neither), the version table must name the last step whose
 //! table is present, the history must agree, and the next run must finish the rest.
 //! `DQMIG_KILL_POINTS` (default 20) sets the kill points per command and node kind;
-//! `make soak` runs 200.
+//! `make soak` runs 200; `DQMIG_CRASH_TRACE=1` prints each kill point and where it left the
+//! database.
 //!
 //! Then a 3-node cluster under a running migration: the leader SIGKILLed and restarted,
 //! a follower likewise, and the whole cluster killed and restarted; every revision ends up
 //! applied exactly once (the history and the log table prove it).
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +29,7 @@ use crate::support;
 /// Steps in the crash project.
 const STEPS: usize = 6;
 /// Rows each step inserts (enough that a kill often lands inside a step).
-const ROWS: usize = 10_000;
+const ROWS: usize = 5_000;
 
 fn rev_id(i: usize) -> String {
     format!("{:012x}", 0xc0a5_0000_0000u64 + i as u64)
@@ -122,6 +124,15 @@ pub(crate) fn slow_revision(project: &Path, parent: &str, id: &str, rows: usize)
 /// all its rows and one log row, no other step left a trace, and the history's last entry
 /// per revision agrees. Returns the number of applied steps.
 fn boundary(conn: &mut Connection, ids: &[(usize, String, usize)]) -> Result<usize, String> {
+    // One read transaction: every query sees the same snapshot, even if a COMMIT the killed
+    // process sent lands on the node meanwhile.
+    conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+    let found = boundary_in(conn, ids);
+    let _ = conn.execute_batch("ROLLBACK");
+    found
+}
+
+fn boundary_in(conn: &mut Connection, ids: &[(usize, String, usize)]) -> Result<usize, String> {
     let tables: Vec<String> = conn
         .query("SELECT name FROM sqlite_master WHERE type = 'table'", &[])
         .map_err(|e| e.to_string())?
@@ -317,13 +328,35 @@ fn spawn(project: &Path, url: &str, args: &[&str]) -> Child {
         .expect("spawning dqmig")
 }
 
-/// Runs to the end (bounded), requiring success; returns how long it took.
-fn finish(project: &Path, url: &str, args: &[&str], what: &str) -> Duration {
+/// Runs to the end (bounded), requiring success. Returns the span, from the process start,
+/// in which its steps ran: from the first step's announcement ("Running ..." on stderr; the
+/// process start and the node's come before it) to about one step after the last one.
+fn finish(project: &Path, url: &str, args: &[&str], what: &str) -> (Duration, Duration) {
+    let start = Instant::now();
     let mut child = spawn(project, url, args);
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut announced = Vec::new();
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("Running ") {
+                announced.push(start.elapsed());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        (announced, text)
+    });
     let ran = crate::catalog::wait_child(&mut child, crate::failover_migrate::RUN_BOUND)
         .unwrap_or_else(|e| panic!("{what}: dqmig {args:?}: {e}"));
-    assert_eq!(ran.code, 0, "{what}: dqmig {args:?} failed: {}", ran.stderr);
-    ran.took
+    let (announced, text) = reader.join().unwrap();
+    assert_eq!(ran.code, 0, "{what}: dqmig {args:?} failed: {text}");
+    // The steps run from the first announcement to about one step after the last one
+    // (then the process closes the connection and, when embedded, stops its node).
+    let first = announced.first().copied().unwrap_or_default();
+    let last = announced.last().copied().unwrap_or_default();
+    let step = (last - first) / (announced.len().max(2) as u32 - 1);
+    (first, (last + step).min(start.elapsed()))
 }
 
 /// Kill trials of one node kind: `points` kills of `upgrade head`, each followed by the
@@ -335,12 +368,21 @@ fn kill_trials(kind: &Kind, points: usize, rng: &mut Rng) -> (usize, usize) {
     let url = kind.url();
     let ids = chain();
     // A full run each way, timed: the kill points are drawn from these spans.
-    let up = finish(project.path(), &url, &["upgrade", "head"], "first upgrade");
-    let down = finish(
+    // A full run each way, timed on a warm data dir (the first run also creates it and, when
+    // embedded, bootstraps the node): the kill points are drawn from these spans.
+    finish(project.path(), &url, &["upgrade", "head"], "first upgrade");
+    finish(
         project.path(),
         &url,
         &["downgrade", "base"],
         "first downgrade",
+    );
+    let up = finish(project.path(), &url, &["upgrade", "head"], "timed upgrade");
+    let down = finish(
+        project.path(),
+        &url,
+        &["downgrade", "base"],
+        "timed downgrade",
     );
     let mut mid_run = 0;
     let mut landed_before = 0;
@@ -349,8 +391,23 @@ fn kill_trials(kind: &Kind, points: usize, rng: &mut Rng) -> (usize, usize) {
             (["upgrade", "head"], up, STEPS),
             (["downgrade", "base"], down, 0),
         ] {
-            let delay = Duration::from_micros(rng.below(span.as_micros() as u64));
+            // A random point of the span in which a full run's steps ran, counted from this
+            // run's first step announcement (process and node start times vary too much to
+            // count from the spawn): the kill lands while steps run, or just after the last.
+            let (from, to) = span;
+            let delay = Duration::from_micros(rng.below((to - from).as_micros() as u64));
             let mut child = spawn(project.path(), &url, &args);
+            let stderr = child.stderr.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if line.starts_with("Running ") {
+                        let _ = tx.send(());
+                    }
+                }
+            });
+            // Err: the run ended (or hung) without announcing a step; killed all the same.
+            let _ = rx.recv_timeout(crate::failover_migrate::RUN_BOUND);
             std::thread::sleep(delay);
             let ended_first = child.try_wait().unwrap().is_some();
             let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
@@ -359,10 +416,17 @@ fn kill_trials(kind: &Kind, points: usize, rng: &mut Rng) -> (usize, usize) {
                 .with_conn(|c| boundary(c, &ids))
                 .unwrap_or_else(|e| {
                     panic!(
-                        "{} kill point {point} ({args:?} killed after {delay:?}): not at a step boundary: {e}",
+                        "{} kill point {point} ({args:?} killed {delay:?} after its first step began): not at a step boundary: {e}",
                         kind.name()
                     )
                 });
+            if std::env::var("DQMIG_CRASH_TRACE").is_ok() {
+                eprintln!(
+                    "crash: {} {args:?} killed {delay:?} after its first step began (a full run's steps took {:?}): at step {at}",
+                    kind.name(),
+                    to - from
+                );
+            }
             if ended_first {
                 landed_before += 1;
             } else if at != target && at != STEPS - target {
