@@ -2249,6 +2249,15 @@ fn fault(
     expect: &[String],
 ) -> Ran {
     let ran = run_bounded(dir, args, documented(args) + SLACK);
+    if let Ok(r) = &ran {
+        eprintln!(
+            "catalog: {name}: exit {} after {:?} (bound {:?}): {}",
+            r.code,
+            r.took,
+            documented(args) + SLACK,
+            r.stderr.lines().last().unwrap_or_default()
+        );
+    }
     let kept = ran.as_ref().ok().map(|r| Ran {
         code: r.code,
         stdout: r.stdout.clone(),
@@ -2423,6 +2432,14 @@ fn server_faults(failures: &mut Vec<String>) -> usize {
         &mut child,
         documented(&args) + SLACK + Duration::from_secs(10),
     );
+    if let Ok(r) = &ran {
+        eprintln!(
+            "catalog: a node killed mid-run: exit {} ({:?} after the start): {}",
+            r.code,
+            r.took,
+            r.stderr.lines().last().unwrap_or_default()
+        );
+    }
     failures.extend(judge(
         "a node killed mid-run",
         &args,
