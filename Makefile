@@ -10,7 +10,7 @@ CARGO ?= cargo
 DEB_PACKAGES := libdqlite-dev pkg-config go-dqlite
 DQMIG := $(CARGO) run --quiet --manifest-path $(CURDIR)/Cargo.toml --bin dqmig --
 
-.PHONY: deps build lint test demo bench clean
+.PHONY: deps build lint test soak demo bench clean
 
 ## deps: install libdqlite-dev, pkg-config and go-dqlite (apt-get) if anything is missing
 deps:
@@ -40,6 +40,11 @@ lint: deps
 ## test: lint, then every test of the workspace; fails if any check or test fails
 test: deps lint
 	$(CARGO) test --workspace --no-fail-fast
+
+## soak: the crash tests with 200 SIGKILL points per command and node kind instead of the 20
+## of `make test` (DQMIG_KILL_POINTS; DQMIG_CRASH_SEED=N replays a run's kill points)
+soak: deps
+	DQMIG_KILL_POINTS=$${DQMIG_KILL_POINTS:-200} $(CARGO) test -p dqmig-cli --test it crash:: -- --nocapture
 
 ## demo: init a project, run examples/migrations end to end on an embedded node, then the ORM blog example
 demo: deps build

@@ -486,6 +486,8 @@ fn server_hint(code: u64, message: &str) -> &'static str {
     match code {
         // SQLITE_IOERR_SHORT_READ
         522 => ": on libdqlite 1.11.1 this means the transaction changed more pages than the connection's page cache holds (a WAL short read once the cache spills); raise the cache before the transaction (Connection::set_cache_size_kib, or PRAGMA cache_size) or split the work into smaller transactions",
+        // SQLITE_IOERR_*, SQLITE_FULL, SQLITE_READONLY_*: the node cannot write its files.
+        c if matches!(c & 0xff, 8 | 10 | 13) => ": the node could not write its data; check that the disk holding its data dir is not full and that the data dir is writable, then run again",
         _ => "",
     }
 }

@@ -87,6 +87,16 @@ pub fn count_statements(sql: &str) -> usize {
     scan::scan(sql).statements
 }
 
+/// Whether `sql` holds a statement that opens or ends a transaction (`BEGIN`, `SAVEPOINT`,
+/// `COMMIT`, `END`, `ROLLBACK` without `TO`), found the way the client tracks a connection's
+/// transaction state (strings, quoted names, comments and trigger bodies do not count).
+pub fn controls_transaction(sql: &str) -> bool {
+    scan::scan(sql)
+        .effects
+        .iter()
+        .any(|e| *e != scan::TxEffect::None)
+}
+
 /// The byte offset in `sql` of the first `RETURNING` used as a keyword (not in a string, a
 /// quoted name, a comment, a parameter or after a `.`), found the way the client's guard
 /// rails find it: `Connection` refuses such SQL before sending it (`Error::Returning`,

@@ -84,7 +84,7 @@ impl Graph {
             return Err(ScriptError::Unreachable {
                 target: shown,
                 reason: format!(
-                    "a merge needs two or more revisions, and this names {}",
+                    "a merge needs two or more revisions, and this names {}; name two or more (`dqmig heads` lists the heads)",
                     if parents.is_empty() {
                         "none".to_string()
                     } else {

@@ -136,7 +136,7 @@ pub fn parse_revision(file: &str, text: &str) -> Result<Revision, ScriptError> {
             return Err(ScriptError::at(file, t.line, t.column, "`-- migrate:down` comes before `-- migrate:up`; put the up section first"));
         }
         [(_, true)] => return Err(ScriptError::at(file, end, 1, "no `-- migrate:down` line; add one after the up section (the section may be empty)")),
-        _ => return Err(ScriptError::at(file, 1, 1, "no `-- migrate:up` line; a revision file has a header, then `-- migrate:up`, then `-- migrate:down`")),
+        _ => return Err(ScriptError::at(file, 1, 1, "no `-- migrate:up` line; add one after the header (a revision file has a header, then `-- migrate:up`, then `-- migrate:down`)")),
     };
     let header = parse_header(file, &toks[..up_at])?;
     let up = section(file, text, &toks, up_at, down_at)?;
@@ -312,7 +312,7 @@ fn parse_header(file: &str, toks: &[Tok]) -> Result<Header, ScriptError> {
             file,
             revises_line,
             1,
-            format!("revision {revision} revises itself"),
+            format!("revision {revision} revises itself; put its parent's id in `-- revises:` (empty for a base)"),
         ));
     }
     Ok(Header {

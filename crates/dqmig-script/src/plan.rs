@@ -142,7 +142,7 @@ impl Graph {
                 }
                 if heads.is_empty() {
                     if *n < 0 {
-                        return Err(ScriptError::Unreachable { target: shown, reason: "nothing is applied, so there is nothing before the current revision".into() });
+                        return Err(ScriptError::Unreachable { target: shown, reason: "nothing is applied, so there is nothing before the current revision to go back to; `dqmig history --applied` shows what ran".into() });
                     }
                     let bases = self.bases();
                     if bases.len() > 1 {

@@ -109,7 +109,9 @@ pub fn validate_label(label: &str) -> Result<(), ScriptError> {
         return Err(bad(&format!("it contains {c:?}; use only letters, digits, _ and . (labels appear in targets like `label@head`)")));
     }
     if RESERVED.contains(&label) {
-        return Err(bad("it is a target word (head, heads, base)"));
+        return Err(bad(
+            "it is a target word (head, heads, base); choose another label",
+        ));
     }
     Ok(())
 }

@@ -101,7 +101,7 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
                 file,
                 e.location.line.max(1) as usize,
                 e.location.column.max(1) as usize,
-                format!("cannot read the SQL here: {}", e.message),
+                format!("cannot read the SQL here: {}; fix the statement (a quote, comment or bracket left open?)", e.message),
             )
         })?;
     let lines: Vec<usize> = std::iter::once(0)

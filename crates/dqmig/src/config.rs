@@ -57,6 +57,11 @@ pub enum ConfigError {
         message: String,
     },
 
+    /// `--url` was given blank (`--url ""`, often an unset shell variable): refused rather
+    /// than falling back to another database.
+    #[error("--url is empty: pass a database URL (e.g. --url dqlite://127.0.0.1:9001/app.db), or leave --url out to use DQMIG_URL or the `url` in {CONFIG_FILE}")]
+    BlankCliUrl,
+
     /// No URL anywhere.
     #[error("no database URL given: pass --url, set DQMIG_URL, or put `url = \"dqlite:///127.0.0.1:9001/./.dqmig/app.db\"` in {CONFIG_FILE}")]
     NoUrl,
@@ -305,7 +310,7 @@ impl Config {
             let msg = if msg.starts_with("unknown field") {
                 format!("{msg}; remove or rename the key")
             } else {
-                msg
+                format!("{msg}; fix the TOML there (the keys are listed in the README, section dqmig.toml)")
             };
             at(offset, msg)
         })?;
@@ -313,7 +318,10 @@ impl Config {
         let nonempty = |v: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
             let s = v.get_ref().trim();
             if s.is_empty() {
-                return Err(at(v.span().start, format!("`{key}` is empty")));
+                return Err(at(
+                    v.span().start,
+                    format!("`{key}` is empty; give a value or remove the key"),
+                ));
             }
             Ok(s.to_string())
         };
@@ -419,8 +427,16 @@ impl Config {
     /// The database URL: `cli` (`--url`) first, then `env` (`DQMIG_URL`), then the file's
     /// `url`. An embedded URL's relative data dir is resolved against the config file's
     /// folder when it came from the file, and left relative (to the current directory)
-    /// otherwise. Blank values count as absent.
+    /// otherwise. A blank `env` or file `url` counts as absent.
+    ///
+    /// # Errors
+    /// [`ConfigError::BlankCliUrl`] when `cli` is given but blank (it would silently pick
+    /// another database); [`ConfigError::NoUrl`] when no place gives one;
+    /// [`ConfigError::Url`] when the chosen URL does not parse.
     pub fn database_url(&self, cli: Option<&str>, env: Option<&str>) -> Result<DbUrl, ConfigError> {
+        if cli.is_some_and(|u| u.trim().is_empty()) {
+            return Err(ConfigError::BlankCliUrl);
+        }
         let pick = |v: Option<&str>| {
             v.map(str::trim)
                 .filter(|s| !s.is_empty())

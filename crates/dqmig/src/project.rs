@@ -54,6 +54,14 @@ pub enum ProjectError {
     #[error("the models file {} does not exist: create it (`dqmig init` writes an example), or point `models`, `schema` or `models_command` in {file} at your models", path.display())]
     NoModelsFile { path: PathBuf, file: String },
 
+    /// A model table has the name of dqmig's version or history table.
+    #[error("the models define a table named `{table}`, the name of dqmig's own {what} table; rename the table in the models, or pick another `version_table` in {file} (the history table is named after it)")]
+    ReservedTable {
+        table: String,
+        what: &'static str,
+        file: String,
+    },
+
     /// Loading the models failed.
     #[error("loading the models")]
     Models(#[source] Box<LoadError>),
@@ -176,7 +184,8 @@ pub fn load_graph(versions: &Path) -> Result<Graph, ProjectError> {
 ///
 /// # Errors
 /// [`ProjectError::NoModels`] when none is configured; [`ProjectError::Models`] naming the
-/// file, line and problem.
+/// file, line and problem; [`ProjectError::ReservedTable`] when a model table has the name
+/// of dqmig's version or history table.
 pub fn load_models(config: &Config) -> Result<Models, ProjectError> {
     let err = |e| ProjectError::Models(Box::new(e));
     let (schema, renamed_from) = match &config.models {
@@ -212,6 +221,25 @@ pub fn load_models(config: &Config) -> Result<Models, ProjectError> {
             return Err(ProjectError::NoModels { file });
         }
     };
+    for (name, what) in [
+        (&config.version_table, "version"),
+        (&config.history_table, "history"),
+    ] {
+        if let Some(table) = schema
+            .tables
+            .keys()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name))
+        {
+            return Err(ProjectError::ReservedTable {
+                table: table.as_str().to_string(),
+                what,
+                file: config
+                    .file
+                    .as_ref()
+                    .map_or_else(|| CONFIG_FILE.to_string(), |f| f.display().to_string()),
+            });
+        }
+    }
     Ok(Models {
         schema: filtered(config, schema),
         renamed_from,

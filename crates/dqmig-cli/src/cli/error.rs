@@ -20,7 +20,7 @@ pub enum CliError {
         source: Box<dqmig::open::OpenError>,
     },
 
-    #[error("running the SQL statement on {url}")]
+    #[error("running the SQL statement on {url}{}", statement_hint(source))]
     Run {
         url: String,
         #[source]
@@ -147,6 +147,18 @@ impl CliError {
     /// not worth reporting.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// After `dqmig sql` failed: a statement the server refused (a mistake in it, a constraint)
+/// ran in a transaction of its own and changed nothing, so it can be fixed and run again.
+fn statement_hint(e: &dqmig::client::Error) -> &'static str {
+    use dqmig::client::ErrorClass;
+    match (e, e.class()) {
+        (dqmig::client::Error::Server { .. }, ErrorClass::Programming | ErrorClass::Integrity) => {
+            " (the statement failed and changed nothing; fix it and run it again)"
+        }
+        _ => "",
     }
 }
 

@@ -29,6 +29,7 @@ pub struct MergeArgs {
 
 /// Run the command.
 pub fn run(global: &GlobalArgs, args: &MergeArgs, io: &mut Io<'_>) -> Result<(), CliError> {
+    super::revision::check_message(&args.message)?;
     let project = Project::load_cli(global)?;
     let graph = &project.graph;
     let targets: Vec<&str> = if args.revisions.is_empty() {

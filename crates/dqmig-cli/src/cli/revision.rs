@@ -64,6 +64,7 @@ pub fn run(global: &GlobalArgs, args: &RevisionArgs, io: &mut Io<'_>) -> Result<
             "--rename and --no-prompt only apply with --autogenerate".into(),
         ));
     }
+    check_message(&args.message)?;
     let project = Project::load_cli(global)?;
     let graph = &project.graph;
     let created = now();
@@ -90,6 +91,17 @@ pub fn run(global: &GlobalArgs, args: &RevisionArgs, io: &mut Io<'_>) -> Result<
     let path = write(&project, &meta, &up, &down)?;
     writeln!(io.out, "{}", path.display()).map_err(CliError::Output)?;
     io.out.flush().map_err(CliError::Output)
+}
+
+/// Refuses a blank revision message (`-m ""`): it heads the file, names it and is what
+/// `dqmig history` shows, so a revision without one cannot be told apart.
+pub(super) fn check_message(message: &str) -> Result<(), CliError> {
+    if message.trim().is_empty() {
+        return Err(CliError::Usage(
+            "the revision message is empty: pass what the revision does with -m, e.g. -m \"add users\" (it heads the file, names it and is what `dqmig history` shows)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a revision file from the migrations folder's template; returns its path.

@@ -1,6 +1,8 @@
 //! `dqmig sql "STATEMENT"`: open the project's database (`--url`, `DQMIG_URL` or
 //! `dqmig.toml`; starting an embedded node when the URL asks for one), run one statement, print its rows or its change count.
-//! A text holding no statement or several is refused before the database is opened.
+//! A text holding no statement or several, or a statement that only changes the connection
+//! (transaction control, ATTACH, DETACH: it would do nothing, the connection closes after the
+//! statement), is refused before the database is opened.
 
 use dqmig::client::Outcome;
 
@@ -32,6 +34,7 @@ pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), C
             "dqmig sql runs exactly one statement, and this text holds {n}; nothing was run. Run them one at a time, or put them in a revision (dqmig revision -m ...) to run them in one transaction"
         ))),
     }
+    refuse_connection_statements(&args.statement)?;
     let config = project::load_config(global)?;
     let parsed = project::database_url(&config, global)?;
     let url = parsed.to_string();
@@ -73,4 +76,29 @@ pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), C
     }
     io.out.flush().map_err(CliError::Output)?;
     db.close().map_err(CliError::Close)
+}
+
+/// Refuses a statement that only changes the connection: transaction control (`BEGIN`,
+/// `SAVEPOINT`, `COMMIT`, `END`, `ROLLBACK`) and `ATTACH`/`DETACH`. `dqmig sql` runs each
+/// statement on a connection of its own, closed after it, so such a statement would do
+/// nothing (and dqlite replicates only the main database).
+fn refuse_connection_statements(statement: &str) -> Result<(), CliError> {
+    let first = statement
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+        .flat_map(|l| l.split(|c: char| !c.is_ascii_alphabetic()))
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_uppercase();
+    let what = if dqmig::client::controls_transaction(statement) {
+        "controls a transaction"
+    } else if first == "ATTACH" || first == "DETACH" {
+        "changes the connection (and dqlite replicates only the main database)"
+    } else {
+        return Ok(());
+    };
+    Err(CliError::Usage(format!(
+        "dqmig sql: `{first}` {what}, and dqmig sql runs each statement on a connection of its own, closed after it, so it would do nothing; nothing was run. Run the statements one at a time, or put them in a revision (dqmig revision -m ...) to run them in one transaction"
+    )))
 }

@@ -296,12 +296,43 @@ fn drive(
         } else {
             report.heads.join(", ")
         };
+        let hint = nothing_to_do_hint(runner.graph(), &announcer.at, target, direction);
         announcer.io.info(format_args!(
-            "Nothing to {}: the database is at {heads}.",
+            "Nothing to {}: the database is at {heads}.{hint}",
             verb(direction)
         ));
     }
     Ok(report)
+}
+
+/// What to say after "Nothing to upgrade/downgrade" when the target is not where the
+/// database is: a target behind it (upgrade) or ahead of it (downgrade) needs the other
+/// command. Empty when the database is at the target.
+fn nothing_to_do_hint(
+    graph: &Graph,
+    at: &[RevId],
+    target: &Target,
+    direction: Direction,
+) -> String {
+    let Ok(named) = graph.resolve(at, target) else {
+        return String::new();
+    };
+    let set = |ids: &[RevId]| {
+        ids.iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    if set(&named) == set(at) {
+        return String::new();
+    }
+    match direction {
+        Direction::Up => format!(
+            " {target} is already applied (the database is past it); to go back to it, run `dqmig downgrade {target}`."
+        ),
+        Direction::Down => format!(
+            " {target} is not applied yet; to go forward to it, run `dqmig upgrade {target}`."
+        ),
+    }
 }
 
 /// Prints Alembic-style messages as the runner goes and drives the progress bar (one per

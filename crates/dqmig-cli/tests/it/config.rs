@@ -157,8 +157,14 @@ fn url_precedence() {
         )
         .unwrap();
     assert_eq!(cli.database(), "cli.db");
-    let blank = cfg.database_url(Some(" "), Some("")).unwrap();
+    // A blank DQMIG_URL counts as absent; a blank --url (an unset shell variable) is refused
+    // rather than silently picking the file's database.
+    let blank = cfg.database_url(None, Some(" ")).unwrap();
     assert_eq!(blank.database(), "app.db");
+    assert!(matches!(
+        cfg.database_url(Some(" "), Some("")),
+        Err(ConfigError::BlankCliUrl)
+    ));
     let bad = cfg
         .database_url(None, Some("nope"))
         .unwrap_err()

@@ -16,13 +16,13 @@ use crate::support::dqmig_bin;
 
 /// A listener on a free loopback port serving each connection with `serve` on its own
 /// thread, until dropped.
-struct Peer {
-    address: String,
+pub(crate) struct Peer {
+    pub(crate) address: String,
     stop: Arc<AtomicBool>,
 }
 
 impl Peer {
-    fn start(serve: fn(TcpStream)) -> Peer {
+    pub(crate) fn start(serve: fn(TcpStream)) -> Peer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let address = listener.local_addr().unwrap().to_string();
@@ -50,13 +50,13 @@ impl Drop for Peer {
 }
 
 /// Accepts and never answers (holds the socket for a minute).
-fn silent(s: TcpStream) {
+pub(crate) fn silent(s: TcpStream) {
     std::thread::sleep(Duration::from_secs(60));
     drop(s);
 }
 
 /// Answers whatever comes with an HTTP error, like a web server on the port.
-fn http(mut s: TcpStream) {
+pub(crate) fn http(mut s: TcpStream) {
     let mut buf = [0u8; 64];
     let _ = s.read(&mut buf);
     let _ =

@@ -30,7 +30,7 @@ pub fn load_command(command: &str, dir: &Path) -> Result<Schema, LoadError> {
             .rev()
             .collect();
         return Err(fail(format!(
-            "it exited with {}; its stderr ends with:\n{}",
+            "it exited with {}; fix the command (it must print the models as TOML on stdout and exit 0); its stderr ends with:\n{}",
             output.status,
             tail.join("\n")
         )));

@@ -91,7 +91,10 @@ fn folded_tokens(
                     line: e.location.line as usize,
                     column: e.location.column as usize,
                 },
-                e.message.clone(),
+                format!(
+                    "{}; fix the statement (a quote, comment or bracket left open?)",
+                    e.message
+                ),
             )
         })?;
     Ok(fold_expressions(map, tokens))
@@ -129,7 +132,7 @@ fn parse_error(file: &str, fallback: Pos, e: ParserError) -> LoadError {
 }
 
 fn unsupported(b: &Builder, pos: Pos, what: impl std::fmt::Display) -> LoadError {
-    b.err(pos, format!("{what} is not supported in schema.sql; dqmig models CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER in SQLite syntax"))
+    b.err(pos, format!("{what} is not supported in schema.sql; dqmig models CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE VIEW and CREATE TRIGGER in SQLite syntax: remove it (data and changes go in revisions)"))
 }
 
 fn ident_pos(i: &ast::Ident) -> Pos {

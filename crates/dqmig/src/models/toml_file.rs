@@ -213,7 +213,7 @@ fn toml_message(e: &toml::de::Error) -> String {
     if msg.starts_with("unknown field") {
         format!("{msg} (unknown key; see docs/models.md for the keys)")
     } else {
-        msg
+        format!("{msg}; fix the TOML there (docs/models.md describes the format)")
     }
 }
 
@@ -378,7 +378,7 @@ impl<'a> Loader<'a> {
                     self.err(
                         r,
                         format!(
-                            "references = `{}` is not `table.column` or `table(column)`",
+                            "references = `{}` is not `table.column` or `table(column)`; write it as e.g. `users.id`",
                             r.get_ref()
                         ),
                     )

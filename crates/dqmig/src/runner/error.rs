@@ -95,7 +95,7 @@ pub enum RunError {
     },
 
     /// `accept_edits` was asked for a revision that is not an edited applied file.
-    #[error("revision {revision} is not an applied revision whose file changed since (edited applied files: {}); nothing was recorded", if edited.is_empty() { "none" } else { edited.as_str() })]
+    #[error("revision {revision} is not an applied revision whose file changed since (edited applied files: {}); nothing was recorded; name only edited files, or run `dqmig accept-edits` without revisions to accept every edited file", if edited.is_empty() { "none" } else { edited.as_str() })]
     NotEdited { revision: String, edited: String },
 
     /// The version table was not where this run expected it: someone else migrated.

@@ -193,6 +193,15 @@ impl<'g> Runner<'g> {
         Ok(())
     }
 
+    /// Creates the version and history tables if missing inside the caller's open
+    /// transaction, so that a command that fails leaves a database without them as it was.
+    fn create_tables_in(&self, tx: &mut Connection, action: &str) -> Result<(), Failure> {
+        let ddl = tables::create_tables(&self.options.tables).join(";\n");
+        tx.execute_batch(&ddl).map(|_| ()).map_err(db_fail(&format!(
+            "{action}: creating dqmig's version and history tables"
+        )))
+    }
+
     fn table_exists(&self, conn: &mut Connection, name: &str) -> Result<bool, RunError> {
         let (n, _) = with_retry(conn, &self.options.retry, |conn| {
             let row = conn
@@ -319,12 +328,12 @@ impl<'g> Runner<'g> {
         conn: &mut Connection,
         only: Option<&[RevId]>,
     ) -> Result<Vec<EditedFile>, RunError> {
-        self.ensure_tables(conn)?;
         let t = &self.options.tables;
         let (files, _) = with_retry(conn, &self.options.retry, |conn| {
             let mut tx = conn
                 .transaction_with(Behavior::Immediate)
                 .map_err(db_fail("accepting edited revision files: BEGIN IMMEDIATE"))?;
+            self.create_tables_in(&mut tx, "accepting edited revision files")?;
             let heads = read_heads(&mut tx, t)?;
             let history = self.history_rows(&mut tx)?;
             let mut files = self.edited_in(&history, &heads).map_err(Failure::Fatal)?;
@@ -406,19 +415,19 @@ impl<'g> Runner<'g> {
         direction: Direction,
         observer: &mut dyn RunObserver,
     ) -> Result<RunReport, RunError> {
-        self.ensure_tables(conn)?;
+        // dqmig's tables are made by the first step's transaction (see `begin_sql`), not
+        // here: a run that plans nothing or fails changes nothing.
         let mut report = RunReport::default();
         let replannable = !matches!(target, Target::Relative(_));
         let max_replans = self.graph.len() + 3;
         let mut replans = 0;
         let mut checked = self.options.allow_edited;
         loop {
-            // ensure_tables made both tables: read them without looking for them first.
-            let current = self.read_current(conn)?;
+            let current = self.current(conn)?;
             tracing::debug!(current = ?strings(&current), "planning");
             observer.planning(&current);
             if !checked {
-                let history = self.read_history(conn)?;
+                let history = self.history(conn)?;
                 let files = self.edited_in(&history, &current)?;
                 if !files.is_empty() {
                     return Err(RunError::Edited { files });
@@ -538,12 +547,12 @@ impl<'g> Runner<'g> {
         target: &Target,
         purge: bool,
     ) -> Result<StampReport, RunError> {
-        self.ensure_tables(conn)?;
         let t = &self.options.tables;
         let (report, _) = with_retry(conn, &self.options.retry, |conn| {
             let mut tx = conn
                 .transaction_with(Behavior::Immediate)
                 .map_err(db_fail("stamp: BEGIN IMMEDIATE"))?;
+            self.create_tables_in(&mut tx, "stamp")?;
             let before = if purge {
                 // Rows may name revisions no file defines: read them as plain text.
                 let rows = tx

@@ -658,11 +658,19 @@ impl Runner<'_> {
     /// history row unless foreign keys are off (`PRAGMA foreign_key_check` first).
     /// `BEGIN IMMEDIATE`, after the page-cache limit of the options (same request): the
     /// limit is per connection, and a replay may run on a new one.
+    ///
+    /// The version and history tables are created (if missing) inside that transaction, so
+    /// a first step that fails leaves the database as it was, without dqmig's tables.
     fn begin_sql(&self) -> String {
-        match self.options.cache_size_kib {
+        let mut text = match self.options.cache_size_kib {
             0 => "BEGIN IMMEDIATE".to_string(),
             kib => format!("{};\nBEGIN IMMEDIATE", client::cache_size_pragma(kib)),
+        };
+        for ddl in tables::create_tables(&self.options.tables) {
+            text.push_str(";\n");
+            text.push_str(&ddl);
         }
+        text
     }
 
     fn attempt(

@@ -312,9 +312,15 @@ fn bad(name: &str, problem: &str) -> TypeError {
 }
 
 fn number(name: &str, text: &str) -> Result<u32, TypeError> {
-    text.trim()
-        .parse::<u32>()
-        .map_err(|_| bad(name, &format!("`{}` is not a whole number", text.trim())))
+    text.trim().parse::<u32>().map_err(|_| {
+        bad(
+            name,
+            &format!(
+                "`{}` is not a whole number; give a length such as string(100)",
+                text.trim()
+            ),
+        )
+    })
 }
 
 /// Splits `a, 'b c', 'it''s'` into values; quotes are optional for plain words.
