@@ -580,11 +580,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "sql two statements",
-            Offline,
+            Db,
             nothing,
             &[
                 "sql",
                 "INSERT INTO users (name, email) VALUES ('a', 'b'); SELECT 1",
+                "--url",
+                "{url}",
             ],
             2,
             &["holds 2", "nothing was run"],
