@@ -89,7 +89,7 @@ fn seeds(global: &GlobalArgs) -> Result<String, CliError> {
 fn options() -> ConnectOptions {
     ConnectOptions {
         dial_timeout: std::time::Duration::from_secs(2),
-        leader_timeout: std::time::Duration::from_secs(10),
+        leader_timeout: super::project::leader_timeout(),
         read_timeout: Some(std::time::Duration::from_secs(120)),
         ..ConnectOptions::default()
     }

@@ -106,6 +106,13 @@ pub struct GlobalArgs {
     /// stderr every few seconds.
     #[arg(long, global = true, env = "DQMIG_TIMEOUT", value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+
+    /// How long to wait for each reply of a dqlite node, in seconds; env DQMIG_READ_TIMEOUT.
+    /// A node that stops answering mid-command (frozen, partitioned) is given up after it,
+    /// then a leader is looked for again within --timeout. Raise it for statements that run
+    /// longer on the node.
+    #[arg(long, global = true, env = "DQMIG_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub read_timeout: u64,
 }
 
 /// `--color` values.
@@ -198,6 +205,7 @@ impl Io<'_> {
 pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
     let g = &cli.global;
     project::set_leader_timeout(std::time::Duration::from_secs(g.timeout));
+    project::set_read_timeout(std::time::Duration::from_secs(g.read_timeout));
     let ok = |r: Result<(), CliError>| r.map(|()| EXIT_OK);
     match &cli.command {
         Command::Init(args) => ok(init::run(args, io)),

@@ -87,6 +87,8 @@ pub fn open_url(url: &DbUrl, io: &mut Io<'_>) -> Result<Database, CliError> {
     io.debug(format_args!("opening {url}"));
     let mut opts = dqmig::open::OpenOptions::default();
     opts.connect.leader_timeout = leader_timeout();
+    opts.connect.read_timeout = Some(read_timeout());
+    opts.connect.write_timeout = Some(read_timeout());
     if io.level >= 1 {
         // The callbacks outlive `io`'s borrow: they write to stderr themselves.
         opts = opts.on_wait(|msg| eprintln!("{msg}"));
@@ -133,6 +135,21 @@ static LEADER_TIMEOUT: std::sync::OnceLock<std::time::Duration> = std::sync::Onc
 /// The leader search deadline of this run (`--timeout`), set once from the command line.
 pub fn set_leader_timeout(d: std::time::Duration) {
     let _ = LEADER_TIMEOUT.set(d);
+}
+
+static READ_TIMEOUT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// The reply deadline of this run (`--read-timeout`), set once from the command line.
+pub fn set_read_timeout(d: std::time::Duration) {
+    let _ = READ_TIMEOUT.set(d);
+}
+
+/// `--read-timeout`, or the client's default (30 s).
+pub fn read_timeout() -> std::time::Duration {
+    READ_TIMEOUT
+        .get()
+        .copied()
+        .unwrap_or(dqmig::client::DEFAULT_READ_TIMEOUT)
 }
 
 /// `--timeout`, or the client's default.

@@ -580,11 +580,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "sql two statements",
-            Offline,
+            Db,
             nothing,
             &[
                 "sql",
                 "INSERT INTO users (name, email) VALUES ('a', 'b'); SELECT 1",
+                "--url",
+                "{url}",
             ],
             2,
             &["holds 2", "nothing was run"],
@@ -2012,7 +2014,7 @@ pub(crate) fn wait_child(child: &mut Child, hard: Duration) -> Result<Ran, Strin
 }
 
 /// The documented bound of a command line: its `--timeout` (default 10 s) plus the
-/// handshake probe in flight (2 s).
+/// handshake probe in flight (2 s), plus its `--read-timeout` when it sets one.
 fn documented(args: &[String]) -> Duration {
     let timeout = args
         .iter()
@@ -2021,7 +2023,15 @@ fn documented(args: &[String]) -> Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|v| (1..=3600).contains(v))
         .unwrap_or(DEFAULT_TIMEOUT_S);
-    Duration::from_secs(timeout + HANDSHAKE_S)
+    // A reply awaited from a node that stopped answering adds the read timeout, where the
+    // case sets one (the default, 30 s, is not waited for by any case).
+    let read = args
+        .iter()
+        .position(|a| a == "--read-timeout")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    Duration::from_secs(read + timeout + HANDSHAKE_S)
 }
 
 /// Checks one finished run against the rule; returns what broke it.
@@ -2398,22 +2408,66 @@ fn server_faults(failures: &mut Vec<String>) -> usize {
     );
     n += 1;
 
-    // The node killed while a slow step runs: the run fails within its timeouts, naming the
-    // node; after a restart the database is at a step boundary.
+    // The node killed, then stopped (SIGSTOP), while a slow step runs: the run fails within
+    // its timeouts naming the node, and once the node is back the database is at a step
+    // boundary.
+    mid_run(
+        failures,
+        &mut cluster,
+        "a node killed mid-run",
+        ("killed.db", 300_000),
+        &["--timeout", "2"],
+        |c| c.nodes[0].kill(),
+        |c| c.restart(0),
+    );
+    n += 1;
+    mid_run(
+        failures,
+        &mut cluster,
+        "a node stopped mid-run",
+        ("stopped.db", 1_000_000),
+        &["--read-timeout", "3", "--timeout", "2"],
+        |c| c.nodes[0].freeze(),
+        |c| c.nodes[0].thaw(),
+    );
+    n += 1;
+    drop(cluster);
+
+    // Data dirs that cannot be written: a read-only mount and a full tmpfs (root only).
+    n += disk_faults(failures, dir);
+    n
+}
+
+/// Runs `dqmig OPTS upgrade head` on `db` (the example plus a slow revision of `rows` rows)
+/// against the cluster's node, `strike`s the node once the slow step runs, and judges the
+/// run (exit 2 naming the node, within `OPTS`' bounds); after `recover` the database must be
+/// at a step boundary.
+fn mid_run(
+    failures: &mut Vec<String>,
+    cluster: &mut crate::harness::Cluster,
+    name: &str,
+    (db, rows): (&str, usize),
+    opts: &[&str],
+    strike: fn(&mut crate::harness::Cluster),
+    recover: fn(&mut crate::harness::Cluster),
+) {
+    let address = cluster.nodes[0].address.clone();
     let slow = copy_example();
-    crate::crash::slow_revision(slow.path(), R6, "badbadbad001", 300_000);
-    let url = format!("dqlite://{address}/killed.db");
+    crate::crash::slow_revision(slow.path(), R6, "badbadbad001", rows);
+    let url = format!("dqlite://{address}/{db}");
+    let mut args = strings(opts);
+    args.extend(strings(&["upgrade", "head", "--url", &url]));
     let mut child = dqmig_bin()
         .current_dir(slow.path())
-        .args(["--timeout", "2", "upgrade", "head", "--url", &url])
+        .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Kill the node once the run is past the example's six steps.
+    // Strike once the run is past the example's six steps.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut probe = crate::harness::open(&address, "killed.db");
+    let mut probe = crate::harness::open(&address, db);
     loop {
         let done = probe
             .query_row("SELECT count(*) FROM dqmig_history", &[])
@@ -2426,38 +2480,26 @@ fn server_faults(failures: &mut Vec<String>) -> usize {
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(probe);
-    cluster.nodes[0].kill();
-    let args = strings(&["--timeout", "2", "upgrade", "head", "--url", &url]);
+    strike(cluster);
     let ran = wait_child(
         &mut child,
         documented(&args) + SLACK + Duration::from_secs(10),
     );
     if let Ok(r) = &ran {
         eprintln!(
-            "catalog: a node killed mid-run: exit {} ({:?} after the start): {}",
+            "catalog: {name}: exit {} after {:?} (bound {:?}): {}",
             r.code,
             r.took,
+            documented(&args) + SLACK,
             r.stderr.lines().last().unwrap_or_default()
         );
     }
-    failures.extend(judge(
-        "a node killed mid-run",
-        &args,
-        2,
-        &strings(&[&address]),
-        ran,
-    ));
-    cluster.restart(0);
-    let mut conn = crate::harness::open(&address, "killed.db");
-    if let Err(e) = crate::crash::check_boundary(&mut conn, 7) {
-        failures.push(format!("a node killed mid-run: after a restart: {e}"));
+    failures.extend(judge(name, &args, 2, &strings(&[&address]), ran));
+    recover(cluster);
+    let mut conn = crate::harness::open(&address, db);
+    if let Err(e) = crate::crash::check_boundary(&mut conn, rows) {
+        failures.push(format!("{name}: once the node is back: {e}"));
     }
-    n += 1;
-    drop(cluster);
-
-    // Data dirs that cannot be written: a read-only mount and a full tmpfs (root only).
-    n += disk_faults(failures, dir);
-    n
 }
 
 /// A read-only data dir and a full disk, on tmpfs mounts; skipped (with the reason on

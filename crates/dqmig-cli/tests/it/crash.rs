@@ -226,17 +226,17 @@ fn chain() -> Vec<(usize, String, usize)> {
     (1..=STEPS).map(|i| (i, rev_id(i), ROWS)).collect()
 }
 
-/// The catalog's check after a node was killed under the example project plus one slow
-/// revision (step 7, `badbadbad001`): the six example steps are whole, and step 7 is
-/// applied with all its rows or absent.
-pub(crate) fn check_boundary(conn: &mut Connection, _steps: usize) -> Result<(), String> {
+/// The catalog's check after a node was killed or stopped under the example project plus one
+/// slow revision (step 7, `badbadbad001`, `rows` rows): the version table is at the example's
+/// head or at step 7, and step 7 is applied with all its rows or left no trace.
+pub(crate) fn check_boundary(conn: &mut Connection, rows: usize) -> Result<(), String> {
     let version: Vec<String> = conn
         .query("SELECT version_num FROM dqmig_version", &[])
         .map_err(|e| e.to_string())?
         .iter()
         .map(|r| r.get::<String>(0).unwrap())
         .collect();
-    let slow = vec![(7, "badbadbad001".to_string(), 300_000)];
+    let slow = vec![(7, "badbadbad001".to_string(), rows)];
     if version == ["badbadbad001"] {
         boundary(conn, &slow).map(|_| ())
     } else if version == [crate::cli_run::R6] {

@@ -44,7 +44,9 @@ use crate::script::{Direction, RevId, Revision, Section, Statement, Step};
 /// How often and how patiently a step is retried after busy or leader-loss errors.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Attempts per step (or per group) before giving up (default 8).
+    /// Attempts per step (or per group) before giving up (default 8). Reconnects after a
+    /// lost leader also stop once the time without one passes the connection's
+    /// `ConnectOptions::leader_timeout` (`--timeout`).
     pub max_attempts: u32,
     /// First pause between attempts (default 20 ms), doubling up to `max_backoff`.
     pub initial_backoff: Duration,
@@ -153,7 +155,8 @@ fn fail_at(action: &str, phase: Phase) -> impl Fn(client::Error) -> Failure + '_
     }
 }
 
-/// Runs `attempt` under `policy`: pauses with doubling backoff, reconnects when told to.
+/// Runs `attempt` under `policy`: pauses with doubling backoff, reconnects when told to
+/// (all reconnects of one call together within the connection's leader timeout).
 /// Returns the result and whether an earlier attempt ended with an unknown commit outcome.
 pub(crate) fn with_retry<T>(
     conn: &mut Connection,
@@ -163,6 +166,8 @@ pub(crate) fn with_retry<T>(
     let mut backoff = policy.backoff();
     let mut unknown_before = false;
     let mut tries = 0;
+    // When this call began looking for a leader without finding one (reset on success).
+    let mut leaderless_since: Option<Instant> = None;
     loop {
         tries += 1;
         let (source, reconnect, unknown, action) = match attempt(conn) {
@@ -196,16 +201,28 @@ pub(crate) fn with_retry<T>(
         );
         std::thread::sleep(pause);
         if reconnect || conn.is_broken() {
-            // A failed reconnect counts as an attempt; the next one tries again.
-            if let Err(e) = conn.reconnect() {
-                if tries + 1 >= policy.max_attempts.max(1) {
-                    return Err(RunError::GaveUp {
-                        action: format!("{action}, then reconnecting to the leader"),
-                        attempts: tries + 1,
-                        source: Box::new(e),
-                    });
+            // A failed reconnect counts as an attempt; the next one tries again, as long as
+            // the time spent without a leader stays within the connection's leader timeout
+            // (one search's worth, not one per attempt: a node that stopped answering is
+            // given up after it, not after every attempt's own search).
+            let since = *leaderless_since.get_or_insert_with(Instant::now);
+            match conn.reconnect() {
+                Ok(()) => leaderless_since = None,
+                Err(e) => {
+                    let limit = conn.options().leader_timeout;
+                    if tries + 1 >= policy.max_attempts.max(1) || since.elapsed() >= limit {
+                        return Err(RunError::GaveUp {
+                            action: format!(
+                                "{action}, then reconnecting to the leader ({} s without one; the limit is the leader timeout, {} s)",
+                                since.elapsed().as_secs(),
+                                limit.as_secs()
+                            ),
+                            attempts: tries + 1,
+                            source: Box::new(e),
+                        });
+                    }
+                    tries += 1;
                 }
-                tries += 1;
             }
         }
     }
