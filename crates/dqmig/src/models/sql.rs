@@ -42,7 +42,14 @@ pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<
     // (control characters outside strings and quoted names), which would then be kept in
     // a type or an expression no database can hold.
     if let Err(e) = crate::schema::lex::lex(text) {
-        return Err(LoadError::at(file, Pos::from_offset(text, e.at), e.message));
+        return Err(LoadError::at(
+            file,
+            Pos::from_offset(text, e.at),
+            format!(
+                "{}; fix the statement (a quote, comment or bracket left open?)",
+                e.message
+            ),
+        ));
     }
     let map = SourceMap::new(text);
     let tokens = folded_tokens(file, text, &map)?;
