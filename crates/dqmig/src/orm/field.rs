@@ -1,18 +1,22 @@
 //! `FieldType`: the Rust types a model field may have, each with the declared type
 //! (the type mapper) its column gets and its conversion to and from wire values.
-//! The conversions are the client's `ToValue`/`FromValue` where it has them; `NaiveTime` and
-//! `serde_json::Value` (stored as JSON text) are converted here.
+//! The conversions are the client's `ToValue`/`FromValue` where it has them; `NaiveTime`,
+//! `serde_json::Value` (stored as JSON text), `uuid::Uuid` (feature `uuid`) and
+//! `rust_decimal::Decimal` (feature `decimal`) are converted here. Fieldless Rust enums get
+//! their implementation from `#[derive(DbEnum)]`.
 
 use crate::client::{FromValue, ToValue, Value, ValueError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// A Rust type a `#[derive(Model)]` field can have. Implemented for `i64`, `i32`, `i16`,
 /// `bool`, `f64`, `String`, `Vec<u8>`, chrono's `NaiveDate`, `NaiveTime`, `NaiveDateTime`
-/// and `DateTime<Utc>`, `serde_json::Value`, and `Option<T>` of each (a nullable column).
+/// and `DateTime<Utc>`, `serde_json::Value`, `uuid::Uuid` (feature `uuid`),
+/// `rust_decimal::Decimal` (feature `decimal`), fieldless enums with
+/// `#[derive(DbEnum)]`, and `Option<T>` of each (a nullable column).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column type a dqmig model supports",
     label = "unsupported model field type",
-    note = "supported field types: i64, i32, i16, bool, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, serde_json::Value, and Option<T> of these (nullable); `sql_type = \"...\"` only changes the declared type"
+    note = "supported field types: i64, i32, i16, bool, f64, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveDateTime, chrono::DateTime<Utc>, serde_json::Value, uuid::Uuid (feature `uuid`), rust_decimal::Decimal (feature `decimal`), a fieldless enum with #[derive(dqmig::orm::DbEnum)], and Option<T> of these (nullable); `sql_type = \"...\"` only changes the declared type"
 )]
 pub trait FieldType: Sized {
     /// The declared type (models.toml spelling) of a column of this type.
@@ -88,6 +92,49 @@ impl FieldType for serde_json::Value {
     }
 }
 
+/// Stored as hyphenated lowercase text (`uuid` declared type, a TEXT column, as the type
+/// mapper stores uuids); reads the hyphenated, simple, braced and URN forms.
+#[cfg(feature = "uuid")]
+impl FieldType for uuid::Uuid {
+    const DECLARED: &'static str = "uuid";
+    fn to_value(&self) -> Value {
+        Value::Text(self.hyphenated().to_string())
+    }
+    fn from_value(value: &Value) -> Result<Self, ValueError> {
+        match value {
+            Value::Text(s) => {
+                uuid::Uuid::parse_str(s.trim()).or_else(|_| mismatch("a UUID", value))
+            }
+            other => mismatch("a UUID", other),
+        }
+    }
+}
+
+/// Stored as its decimal text (`text` declared type, a TEXT column), digits and scale exactly
+/// as given (`1.10` stays `1.10`). Not `numeric`: a NUMERIC column converts every
+/// number-looking text to REAL (keeping 15 significant digits) or INTEGER, so a decimal
+/// would go through `f64` there. A TEXT column sorts and compares by text, not by value:
+/// `ORDER BY` such a column needs `CAST(col AS REAL)` (approximate) or fixed-width values.
+#[cfg(feature = "decimal")]
+impl FieldType for rust_decimal::Decimal {
+    const DECLARED: &'static str = "text";
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+    fn from_value(value: &Value) -> Result<Self, ValueError> {
+        const EXPECTED: &str = "a decimal (text)";
+        match value {
+            Value::Text(s) => s
+                .trim()
+                .parse::<rust_decimal::Decimal>()
+                .or_else(|_| mismatch(EXPECTED, value)),
+            // Written by something else than the ORM: exact for integers.
+            Value::Integer(i) => Ok(rust_decimal::Decimal::from(*i)),
+            other => mismatch(EXPECTED, other),
+        }
+    }
+}
+
 /// A nullable column: `None` is NULL.
 impl<T: FieldType> FieldType for Option<T> {
     const DECLARED: &'static str = T::DECLARED;
@@ -107,7 +154,9 @@ impl<T: FieldType> FieldType for Option<T> {
     }
 }
 
-fn mismatch<T>(expected: &'static str, value: &Value) -> Result<T, ValueError> {
+/// The error of a value a field type cannot read (used by `#[derive(DbEnum)]`).
+#[doc(hidden)]
+pub fn mismatch<T>(expected: &'static str, value: &Value) -> Result<T, ValueError> {
     Err(ValueError {
         expected,
         found: crate::client::describe_value(value),

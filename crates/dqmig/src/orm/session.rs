@@ -1,4 +1,7 @@
-//! `Session`: a unit of work over one connection, in the manner of SQLAlchemy's Session.
+//! `Session`: a unit of work over one connection (borrowed, or checked out of a pool with
+//! [`Session::from_pool`]), in the manner of SQLAlchemy's Session, and [`transaction`]: a
+//! closure run with a fresh session in one transaction, replayed whole on a leader change
+//! before COMMIT.
 //!
 //! Objects live in [`Tracked<T>`] handles shared between the app and the session
 //! (`Rc<RefCell<..>>`): [`Session::add`] registers a new object, [`Session::get`] loads one
@@ -18,12 +21,17 @@
 //! as SQLAlchemy's identity map); objects are not expired after commit (their values stay as
 //! flushed, nothing is reloaded); `rollback` detaches every object (their values stay as they
 //! were, pending ones are not inserted) rather than expiring them; there is no lazy loading.
-//! A session borrows its connection mutably, so it is not shared between threads.
+//! A session borrows its connection mutably (or owns a pooled one), so it is not shared
+//! between threads. SQLAlchemy's `with session.begin():` is [`transaction`] without the
+//! replay; where SQLAlchemy leaves retrying to the app, [`transaction`] replays the closure
+//! with a new session on the new leader, and never replays a COMMIT whose outcome is unknown.
 
 use super::sql;
 pub use super::sql::SentStatement;
 use super::{FieldType, Model, OrmError, Value};
-use crate::client::Connection;
+use crate::client::{
+    self, Connection, ErrorClass, Phase, Pool, PooledConnection, RetryKind, TxRetry,
+};
 use std::any::Any;
 use std::cell::{Ref, RefCell, RefMut};
 use std::collections::HashMap;
@@ -139,9 +147,36 @@ impl<A: FieldType, B: FieldType, C: FieldType> KeyValues for (A, B, C) {
     }
 }
 
+/// The connection a session works on: borrowed, or checked out of a pool and returned
+/// to it when the session is dropped.
+enum Conn<'c> {
+    Borrowed(&'c mut Connection),
+    /// Boxed: a pooled connection is large, a session is moved around.
+    Pooled(Box<PooledConnection>),
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Conn::Borrowed(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Conn::Borrowed(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
 /// The connection side of a session: what flushing an object needs.
 struct Core<'c> {
-    conn: &'c mut Connection,
+    conn: Conn<'c>,
     /// Whether this session sent the BEGIN of the open transaction.
     began: bool,
     sent: Vec<SentStatement>,
@@ -312,6 +347,10 @@ impl<'c> Session<'c> {
     /// [`Transaction`](crate::client::Transaction) derefs to its connection), the session
     /// runs inside it and leaves COMMIT and ROLLBACK to its owner.
     pub fn new(conn: &'c mut Connection) -> Session<'c> {
+        Session::over(Conn::Borrowed(conn))
+    }
+
+    fn over(conn: Conn<'c>) -> Session<'c> {
         Session {
             core: Core {
                 conn,
@@ -497,8 +536,91 @@ impl<'c> Session<'c> {
 
     /// The connection, e.g. for a raw query between flushes.
     pub fn connection(&mut self) -> &mut Connection {
-        self.core.conn
+        &mut self.core.conn
     }
+}
+
+impl Session<'static> {
+    /// A session over a connection checked out of `pool`; the connection goes back to the
+    /// pool when the session is dropped (after a ROLLBACK if its transaction is still open).
+    ///
+    /// # Errors
+    /// [`OrmError::Pool`]: no connection came free within the pool's timeout, or opening one
+    /// failed.
+    pub fn from_pool(pool: &Pool) -> Result<Session<'static>, OrmError> {
+        let conn = pool.get().map_err(OrmError::pool)?;
+        Ok(Session::over(Conn::Pooled(Box::new(conn))))
+    }
+}
+
+/// Runs `body` with a fresh [`Session`] inside one transaction (BEGIN IMMEDIATE … COMMIT)
+/// with [`TxRetry::default`] bounds; see [`transaction_with`].
+///
+/// # Errors
+/// As [`transaction_with`].
+pub fn transaction<T>(
+    conn: &mut Connection,
+    body: impl FnMut(&mut Session<'_>) -> Result<T, OrmError>,
+) -> Result<T, OrmError> {
+    transaction_with(conn, &TxRetry::default(), body)
+}
+
+/// Runs `body` with a fresh [`Session`] inside one transaction, through the client's
+/// [`Connection::transaction_with_retry_opts`]: the session's pending changes are flushed
+/// when `body` returns `Ok`, then the transaction COMMITs. When the transaction is lost
+/// before COMMIT (a leader change, busy, a broken connection: the server rolled it back),
+/// the whole closure runs again, on the new leader, with a new, empty session: objects added
+/// or loaded by the failed attempt belong to its dropped session and are never flushed.
+/// `body` may therefore run several times; keep side effects outside the database out of
+/// it. Returns `body`'s value from the attempt that committed.
+///
+/// `body` returning `Err` rolls the transaction back; inside `body`, `Session::commit` only
+/// flushes and `Session::rollback` only detaches (the helper owns the transaction). Give
+/// the connection a `read_timeout` on a cluster (as for the client's helper).
+///
+/// # Errors
+/// `body`'s own errors (never replayed unless they are the transaction being lost). A
+/// COMMIT whose outcome is unknown (leadership lost while COMMIT was in flight, 10506, or
+/// the connection breaking during COMMIT) is never replayed: it comes back as an
+/// [`OrmError::Database`] whose [`OrmError::class`] is
+/// [`ErrorClass::OutcomeUnknown`](crate::client::ErrorClass::OutcomeUnknown); read the
+/// data on the new leader to find out whether it landed. Running out of `opts.timeout`
+/// returns the last error (operational).
+pub fn transaction_with<T>(
+    conn: &mut Connection,
+    opts: &TxRetry,
+    mut body: impl FnMut(&mut Session<'_>) -> Result<T, OrmError>,
+) -> Result<T, OrmError> {
+    // Errors the client's loop must not replay travel beside it: it is handed a stand-in
+    // that it classifies as fatal (returned at once), and the real error is returned here.
+    let mut fatal: Option<OrmError> = None;
+    let result = conn.transaction_with_retry_opts(opts, |tx| {
+        let mut session = Session::new(tx);
+        let outcome = body(&mut session).and_then(|v| session.flush().map(|()| v));
+        drop(session);
+        outcome.map_err(|e| match e {
+            OrmError::Database { source, .. }
+                if source.retry_kind(Phase::BeforeCommit) != RetryKind::Fatal =>
+            {
+                source
+            }
+            other => {
+                fatal = Some(other);
+                client::Error::NoRows {
+                    action: "the transaction's closure failed".to_string(),
+                }
+            }
+        })
+    });
+    result.map_err(|e| {
+        fatal.take().unwrap_or_else(|| {
+            let action = match e.class() {
+                ErrorClass::OutcomeUnknown => "committing the transaction",
+                _ => "running the transaction",
+            };
+            OrmError::db(action, e)
+        })
+    })
 }
 
 impl Drop for Session<'_> {
