@@ -769,3 +769,38 @@ fn rust_models_drive_autogenerate_and_check_through_the_binary() {
 fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
+
+/// A row another writer stored in another spelling (a `T` between date and time) is not
+/// taken for a change: a flush sends nothing, and an UPDATE still lists only the column the
+/// app changed (the session keeps the row as read and normalizes it only when it differs).
+#[test]
+fn values_stored_in_another_spelling_are_not_changes() {
+    let t = start_node();
+    let mut conn = open(&t);
+    blog(&mut conn);
+    conn.execute(
+        "INSERT INTO users (id, name, email, is_active, created_at) \
+         VALUES (7, 'Eve', 'eve@example.com', 1, '2026-01-02T03:04:05')",
+        params![],
+    )
+    .unwrap();
+    let mut s = Session::new(&mut conn);
+    let eve = s.get::<User>(7).unwrap().unwrap();
+    assert_eq!(eve.borrow().created_at, Some(dt(2026, 1, 2, 3, 4, 5, 0)));
+    assert!(
+        eve.changed_columns().is_empty(),
+        "{:?}",
+        eve.changed_columns()
+    );
+    s.take_statements();
+    s.flush().unwrap();
+    assert!(s.statements().is_empty(), "{:?}", s.statements());
+    eve.borrow_mut().name = "Eva".into();
+    assert_eq!(eve.changed_columns(), ["name"]);
+    s.commit().unwrap();
+    let sent = s.take_statements();
+    assert_eq!(
+        sent[0].sql,
+        r#"UPDATE "users" SET "name" = ? WHERE "id" = ?"#
+    );
+}

@@ -52,6 +52,11 @@ enum Status {
 struct State<T> {
     obj: T,
     snapshot: Vec<Value>,
+    /// `snapshot` is the row as read (a `get` keeps it instead of encoding the object
+    /// again); it is brought to the object's own encoding (`from_values` then `to_values`)
+    /// the first time it differs from the object's values, so that a text the database
+    /// holds in another spelling is not taken for a change.
+    raw: bool,
     status: Status,
 }
 
@@ -74,6 +79,28 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Tracked<T> {
             Ok(s) => write!(f, "Tracked({:?}, {:?})", s.status, s.obj),
             Err(_) => f.write_str("Tracked(<borrowed>)"),
         }
+    }
+}
+
+impl<T: Model> State<T> {
+    /// The positions whose values differ between the snapshot and `now`.
+    fn changed(&self, now: &[Value]) -> Vec<usize> {
+        (0..now.len())
+            .filter(|&i| self.status == Status::Pending || self.snapshot.get(i) != Some(&now[i]))
+            .collect()
+    }
+
+    /// [`State::changed`] against a normalized snapshot (module docs of `raw`).
+    fn changed_normalized(&mut self, now: &[Value]) -> Vec<usize> {
+        let changed = self.changed(now);
+        if changed.is_empty() || !self.raw {
+            return changed;
+        }
+        if let Ok(obj) = T::from_values(&self.snapshot) {
+            self.snapshot = obj.to_values();
+        }
+        self.raw = false;
+        self.changed(now)
     }
 }
 
@@ -116,8 +143,20 @@ impl<T: Model> Tracked<T> {
     pub fn changed_columns(&self) -> Vec<&'static str> {
         let s = self.inner.borrow();
         let now = s.obj.to_values();
-        (0..now.len())
-            .filter(|&i| s.status == Status::Pending || s.snapshot.get(i) != Some(&now[i]))
+        let mut changed = s.changed(&now);
+        if !changed.is_empty() && s.raw {
+            if let Ok(obj) = T::from_values(&s.snapshot) {
+                let normalized = State {
+                    snapshot: obj.to_values(),
+                    obj,
+                    status: s.status,
+                    raw: false,
+                };
+                changed = normalized.changed(&now);
+            }
+        }
+        changed
+            .into_iter()
             .map(|i| T::TABLE.columns[i].name)
             .collect()
     }
@@ -184,8 +223,13 @@ struct Core<'c> {
     identity: HashMap<(&'static str, String), Rc<dyn Any>>,
 }
 
+/// The identity map's text for a key: the common one-integer key without the `Debug`
+/// formatting of a vector (a point read pays for this on every `get`).
 fn identity_key(key: &[Value]) -> String {
-    format!("{key:?}")
+    match key {
+        [Value::Integer(i)] => i.to_string(),
+        _ => format!("{key:?}"),
+    }
 }
 
 impl Core<'_> {
@@ -258,8 +302,9 @@ impl<T: Model> Entry for RefCell<State<T>> {
             }
             Status::Persistent => {
                 let now = s.obj.to_values();
-                let changed: Vec<(usize, Value)> = (0..now.len())
-                    .filter(|&i| s.snapshot.get(i) != Some(&now[i]))
+                let changed: Vec<(usize, Value)> = s
+                    .changed_normalized(&now)
+                    .into_iter()
                     .map(|i| (i, now[i].clone()))
                     .collect();
                 if changed.is_empty() {
@@ -281,6 +326,7 @@ impl<T: Model> Entry for RefCell<State<T>> {
                     });
                 }
                 s.snapshot = now;
+                s.raw = false;
             }
             Status::Deleted | Status::Detached => {}
         }
@@ -327,6 +373,27 @@ impl<T: Model> Entry for RefCell<State<T>> {
     }
 }
 
+/// The `SELECT ... WHERE key = ?` text of model `T`, built by sea-query once per model
+/// and process (the text does not depend on the key's values, which are bound).
+fn select_by_key_sql<T: Model>() -> Result<std::sync::Arc<str>, OrmError> {
+    use std::any::TypeId;
+    use std::sync::{Arc, OnceLock, RwLock};
+    static CACHE: OnceLock<RwLock<HashMap<TypeId, Arc<str>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let id = TypeId::of::<T>();
+    if let Some(sql) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        return Ok(Arc::clone(sql));
+    }
+    let def = &T::TABLE;
+    let placeholder = vec![Value::Integer(0); def.key_positions().len()];
+    let sql: Arc<str> = sql::select_by_key(def, &placeholder)?.sql.into();
+    cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, Arc::clone(&sql));
+    Ok(sql)
+}
+
 fn key_of(def: &super::TableDef, values: &[Value]) -> Vec<Value> {
     def.key_positions()
         .into_iter()
@@ -368,6 +435,7 @@ impl<'c> Session<'c> {
         let inner = Rc::new(RefCell::new(State {
             obj,
             snapshot: Vec::new(),
+            raw: false,
             status: Status::Pending,
         }));
         self.entries.push((inner.clone(), inner.clone()));
@@ -404,7 +472,10 @@ impl<'c> Session<'c> {
             }
         }
         self.flush()?;
-        let stmt = sql::select_by_key(def, &key)?;
+        let stmt = SentStatement {
+            sql: select_by_key_sql::<T>()?.to_string(),
+            values: key.into_iter().map(sql::bound).collect(),
+        };
         self.core.begin()?;
         let params: Vec<&dyn crate::client::ToValue> = stmt
             .values
@@ -417,9 +488,11 @@ impl<'c> Session<'c> {
         else {
             return Ok(None);
         };
-        let obj = T::from_row(&row)?;
+        let values = row.into_values();
+        let obj = T::from_values(&values)?;
         let inner = Rc::new(RefCell::new(State {
-            snapshot: obj.to_values(),
+            snapshot: values,
+            raw: true,
             obj,
             status: Status::Persistent,
         }));
