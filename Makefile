@@ -99,11 +99,13 @@ demo: deps build
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
 ## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
-## --autogenerate wall time and peak memory (vs Alembic) and a big-table rebuild (1M rows doubling)
+## --autogenerate wall time and peak memory (vs Alembic) and a big-table rebuild (1M rows doubling),
+## then the ORM: get by primary key vs the raw client, 10,000 rows into structs vs raw rows
 bench: deps
 	$(CARGO) bench --bench kv
 	$(CARGO) bench --bench introspect
 	$(CARGO) bench --bench migrate
+	$(CARGO) bench --bench orm
 
 ## clean: remove build output
 clean:

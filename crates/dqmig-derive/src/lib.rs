@@ -2,7 +2,8 @@
 //! directly.
 //!
 //! `#[derive(Model)]` (module `model`) implements `dqmig::orm::Model` for a struct: see the
-//! `dqmig::orm` docs for the attributes.
+//! `dqmig::orm` docs for the attributes. `#[derive(DbEnum)]` (module `db_enum`) makes a
+//! fieldless enum a model field type, stored as its variants' names.
 //!
 //! `embed_migrations!("migrations")` lists `migrations/versions/*.sql` (relative to the
 //! crate's `Cargo.toml`, or an absolute path) while the application is compiled and expands
@@ -16,6 +17,7 @@
 use proc_macro::TokenStream;
 use std::path::{Path, PathBuf};
 
+mod db_enum;
 mod model;
 
 /// `#[derive(Model)]` for `dqmig::orm::Model` (documented there, with the attributes).
@@ -23,6 +25,16 @@ mod model;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     match model::derive(input) {
+        Ok(code) => code.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// `#[derive(DbEnum)]` for a fieldless enum used as a model field (`dqmig::orm::DbEnum`).
+#[proc_macro_derive(DbEnum, attributes(dqmig))]
+pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    match db_enum::derive(input) {
         Ok(code) => code.into(),
         Err(e) => e.to_compile_error().into(),
     }

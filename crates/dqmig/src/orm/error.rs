@@ -77,6 +77,13 @@ pub enum OrmError {
         expected: &'static str,
         found: String,
     },
+    /// No connection could be checked out of a pool ([`Session::from_pool`](super::Session::from_pool)).
+    #[error("checking out a connection for a session: {source}")]
+    Pool {
+        /// Boxed: keeps `OrmError` as small as the client's error.
+        #[source]
+        source: Box<client::PoolError>,
+    },
     /// sea-query refused to build a statement.
     #[error("building SQL for {model}: {message}")]
     Build {
@@ -93,6 +100,10 @@ impl OrmError {
     pub fn class(&self) -> ErrorClass {
         match self {
             OrmError::Database { source, .. } => source.class(),
+            OrmError::Pool { source } => match source.as_ref() {
+                client::PoolError::Connect { source, .. } => source.class(),
+                _ => ErrorClass::Operational,
+            },
             _ => ErrorClass::Programming,
         }
     }
@@ -111,6 +122,12 @@ impl OrmError {
         match self {
             OrmError::Database { source, .. } => Some(source),
             _ => None,
+        }
+    }
+
+    pub(crate) fn pool(source: client::PoolError) -> OrmError {
+        OrmError::Pool {
+            source: Box::new(source),
         }
     }
 

@@ -59,6 +59,30 @@ mod sql;
 
 pub use crate::client::{Row, Value};
 pub use bulk::{delete_many, insert_many, update_many, BulkResult};
+/// Makes a fieldless enum a model field type: stored as the text of its variant's name,
+/// declared `enum('Draft','Published')` (a TEXT column with a CHECK of the values).
+/// `#[dqmig(rename = "draft")]` on a variant stores another name; `#[dqmig(rename_all =
+/// "snake_case" | "lowercase" | "UPPERCASE")]` on the enum renames them all. A variant with
+/// fields, two variants stored as one name or an empty name are compile errors.
+///
+/// ```
+/// use dqmig::orm::{DbEnum, FieldType, Value};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, DbEnum)]
+/// #[dqmig(rename_all = "snake_case")]
+/// enum Status {
+///     Draft,
+///     InReview,
+///     #[dqmig(rename = "live")]
+///     Published,
+/// }
+///
+/// assert_eq!(Status::DECLARED, "enum('draft','in_review','live')");
+/// assert_eq!(Status::Published.to_value(), Value::Text("live".into()));
+/// assert_eq!(Status::from_value(&Value::Text("in_review".into())), Ok(Status::InReview));
+/// assert!(Status::from_value(&Value::Text("Draft".into())).is_err());
+/// ```
+pub use dqmig_derive::DbEnum;
 pub use dqmig_derive::Model;
 pub use error::OrmError;
 pub use expr::{
@@ -71,7 +95,7 @@ pub use query::{
     query_as, select, Columns, Cte, FromRow, JoinTarget, QueryIter, Select, MAX_PARAMETERS,
 };
 pub use relation::{ColumnRef, Relation, RelationKind, Through};
-pub use session::{KeyValues, SentStatement, Session, Tracked};
+pub use session::{transaction, transaction_with, KeyValues, SentStatement, Session, Tracked};
 
 use std::marker::PhantomData;
 
@@ -219,7 +243,9 @@ impl<M, T> std::fmt::Debug for Column<M, T> {
 /// What the derive's expansion calls; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use super::field::mismatch;
     use super::{FieldType, Model, OrmError, Value};
+    pub use crate::client::ValueError;
 
     pub fn check_width<M: Model>(values: &[Value]) -> Result<(), OrmError> {
         if values.len() == M::TABLE.columns.len() {

@@ -1,4 +1,7 @@
-//! `Session`: a unit of work over one connection, in the manner of SQLAlchemy's Session.
+//! `Session`: a unit of work over one connection (borrowed, or checked out of a pool with
+//! [`Session::from_pool`]), in the manner of SQLAlchemy's Session, and [`transaction`]: a
+//! closure run with a fresh session in one transaction, replayed whole on a leader change
+//! before COMMIT.
 //!
 //! Objects live in [`Tracked<T>`] handles shared between the app and the session
 //! (`Rc<RefCell<..>>`): [`Session::add`] registers a new object, [`Session::get`] loads one
@@ -18,12 +21,17 @@
 //! as SQLAlchemy's identity map); objects are not expired after commit (their values stay as
 //! flushed, nothing is reloaded); `rollback` detaches every object (their values stay as they
 //! were, pending ones are not inserted) rather than expiring them; there is no lazy loading.
-//! A session borrows its connection mutably, so it is not shared between threads.
+//! A session borrows its connection mutably (or owns a pooled one), so it is not shared
+//! between threads. SQLAlchemy's `with session.begin():` is [`transaction`] without the
+//! replay; where SQLAlchemy leaves retrying to the app, [`transaction`] replays the closure
+//! with a new session on the new leader, and never replays a COMMIT whose outcome is unknown.
 
 use super::sql;
 pub use super::sql::SentStatement;
 use super::{FieldType, Model, OrmError, Value};
-use crate::client::Connection;
+use crate::client::{
+    self, Connection, ErrorClass, Phase, Pool, PooledConnection, RetryKind, TxRetry,
+};
 use std::any::Any;
 use std::cell::{Ref, RefCell, RefMut};
 use std::collections::HashMap;
@@ -44,6 +52,11 @@ enum Status {
 struct State<T> {
     obj: T,
     snapshot: Vec<Value>,
+    /// `snapshot` is the row as read (a `get` keeps it instead of encoding the object
+    /// again); it is brought to the object's own encoding (`from_values` then `to_values`)
+    /// the first time it differs from the object's values, so that a text the database
+    /// holds in another spelling is not taken for a change.
+    raw: bool,
     status: Status,
 }
 
@@ -66,6 +79,28 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Tracked<T> {
             Ok(s) => write!(f, "Tracked({:?}, {:?})", s.status, s.obj),
             Err(_) => f.write_str("Tracked(<borrowed>)"),
         }
+    }
+}
+
+impl<T: Model> State<T> {
+    /// The positions whose values differ between the snapshot and `now`.
+    fn changed(&self, now: &[Value]) -> Vec<usize> {
+        (0..now.len())
+            .filter(|&i| self.status == Status::Pending || self.snapshot.get(i) != Some(&now[i]))
+            .collect()
+    }
+
+    /// [`State::changed`] against a normalized snapshot (module docs of `raw`).
+    fn changed_normalized(&mut self, now: &[Value]) -> Vec<usize> {
+        let changed = self.changed(now);
+        if changed.is_empty() || !self.raw {
+            return changed;
+        }
+        if let Ok(obj) = T::from_values(&self.snapshot) {
+            self.snapshot = obj.to_values();
+        }
+        self.raw = false;
+        self.changed(now)
     }
 }
 
@@ -108,8 +143,20 @@ impl<T: Model> Tracked<T> {
     pub fn changed_columns(&self) -> Vec<&'static str> {
         let s = self.inner.borrow();
         let now = s.obj.to_values();
-        (0..now.len())
-            .filter(|&i| s.status == Status::Pending || s.snapshot.get(i) != Some(&now[i]))
+        let mut changed = s.changed(&now);
+        if !changed.is_empty() && s.raw {
+            if let Ok(obj) = T::from_values(&s.snapshot) {
+                let normalized = State {
+                    snapshot: obj.to_values(),
+                    obj,
+                    status: s.status,
+                    raw: false,
+                };
+                changed = normalized.changed(&now);
+            }
+        }
+        changed
+            .into_iter()
             .map(|i| T::TABLE.columns[i].name)
             .collect()
     }
@@ -139,9 +186,36 @@ impl<A: FieldType, B: FieldType, C: FieldType> KeyValues for (A, B, C) {
     }
 }
 
+/// The connection a session works on: borrowed, or checked out of a pool and returned
+/// to it when the session is dropped.
+enum Conn<'c> {
+    Borrowed(&'c mut Connection),
+    /// Boxed: a pooled connection is large, a session is moved around.
+    Pooled(Box<PooledConnection>),
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Conn::Borrowed(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Conn::Borrowed(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+}
+
 /// The connection side of a session: what flushing an object needs.
 struct Core<'c> {
-    conn: &'c mut Connection,
+    conn: Conn<'c>,
     /// Whether this session sent the BEGIN of the open transaction.
     began: bool,
     sent: Vec<SentStatement>,
@@ -149,8 +223,13 @@ struct Core<'c> {
     identity: HashMap<(&'static str, String), Rc<dyn Any>>,
 }
 
+/// The identity map's text for a key: the common one-integer key without the `Debug`
+/// formatting of a vector (a point read pays for this on every `get`).
 fn identity_key(key: &[Value]) -> String {
-    format!("{key:?}")
+    match key {
+        [Value::Integer(i)] => i.to_string(),
+        _ => format!("{key:?}"),
+    }
 }
 
 impl Core<'_> {
@@ -223,8 +302,9 @@ impl<T: Model> Entry for RefCell<State<T>> {
             }
             Status::Persistent => {
                 let now = s.obj.to_values();
-                let changed: Vec<(usize, Value)> = (0..now.len())
-                    .filter(|&i| s.snapshot.get(i) != Some(&now[i]))
+                let changed: Vec<(usize, Value)> = s
+                    .changed_normalized(&now)
+                    .into_iter()
                     .map(|i| (i, now[i].clone()))
                     .collect();
                 if changed.is_empty() {
@@ -246,6 +326,7 @@ impl<T: Model> Entry for RefCell<State<T>> {
                     });
                 }
                 s.snapshot = now;
+                s.raw = false;
             }
             Status::Deleted | Status::Detached => {}
         }
@@ -292,6 +373,27 @@ impl<T: Model> Entry for RefCell<State<T>> {
     }
 }
 
+/// The `SELECT ... WHERE key = ?` text of model `T`, built by sea-query once per model
+/// and process (the text does not depend on the key's values, which are bound).
+fn select_by_key_sql<T: Model>() -> Result<std::sync::Arc<str>, OrmError> {
+    use std::any::TypeId;
+    use std::sync::{Arc, OnceLock, RwLock};
+    static CACHE: OnceLock<RwLock<HashMap<TypeId, Arc<str>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let id = TypeId::of::<T>();
+    if let Some(sql) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        return Ok(Arc::clone(sql));
+    }
+    let def = &T::TABLE;
+    let placeholder = vec![Value::Integer(0); def.key_positions().len()];
+    let sql: Arc<str> = sql::select_by_key(def, &placeholder)?.sql.into();
+    cache
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, Arc::clone(&sql));
+    Ok(sql)
+}
+
 fn key_of(def: &super::TableDef, values: &[Value]) -> Vec<Value> {
     def.key_positions()
         .into_iter()
@@ -312,6 +414,10 @@ impl<'c> Session<'c> {
     /// [`Transaction`](crate::client::Transaction) derefs to its connection), the session
     /// runs inside it and leaves COMMIT and ROLLBACK to its owner.
     pub fn new(conn: &'c mut Connection) -> Session<'c> {
+        Session::over(Conn::Borrowed(conn))
+    }
+
+    fn over(conn: Conn<'c>) -> Session<'c> {
         Session {
             core: Core {
                 conn,
@@ -329,6 +435,7 @@ impl<'c> Session<'c> {
         let inner = Rc::new(RefCell::new(State {
             obj,
             snapshot: Vec::new(),
+            raw: false,
             status: Status::Pending,
         }));
         self.entries.push((inner.clone(), inner.clone()));
@@ -365,7 +472,10 @@ impl<'c> Session<'c> {
             }
         }
         self.flush()?;
-        let stmt = sql::select_by_key(def, &key)?;
+        let stmt = SentStatement {
+            sql: select_by_key_sql::<T>()?.to_string(),
+            values: key.into_iter().map(sql::bound).collect(),
+        };
         self.core.begin()?;
         let params: Vec<&dyn crate::client::ToValue> = stmt
             .values
@@ -378,9 +488,11 @@ impl<'c> Session<'c> {
         else {
             return Ok(None);
         };
-        let obj = T::from_row(&row)?;
+        let values = row.into_values();
+        let obj = T::from_values(&values)?;
         let inner = Rc::new(RefCell::new(State {
-            snapshot: obj.to_values(),
+            snapshot: values,
+            raw: true,
             obj,
             status: Status::Persistent,
         }));
@@ -497,8 +609,91 @@ impl<'c> Session<'c> {
 
     /// The connection, e.g. for a raw query between flushes.
     pub fn connection(&mut self) -> &mut Connection {
-        self.core.conn
+        &mut self.core.conn
     }
+}
+
+impl Session<'static> {
+    /// A session over a connection checked out of `pool`; the connection goes back to the
+    /// pool when the session is dropped (after a ROLLBACK if its transaction is still open).
+    ///
+    /// # Errors
+    /// [`OrmError::Pool`]: no connection came free within the pool's timeout, or opening one
+    /// failed.
+    pub fn from_pool(pool: &Pool) -> Result<Session<'static>, OrmError> {
+        let conn = pool.get().map_err(OrmError::pool)?;
+        Ok(Session::over(Conn::Pooled(Box::new(conn))))
+    }
+}
+
+/// Runs `body` with a fresh [`Session`] inside one transaction (BEGIN IMMEDIATE … COMMIT)
+/// with [`TxRetry::default`] bounds; see [`transaction_with`].
+///
+/// # Errors
+/// As [`transaction_with`].
+pub fn transaction<T>(
+    conn: &mut Connection,
+    body: impl FnMut(&mut Session<'_>) -> Result<T, OrmError>,
+) -> Result<T, OrmError> {
+    transaction_with(conn, &TxRetry::default(), body)
+}
+
+/// Runs `body` with a fresh [`Session`] inside one transaction, through the client's
+/// [`Connection::transaction_with_retry_opts`]: the session's pending changes are flushed
+/// when `body` returns `Ok`, then the transaction COMMITs. When the transaction is lost
+/// before COMMIT (a leader change, busy, a broken connection: the server rolled it back),
+/// the whole closure runs again, on the new leader, with a new, empty session: objects added
+/// or loaded by the failed attempt belong to its dropped session and are never flushed.
+/// `body` may therefore run several times; keep side effects outside the database out of
+/// it. Returns `body`'s value from the attempt that committed.
+///
+/// `body` returning `Err` rolls the transaction back; inside `body`, `Session::commit` only
+/// flushes and `Session::rollback` only detaches (the helper owns the transaction). Give
+/// the connection a `read_timeout` on a cluster (as for the client's helper).
+///
+/// # Errors
+/// `body`'s own errors (never replayed unless they are the transaction being lost). A
+/// COMMIT whose outcome is unknown (leadership lost while COMMIT was in flight, 10506, or
+/// the connection breaking during COMMIT) is never replayed: it comes back as an
+/// [`OrmError::Database`] whose [`OrmError::class`] is
+/// [`ErrorClass::OutcomeUnknown`](crate::client::ErrorClass::OutcomeUnknown); read the
+/// data on the new leader to find out whether it landed. Running out of `opts.timeout`
+/// returns the last error (operational).
+pub fn transaction_with<T>(
+    conn: &mut Connection,
+    opts: &TxRetry,
+    mut body: impl FnMut(&mut Session<'_>) -> Result<T, OrmError>,
+) -> Result<T, OrmError> {
+    // Errors the client's loop must not replay travel beside it: it is handed a stand-in
+    // that it classifies as fatal (returned at once), and the real error is returned here.
+    let mut fatal: Option<OrmError> = None;
+    let result = conn.transaction_with_retry_opts(opts, |tx| {
+        let mut session = Session::new(tx);
+        let outcome = body(&mut session).and_then(|v| session.flush().map(|()| v));
+        drop(session);
+        outcome.map_err(|e| match e {
+            OrmError::Database { source, .. }
+                if source.retry_kind(Phase::BeforeCommit) != RetryKind::Fatal =>
+            {
+                source
+            }
+            other => {
+                fatal = Some(other);
+                client::Error::NoRows {
+                    action: "the transaction's closure failed".to_string(),
+                }
+            }
+        })
+    });
+    result.map_err(|e| {
+        fatal.take().unwrap_or_else(|| {
+            let action = match e.class() {
+                ErrorClass::OutcomeUnknown => "committing the transaction",
+                _ => "running the transaction",
+            };
+            OrmError::db(action, e)
+        })
+    })
 }
 
 impl Drop for Session<'_> {

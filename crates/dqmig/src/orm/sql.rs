@@ -23,6 +23,18 @@ pub(super) fn to_sea(v: &Value) -> sea_query::Value {
     }
 }
 
+/// A value as the statements built here bind it (what `to_sea` then `from_sea` make of it:
+/// booleans and unix times as integers, ISO 8601 as text), for statements whose text is
+/// cached and whose values are bound directly.
+pub fn bound(v: Value) -> Value {
+    match v {
+        Value::Boolean(b) => Value::Integer(i64::from(b)),
+        Value::UnixTime(i) => Value::Integer(i),
+        Value::Iso8601(s) => Value::Text(s),
+        other => other,
+    }
+}
+
 fn from_sea(model: &'static str, v: sea_query::Value) -> Result<Value, OrmError> {
     use sea_query::Value as S;
     Ok(match v {

@@ -32,6 +32,14 @@ struct Post {
     published: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, DbEnum)]
+#[dqmig(rename_all = "lowercase")]
+enum State {
+    Draft,
+    #[dqmig(rename = "in review")]
+    InReview,
+}
+
 /// No table attribute: the snake_case struct name; a composite key.
 #[derive(Debug, Clone, PartialEq, Model)]
 struct PostTag {
@@ -47,6 +55,7 @@ struct PostTag {
     stamp: chrono::DateTime<chrono::Utc>,
     small: i16,
     medium: Option<i32>,
+    state: State,
 }
 
 const MODELS_TOML: &str = r#"
@@ -82,6 +91,7 @@ columns = [
   { name = "stamp", type = "datetime", nullable = false },
   { name = "small", type = "smallinteger", nullable = false },
   { name = "medium", type = "integer" },
+  { name = "state", type = "enum(draft, 'in review')", nullable = false },
 ]
 "#;
 
@@ -165,6 +175,29 @@ fn rust_models_and_models_toml_give_the_same_schema() {
     let written = metadata().to_toml().unwrap();
     let back: Schema = crate::models::load_toml_str("written.toml", &written).unwrap();
     assert_eq!(back, from_rust);
+}
+
+#[test]
+fn db_enum_declares_and_converts_its_values() {
+    assert_eq!(State::DECLARED, "enum('draft','in review')");
+    assert_eq!(State::InReview.to_value(), Value::Text("in review".into()));
+    assert_eq!(
+        State::from_value(&Value::Text("draft".into())),
+        Ok(State::Draft)
+    );
+    let err = State::from_value(&Value::Text("Draft".into())).unwrap_err();
+    assert_eq!(err.expected, "one of 'draft', 'in review'");
+    assert!(State::from_value(&Value::Integer(0)).is_err());
+    assert_eq!(
+        <Option<State> as FieldType>::from_value(&Value::Null),
+        Ok(None)
+    );
+    assert_eq!(
+        crate::types::DeclaredType::parse(State::DECLARED)
+            .unwrap()
+            .to_string(),
+        State::DECLARED
+    );
 }
 
 #[test]
