@@ -565,6 +565,27 @@ fn pooled_sessions_and_the_transaction_helper() {
         "the session gave its connection back"
     );
 
+    // A pool with every connection checked out: an operational error, after its timeout.
+    let small = Pool::new(
+        &t.address,
+        "test",
+        PoolOptions {
+            pool_size: 1,
+            max_overflow: 0,
+            timeout: std::time::Duration::from_millis(100),
+            ..PoolOptions::default()
+        },
+    );
+    let held = Session::from_pool(&small).unwrap();
+    let err = Session::from_pool(&small)
+        .err()
+        .expect("no free connection");
+    assert!(matches!(err, OrmError::Pool { .. }), "{err}");
+    assert_eq!(err.class(), ErrorClass::Operational, "{err}");
+    assert!(err.to_string().contains("no free connection"), "{err}");
+    drop(held);
+    assert!(Session::from_pool(&small).is_ok());
+
     let mut conn = pool.get().unwrap();
     // The closure's changes are flushed and committed; its value comes back.
     let mut runs = 0;
