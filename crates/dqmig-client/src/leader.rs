@@ -44,7 +44,11 @@ fn failed(
     tried.push((address, e.to_string()));
     let refused = matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::ConnectionRefused);
     Probe::Nothing {
-        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. })
+        hopeless: seed
+            && matches!(
+                e,
+                Error::BadAddress { .. } | Error::NotDqlite { .. } | Error::Tls { .. }
+            )
             || seed && refused && refused_final,
     }
 }
