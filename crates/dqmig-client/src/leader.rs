@@ -261,6 +261,8 @@ mod tests {
             read_timeout: None,
             write_timeout: None,
             max_message: 1 << 20,
+            #[cfg(feature = "tls")]
+            tls: None,
         };
         let err = match find_leader(
             std::slice::from_ref(&addr),

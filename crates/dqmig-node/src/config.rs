@@ -179,7 +179,7 @@ fn check_address_field(field: &'static str, value: &str) -> Result<(), NodeError
 /// front, since libdqlite 1.11 binds IPv4 only), both with an explicit port 1..=65535, or
 /// `@name` for a Linux abstract socket. On error, says what is expected.
 pub fn check_node_address(s: &str) -> Result<(), &'static str> {
-    const EXPECTED: &str = "IPv4:port (e.g. 127.0.0.1:9001), [IPv6]:port (e.g. [::1]:9001) or @name for an abstract unix socket; host names are not supported by libdqlite 1.11";
+    const EXPECTED: &str = "IPv4:port (e.g. 127.0.0.1:9001), [IPv6]:port (e.g. [::1]:9001) or @name for an abstract unix socket; hostnames are not supported by libdqlite 1.11";
     if s.contains('\0') {
         return Err("an address without NUL bytes");
     }

@@ -563,7 +563,8 @@ mod tests {
             parse("dqlite://127.0.0.1:9001,127.0.0.1:9002/app.db"),
             DbUrl::Cluster {
                 addresses: vec!["127.0.0.1:9001".into(), "127.0.0.1:9002".into()],
-                database: "app.db".into()
+                database: "app.db".into(),
+                tls: TlsPaths::default(),
             }
         );
         let u = parse("dqlite://node-1.example:9001/app");
@@ -580,6 +581,10 @@ mod tests {
             "dqlite:///@x/d/app.db",
             "dqlite://127.0.0.1:9001/app.db",
             "dqlite://127.0.0.1:9001,10.0.0.2:9002,db.local:1/app.db",
+            "dqlite://[::1]:9001,[fe80::2]:9002/app.db",
+            "dqlite:///[::1]:9001/tmp/d/app.db",
+            "dqlite://127.0.0.1:9001/app.db?tls-ca=/c/ca.pem&tls-cert=/c/a%20b.pem&tls-key=/c/k.pem",
+            "dqlite:///127.0.0.1:9001/tmp/d/app.db?tls-ca=/ca.pem&tls-server-name=dqlite",
         ] {
             let u = parse(s);
             assert_eq!(u.to_string(), s);
@@ -667,10 +672,23 @@ mod tests {
     fn hostname_or_ipv6_for_embedded_node() {
         assert_err(
             "dqlite:///localhost:9001/tmp/app.db",
-            &["\"localhost\" is not an IPv4 address"],
+            &["\"localhost\" is not an IP address", "[::1]"],
         );
-        assert_err("dqlite:///[::1]:9001/tmp/app.db", &["IPv6"]);
-        assert_err("dqlite://[::1]:9001/app.db", &["IPv6"]);
+        assert_eq!(
+            parse("dqlite:///[::1]:9001/tmp/app.db").addresses(),
+            vec!["[::1]:9001".to_string()]
+        );
+        assert_eq!(
+            parse("dqlite://[::1]:9001,127.0.0.1:9002/app.db").addresses(),
+            vec!["[::1]:9001".to_string(), "127.0.0.1:9002".to_string()]
+        );
+        assert_err(
+            "dqlite://::1:9001/app.db",
+            &["without brackets", "[::1]:9001"],
+        );
+        assert_err("dqlite://[::1/app.db", &["no closing"]);
+        assert_err("dqlite://[nope]:1/app.db", &["not an IPv6 address"]);
+        assert_err("dqlite://[::1]/app.db", &["no port"]);
         assert_err(
             "dqlite:///@/tmp/app.db",
             &["abstract socket without a name"],
@@ -681,7 +699,15 @@ mod tests {
     fn unsupported_parts() {
         assert_err(
             "dqlite://127.0.0.1:9001/app.db?timeout=5",
-            &["query string", "from '?' on"],
+            &["query key \"timeout\"", "tls-ca, tls-cert"],
+        );
+        assert_err("dqlite://127.0.0.1:9001/app.db?tls-ca", &["KEY=VALUE"]);
+        let u = parse("dqlite://127.0.0.1:9001/app.db?tls-ca=ca.pem&tls-cert=/a%26b.pem");
+        assert_eq!(u.tls().ca.as_deref(), Some(Path::new("ca.pem")));
+        assert_eq!(u.tls().cert.as_deref(), Some(Path::new("/a&b.pem")));
+        assert_eq!(
+            u.resolve_relative(Path::new("/p")).tls().ca.as_deref(),
+            Some(Path::new("/p/ca.pem"))
         );
         assert_err("dqlite:///127.0.0.1:9001/tmp/app.db#x", &["fragment"]);
         assert_err("dqlite://user@127.0.0.1:9001/app.db", &["credentials"]);
