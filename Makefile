@@ -89,10 +89,11 @@ demo: deps build
 	dqmig_check current --check-heads
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
-## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
+## the TLS overhead on point reads and single-row writes (vs plain TCP, same run), the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
 ## --autogenerate wall time and peak memory (vs Alembic) and a big-table rebuild (1M rows doubling)
 bench: deps
 	$(CARGO) bench --bench kv
+	$(CARGO) bench --bench tls
 	$(CARGO) bench --bench introspect
 	$(CARGO) bench --bench migrate
 

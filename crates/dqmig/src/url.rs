@@ -14,7 +14,7 @@ const FORMS: &str = "dqlite:///ADDRESS/DATA_DIR/DATABASE (embedded, e.g. dqlite:
 
 /// A parsed dqmig database URL.
 ///
-/// * `dqlite:///ADDRESS/DATA_DIR/DATABASE` — **embedded**: `ADDRESS` is `IPv4:port` (or
+/// * `dqlite:///ADDRESS/DATA_DIR/DATABASE` — **embedded**: `ADDRESS` is `IPv4:port`, `[IPv6]:port` (or
 ///   `@name`, a Linux abstract socket), `DATA_DIR` is everything between the address and the
 ///   last `/`, `DATABASE` the last segment. `dqlite:///127.0.0.1:9001/tmp/dqlite/app.db` has
 ///   data dir `/tmp/dqlite`. The data dir is absolute unless written as `/./…` or `/../…`:
@@ -397,7 +397,8 @@ fn check_embedded_address(url: &str, address: &str) -> Result<(), UrlError> {
             return Err(UrlError::InvalidHost {
                 url: url.to_string(),
                 host: address.to_string(),
-                reason: "is an abstract socket without a name: expected @NAME or IPv4:PORT",
+                reason:
+                    "is an abstract socket without a name: expected @NAME, IPv4:PORT or [IPv6]:PORT",
             });
         }
         return Ok(());

@@ -55,6 +55,43 @@ fn one_ipv6_node_serves_the_cli_and_the_client() {
 }
 
 #[test]
+fn three_plain_ipv6_nodes_replicate_and_an_embedded_url_on_ipv6_works() {
+    if no_ipv6() {
+        return;
+    }
+    let mut c = Cluster::start_with(3, setup());
+    let leader = c.wait_leader();
+    {
+        let mut conn = Connection::open(&c.seeds(), "app").unwrap();
+        conn.execute("CREATE TABLE t (x INTEGER)", params![])
+            .unwrap();
+        conn.execute("INSERT INTO t VALUES (5)", params![]).unwrap();
+    }
+    c.nodes[leader].kill();
+    c.wait_leader();
+    let mut conn = Connection::open(&c.seeds(), "app").unwrap();
+    let x: i64 = conn
+        .query_row("SELECT x FROM t", params![])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(x, 5);
+
+    let data = tempfile::tempdir().unwrap();
+    let url = format!(
+        "dqlite:///[::1]:{}{}/app.db",
+        crate::support::free_port(),
+        data.path().display()
+    );
+    dqmig()
+        .args(["--url", &url, "sql", "CREATE TABLE e (x INTEGER)"])
+        .run_ok();
+    dqmig()
+        .args(["--url", &url, "sql", "SELECT count(*) FROM e"])
+        .run_ok();
+}
+
+#[test]
 fn three_ipv6_nodes_over_tls_survive_a_leader_kill() {
     if no_ipv6() {
         return;

@@ -256,3 +256,32 @@ fn refusals_say_which_case_on_both_sides() {
     let not_tls = refused(&plain_node.url("app"), &certs.args("ca", "client"));
     assert!(not_tls.contains("speaks plain TCP, not TLS"), "{not_tls}");
 }
+
+#[test]
+fn an_embedded_url_runs_its_node_over_tls() {
+    let certs = Certs::new();
+    let data = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let url = format!(
+        "dqlite:///127.0.0.1:{port}{}/app.db?tls-ca={}&tls-cert={}&tls-key={}",
+        data.path().display(),
+        certs.path("ca", "ca.pem").display(),
+        certs.path("ca", "node.pem").display(),
+        certs.path("ca", "node-key.pem").display()
+    );
+    // The client speaks TLS only: these succeed only if the embedded node serves TLS.
+    dqmig()
+        .args(["--url", &url, "sql", "CREATE TABLE t (x INTEGER)"])
+        .run_ok();
+    let out = dqmig()
+        .args(["--url", &url, "sql", "SELECT count(*) AS n FROM t"])
+        .run_ok();
+    assert!(String::from_utf8_lossy(&out.stdout).contains('0'));
+    // A certificate without its key is refused before anything starts.
+    let half = url.replace(
+        &format!("&tls-key={}", certs.path("ca", "node-key.pem").display()),
+        "",
+    );
+    let msg = refused(&half, &[]);
+    assert!(msg.contains("give both tls-cert and tls-key"), "{msg}");
+}
