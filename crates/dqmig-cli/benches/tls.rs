@@ -124,7 +124,7 @@ fn main() {
         "TLS overhead ({rounds} rounds x {secs} s per op kind and transport, one connection, 1 KiB values)"
     );
     println!(
-        "{:<18} {:>10} {:>10} {:>10} {:>10}",
+        "{:<30} {:>10} {:>10} {:>10} {:>10}",
         "op / transport", "ops/s", "p50 µs", "p99 µs", "overhead"
     );
     for (name, plain_i, tls_i) in [("point read", 0, 1), ("single-row write", 2, 3)] {
@@ -138,7 +138,7 @@ fn main() {
                 "-".to_string()
             };
             println!(
-                "{:<18} {:>10.0} {:>10.1} {:>10.1} {:>10}",
+                "{:<30} {:>10.0} {:>10.1} {:>10.1} {:>10}",
                 format!("{name}, {label}"),
                 n / total,
                 p50,
