@@ -7,6 +7,11 @@
 //! because libdqlite registers a SQLite VFS per node with a non-thread-safe counter
 //! (two nodes created at once in one process can collide).
 //!
+//! A node with [`NodeConfig::tls`] or an `[IPv6]:port` address runs libdqlite on an
+//! abstract socket and serves its TCP address through an in-process front (mutual TLS
+//! with the CA's certificates, or plain TCP over IPv6), and dials peers through
+//! `dqlite_node_set_connect_func`, as go-dqlite's `app` package does.
+//!
 //! Logging: `tracing` events under the target `dqmig_node` at INFO, "node started" and
 //! "node stopped" with the fields `id`, `address` and `data_dir`.
 
