@@ -95,4 +95,17 @@ mod tests {
         assert_eq!(listens(&address, std::process::id()), Some(false));
         assert_eq!(listens("not an address", std::process::id()), None);
     }
+
+    #[test]
+    fn an_ipv6_listener_is_found_in_tcp6() {
+        let Ok(l) = std::net::TcpListener::bind("[::1]:0") else {
+            eprintln!("skipped: no IPv6 loopback");
+            return;
+        };
+        let address = l.local_addr().unwrap().to_string();
+        assert!(address.starts_with("[::1]:"), "{address}");
+        assert_eq!(listens(&address, std::process::id()), Some(true));
+        drop(l);
+        assert_eq!(listens(&address, std::process::id()), Some(false));
+    }
 }
