@@ -555,4 +555,32 @@ mod tests {
         assert!(!cfg.table_included("other"));
         assert!(!cfg.table_included("DQMIG_VERSION"));
     }
+
+    #[test]
+    fn tls_table_paths_precedence_and_unknown_keys() {
+        let cfg = Config::parse(
+            "dqmig.toml",
+            "url = \"dqlite://127.0.0.1:9001/app?tls-cert=/u/c.pem\"\n[tls]\nca = \"certs/ca.pem\"\ncert = \"certs/c.pem\"\nkey = \"/k.pem\"\nserver_name = \"dqlite\"\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        assert_eq!(cfg.tls.ca.as_deref(), Some(Path::new("/p/certs/ca.pem")));
+        assert_eq!(cfg.tls.server_name.as_deref(), Some("dqlite"));
+        // The URL's query overrides the file's [tls] key by key.
+        let url = cfg.database_url(None, None).unwrap();
+        assert_eq!(url.tls().cert.as_deref(), Some(Path::new("/u/c.pem")));
+        assert_eq!(url.tls().key.as_deref(), Some(Path::new("/k.pem")));
+        assert_eq!(url.tls().ca.as_deref(), Some(Path::new("/p/certs/ca.pem")));
+        let e = Config::parse("dqmig.toml", "[tls]\ncafile = \"x\"\n", Path::new("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("dqmig.toml:2:") && e.contains("cafile"),
+            "{e}"
+        );
+        let e = Config::parse("dqmig.toml", "[tls]\nca = \" \"\n", Path::new("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`tls.ca` is empty"), "{e}");
+    }
 }
