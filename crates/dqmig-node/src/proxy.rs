@@ -50,7 +50,7 @@ fn refusal_reason(e: &std::io::Error, first_byte: Option<u8>) -> String {
             rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature,
         )) => "the client certificate is not signed by the cluster CA".into(),
         Some(rustls::Error::AlertReceived(a)) => {
-            format!("the client gave up on our certificate (alert {a:?}): it does not trust our CA")
+            format!("the client refused our certificate (alert {a:?}): it does not trust our CA, or the certificate is not issued for the address it dialled")
         }
         Some(other) => format!("TLS handshake failed: {other}"),
         None => format!("TLS handshake failed: {e}"),

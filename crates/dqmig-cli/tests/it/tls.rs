@@ -209,6 +209,16 @@ fn refusals_say_which_case_on_both_sides() {
     );
     let untrusted = refused(&url, &certs.args("other", "client"));
     assert!(untrusted.contains("not signed by our CA"), "{untrusted}");
+    let mut wrong_name = certs.args("ca", "client");
+    wrong_name.extend([
+        "--tls-server-name".to_string(),
+        "elsewhere.example".to_string(),
+    ]);
+    let mismatch = refused(&url, &wrong_name);
+    assert!(
+        mismatch.contains("not issued for the address dialled"),
+        "{mismatch}"
+    );
 
     // The same refusals through the library, as TlsRefusal values.
     let err = Connection::connect(&c.nodes[0].address, &ConnectOptions::default())
@@ -231,7 +241,7 @@ fn refusals_say_which_case_on_both_sides() {
         "plain TCP, not TLS",
         "presented no certificate",
         "not signed by the cluster CA",
-        "does not trust our CA",
+        "the client refused our certificate",
     ];
     loop {
         let log = c.nodes[0].log();
