@@ -98,11 +98,12 @@ demo: deps build
 	$(CARGO) run --quiet --manifest-path $(CURDIR)/Cargo.toml -p blog
 
 ## bench: this client + embedded node vs go-dqlite's dqlite-benchmark (kvwrite, kvreadwrite),
-## the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
+## the TLS overhead on point reads and single-row writes (vs plain TCP, same run), the time to introspect 1, 100 and 500 tables, then dqmig upgrade/current/revision
 ## --autogenerate wall time and peak memory (vs Alembic) and a big-table rebuild (1M rows doubling),
 ## then the ORM: get by primary key vs the raw client, 10,000 rows into structs vs raw rows
 bench: deps
 	$(CARGO) bench --bench kv
+	$(CARGO) bench --bench tls
 	$(CARGO) bench --bench introspect
 	$(CARGO) bench --bench migrate
 	$(CARGO) bench --bench orm

@@ -1,6 +1,7 @@
 //! The `tracing` subscriber of the `dqmig` binary: the libraries only emit events, the
-//! binary decides what is shown. At normal verbosity (and with `-q`) nothing is installed,
-//! so stderr holds only the command's own messages; `-v` shows INFO events of dqmig's
+//! binary decides what is shown. At normal verbosity only the WARN events of a node
+//! (`dqmig_node`: a refused TLS connection) are shown, with `-q` nothing, so stderr holds
+//! the command's own messages; `-v` shows INFO events of dqmig's
 //! crates (plan, steps, node start/stop, leader changes, retries), `-vv` DEBUG (each
 //! statement sent, with its SQL), `-vvv` TRACE. A non-empty `RUST_LOG` overrides all of
 //! that with its own filter. Events go to stderr, one line each.
@@ -17,7 +18,9 @@ fn filter(level: i16, rust_log: Option<&str>) -> Option<EnvFilter> {
         return Some(EnvFilter::builder().parse_lossy(spec));
     }
     let max = match level {
-        i16::MIN..=1 => return None,
+        i16::MIN..=0 => return None,
+        // At normal verbosity only a node's warnings (a refused TLS connection) are shown.
+        1 => return Some(EnvFilter::builder().parse_lossy("dqmig_node=warn")),
         2 => "info",
         3 => "debug",
         _ => "trace",
@@ -49,9 +52,12 @@ mod tests {
 
     #[test]
     fn normal_and_quiet_install_nothing() {
-        assert!(filter(1, None).is_none());
+        assert_eq!(
+            filter(1, None).map(|f| f.to_string()).as_deref(),
+            Some("dqmig_node=warn")
+        );
         assert!(filter(0, None).is_none());
-        assert!(filter(1, Some("  ")).is_none());
+        assert!(filter(0, Some("  ")).is_none());
     }
 
     #[test]

@@ -131,6 +131,15 @@ pub enum Error {
     #[error("invalid dqlite address {address:?}: {reason}")]
     BadAddress { address: String, reason: String },
 
+    /// The TLS layer refused the connection, on our side or the node's: `refusal` says which
+    /// case it is and what to do, `detail` is the TLS library's own words.
+    #[error("{address}: {refusal} ({detail})")]
+    Tls {
+        address: String,
+        refusal: TlsRefusal,
+        detail: String,
+    },
+
     // ---- guard rails (requests that corrupt results or crash a 1.11 node): checked before
     // anything is sent ----
     /// More than 255 parameters: dqlite 1.11 would silently bind NULLs.
@@ -273,6 +282,7 @@ impl Error {
             | Error::NotDqlite { .. }
             | Error::NoAnswer { .. } => ErrorClass::Operational,
             Error::BadAddress { .. }
+            | Error::Tls { .. }
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
             | Error::StatementNotLive { .. }
@@ -397,6 +407,7 @@ impl Error {
             },
             Error::NotDqlite { .. }
             | Error::BadAddress { .. }
+            | Error::Tls { .. }
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
             | Error::StatementNotLive { .. }
@@ -420,6 +431,7 @@ impl Error {
                 | Error::Broken { .. }
                 | Error::NotDqlite { .. }
                 | Error::NoAnswer { .. }
+                | Error::Tls { .. }
         )
     }
 
@@ -473,6 +485,43 @@ pub(crate) fn snippet(sql: &str) -> String {
 /// `verb "SQL…"`, the action text of SQL-carrying errors.
 pub(crate) fn sql_action(verb: &str, sql: &str) -> String {
     format!("{verb} {:?}", snippet(sql))
+}
+
+/// Which TLS refusal an [`Error::Tls`] is. Each one's message says what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsRefusal {
+    /// The node requires a client certificate and this connection presented none.
+    ClientCertRequired,
+    /// The node refused our client certificate: not signed by the CA it trusts (or
+    /// otherwise invalid: expired, wrong key usage).
+    ClientCertRejected,
+    /// The node's certificate is not signed by our CA (`tls-ca`).
+    ServerCertUntrusted,
+    /// The node's certificate is signed by our CA but not issued for the name or IP
+    /// address we dialled.
+    ServerNameMismatch,
+    /// The node speaks plain TCP: it closed the connection (or answered something else)
+    /// when it got our TLS hello.
+    NotTls,
+    /// The node speaks TLS and this connection has no TLS configured.
+    TlsRequired,
+    /// Any other TLS failure (expired certificate, no common protocol version, ...).
+    Other,
+}
+
+impl std::fmt::Display for TlsRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TlsRefusal::ClientCertRequired => "the node requires a client certificate and none was given: set tls-cert and tls-key (dqmig.toml [tls], the URL's ?tls-cert=...&tls-key=..., or --tls-cert/--tls-key)",
+            TlsRefusal::ClientCertRejected => "the node refused our client certificate: it is not signed by the CA the node trusts; use a certificate signed by the cluster's CA (dqmig node gen-cert)",
+            TlsRefusal::ServerCertUntrusted => "the node's certificate is not signed by our CA (tls-ca): point tls-ca at the cluster's CA certificate",
+            TlsRefusal::ServerNameMismatch => "the node's certificate is signed by our CA but not issued for the address dialled: add that IP or name to the node's certificate, or set tls-server-name to a name it holds",
+            TlsRefusal::NotTls => "the node speaks plain TCP, not TLS: remove the TLS settings to talk to it, or start the node with --tls-cert/--tls-key/--tls-ca",
+            TlsRefusal::TlsRequired => "the node speaks TLS and this connection has none configured: set tls-ca, tls-cert and tls-key (dqmig.toml [tls], the URL's ?tls-ca=...&tls-cert=...&tls-key=..., or --tls-ca/--tls-cert/--tls-key)",
+            TlsRefusal::Other => "the TLS handshake with the node failed",
+        })
+    }
 }
 
 /// How a peer that does not speak dqlite is described in messages.

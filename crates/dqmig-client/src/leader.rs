@@ -44,7 +44,11 @@ fn failed(
     tried.push((address, e.to_string()));
     let refused = matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::ConnectionRefused);
     Probe::Nothing {
-        hopeless: seed && matches!(e, Error::BadAddress { .. } | Error::NotDqlite { .. })
+        hopeless: seed
+            && matches!(
+                e,
+                Error::BadAddress { .. } | Error::NotDqlite { .. } | Error::Tls { .. }
+            )
             || seed && refused && refused_final,
     }
 }
@@ -257,6 +261,8 @@ mod tests {
             read_timeout: None,
             write_timeout: None,
             max_message: 1 << 20,
+            #[cfg(feature = "tls")]
+            tls: None,
         };
         let err = match find_leader(
             std::slice::from_ref(&addr),

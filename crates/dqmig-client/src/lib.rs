@@ -57,6 +57,8 @@ mod retry;
 mod rows;
 mod scan;
 mod stmt;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod transport;
 mod tx;
 mod value;
@@ -109,7 +111,7 @@ pub use backoff::{
     DEFAULT_BACKOFF_MAX,
 };
 pub use error::{
-    classify_code, Error, ErrorClass, Phase, Result, RetryKind, CODE_LEADERSHIP_LOST,
+    classify_code, Error, ErrorClass, Phase, Result, RetryKind, TlsRefusal, CODE_LEADERSHIP_LOST,
     CODE_LEADERSHIP_LOST_LEGACY, CODE_NOT_LEADER, CODE_NOT_LEADER_LEGACY, CODE_RAFT_NOT_LEADER,
     NOT_DQLITE,
 };
@@ -124,5 +126,7 @@ pub use proto::{DumpFile, NodeInfo, Request, Response, Role, Value};
 pub use retry::TxRetry;
 pub use rows::{Row, Rows};
 pub use stmt::Statement;
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
 pub use tx::{Behavior, Transaction};
 pub use value::{describe as describe_value, FromValue, ToValue, ValueError};

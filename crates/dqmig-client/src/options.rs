@@ -39,6 +39,10 @@ pub struct ConnectOptions {
     /// waited, how long it may, which addresses it tried and why); default none. Kept by
     /// reconnects, so a migration waiting out a leader change can say so.
     pub on_leader_wait: Option<LeaderWaitHook>,
+    /// Mutual TLS for TCP addresses (feature `tls`; default none: plain TCP). Abstract
+    /// (`@name`) and path sockets stay plain. See [`crate::tls`].
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 /// The callback of [`ConnectOptions::on_leader_wait`].
@@ -70,11 +74,20 @@ impl Default for ConnectOptions {
             statement_cache: 64,
             max_message_size: DEFAULT_MAX_MESSAGE,
             on_leader_wait: None,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
 
 impl ConnectOptions {
+    /// Sets [`ConnectOptions::tls`].
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: Option<crate::tls::TlsConfig>) -> Self {
+        self.tls = tls;
+        self
+    }
+
     pub(crate) fn transport(&self) -> TransportOptions {
         TransportOptions {
             dial_timeout: self.dial_timeout,
@@ -82,6 +95,8 @@ impl ConnectOptions {
             read_timeout: self.read_timeout,
             write_timeout: self.write_timeout,
             max_message: self.max_message_size,
+            #[cfg(feature = "tls")]
+            tls: self.tls.clone(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Blocking byte transport for one dqlite connection: dials TCP (`127.0.0.1:9001`,
-//! TCP_NODELAY) or a Linux abstract unix socket (`@name`) or a socket path (`/path`), writes
+//! `[::1]:9001`, TCP_NODELAY; with mutual TLS when `ConnectOptions::tls` is set) or a Linux abstract unix socket (`@name`) or a socket path (`/path`), writes
 //! the protocol handshake, and moves whole messages: one `write_all` per request from a reused
 //! write buffer, and header-then-exact-body reads into a reused read buffer
 //! (an 8-byte header, then the body it announces). Any I/O or decoding failure marks the transport broken, because the
@@ -24,6 +24,8 @@ pub const DEFAULT_MAX_MESSAGE: usize = 1 << 31;
 enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
 }
 
 impl Stream {
@@ -37,6 +39,11 @@ impl Stream {
                 s.set_read_timeout(read)?;
                 s.set_write_timeout(write)
             }
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                s.sock.set_read_timeout(read)?;
+                s.sock.set_write_timeout(write)
+            }
         }
     }
 
@@ -44,6 +51,11 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.write_all(buf),
             Stream::Unix(s) => s.write_all(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                s.write_all(buf)?;
+                s.flush()
+            }
         }
     }
 
@@ -51,7 +63,17 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.read(buf),
             Stream::Unix(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.read(buf),
         }
+    }
+
+    fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        if let Stream::Tls(_) = self {
+            return true;
+        }
+        false
     }
 
     /// Makes the kernel send the ACK it is delaying now, and acknowledge the next segments
@@ -62,9 +84,15 @@ impl Stream {
     /// flushes a pending delayed ACK); single-message replies never pay the extra syscall.
     fn ack_now(&self) {
         #[cfg(target_os = "linux")]
-        if let Stream::Tcp(s) = self {
+        {
+            let tcp = match self {
+                Stream::Tcp(s) => s,
+                #[cfg(feature = "tls")]
+                Stream::Tls(s) => &s.sock,
+                Stream::Unix(_) => return,
+            };
             // Best effort: a failure only costs latency, never correctness.
-            let _ = socket2::SockRef::from(s).set_tcp_quickack(true);
+            let _ = socket2::SockRef::from(tcp).set_tcp_quickack(true);
         }
     }
 }
@@ -78,6 +106,8 @@ pub(crate) struct TransportOptions {
     pub read_timeout: Option<Duration>,
     pub write_timeout: Option<Duration>,
     pub max_message: usize,
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 pub(crate) struct Transport {
@@ -97,6 +127,13 @@ pub(crate) struct Transport {
 }
 
 fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
+    #[cfg(feature = "tls")]
+    if source
+        .get_ref()
+        .is_some_and(|inner| inner.is::<rustls::Error>())
+    {
+        return crate::tls::io_error(address, action, source, false);
+    }
     let source = match source.kind() {
         // An end of stream in the middle of a reply: say what it means for a dqlite node.
         std::io::ErrorKind::UnexpectedEof => std::io::Error::new(
@@ -131,7 +168,7 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
         Err(e) => {
             return Err(Error::BadAddress {
                 address: address.to_string(),
-                reason: format!("{e}; expected HOST:PORT (e.g. 127.0.0.1:9001) or @abstract-name"),
+                reason: format!("{e}; expected HOST:PORT (e.g. 127.0.0.1:9001), [IPv6]:PORT (e.g. [::1]:9001), @abstract-name or a socket path"),
             })
         }
     };
@@ -141,6 +178,10 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
             Ok(s) => {
                 s.set_nodelay(true)
                     .map_err(|e| io_err("setting TCP_NODELAY on", address, e))?;
+                #[cfg(feature = "tls")]
+                if let Some(tls) = &opts.tls {
+                    return tls_handshake(tls, address, s, opts);
+                }
                 return Ok(Stream::Tcp(s));
             }
             Err(e) => last = Some(e),
@@ -153,6 +194,44 @@ fn dial_stream(address: &str, opts: &TransportOptions) -> Result<Stream> {
             reason: "resolves to no address".into(),
         },
     })
+}
+
+/// The client side of the TLS handshake on a fresh TCP connection, bounded by the
+/// handshake timeout.
+#[cfg(feature = "tls")]
+fn tls_handshake(
+    tls: &crate::tls::TlsConfig,
+    address: &str,
+    mut tcp: TcpStream,
+    opts: &TransportOptions,
+) -> Result<Stream> {
+    let bound = Some(opts.handshake_timeout);
+    tcp.set_read_timeout(bound)
+        .and_then(|()| tcp.set_write_timeout(bound))
+        .map_err(|e| io_err("setting socket timeouts on", address, e))?;
+    let conn = tls
+        .client_handshake(address, &mut tcp)
+        .map_err(|e| match e {
+            Error::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Error::NoAnswer {
+                    address: address.to_string(),
+                    waited: opts.handshake_timeout,
+                }
+            }
+            other => other,
+        })?;
+    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+}
+
+/// Whether `bytes` (the start of the first reply) is a TLS alert record: what a TLS node
+/// answers a plain dqlite handshake with (content type 21, version 3.x).
+fn is_tls_alert(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && bytes[0] == 0x15 && bytes[1] == 0x03
 }
 
 #[cfg(target_os = "linux")]
@@ -211,6 +290,8 @@ impl Transport {
         match &self.stream {
             Stream::Tcp(s) => s.set_read_timeout(timeout),
             Stream::Unix(s) => s.set_read_timeout(timeout),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.sock.set_read_timeout(timeout),
         }
         .map_err(|e| io_err("setting the read timeout on", &address, e))
     }
@@ -317,7 +398,19 @@ impl Transport {
     /// Reads one whole message and decodes it.
     pub fn recv(&mut self, hint: ResponseHint, action: &str) -> Result<Response> {
         self.check()?;
-        if let Err(e) = self.fill(HEADER_LEN) {
+        let filled = self.fill(HEADER_LEN);
+        if self.sent <= 2
+            && !self.stream.is_tls()
+            && is_tls_alert(&self.rbuf[self.rstart..self.rend])
+        {
+            let err = Error::Tls {
+                address: self.address.clone(),
+                refusal: crate::error::TlsRefusal::TlsRequired,
+                detail: "it answered the dqlite handshake with a TLS alert".into(),
+            };
+            return Err(self.poison(err));
+        }
+        if let Err(e) = filled {
             let err = io_err(&format!("{action}: reading a reply from"), &self.address, e);
             return Err(self.poison(err));
         }

@@ -3,7 +3,7 @@
 //! so every value is checked here first and rejected with a message that names it.
 
 use std::ffi::CString;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::NodeError;
@@ -34,6 +34,12 @@ pub struct NodeConfig {
     /// of using it. Default `false`: the node serves until stopped, and other processes may
     /// connect to it as clients.
     pub transient: bool,
+    /// Mutual TLS for clients and peers (default none: plain TCP). With it, libdqlite
+    /// listens on an abstract socket and the node's TCP address is served by a TLS proxy
+    /// in this process that requires a client certificate signed by the CA; raft
+    /// connections to peers go out over TLS with the same certificate. Plain TCP is then
+    /// refused. Needs a TCP address and a certificate with its key.
+    pub tls: Option<dqmig_client::TlsConfig>,
 }
 
 impl NodeConfig {
@@ -48,6 +54,7 @@ impl NodeConfig {
             snapshot_params: None,
             failure_domain: None,
             transient: false,
+            tls: None,
         }
     }
 
@@ -55,6 +62,18 @@ impl NodeConfig {
     pub fn transient(mut self) -> Self {
         self.transient = true;
         self
+    }
+
+    /// Serve clients and peers only over mutual TLS (see [`NodeConfig::tls`]).
+    pub fn tls(mut self, tls: dqmig_client::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Whether the node needs the in-process TCP front (TLS, or an IPv6 address that
+    /// libdqlite 1.11 cannot bind): libdqlite then listens on an abstract socket.
+    pub fn needs_front(&self) -> bool {
+        self.tls.is_some() || self.effective_bind_address().starts_with('[')
     }
 
     /// Listen on `bind` instead of the advertised address.
@@ -101,6 +120,22 @@ impl NodeConfig {
                 check_address_field("bind address", bind)?;
             }
         }
+        if self.needs_front() && self.effective_bind_address().starts_with('@') {
+            return Err(invalid(
+                "bind address",
+                self.effective_bind_address(),
+                "a TCP address (IPv4:port or [IPv6]:port): TLS is served on TCP only",
+            ));
+        }
+        if let Some(tls) = &self.tls {
+            if !tls.has_identity() {
+                return Err(invalid(
+                    "tls",
+                    "a CA without certificate and key",
+                    "the node's own certificate and key (tls-cert, tls-key) besides the CA",
+                ));
+            }
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(invalid("data dir", "", "a directory path"));
         }
@@ -139,11 +174,12 @@ fn check_address_field(field: &'static str, value: &str) -> Result<(), NodeError
     check_node_address(value).map_err(|expected| invalid(field, value, expected))
 }
 
-/// Whether `s` is an address libdqlite 1.11.1 accepts: `a.b.c.d:port` with a literal IPv4
-/// address and an explicit port 1..=65535, or `@name` for a Linux abstract socket.
-/// On error, says what is expected.
+/// Whether `s` is an address a node can have: `a.b.c.d:port` with a literal IPv4
+/// address, `[v6]:port` with a literal IPv6 address (served by the node's in-process
+/// front, since libdqlite 1.11 binds IPv4 only), both with an explicit port 1..=65535, or
+/// `@name` for a Linux abstract socket. On error, says what is expected.
 pub fn check_node_address(s: &str) -> Result<(), &'static str> {
-    const EXPECTED: &str = "IPv4:port (e.g. 127.0.0.1:9001; hostnames and IPv6 are not supported by libdqlite 1.11) or @name for an abstract unix socket";
+    const EXPECTED: &str = "IPv4:port (e.g. 127.0.0.1:9001), [IPv6]:port (e.g. [::1]:9001) or @name for an abstract unix socket; hostnames are not supported by libdqlite 1.11";
     if s.contains('\0') {
         return Err("an address without NUL bytes");
     }
@@ -152,6 +188,13 @@ pub fn check_node_address(s: &str) -> Result<(), &'static str> {
             return Err("@name with a non-empty name (only a bind address may be just @)");
         }
         return Ok(());
+    }
+    if s.starts_with('[') {
+        return match s.parse::<SocketAddr>() {
+            Ok(SocketAddr::V6(a)) if a.port() != 0 => Ok(()),
+            Ok(_) => Err("[IPv6]:port with a port in 1..=65535"),
+            Err(_) => Err(EXPECTED),
+        };
     }
     let Some((host, port)) = s.rsplit_once(':') else {
         return Err(EXPECTED);
@@ -188,7 +231,14 @@ mod tests {
 
     #[test]
     fn addresses() {
-        for ok in ["127.0.0.1:9001", "0.0.0.0:1", "@dqmig", "10.1.2.3:65535"] {
+        for ok in [
+            "127.0.0.1:9001",
+            "0.0.0.0:1",
+            "@dqmig",
+            "10.1.2.3:65535",
+            "[::1]:9001",
+            "[fe80::1]:1",
+        ] {
             assert!(check_node_address(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -199,7 +249,9 @@ mod tests {
             "127.0.0.1:65536",
             "127.0.0.1:+80",
             "localhost:9001",
-            "[::1]:9001",
+            "[::1]:0",
+            "[::1]",
+            "[127.0.0.1]:80",
             "::1:9001",
             "@",
             "1.2.3:80",

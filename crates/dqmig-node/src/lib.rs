@@ -7,6 +7,11 @@
 //! because libdqlite registers a SQLite VFS per node with a non-thread-safe counter
 //! (two nodes created at once in one process can collide).
 //!
+//! A node with [`NodeConfig::tls`] or an `[IPv6]:port` address runs libdqlite on an
+//! abstract socket and serves its TCP address through an in-process front (mutual TLS
+//! with the CA's certificates, or plain TCP over IPv6), and dials peers through
+//! `dqlite_node_set_connect_func`, as go-dqlite's `app` package does.
+//!
 //! Logging: `tracing` events under the target `dqmig_node` at INFO, "node started" and
 //! "node stopped" with the fields `id`, `address` and `data_dir`.
 
@@ -15,6 +20,7 @@ mod config;
 mod error;
 mod listener;
 mod lock;
+mod proxy;
 
 use std::ffi::CStr;
 use std::path::Path;
@@ -54,6 +60,11 @@ pub struct Node {
     // Dropped after `Drop::drop` has stopped and destroyed the node.
     /// Socket descriptors before libdqlite opened any (see `cloexec`).
     sockets_before: cloexec::Sockets,
+    /// The TCP/TLS front when libdqlite listens on an abstract socket (TLS, IPv6); dropped
+    /// after the node was destroyed, like `dialer`, which libdqlite calls until then.
+    front: Option<proxy::Front>,
+    server_tls: Option<std::sync::Arc<dqmig_client::tls::rustls::ServerConfig>>,
+    dialer: Option<Box<proxy::Dialer>>,
     _lock: DataDirLock,
 }
 
@@ -76,7 +87,33 @@ impl Node {
 
         let address = config::c_string("address", &cfg.address)?;
         let data_dir = config::c_path(&cfg.data_dir)?;
-        let bind = config::c_string("bind address", cfg.effective_bind_address())?;
+        let front_mode = cfg.needs_front();
+        let server_tls = match &cfg.tls {
+            Some(tls) => Some(tls.server_config().map_err(|e| NodeError::InvalidConfig {
+                field: "tls",
+                value: "the given CA, certificate and key".into(),
+                expected: e.to_string(),
+            })?),
+            None => None,
+        };
+        let front = if front_mode {
+            let tcp = cfg.effective_bind_address();
+            Some(proxy::Front::bind(tcp).map_err(|e| NodeError::Bind {
+                address: tcp.to_string(),
+                reason: e.to_string(),
+                code: 0,
+            })?)
+        } else {
+            None
+        };
+        let bind = config::c_string(
+            "bind address",
+            if front_mode {
+                "@"
+            } else {
+                cfg.effective_bind_address()
+            },
+        )?;
 
         let mut raw: *mut dqlite_sys::dqlite_node = std::ptr::null_mut();
         let rc = {
@@ -115,20 +152,42 @@ impl Node {
             });
         };
         // From here on, Drop destroys the node on every error path.
-        let node = Node {
+        let dialer = front_mode.then(|| {
+            Box::new(proxy::Dialer {
+                tls: cfg.tls.clone(),
+            })
+        });
+        let mut node = Node {
             raw,
             cfg,
             state: State::Created,
             sockets_before,
+            front,
+            server_tls,
+            dialer: None,
             _lock: lock,
         };
+        if let Some(d) = dialer {
+            let arg = &*d as *const proxy::Dialer as *mut std::os::raw::c_void;
+            node.dialer = Some(d);
+            // SAFETY: live, not started node; `arg` points into the Box kept in
+            // `node.dialer`, which is dropped only after the node is destroyed.
+            let rc = unsafe {
+                dqlite_sys::dqlite_node_set_connect_func(
+                    node.raw.as_ptr(),
+                    Some(proxy::connect_func),
+                    arg,
+                )
+            };
+            node.check_setting("connect function", "TLS/IPv6 dialer".into(), rc)?;
+        }
 
         // SAFETY: `node.raw` is a live, not yet started node; `bind` is a valid C string.
         let rc =
             unsafe { dqlite_sys::dqlite_node_set_bind_address(node.raw.as_ptr(), bind.as_ptr()) };
         node.sockets_before.mark_new_cloexec();
         if rc != 0 {
-            let address = node.cfg.effective_bind_address().to_string();
+            let address = bind.to_string_lossy().into_owned();
             return Err(NodeError::Bind {
                 reason: bind_failure_reason(&address, rc),
                 address,
@@ -202,6 +261,22 @@ impl Node {
         }
         self.state = State::Running;
         self.sockets_before.mark_new_cloexec();
+        if self.front.is_some() {
+            let target = self.dqlite_bind_address();
+            let target = target.strip_prefix('@').unwrap_or(&target).to_string();
+            let address = self.cfg.effective_bind_address().to_string();
+            let tls = self.server_tls.clone();
+            if let Some(front) = self.front.as_mut() {
+                if let Err(e) = front.serve(address.clone(), target, tls) {
+                    let _ = self.stop();
+                    return Err(NodeError::Bind {
+                        address,
+                        reason: format!("starting the TCP front: {e}"),
+                        code: 0,
+                    });
+                }
+            }
+        }
         tracing::info!(
             id = self.cfg.id,
             address = %self.cfg.address,
@@ -252,8 +327,21 @@ impl Node {
         &self.cfg.address
     }
 
-    /// Where the node listens, as libdqlite reports it (`@` becomes the picked name).
+    /// Where the node listens: its TCP address when the in-process front serves it (TLS,
+    /// IPv6), else the address libdqlite reports (`@` becomes the picked name).
     pub fn bind_address(&self) -> String {
+        if self.front.is_some() {
+            return self.cfg.effective_bind_address().to_string();
+        }
+        self.dqlite_bind_address()
+    }
+
+    /// Whether clients and peers must speak TLS to this node.
+    pub fn uses_tls(&self) -> bool {
+        self.cfg.tls.is_some()
+    }
+
+    fn dqlite_bind_address(&self) -> String {
         // SAFETY: live node; the returned string is owned by the node and valid while it
         // lives (we copy it before returning). The bind address is set in `new`.
         let p = unsafe { dqlite_sys::dqlite_node_get_bind_address(self.raw.as_ptr()) };

@@ -1,9 +1,9 @@
 //! Which process listens at a node address, read from Linux's `/proc`: the socket's inode
-//! from `/proc/net/tcp` (IPv4 `ip:port`) or `/proc/net/unix` (`@name`), then whether one of
+//! from `/proc/net/tcp` (IPv4 `ip:port`) or `/proc/net/tcp6` (`[v6]:port`) or `/proc/net/unix` (`@name`), then whether one of
 //! the process's open files is that socket. Used to tell that the node answering at an
 //! embedded URL's address is the one that owns its data dir, not another project's.
 
-use std::net::SocketAddrV4;
+use std::net::SocketAddr;
 
 /// Whether process `pid` holds the listening socket of `address`. `None` when that cannot
 /// be told (no `/proc`, the process's files are not readable, an address form this does not
@@ -51,12 +51,21 @@ fn listening_inodes(address: &str) -> Option<Vec<String>> {
                 .collect(),
         );
     }
-    let addr: SocketAddrV4 = address.parse().ok()?;
-    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
-    // The kernel prints the address as the raw 32-bit word in host order, then the port.
-    let ip = u32::from_ne_bytes(addr.ip().octets());
-    let wanted = format!("{ip:08X}:{:04X}", addr.port());
-    let any = format!("{:08X}:{:04X}", 0u32, addr.port());
+    let addr: SocketAddr = address.parse().ok()?;
+    // The kernel prints the address as raw 32-bit words in host order, then the port.
+    let (table, octets): (&str, Vec<u8>) = match addr {
+        SocketAddr::V4(a) => ("/proc/net/tcp", a.ip().octets().to_vec()),
+        SocketAddr::V6(a) => ("/proc/net/tcp6", a.ip().octets().to_vec()),
+    };
+    let words = |bytes: &[u8]| -> String {
+        bytes
+            .chunks(4)
+            .map(|c| format!("{:08X}", u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+            .collect()
+    };
+    let wanted = format!("{}:{:04X}", words(&octets), addr.port());
+    let any = format!("{}:{:04X}", words(&vec![0; octets.len()]), addr.port());
+    let table = std::fs::read_to_string(table).ok()?;
     Some(
         table
             .lines()
@@ -85,5 +94,18 @@ mod tests {
         drop(l);
         assert_eq!(listens(&address, std::process::id()), Some(false));
         assert_eq!(listens("not an address", std::process::id()), None);
+    }
+
+    #[test]
+    fn an_ipv6_listener_is_found_in_tcp6() {
+        let Ok(l) = std::net::TcpListener::bind("[::1]:0") else {
+            eprintln!("skipped: no IPv6 loopback");
+            return;
+        };
+        let address = l.local_addr().unwrap().to_string();
+        assert!(address.starts_with("[::1]:"), "{address}");
+        assert_eq!(listens(&address, std::process::id()), Some(true));
+        drop(l);
+        assert_eq!(listens(&address, std::process::id()), Some(false));
     }
 }

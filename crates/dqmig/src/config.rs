@@ -14,7 +14,16 @@
 //! include_tables = ["*"]                 # patterns (`*`, `?`, `[a-z]`) on table names
 //! exclude_tables = ["tmp_*"]
 //! file_template = "%(rev)s_%(slug)s"
+//!
+//! [tls]                                  # mutual TLS to the nodes (and of an embedded node)
+//! ca = "certs/ca.pem"
+//! cert = "certs/client.pem"
+//! key = "certs/client-key.pem"
+//! # server_name = "dqlite"               # name to verify instead of the host dialled
 //! ```
+//!
+//! The `[tls]` keys apply to whichever URL is used; the URL's own `?tls-...` query and the
+//! command line's `--tls-...` flags override them key by key.
 //!
 //! The history table is named after the version table: a name ending in `_version` has that
 //! suffix replaced by `_history` (`dqmig_version` → `dqmig_history`, `app_version` →
@@ -123,6 +132,8 @@ pub struct Config {
     /// Table patterns left out (after `include_tables`).
     pub exclude_tables: Vec<TablePattern>,
     pub file_template: String,
+    /// The `[tls]` table, paths made absolute (empty without one).
+    pub tls: crate::tls::TlsPaths,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +149,16 @@ struct Raw {
     include_tables: Option<Vec<Spanned<String>>>,
     exclude_tables: Option<Vec<Spanned<String>>>,
     file_template: Option<Spanned<String>>,
+    tls: Option<RawTls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    ca: Option<Spanned<String>>,
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    server_name: Option<Spanned<String>>,
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -242,6 +263,7 @@ impl Config {
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
             file_template: crate::script::DEFAULT_FILE_TEMPLATE.to_string(),
+            tls: crate::tls::TlsPaths::default(),
         }
     }
 
@@ -333,6 +355,20 @@ impl Config {
         }
         if let Some(m) = &raw.migrations {
             cfg.migrations = dir.join(nonempty(m, "migrations")?);
+        }
+        if let Some(t) = &raw.tls {
+            for (key, value) in [
+                ("tls-ca", &t.ca),
+                ("tls-cert", &t.cert),
+                ("tls-key", &t.key),
+                ("tls-server-name", &t.server_name),
+            ] {
+                if let Some(v) = value {
+                    let shown = format!("tls.{}", key.trim_start_matches("tls-").replace('-', "_"));
+                    cfg.tls.set(key, &nonempty(v, &shown)?);
+                }
+            }
+            cfg.tls = cfg.tls.resolve_relative(dir);
         }
         let sources: Vec<(&str, &Spanned<String>)> = [
             ("models", &raw.models),
@@ -459,11 +495,12 @@ impl Config {
         let url: DbUrl = text
             .parse()
             .map_err(|source| ConfigError::Url { from, source })?;
-        Ok(if from_file {
+        let url = if from_file {
             url.resolve_relative(&self.dir)
         } else {
             url
-        })
+        };
+        Ok(url.with_tls(url.tls().or(&self.tls)))
     }
 }
 
@@ -533,5 +570,33 @@ mod tests {
         assert!(!cfg.table_included("app_tmp1"));
         assert!(!cfg.table_included("other"));
         assert!(!cfg.table_included("DQMIG_VERSION"));
+    }
+
+    #[test]
+    fn tls_table_paths_precedence_and_unknown_keys() {
+        let cfg = Config::parse(
+            "dqmig.toml",
+            "url = \"dqlite://127.0.0.1:9001/app?tls-cert=/u/c.pem\"\n[tls]\nca = \"certs/ca.pem\"\ncert = \"certs/c.pem\"\nkey = \"/k.pem\"\nserver_name = \"dqlite\"\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        assert_eq!(cfg.tls.ca.as_deref(), Some(Path::new("/p/certs/ca.pem")));
+        assert_eq!(cfg.tls.server_name.as_deref(), Some("dqlite"));
+        // The URL's query overrides the file's [tls] key by key.
+        let url = cfg.database_url(None, None).unwrap();
+        assert_eq!(url.tls().cert.as_deref(), Some(Path::new("/u/c.pem")));
+        assert_eq!(url.tls().key.as_deref(), Some(Path::new("/k.pem")));
+        assert_eq!(url.tls().ca.as_deref(), Some(Path::new("/p/certs/ca.pem")));
+        let e = Config::parse("dqmig.toml", "[tls]\ncafile = \"x\"\n", Path::new("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("dqmig.toml:2:") && e.contains("cafile"),
+            "{e}"
+        );
+        let e = Config::parse("dqmig.toml", "[tls]\nca = \" \"\n", Path::new("/p"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`tls.ca` is empty"), "{e}");
     }
 }

@@ -24,6 +24,7 @@ pub mod orm;
 pub mod project;
 pub mod runner;
 pub mod schema;
+pub mod tls;
 pub mod types;
 pub mod url;
 

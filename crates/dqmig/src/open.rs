@@ -181,6 +181,14 @@ pub enum OpenError {
         waited: Duration,
     },
 
+    /// The URL's TLS settings (query, or as merged by the caller) could not be loaded.
+    #[error("TLS settings of {url}: {source}")]
+    Tls {
+        url: String,
+        #[source]
+        source: crate::client::TlsError,
+    },
+
     /// Connecting to running node(s) failed.
     #[error("opening database {database:?} on the dqlite node(s) at {addresses}: {source}")]
     Connect {
@@ -265,21 +273,32 @@ pub fn open(url: &DbUrl) -> Result<Database, OpenError> {
 /// [`OpenError::EmbeddedNotReady`] when the embedded node cannot be started or does not
 /// lead in time; [`OpenError::Connect`] when connecting to a running node fails.
 pub fn open_with(url: &DbUrl, opts: &OpenOptions) -> Result<Database, OpenError> {
-    match resolve_against_cwd(url)? {
+    let resolved = resolve_against_cwd(url)?;
+    let tls = resolved.tls().load().map_err(|source| OpenError::Tls {
+        url: url.to_string(),
+        source,
+    })?;
+    let mut connect_opts = opts.connect.clone();
+    if tls.is_some() {
+        connect_opts.tls = tls;
+    }
+    match resolved {
         DbUrl::Cluster {
             addresses,
             database,
-        } => connect(&addresses.join(","), &database, &opts.connect),
+            ..
+        } => connect(&addresses.join(","), &database, &connect_opts),
         DbUrl::Embedded {
             address,
             data_dir,
             database,
+            ..
         } => {
             #[cfg(feature = "embedded")]
-            return open_embedded(&address, &data_dir, &database, opts);
+            return open_embedded(&address, &data_dir, &database, opts, &connect_opts);
             #[cfg(not(feature = "embedded"))]
             {
-                let _ = (address, data_dir, database, opts);
+                let _ = (address, data_dir, database, opts, connect_opts);
                 Err(OpenError::NoEmbedded {
                     url: url.to_string(),
                 })
@@ -289,11 +308,22 @@ pub fn open_with(url: &DbUrl, opts: &OpenOptions) -> Result<Database, OpenError>
 }
 
 fn resolve_against_cwd(url: &DbUrl) -> Result<DbUrl, OpenError> {
+    let relative_tls = [&url.tls().ca, &url.tls().cert, &url.tls().key]
+        .iter()
+        .any(|p| p.as_ref().is_some_and(|p| p.is_relative()));
     match url {
-        DbUrl::Embedded { data_dir, .. } if data_dir.is_relative() => {
+        DbUrl::Embedded { data_dir, .. } if data_dir.is_relative() || relative_tls => {
             let cwd = std::env::current_dir().map_err(|source| OpenError::CurrentDir {
                 url: url.to_string(),
                 data_dir: data_dir.clone(),
+                source,
+            })?;
+            Ok(url.resolve_relative(&cwd))
+        }
+        DbUrl::Cluster { .. } if relative_tls => {
+            let cwd = std::env::current_dir().map_err(|source| OpenError::CurrentDir {
+                url: url.to_string(),
+                data_dir: PathBuf::from("."),
                 source,
             })?;
             Ok(url.resolve_relative(&cwd))
@@ -314,16 +344,23 @@ fn connect(addresses: &str, database: &str, opts: &ConnectOptions) -> Result<Dat
 }
 
 #[cfg(feature = "embedded")]
-/// Whether a dqlite node answers a Leader request at `address` within `PROBE_TIMEOUT`.
-fn node_answers(address: &str) -> bool {
+/// Whether a dqlite node answers a Leader request at `address` within `PROBE_TIMEOUT`
+/// (over TLS when `base` has it; a TLS refusal counts as an answer: something listens).
+fn node_answers(address: &str, base: &ConnectOptions) -> bool {
     let opts = ConnectOptions {
         dial_timeout: PROBE_TIMEOUT,
+        handshake_timeout: PROBE_TIMEOUT,
         read_timeout: Some(PROBE_TIMEOUT),
         write_timeout: Some(PROBE_TIMEOUT),
+        tls: base.tls.clone(),
         ..ConnectOptions::default()
     };
     match Connection::connect(address, &opts) {
-        Ok(mut c) => c.leader().is_ok(),
+        Ok(mut c) => match c.leader() {
+            Ok(_) | Err(client::Error::Tls { .. }) => true,
+            Err(_) => false,
+        },
+        Err(client::Error::Tls { .. }) => true,
         Err(_) => false,
     }
 }
@@ -364,6 +401,7 @@ fn open_embedded(
     data_dir: &Path,
     database: &str,
     opts: &OpenOptions,
+    connect_opts: &ConnectOptions,
 ) -> Result<Database, OpenError> {
     let started = Instant::now();
     let mut poll = client::Backoff::fixed(LOCKED_POLL).with_budget(opts.lock_wait);
@@ -371,14 +409,14 @@ fn open_embedded(
     loop {
         let waiting_for = match lock_owner(address, data_dir)? {
             None => {
-                if node_answers(address) {
+                if node_answers(address, connect_opts) {
                     return Err(OpenError::ForeignNode {
                         address: address.to_string(),
                         data_dir: data_dir.to_path_buf(),
                         why: "no process holds that data dir".to_string(),
                     });
                 }
-                match start_embedded(address, data_dir.to_path_buf(), database, &opts.connect) {
+                match start_embedded(address, data_dir.to_path_buf(), database, connect_opts) {
                     // Taken by another process between the look and the start: look again.
                     Err(OpenError::StartNode {
                         source: NodeError::DataDirInUse { owner, .. },
@@ -427,7 +465,7 @@ fn open_embedded(
                     }
                     _ => {}
                 }
-                if node_answers(address) {
+                if node_answers(address, connect_opts) {
                     if let Some(false) = owner.pid.and_then(|p| node::listens(address, p)) {
                         return Err(OpenError::ForeignNode {
                             address: address.to_string(),
@@ -439,7 +477,7 @@ fn open_embedded(
                     let left = poll.remaining().unwrap_or_default().max(PROBE_TIMEOUT);
                     let with_wait = ConnectOptions {
                         leader_timeout: left,
-                        ..opts.connect.clone()
+                        ..connect_opts.clone()
                     };
                     return connect(address, database, &with_wait);
                 }
@@ -488,7 +526,9 @@ fn start_embedded(
     base: &ConnectOptions,
 ) -> Result<Database, OpenError> {
     let started = Instant::now();
-    let cfg = NodeConfig::new(EMBEDDED_NODE_ID, address, data_dir.clone()).transient();
+    let mut cfg = NodeConfig::new(EMBEDDED_NODE_ID, address, data_dir.clone()).transient();
+    // The embedded node serves over TLS with the connection's own certificate.
+    cfg.tls = base.tls.clone();
     let node = node::start(cfg).map_err(|source| OpenError::StartNode {
         address: address.to_string(),
         data_dir,

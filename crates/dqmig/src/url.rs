@@ -7,12 +7,14 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::tls::{TlsPaths, URL_KEYS};
+
 const SCHEME: &str = "dqlite://";
 const FORMS: &str = "dqlite:///ADDRESS/DATA_DIR/DATABASE (embedded, e.g. dqlite:///127.0.0.1:9001/tmp/dqlite/app.db) or dqlite://HOST:PORT[,HOST:PORT...]/DATABASE (cluster)";
 
 /// A parsed dqmig database URL.
 ///
-/// * `dqlite:///ADDRESS/DATA_DIR/DATABASE` — **embedded**: `ADDRESS` is `IPv4:port` (or
+/// * `dqlite:///ADDRESS/DATA_DIR/DATABASE` — **embedded**: `ADDRESS` is `IPv4:port`, `[IPv6]:port` (or
 ///   `@name`, a Linux abstract socket), `DATA_DIR` is everything between the address and the
 ///   last `/`, `DATABASE` the last segment. `dqlite:///127.0.0.1:9001/tmp/dqlite/app.db` has
 ///   data dir `/tmp/dqlite`. The data dir is absolute unless written as `/./…` or `/../…`:
@@ -20,9 +22,14 @@ const FORMS: &str = "dqlite:///ADDRESS/DATA_DIR/DATABASE (embedded, e.g. dqlite:
 ///   caller resolves against a base folder with [`DbUrl::resolve_relative`] (the current
 ///   directory, or the folder of `dqmig.toml`).
 /// * `dqlite://HOST:PORT[,HOST:PORT...]/DATABASE` — **cluster**: a client of running nodes;
-///   hosts may be IPv4 literals or names (resolved when connecting), the port is required.
+///   hosts may be IPv4 literals, `[IPv6]` literals (`dqlite://[::1]:9001/app.db`) or names
+///   (resolved when connecting), the port is required. An embedded node's address may be
+///   `[IPv6]:port` too.
 ///
-/// Query strings, fragments, user credentials and IPv6 are not supported. `Display` prints
+/// Either form may end with TLS settings in a query: `?tls-ca=PATH&tls-cert=PATH&tls-key=PATH`
+/// (and `tls-server-name=NAME`), values percent-encoded where they hold `&`, `=`, `#`, `%`
+/// or spaces; relative paths are resolved like a relative data dir. Fragments and user
+/// credentials are not supported. `Display` prints
 /// the URL back in the same form, so parsing what it prints gives the same value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbUrl {
@@ -30,10 +37,14 @@ pub enum DbUrl {
         address: String,
         data_dir: PathBuf,
         database: String,
+        /// TLS settings from the query (empty without one).
+        tls: TlsPaths,
     },
     Cluster {
         addresses: Vec<String>,
         database: String,
+        /// TLS settings from the query (empty without one).
+        tls: TlsPaths,
     },
 }
 
@@ -49,6 +60,10 @@ pub enum UrlError {
         part: &'static str,
         marker: char,
     },
+    #[error("database URL {url:?} has query key {key:?}: the keys it may have are {}", URL_KEYS.join(", "))]
+    QueryKey { url: String, key: String },
+    #[error("database URL {url:?} has query part {part:?}: expected KEY=VALUE pairs separated by \"&\", e.g. ?tls-ca=ca.pem&tls-cert=client.pem&tls-key=client-key.pem")]
+    QueryPart { url: String, part: String },
     #[error("database URL {url:?} contains a NUL byte")]
     Nul { url: String },
     #[error("database URL {url:?} has no node address after \"dqlite:///\": expected {FORMS}")]
@@ -95,6 +110,22 @@ impl DbUrl {
         }
     }
 
+    /// The TLS settings of the query.
+    pub fn tls(&self) -> &TlsPaths {
+        match self {
+            DbUrl::Embedded { tls, .. } | DbUrl::Cluster { tls, .. } => tls,
+        }
+    }
+
+    /// The URL with its TLS settings replaced by `tls`.
+    pub fn with_tls(&self, tls: TlsPaths) -> DbUrl {
+        let mut u = self.clone();
+        match &mut u {
+            DbUrl::Embedded { tls: t, .. } | DbUrl::Cluster { tls: t, .. } => *t = tls,
+        }
+        u
+    }
+
     /// The node addresses to try: the embedded node's address, or the cluster's list.
     pub fn addresses(&self) -> Vec<String> {
         match self {
@@ -103,21 +134,24 @@ impl DbUrl {
         }
     }
 
-    /// The URL with a relative embedded data dir joined onto `base` (`.` components
-    /// dropped). Absolute data dirs and cluster URLs are returned unchanged.
+    /// The URL with a relative embedded data dir and relative TLS paths joined onto `base`
+    /// (`.` components dropped). Absolute paths are left unchanged.
     pub fn resolve_relative(&self, base: &Path) -> DbUrl {
-        match self {
+        let resolved = match self {
             DbUrl::Embedded {
                 address,
                 data_dir,
                 database,
+                tls,
             } if data_dir.is_relative() => DbUrl::Embedded {
                 address: address.clone(),
                 data_dir: base.join(data_dir).components().collect(),
                 database: database.clone(),
+                tls: tls.clone(),
             },
             other => other.clone(),
-        }
+        };
+        resolved.with_tls(self.tls().resolve_relative(base))
     }
 }
 
@@ -136,20 +170,84 @@ impl FromStr for DbUrl {
             };
             return Err(UrlError::Scheme { url: url(), found });
         };
-        for (marker, part) in [('?', "query string"), ('#', "fragment")] {
-            if rest.contains(marker) {
-                return Err(UrlError::Unsupported {
-                    url: url(),
-                    part,
-                    marker,
-                });
-            }
+        if rest.contains('#') {
+            return Err(UrlError::Unsupported {
+                url: url(),
+                part: "fragment",
+                marker: '#',
+            });
         }
-        match rest.strip_prefix('/') {
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let tls = match query {
+            Some(q) => parse_query(s, q)?,
+            None => TlsPaths::default(),
+        };
+        let parsed = match rest.strip_prefix('/') {
             Some(embedded) => parse_embedded(s, embedded),
             None => parse_cluster(s, rest),
+        }?;
+        Ok(parsed.with_tls(tls))
+    }
+}
+
+/// `%XX` sequences decoded (a `%` not followed by two hex digits is kept as it is).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = &b[i + 1..i + 3];
+            if let Some(v) = hex
+                .iter()
+                .all(u8::is_ascii_hexdigit)
+                .then(|| std::str::from_utf8(hex).ok())
+                .flatten()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `value` with the characters that would end or confuse a query value percent-encoded.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '%' | '&' | '=' | '#' | '?' | ' ' | '+' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
         }
     }
+    out
+}
+
+fn parse_query(url: &str, query: &str) -> Result<TlsPaths, UrlError> {
+    let mut tls = TlsPaths::default();
+    for part in query.split('&').filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=').filter(|(_, v)| !v.is_empty()) else {
+            return Err(UrlError::QueryPart {
+                url: url.to_string(),
+                part: part.to_string(),
+            });
+        };
+        if !tls.set(key, &percent_decode(value)) {
+            return Err(UrlError::QueryKey {
+                url: url.to_string(),
+                key: key.to_string(),
+            });
+        }
+    }
+    Ok(tls)
 }
 
 fn parse_embedded(url: &str, rest: &str) -> Result<DbUrl, UrlError> {
@@ -181,6 +279,7 @@ fn parse_embedded(url: &str, rest: &str) -> Result<DbUrl, UrlError> {
         address: address.to_string(),
         data_dir: PathBuf::from(data_dir),
         database: database.to_string(),
+        tls: TlsPaths::default(),
     })
 }
 
@@ -217,16 +316,41 @@ fn parse_cluster(url: &str, rest: &str) -> Result<DbUrl, UrlError> {
     Ok(DbUrl::Cluster {
         addresses,
         database: database.to_string(),
+        tls: TlsPaths::default(),
     })
 }
 
 /// Splits `host:port`, checking the port; returns the host.
 fn split_port<'a>(url: &str, address: &'a str) -> Result<&'a str, UrlError> {
-    if address.starts_with('[') || address.matches(':').count() > 1 {
+    if let Some(inner) = address.strip_prefix('[') {
+        let Some((host, after)) = inner.split_once(']') else {
+            return Err(UrlError::InvalidHost {
+                url: url.to_string(),
+                host: address.to_string(),
+                reason: "has no closing \"]\": expected [IPv6]:PORT, e.g. [::1]:9001",
+            });
+        };
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(UrlError::InvalidHost {
+                url: url.to_string(),
+                host: host.to_string(),
+                reason: "is not an IPv6 address: expected [IPv6]:PORT, e.g. [::1]:9001",
+            });
+        }
+        let Some(port) = after.strip_prefix(':') else {
+            return Err(UrlError::MissingPort {
+                url: url.to_string(),
+                address: address.to_string(),
+            });
+        };
+        check_port(url, address, port)?;
+        return Ok(host);
+    }
+    if address.matches(':').count() > 1 {
         return Err(UrlError::InvalidHost {
             url: url.to_string(),
             host: address.to_string(),
-            reason: "is IPv6, which dqlite 1.11 does not support: use an IPv4 address",
+            reason: "looks like an IPv6 address without brackets: write it as [IPv6]:PORT, e.g. [::1]:9001",
         });
     }
     let Some((host, port)) = address.split_once(':') else {
@@ -235,6 +359,18 @@ fn split_port<'a>(url: &str, address: &'a str) -> Result<&'a str, UrlError> {
             address: address.to_string(),
         });
     };
+    check_port(url, address, port)?;
+    if host.is_empty() {
+        return Err(UrlError::InvalidHost {
+            url: url.to_string(),
+            host: address.to_string(),
+            reason: "has an empty host before the port: expected HOST:PORT",
+        });
+    }
+    Ok(host)
+}
+
+fn check_port(url: &str, address: &str, port: &str) -> Result<(), UrlError> {
     let valid = !port.is_empty()
         && port.bytes().all(|b| b.is_ascii_digit())
         && matches!(port.parse::<u16>(), Ok(p) if p != 0);
@@ -245,14 +381,7 @@ fn split_port<'a>(url: &str, address: &'a str) -> Result<&'a str, UrlError> {
             port: port.to_string(),
         });
     }
-    if host.is_empty() {
-        return Err(UrlError::InvalidHost {
-            url: url.to_string(),
-            host: address.to_string(),
-            reason: "has an empty host before the port: expected HOST:PORT",
-        });
-    }
-    Ok(host)
+    Ok(())
 }
 
 fn check_embedded_address(url: &str, address: &str) -> Result<(), UrlError> {
@@ -268,17 +397,21 @@ fn check_embedded_address(url: &str, address: &str) -> Result<(), UrlError> {
             return Err(UrlError::InvalidHost {
                 url: url.to_string(),
                 host: address.to_string(),
-                reason: "is an abstract socket without a name: expected @NAME or IPv4:PORT",
+                reason:
+                    "is an abstract socket without a name: expected @NAME, IPv4:PORT or [IPv6]:PORT",
             });
         }
         return Ok(());
     }
     let host = split_port(url, address)?;
+    if address.starts_with('[') {
+        return Ok(());
+    }
     if host.parse::<Ipv4Addr>().is_err() {
         return Err(UrlError::InvalidHost {
             url: url.to_string(),
             host: host.to_string(),
-            reason: "is not an IPv4 address: an embedded node must listen on a literal IPv4 address such as 127.0.0.1 (libdqlite 1.11 rejects host names)",
+            reason: "is not an IP address: an embedded node must listen on a literal IPv4 address such as 127.0.0.1 or an [IPv6] one such as [::1] (libdqlite 1.11 rejects host names)",
         });
     }
     Ok(())
@@ -293,6 +426,9 @@ fn check_cluster_address(url: &str, address: &str) -> Result<(), UrlError> {
         });
     }
     let host = split_port(url, address)?;
+    if address.starts_with('[') {
+        return Ok(());
+    }
     let ok = host
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
@@ -300,7 +436,7 @@ fn check_cluster_address(url: &str, address: &str) -> Result<(), UrlError> {
         return Err(UrlError::InvalidHost {
             url: url.to_string(),
             host: host.to_string(),
-            reason: "is not a host name or IPv4 address",
+            reason: "is not a host name, IPv4 address or [IPv6] address",
         });
     }
     Ok(())
@@ -329,16 +465,28 @@ impl fmt::Display for DbUrl {
                 address,
                 data_dir,
                 database,
+                ..
             } => {
                 let dir = data_dir.display().to_string();
                 let sep = if dir.starts_with('/') { "" } else { "/" };
-                write!(f, "{SCHEME}/{address}{sep}{dir}/{database}")
+                write!(f, "{SCHEME}/{address}{sep}{dir}/{database}")?;
             }
             DbUrl::Cluster {
                 addresses,
                 database,
-            } => write!(f, "{SCHEME}{}/{database}", addresses.join(",")),
+                ..
+            } => write!(f, "{SCHEME}{}/{database}", addresses.join(","))?,
         }
+        let pairs = self.tls().pairs();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            write!(
+                f,
+                "{}{k}={}",
+                if i == 0 { '?' } else { '&' },
+                percent_encode(v)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -371,7 +519,8 @@ mod tests {
             DbUrl::Embedded {
                 address: "127.0.0.1:9001".into(),
                 data_dir: "/tmp/dqlite".into(),
-                database: "app.db".into()
+                database: "app.db".into(),
+                tls: TlsPaths::default(),
             }
         );
     }
@@ -415,7 +564,8 @@ mod tests {
             parse("dqlite://127.0.0.1:9001,127.0.0.1:9002/app.db"),
             DbUrl::Cluster {
                 addresses: vec!["127.0.0.1:9001".into(), "127.0.0.1:9002".into()],
-                database: "app.db".into()
+                database: "app.db".into(),
+                tls: TlsPaths::default(),
             }
         );
         let u = parse("dqlite://node-1.example:9001/app");
@@ -432,6 +582,10 @@ mod tests {
             "dqlite:///@x/d/app.db",
             "dqlite://127.0.0.1:9001/app.db",
             "dqlite://127.0.0.1:9001,10.0.0.2:9002,db.local:1/app.db",
+            "dqlite://[::1]:9001,[fe80::2]:9002/app.db",
+            "dqlite:///[::1]:9001/tmp/d/app.db",
+            "dqlite://127.0.0.1:9001/app.db?tls-ca=/c/ca.pem&tls-cert=/c/a%20b.pem&tls-key=/c/k.pem",
+            "dqlite:///127.0.0.1:9001/tmp/d/app.db?tls-ca=/ca.pem&tls-server-name=dqlite",
         ] {
             let u = parse(s);
             assert_eq!(u.to_string(), s);
@@ -519,10 +673,23 @@ mod tests {
     fn hostname_or_ipv6_for_embedded_node() {
         assert_err(
             "dqlite:///localhost:9001/tmp/app.db",
-            &["\"localhost\" is not an IPv4 address"],
+            &["\"localhost\" is not an IP address", "[::1]"],
         );
-        assert_err("dqlite:///[::1]:9001/tmp/app.db", &["IPv6"]);
-        assert_err("dqlite://[::1]:9001/app.db", &["IPv6"]);
+        assert_eq!(
+            parse("dqlite:///[::1]:9001/tmp/app.db").addresses(),
+            vec!["[::1]:9001".to_string()]
+        );
+        assert_eq!(
+            parse("dqlite://[::1]:9001,127.0.0.1:9002/app.db").addresses(),
+            vec!["[::1]:9001".to_string(), "127.0.0.1:9002".to_string()]
+        );
+        assert_err(
+            "dqlite://::1:9001/app.db",
+            &["without brackets", "[::1]:9001"],
+        );
+        assert_err("dqlite://[::1/app.db", &["no closing"]);
+        assert_err("dqlite://[nope]:1/app.db", &["not an IPv6 address"]);
+        assert_err("dqlite://[::1]/app.db", &["no port"]);
         assert_err(
             "dqlite:///@/tmp/app.db",
             &["abstract socket without a name"],
@@ -533,7 +700,15 @@ mod tests {
     fn unsupported_parts() {
         assert_err(
             "dqlite://127.0.0.1:9001/app.db?timeout=5",
-            &["query string", "from '?' on"],
+            &["query key \"timeout\"", "tls-ca, tls-cert"],
+        );
+        assert_err("dqlite://127.0.0.1:9001/app.db?tls-ca", &["KEY=VALUE"]);
+        let u = parse("dqlite://127.0.0.1:9001/app.db?tls-ca=ca.pem&tls-cert=/a%26b.pem");
+        assert_eq!(u.tls().ca.as_deref(), Some(Path::new("ca.pem")));
+        assert_eq!(u.tls().cert.as_deref(), Some(Path::new("/a&b.pem")));
+        assert_eq!(
+            u.resolve_relative(Path::new("/p")).tls().ca.as_deref(),
+            Some(Path::new("/p/ca.pem"))
         );
         assert_err("dqlite:///127.0.0.1:9001/tmp/app.db#x", &["fragment"]);
         assert_err("dqlite://user@127.0.0.1:9001/app.db", &["credentials"]);

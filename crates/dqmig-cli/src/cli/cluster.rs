@@ -66,38 +66,52 @@ pub enum ClusterCommand {
 
 /// The member addresses of `--url`/`DQMIG_URL`/`dqmig.toml` (a database name is optional
 /// in `--url` here: `dqlite://IP:PORT,IP:PORT`).
-fn seeds(global: &GlobalArgs) -> Result<String, CliError> {
+/// Also the TLS settings to reach them with (`--tls-*` over the URL's query over
+/// `dqmig.toml`'s `[tls]`).
+fn seeds(global: &GlobalArgs) -> Result<(String, Option<dqmig::client::TlsConfig>), CliError> {
     let given = global.url.as_deref().map(str::trim).unwrap_or("");
-    if let Some(rest) = given.strip_prefix("dqlite://") {
-        if !rest.is_empty() && !rest.contains('/') {
+    let url = match given.strip_prefix("dqlite://") {
+        Some(rest) if !rest.is_empty() && !rest.split('?').next().unwrap_or("").contains('/') => {
+            let (hosts, query) = match given.split_once('?') {
+                Some((h, q)) => (h, format!("?{q}")),
+                None => (given, String::new()),
+            };
             let url: dqmig::url::DbUrl =
-                format!("{given}/cluster")
+                format!("{hosts}/cluster{query}")
                     .parse()
                     .map_err(|source| CliError::Url {
                         url: given.to_owned(),
                         source: Box::new(source),
                     })?;
-            return Ok(url.addresses().join(","));
+            let config = project::load_config(global)
+                .unwrap_or_else(|_| dqmig::config::Config::default_in(std::path::Path::new(".")));
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let url = url.resolve_relative(&cwd);
+            url.with_tls(global.tls().or(&url.tls().or(&config.tls)))
         }
-    }
-    let config = project::load_config(global)?;
-    Ok(project::database_url(&config, global)?
-        .addresses()
-        .join(","))
+        _ => {
+            let config = project::load_config(global)?;
+            project::database_url(&config, global)?
+        }
+    };
+    let tls = url.tls().load().map_err(|e| CliError::Tls(Box::new(e)))?;
+    Ok((url.addresses().join(","), tls))
 }
 
-fn options() -> ConnectOptions {
+fn options(tls: Option<dqmig::client::TlsConfig>) -> ConnectOptions {
     ConnectOptions {
         dial_timeout: std::time::Duration::from_secs(2),
         leader_timeout: super::project::leader_timeout(),
         read_timeout: Some(std::time::Duration::from_secs(120)),
+        tls,
         ..ConnectOptions::default()
     }
 }
 
 /// Run `dqmig cluster ...`.
 pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let seeds = seeds(global)?;
+    let (seeds, tls) = seeds(global)?;
+    let opts = options(tls);
     let fail = |action: String| {
         let seeds = seeds.clone();
         move |source: client::Error| CliError::Cluster {
@@ -106,19 +120,19 @@ pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(
             source: Box::new(source),
         }
     };
-    let leader = || {
-        Connection::connect_leader(&seeds, &options()).map_err(fail("finding the leader".into()))
-    };
+    let leader =
+        || Connection::connect_leader(&seeds, &opts).map_err(fail("finding the leader".into()));
     match &args.command {
         ClusterCommand::List { json } => {
             let (members, leader_id) =
-                members(&seeds).map_err(fail("listing the members".into()))?;
+                members(&seeds, &opts).map_err(fail("listing the members".into()))?;
             write_members(io.out, &members, leader_id, *json).map_err(CliError::Output)?;
         }
         ClusterCommand::Leader { json } => {
             let conn = leader()?;
             let address = conn.address().to_string();
-            let id = leader_id(&seeds, &address).map_err(fail("asking for the leader".into()))?;
+            let id =
+                leader_id(&seeds, &address, &opts).map_err(fail("asking for the leader".into()))?;
             if *json {
                 writeln!(io.out, "{}", json!({ "id": id, "address": address }))
             } else {
@@ -195,8 +209,8 @@ fn require_member(
 }
 
 /// The leader's id: the leader knows it from its own Leader reply.
-fn leader_id(seeds: &str, address: &str) -> Result<u64, client::Error> {
-    let mut c = Connection::connect(address, &options())?;
+fn leader_id(seeds: &str, address: &str, opts: &ConnectOptions) -> Result<u64, client::Error> {
+    let mut c = Connection::connect(address, opts)?;
     match c.leader()? {
         Some(info) => Ok(info.id),
         None => Err(client::Error::NoLeader {
@@ -208,8 +222,11 @@ fn leader_id(seeds: &str, address: &str) -> Result<u64, client::Error> {
 
 /// Members and the leader's id, from the leader; with no leader, from the first listed node
 /// that answers Cluster (followers answer it too).
-fn members(seeds: &str) -> Result<(Vec<NodeInfo>, Option<u64>), client::Error> {
-    match Connection::connect_leader(seeds, &options()) {
+fn members(
+    seeds: &str,
+    opts: &ConnectOptions,
+) -> Result<(Vec<NodeInfo>, Option<u64>), client::Error> {
+    match Connection::connect_leader(seeds, opts) {
         Ok(mut conn) => {
             let members = conn.cluster()?;
             let leader = conn.leader()?.map(|l| l.id);
@@ -218,7 +235,7 @@ fn members(seeds: &str) -> Result<(Vec<NodeInfo>, Option<u64>), client::Error> {
         Err(no_leader @ client::Error::NoLeader { .. }) => {
             for address in seeds.split(',') {
                 if let Ok(members) =
-                    Connection::connect(address, &options()).and_then(|mut c| c.cluster())
+                    Connection::connect(address, opts).and_then(|mut c| c.cluster())
                 {
                     if !members.is_empty() {
                         return Ok((members, None));

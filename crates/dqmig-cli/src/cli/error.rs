@@ -27,6 +27,14 @@ pub enum CliError {
         source: Box<dqmig::client::Error>,
     },
 
+    /// The TLS files of `--tls-*`, the URL's query or `dqmig.toml`'s `[tls]`.
+    #[error("loading the TLS settings")]
+    Tls(#[source] Box<dqmig::client::TlsError>),
+
+    /// Writing certificates (`dqmig node gen-cert`).
+    #[error("{action}: {detail}")]
+    Cert { action: String, detail: String },
+
     #[error("stopping the embedded dqlite node")]
     Close(#[source] dqmig::node::NodeError),
 

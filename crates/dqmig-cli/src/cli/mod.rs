@@ -113,6 +113,52 @@ pub struct GlobalArgs {
     /// longer on the node.
     #[arg(long, global = true, env = "DQMIG_READ_TIMEOUT", value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub read_timeout: u64,
+
+    /// TLS: the cluster's CA certificate (PEM) the nodes' certificates are verified
+    /// against; env DQMIG_TLS_CA. Overrides the URL's ?tls-ca= and dqmig.toml's [tls] ca.
+    #[arg(long, global = true, env = "DQMIG_TLS_CA", value_name = "PEM")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// TLS: our certificate (PEM, signed by the CA), presented to the nodes (and served by
+    /// `node start`); env DQMIG_TLS_CERT.
+    #[arg(long, global = true, env = "DQMIG_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS: the private key (PEM) of --tls-cert; env DQMIG_TLS_KEY.
+    #[arg(long, global = true, env = "DQMIG_TLS_KEY", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+
+    /// TLS: the name to verify in the nodes' certificates instead of the host dialled;
+    /// env DQMIG_TLS_SERVER_NAME.
+    #[arg(
+        long,
+        global = true,
+        env = "DQMIG_TLS_SERVER_NAME",
+        value_name = "NAME"
+    )]
+    pub tls_server_name: Option<String>,
+}
+
+impl GlobalArgs {
+    /// The `--tls-*` settings (relative paths against the current folder).
+    pub fn tls(&self) -> dqmig::tls::TlsPaths {
+        let mut t = dqmig::tls::TlsPaths::default();
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        for (key, value) in [
+            ("tls-ca", path(&self.tls_ca)),
+            ("tls-cert", path(&self.tls_cert)),
+            ("tls-key", path(&self.tls_key)),
+            ("tls-server-name", self.tls_server_name.clone()),
+        ] {
+            if let Some(v) = value {
+                t.set(key, &v);
+            }
+        }
+        match std::env::current_dir() {
+            Ok(cwd) => t.resolve_relative(&cwd),
+            Err(_) => t,
+        }
+    }
 }
 
 /// `--color` values.
@@ -226,7 +272,7 @@ pub fn run(cli: &Cli, io: &mut Io<'_>) -> Result<u8, CliError> {
         Command::Show(args) => ok(show::run(g, args, io)),
         Command::Stamp(args) => ok(stamp::run(g, args, io)),
         Command::AcceptEdits(args) => ok(accept_edits::run(g, args, io)),
-        Command::Node(args) => ok(node::run(args, io)),
+        Command::Node(args) => ok(node::run(g, args, io)),
         Command::Cluster(args) => ok(cluster::run(g, args, io)),
     }
 }

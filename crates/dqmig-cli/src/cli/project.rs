@@ -76,9 +76,10 @@ impl ProjectExt for Project {
 pub fn database_url(config: &Config, global: &GlobalArgs) -> Result<DbUrl, CliError> {
     let env = std::env::var(URL_ENV).ok();
     let cli = global.url.as_deref().filter(|u| Some(*u) != env.as_deref());
-    config
+    let url = config
         .database_url(cli, env.as_deref())
-        .map_err(|e| CliError::Config(Box::new(e)))
+        .map_err(|e| CliError::Config(Box::new(e)))?;
+    Ok(url.with_tls(global.tls().or(url.tls())))
 }
 
 /// Opens `url`, saying so with -v (and whether an embedded node was started or a running

@@ -142,7 +142,8 @@ fn url_precedence() {
         DbUrl::Embedded {
             address: "127.0.0.1:9001".into(),
             data_dir: dir.path().join("data"),
-            database: "app.db".into()
+            database: "app.db".into(),
+            tls: Default::default(),
         },
         "a relative data dir in the file is relative to the file's folder"
     );

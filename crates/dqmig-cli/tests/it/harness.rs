@@ -52,6 +52,17 @@ pub struct NodeProc {
 impl NodeProc {
     /// Spawns `dqmig node start` (not waiting for it to be ready).
     pub fn spawn(id: u64, address: &str, data_dir: PathBuf, join: &[String]) -> NodeProc {
+        NodeProc::spawn_with(id, address, data_dir, join, &[])
+    }
+
+    /// [`NodeProc::spawn`] with extra arguments (e.g. the `--tls-*` flags).
+    pub fn spawn_with(
+        id: u64,
+        address: &str,
+        data_dir: PathBuf,
+        join: &[String],
+        extra: &[String],
+    ) -> NodeProc {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dqmig"));
         cmd.args([
             "node",
@@ -70,6 +81,7 @@ impl NodeProc {
         if !join.is_empty() {
             cmd.args(["--join", &join.join(",")]);
         }
+        cmd.args(extra);
         let mut child = cmd.spawn().expect("spawning dqmig node start");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("piped stderr");
@@ -190,14 +202,38 @@ pub struct Cluster {
     pub nodes: Vec<NodeProc>,
     // Dropped after the nodes (field order): data dirs outlive the processes.
     pub dir: tempfile::TempDir,
+    /// How nodes are started: their host and extra arguments, and the client options
+    /// that reach them (TLS).
+    pub setup: ClusterSetup,
+}
+
+/// How [`Cluster::start_with`] starts its nodes.
+#[derive(Clone)]
+pub struct ClusterSetup {
+    /// The IP the nodes listen on: `127.0.0.1` or `[::1]`.
+    pub host: String,
+    /// Extra `dqmig node start` arguments.
+    pub args: Vec<String>,
+    /// Client options that reach the nodes (TLS settings).
+    pub client: ConnectOptions,
+}
+
+impl Default for ClusterSetup {
+    fn default() -> Self {
+        ClusterSetup {
+            host: "127.0.0.1".into(),
+            args: Vec::new(),
+            client: ConnectOptions::default(),
+        }
+    }
 }
 
 /// Spawns a fresh node on a free port, retrying with another port if it could not bind.
-fn spawn_fresh(id: u64, data_dir: PathBuf, join: &[String]) -> NodeProc {
+fn spawn_fresh(id: u64, data_dir: PathBuf, join: &[String], setup: &ClusterSetup) -> NodeProc {
     let mut last = String::new();
     for _ in 0..10 {
-        let address = format!("127.0.0.1:{}", free_port());
-        let mut p = NodeProc::spawn(id, &address, data_dir.clone(), join);
+        let address = format!("{}:{}", setup.host, free_port());
+        let mut p = NodeProc::spawn_with(id, &address, data_dir.clone(), join, &setup.args);
         match p.wait_ready() {
             Ok(()) => return p,
             Err(e) if e.contains("binding") => {
@@ -214,14 +250,19 @@ fn spawn_fresh(id: u64, data_dir: PathBuf, join: &[String]) -> NodeProc {
 impl Cluster {
     /// Node 1 bootstraps, nodes 2..=n join one after the other; each waited for.
     pub fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, ClusterSetup::default())
+    }
+
+    /// [`Cluster::start`] with the nodes' host, extra arguments and client options.
+    pub fn start_with(n: usize, setup: ClusterSetup) -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir for a cluster");
         let mut nodes: Vec<NodeProc> = Vec::new();
         for id in 1..=n as u64 {
             let join: Vec<String> = nodes.iter().map(|p| p.address.clone()).collect();
             let data_dir = dir.path().join(format!("node{id}"));
-            nodes.push(spawn_fresh(id, data_dir, &join));
+            nodes.push(spawn_fresh(id, data_dir, &join, &setup));
         }
-        Cluster { nodes, dir }
+        Cluster { nodes, dir, setup }
     }
 
     /// Starts one more node with `id` that joins through every current member (default
@@ -229,7 +270,8 @@ impl Cluster {
     pub fn join_new(&mut self, id: u64) -> usize {
         let join: Vec<String> = self.nodes.iter().map(|p| p.address.clone()).collect();
         let data_dir = self.dir.path().join(format!("node{id}"));
-        self.nodes.push(spawn_fresh(id, data_dir, &join));
+        self.nodes
+            .push(spawn_fresh(id, data_dir, &join, &self.setup));
         self.nodes.len() - 1
     }
 
@@ -255,7 +297,7 @@ impl Cluster {
             dial_timeout: Duration::from_secs(2),
             leader_timeout: Duration::from_secs(2),
             read_timeout: Some(Duration::from_secs(10)),
-            ..ConnectOptions::default()
+            ..self.setup.client.clone()
         };
         let mut last = String::new();
         while Instant::now() < deadline {
@@ -291,7 +333,7 @@ impl Cluster {
         // The port was this node's; the kernel may need a moment to release it (bounded).
         let mut last = String::new();
         for _ in 0..20 {
-            let mut p = NodeProc::spawn(id, &address, data_dir.clone(), &[]);
+            let mut p = NodeProc::spawn_with(id, &address, data_dir.clone(), &[], &self.setup.args);
             match p.wait_ready() {
                 Ok(()) => {
                     self.nodes[i] = p;

@@ -92,8 +92,8 @@ fn invalid_configs_are_rejected_with_clear_messages() {
             &["\"localhost:9001\"", "hostnames"],
         ),
         (
-            NodeConfig::new(1, "[::1]:9001", d),
-            &["\"[::1]:9001\"", "IPv6"],
+            NodeConfig::new(1, "::1:9001", d),
+            &["\"::1:9001\"", "[IPv6]:port"],
         ),
         (
             NodeConfig::new(1, "127.0.0.1", d),
