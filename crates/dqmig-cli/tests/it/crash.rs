@@ -262,8 +262,8 @@ pub(crate) fn check_boundary(conn: &mut Connection, rows: usize) -> Result<(), S
 enum Kind {
     /// `dqlite:///ADDRESS/DATA_DIR/crash.db`: each command starts its own node.
     Embedded { address: String, data_dir: PathBuf },
-    /// A `dqmig node` process.
-    Process { cluster: Cluster },
+    /// A `dqmig node` process (boxed: a cluster is much bigger than the other variant).
+    Process { cluster: Box<Cluster> },
 }
 
 impl Kind {
@@ -456,7 +456,7 @@ fn upgrade_and_downgrade_killed_at_random_points_stay_at_step_boundaries() {
     eprintln!("crash: embedded: {} kills, {mid} between the first and the last step, {early} after the run ended", 2 * points);
 
     let process = Kind::Process {
-        cluster: Cluster::start(1),
+        cluster: Box::new(Cluster::start(1)),
     };
     let (mid2, early2) = kill_trials(&process, points, &mut rng);
     eprintln!("crash: node process: {} kills, {mid2} between the first and the last step, {early2} after the run ended", 2 * points);
