@@ -7,24 +7,35 @@
 //!    `query` of the same SQL text with the same bound id, inside a read transaction too.
 //!    Rounds alternate between the two sides; the ratio is ORM ops/s over raw ops/s
 //!    (target: at least 0.9).
-//! 2. loading 10,000 rows: into `Vec<Item>` (streamed with `query_iter`, each row read with
-//!    `Model::from_row`) against into the client's `Rows` (`query`): the time (median of the
+//! 2. loading 10,000 rows: into `Vec<Item>` (`select::<Item>().all`) against into the
+//!    client's `Rows` (`query`): the time (median of the
 //!    runs) and the heap each holds at its peak, measured by a counting global allocator in
 //!    this binary (the embedded node allocates with C malloc, not counted; the counters are
 //!    on only while a load runs). The ratio is
 //!    structs over raw rows (target: at most 1.5).
 //!
+//! 3. the seed's "Performance Characteristics" on users and posts: a bulk insert of 100,000
+//!    posts in one `insert_many` call (rows/s; target at least 50,000), then 1,000 users with
+//!    10 posts each loaded by select-in (queries issued, counted by the client; target at
+//!    most 1 + ceil(1000 / 250)) and joined (one query), each the median of the runs.
+//! 4. the peer: SQLAlchemy 2.x's ORM through the `sqlalchemy-dqlite` dialect on Python 3.13
+//!    (`benches/peer/sqlalchemy_orm.py`), doing the same work on the same node (its own
+//!    database), when Python 3.13 and pip can install it into `target/bench-venv`
+//!    (otherwise the reason is printed and the peer skipped); then the ratio of every
+//!    figure, ours over theirs (target: at least 5x).
+//!
 //! Run: `cargo bench --bench orm`. Environment: `DQMIG_BENCH_GETS` (default 20000) point
-//! reads per side, `DQMIG_BENCH_RUNS` (default 7) loads per side.
+//! reads per side, `DQMIG_BENCH_RUNS` (default 7) loads per side, `DQMIG_BENCH_PEER=0`
+//! skips the SQLAlchemy peer.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use dqmig::client::{Connection, Row};
+use dqmig::client::Connection;
 use dqmig::node::{self, NodeConfig};
-use dqmig::orm::{MetaData, Model, Session};
+use dqmig::orm::{insert_many, select, MetaData, Model, Relation, Session};
 use dqmig::params;
 
 /// Counts the bytes the Rust allocator hands out, and their high-water mark.
@@ -271,11 +282,7 @@ fn main() {
         (raw_peak, raw_kept) = (raw_peak.max(peak), raw_kept.max(kept));
         raw_times.push(took);
         drop(rows);
-        let (peak, kept, took, items) = measured(|| {
-            let iter = conn.query_iter(&all_sql, params![]).unwrap();
-            iter.map(|row: Result<Row, _>| Item::from_row(&row.unwrap()).unwrap())
-                .collect::<Vec<Item>>()
-        });
+        let (peak, kept, took, items) = measured(|| select::<Item>().all(&mut conn).unwrap());
         assert_eq!(items.len(), ROWS as usize);
         assert_eq!(items[9].email, "user10@example.com");
         (orm_peak, orm_kept) = (orm_peak.max(peak), orm_kept.max(kept));
@@ -300,5 +307,298 @@ fn main() {
         "  ratio structs/raw     time {:>5.2}  peak memory {:>5.2}  (target <= 1.5)",
         orm_t.as_secs_f64() / raw_t.as_secs_f64(),
         orm_peak as f64 / raw_peak as f64
+    );
+
+    let ours = seed_figures(&mut conn, runs, orm_rate, orm_t, orm_peak);
+    peer(&addr, &ours);
+}
+
+#[derive(Debug, Clone, PartialEq, Model)]
+#[dqmig(table = "users")]
+struct BUser {
+    #[dqmig(primary_key)]
+    id: i64,
+    #[dqmig(sql_type = "string(100)")]
+    name: String,
+    #[dqmig(sql_type = "string(255)", unique)]
+    email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Model)]
+#[dqmig(table = "posts")]
+struct BPost {
+    #[dqmig(primary_key)]
+    id: i64,
+    #[dqmig(index)]
+    user_id: i64,
+    #[dqmig(sql_type = "string(200)")]
+    title: String,
+    body: String,
+}
+
+impl BUser {
+    const POSTS: Relation<BUser, BPost> = Relation::has_many(BUser::ID, BPost::USER_ID);
+}
+
+const BULK_ROWS: usize = 100_000;
+const USERS: usize = 1_000;
+const PER_USER: usize = 10;
+
+/// Our side's figures, by the peer's names.
+struct Figures {
+    bulk_rows_per_s: f64,
+    select_in_s: f64,
+    select_in_queries: u64,
+    joined_s: f64,
+    joined_queries: u64,
+    structs_s: f64,
+    structs_peak: usize,
+    point_reads_per_s: f64,
+}
+
+fn post(i: usize) -> BPost {
+    BPost {
+        id: 0,
+        user_id: 1 + (i % USERS) as i64,
+        title: format!("post {i}"),
+        body: "lorem ipsum ".repeat(4),
+    }
+}
+
+/// Part 3 on database `orm_seed` of the same node.
+fn seed_figures(
+    items: &mut Connection,
+    runs: usize,
+    point_reads_per_s: f64,
+    structs_t: Duration,
+    structs_peak: usize,
+) -> Figures {
+    let addr = items.address().to_string();
+    let mut conn =
+        Connection::open(&addr, "orm_seed").unwrap_or_else(|e| panic!("opening orm_seed: {e}"));
+    MetaData::new()
+        .model::<BUser>()
+        .model::<BPost>()
+        .relation(BUser::POSTS)
+        .create_all(&mut conn)
+        .unwrap_or_else(|e| panic!("creating users and posts: {e}"));
+    let mut users: Vec<BUser> = (1..=USERS)
+        .map(|i| BUser {
+            id: 0,
+            name: format!("user {i}"),
+            email: format!("u{i}@example.com"),
+        })
+        .collect();
+    insert_many(&mut conn, &mut users).unwrap();
+
+    let mut posts: Vec<BPost> = (0..BULK_ROWS).map(post).collect();
+    let start = Instant::now();
+    let done = insert_many(&mut conn, &mut posts).unwrap();
+    let bulk = start.elapsed();
+    assert_eq!(done.rows as usize, BULK_ROWS);
+    let bulk_rows_per_s = BULK_ROWS as f64 / bulk.as_secs_f64();
+    println!("seed workloads (users and posts, database orm_seed):");
+    println!(
+        "  bulk insert           {BULK_ROWS} rows in {:.2} s: {bulk_rows_per_s:>9.0} rows/s in {} statements  (target >= 50,000)",
+        bulk.as_secs_f64(),
+        done.statements
+    );
+    conn.execute(
+        "DELETE FROM posts WHERE id > ?",
+        params![(USERS * PER_USER) as i64],
+    )
+    .unwrap();
+
+    let parents = select::<BUser>().order_by(BUser::ID.asc());
+    let (mut sel, mut joined) = (Vec::new(), Vec::new());
+    let (mut sel_q, mut joined_q) = (0, 0);
+    for _ in 0..runs {
+        let before = conn.requests_sent();
+        let start = Instant::now();
+        let users = parents.all(&mut conn).unwrap();
+        let loaded = BUser::POSTS.select_in(&mut conn, &users, |q| q).unwrap();
+        sel.push(start.elapsed());
+        sel_q = conn.requests_sent() - before;
+        assert_eq!(loaded.iter().map(Vec::len).sum::<usize>(), USERS * PER_USER);
+        let before = conn.requests_sent();
+        let start = Instant::now();
+        let pairs = BUser::POSTS.load_joined(&mut conn, &parents).unwrap();
+        joined.push(start.elapsed());
+        joined_q = conn.requests_sent() - before;
+        assert_eq!(pairs.len(), USERS);
+        assert_eq!(
+            pairs.iter().map(|(_, p)| p.len()).sum::<usize>(),
+            USERS * PER_USER
+        );
+    }
+    let (sel, joined) = (median(sel), median(joined));
+    println!(
+        "  select-in loading     {USERS} users x {PER_USER} posts: {:>7.1} ms, {sel_q} queries  (target <= {})",
+        sel.as_secs_f64() * 1000.0,
+        1 + USERS.div_ceil(250)
+    );
+    println!(
+        "  joined loading        {USERS} users x {PER_USER} posts: {:>7.1} ms, {joined_q} query",
+        joined.as_secs_f64() * 1000.0
+    );
+    Figures {
+        bulk_rows_per_s,
+        select_in_s: sel.as_secs_f64(),
+        select_in_queries: sel_q,
+        joined_s: joined.as_secs_f64(),
+        joined_queries: joined_q,
+        structs_s: structs_t.as_secs_f64(),
+        structs_peak,
+        point_reads_per_s,
+    }
+}
+
+/// A Python 3.13 interpreter: `python3.13` on PATH, else pyenv's.
+fn python313() -> Option<std::path::PathBuf> {
+    let on_path = std::process::Command::new("python3.13")
+        .arg("--version")
+        .output();
+    if on_path.is_ok_and(|o| o.status.success()) {
+        return Some("python3.13".into());
+    }
+    let home = std::env::var("HOME").ok()?;
+    let versions = std::path::Path::new(&home).join(".pyenv/versions");
+    let mut found: Vec<_> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("3.13"))
+        .map(|e| e.path().join("bin/python3"))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// `target/bench-venv` with SQLAlchemy and the dqlite dialect, or why not.
+fn peer_python() -> Result<std::path::PathBuf, String> {
+    let python =
+        python313().ok_or("no Python 3.13 (python3.13 on PATH or ~/.pyenv/versions/3.13*)")?;
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-venv");
+    let bin = venv.join("bin/python");
+    let ready = std::process::Command::new(&bin)
+        .args(["-c", "import sqlalchemy, sqlalchemydqlite"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ready {
+        return Ok(bin);
+    }
+    let run = |cmd: &mut std::process::Command, what: &str| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    run(
+        std::process::Command::new(&python)
+            .args(["-m", "venv"])
+            .arg(&venv),
+        "creating target/bench-venv",
+    )?;
+    run(
+        std::process::Command::new(&bin).args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "sqlalchemy>=2,<3",
+            "sqlalchemy-dqlite==0.8.0",
+        ]),
+        "pip install sqlalchemy-dqlite",
+    )?;
+    Ok(bin)
+}
+
+/// Part 4: the SQLAlchemy peer on database `orm_peer` of the same node, and the ratios.
+fn peer(addr: &str, ours: &Figures) {
+    if std::env::var("DQMIG_BENCH_PEER").is_ok_and(|v| v == "0") {
+        println!("peer: skipped (DQMIG_BENCH_PEER=0)");
+        return;
+    }
+    let python = match peer_python() {
+        Ok(p) => p,
+        Err(why) => {
+            println!("peer: SQLAlchemy skipped: {why}");
+            return;
+        }
+    };
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer/sqlalchemy_orm.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .args([addr, "orm_peer"])
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+    if !out.status.success() {
+        println!(
+            "peer: SQLAlchemy failed, skipped: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        return;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "reading the peer's JSON: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let f = |a: &str, b: &str| v[a][b].as_f64().unwrap_or(f64::NAN);
+    println!("peer: SQLAlchemy {} ORM, same node, same run (ratio = ours / theirs, higher is better; target >= 5):", v["version"].as_str().unwrap_or("?"));
+    let rows = [
+        (
+            "bulk insert rows/s",
+            ours.bulk_rows_per_s,
+            f("bulk_insert", "rows_per_s"),
+            false,
+        ),
+        (
+            "select-in load s",
+            ours.select_in_s,
+            f("select_in", "seconds"),
+            true,
+        ),
+        ("joined load s", ours.joined_s, f("joined", "seconds"), true),
+        (
+            "10,000 structs s",
+            ours.structs_s,
+            f("structs", "seconds"),
+            true,
+        ),
+        (
+            "10,000 structs peak MiB",
+            mib(ours.structs_peak),
+            f("structs", "peak_bytes") / (1024.0 * 1024.0),
+            true,
+        ),
+        (
+            "point reads/s",
+            ours.point_reads_per_s,
+            f("point_reads", "reads_per_s"),
+            false,
+        ),
+    ];
+    for (name, us, them, lower_is_better) in rows {
+        let ratio = if lower_is_better {
+            them / us
+        } else {
+            us / them
+        };
+        println!("  {name:<24} ours {us:>12.3}  SQLAlchemy {them:>12.3}  ratio {ratio:>7.1}x");
+    }
+    println!(
+        "  queries: select-in ours {} / SQLAlchemy {}, joined ours {} / SQLAlchemy {} (SQLAlchemy's heap is tracemalloc's count, ours the Rust allocator's)",
+        ours.select_in_queries,
+        v["select_in"]["queries"],
+        ours.joined_queries,
+        v["joined"]["queries"]
     );
 }

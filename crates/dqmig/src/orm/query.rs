@@ -397,14 +397,14 @@ fn run(conn: &mut Connection, stmt: &SentStatement) -> Result<Vec<Row>, OrmError
 }
 
 impl<R: FromRow> Select<R> {
-    /// Every row, buffered (use [`Select::iter`] for large results).
+    /// Every row, each read into `R` as its server batch arrives, so the result is never in
+    /// memory twice (as raw rows and as `R`s); use [`Select::iter`] not to hold them all.
     ///
     /// # Errors
     /// [`OrmError::TooManyParameters`], the database's error (with the SQL text), a row the
     /// Rust type cannot read.
     pub fn all(&self, conn: &mut Connection) -> Result<Vec<R>, OrmError> {
-        let stmt = self.sql()?;
-        run(conn, &stmt)?.iter().map(R::read_row).collect()
+        self.iter(conn)?.collect()
     }
 
     /// The first row (`LIMIT 1`), or `None`.
