@@ -123,6 +123,19 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
         }
         let line = (t.span.start.line.max(1) as usize).min(lines.len());
         let column = t.span.start.column.max(1) as usize;
+        // sqlparser reads `]]` inside `[...]` as an escaped `]`; SQLite ends the name at the
+        // first `]` (and then refuses the stray one), so the two would see different
+        // statements: a `;` after `]]` would hide from the splitter.
+        if let Token::Word(w) = &t.token {
+            if w.quote_style == Some('[') && w.value.contains(']') {
+                return Err(ScriptError::at(
+                    file,
+                    line,
+                    column,
+                    "a `[...]` name ends at its first `]` in SQLite (`]]` is not an escaped `]`); quote a name that holds `]` with double quotes",
+                ));
+            }
+        }
         if line != cursor.line || column < cursor.column {
             cursor = Cursor {
                 line,

@@ -38,12 +38,6 @@ pub struct SqlOptions {
 
 /// [`load_sql_str`] with options.
 pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
-    // SQLite's own tokenizer rules first: sqlparser's accepts characters SQLite refuses
-    // (control characters outside strings and quoted names), which would then be kept in
-    // a type or an expression no database can hold.
-    if let Err(e) = crate::schema::lex::lex(text) {
-        return Err(LoadError::at(file, Pos::from_offset(text, e.at), e.message));
-    }
     let map = SourceMap::new(text);
     let tokens = folded_tokens(file, text, &map)?;
     let (tokens, type_places) = super::sql_types::fold_column_types(tokens);
@@ -81,6 +75,12 @@ fn folded_tokens(
     text: &str,
     map: &SourceMap<'_>,
 ) -> Result<Vec<TokenWithSpan>, LoadError> {
+    // SQLite's own tokenizer rules first: sqlparser's accepts characters SQLite refuses
+    // (control characters and `^` outside strings and quoted names, `]]` in `[...]`),
+    // which would then be kept in a type, an expression or a trigger no database can hold.
+    if let Err(e) = crate::schema::lex::lex(text) {
+        return Err(LoadError::at(file, Pos::from_offset(text, e.at), e.message));
+    }
     let dialect = SQLiteDialect {};
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -323,14 +323,16 @@ fn key_columns(
         .collect()
 }
 
-fn sql_type(dt: &DataType) -> SqlType {
-    if let Some(text) = super::sql_types::unfold(dt) {
-        return SqlType::new(&text);
-    }
-    match dt {
-        DataType::Unspecified => SqlType::default(),
-        other => SqlType::new(&other.to_string()),
-    }
+/// The declared type of a column; it must be SQLite's type-name grammar (sqlparser also
+/// reads types such as `KEY(b)` that SQLite refuses).
+fn sql_type(dt: &DataType) -> Result<SqlType, String> {
+    let text = match (super::sql_types::unfold(dt), dt) {
+        (Some(text), _) => text.to_string(),
+        (None, DataType::Unspecified) => String::new(),
+        (None, other) => other.to_string(),
+    };
+    crate::schema::lex::check_type_name(&text)?;
+    Ok(SqlType::new(&text))
 }
 
 fn create_table(
@@ -363,7 +365,8 @@ fn create_table(
         let cpos = ident_pos(&cd.name);
         let mut col = Column {
             name: cname.clone(),
-            sql_type: sql_type(&cd.data_type),
+            sql_type: sql_type(&cd.data_type)
+                .map_err(|m| b.err(cpos, format!("column `{cname}`: type {m}")))?,
             nullable: true,
             default: None,
             collation: None,
