@@ -126,6 +126,18 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
         // sqlparser reads `]]` inside `[...]` as an escaped `]`; SQLite ends the name at the
         // first `]` (and then refuses the stray one), so the two would see different
         // statements: a `;` after `]]` would hide from the splitter.
+        // sqlparser reads a malformed blob (`x'zz'`, odd length) and a `\'` inside one;
+        // SQLite refuses the blob, and its strings have no backslash escapes.
+        if let Token::HexStringLiteral(h) = &t.token {
+            if h.len() % 2 != 0 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ScriptError::at(
+                    file,
+                    line,
+                    column,
+                    "a blob literal X'...' holds an even number of hexadecimal digits and nothing else",
+                ));
+            }
+        }
         if let Token::Word(w) = &t.token {
             if w.quote_style == Some('[') && w.value.contains(']') {
                 return Err(ScriptError::at(

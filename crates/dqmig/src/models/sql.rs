@@ -179,17 +179,21 @@ fn statement(
                 return Err(unsupported(b, start, "CREATE MATERIALIZED/OR REPLACE VIEW"));
             }
             let (name, pos) = object_name(b, &cv.name, start)?;
+            // The checks of a models.toml view query, so both loaders keep the same queries.
+            let query =
+                unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string);
+            let query = parse_query(&query)
+                .map_err(|m| b.err(pos, format!("view query is not a valid SELECT: {m}")))?;
             let view = View {
                 name,
                 columns: cv.columns.iter().map(|c| ident(&c.name)).collect(),
-                query: SqlExpr::from_text(
-                    unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string),
-                ),
+                query,
             };
             b.add_view(view, pos)
         }
         Statement::CreateTrigger(ct) => {
             let (name, pos) = object_name(b, &ct.name, start)?;
+            check_trigger_end(source).map_err(|m| b.err(pos, m))?;
             let (table, _) = object_name(b, &ct.table_name, start)?;
             b.add_trigger(
                 Trigger {
@@ -219,6 +223,7 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     let tokens = folded_tokens("trigger", text, &map).map_err(|e| e.to_string())?;
     let dialect = SQLiteDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    check_trigger_end(text)?;
     let stmt = parser.parse_statement().map_err(|e| e.to_string())?;
     while parser.consume_token(&Token::SemiColon) {}
     if parser.peek_token().token != Token::EOF {
@@ -236,6 +241,17 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
             Ok((last(&ct.name)?, last(&ct.table_name)?))
         }
         _ => Err("expected a CREATE TRIGGER statement".to_string()),
+    }
+}
+
+/// A `CREATE TRIGGER` ends with the `END` of its body in SQLite's grammar (sqlparser also
+/// reads one without a body, which no database would create).
+fn check_trigger_end(text: &str) -> Result<(), String> {
+    let text = without_semicolons(text);
+    let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
+    match tokens.last() {
+        Some(t) if t.is_keyword(text, "END") => Ok(()),
+        _ => Err("the trigger has no `BEGIN ... END` body; end it with END".to_string()),
     }
 }
 
