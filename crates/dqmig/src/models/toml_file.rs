@@ -545,9 +545,16 @@ impl<'a> Loader<'a> {
                 };
                 let target = match (string("column")?, string("expr")?) {
                     (Some(c), None) => IndexTarget::Column(Ident::new(c)),
-                    (None, Some(e)) => IndexTarget::Expr(
-                        SqlExpr::parse(&e).map_err(|m| self.err(p, format!("index expression `{e}` is not a valid SQL expression: {m}")))?,
-                    ),
+                    (None, Some(e)) => {
+                        let expr = SqlExpr::parse(&e).map_err(|m| self.err(p, format!("index expression `{e}` is not a valid SQL expression: {m}")))?;
+                        // A lone name is a column, as SQLite (and the schema.sql loader) reads it.
+                        match crate::schema::lex::tokens(&e).as_deref() {
+                            Ok([t]) if matches!(t.kind, crate::schema::lex::Kind::Word | crate::schema::lex::Kind::QuotedWord) => {
+                                IndexTarget::Column(Ident::new(crate::schema::lex::unquote(t.text(&e))))
+                            }
+                            _ => IndexTarget::Expr(expr),
+                        }
+                    }
                     _ => return Err(self.err(p, "an index column needs exactly one of `column` or `expr`")),
                 };
                 let desc = match t.get("desc") {
