@@ -549,7 +549,11 @@ impl<'a> Loader<'a> {
                         let expr = SqlExpr::parse(&e).map_err(|m| self.err(p, format!("index expression `{e}` is not a valid SQL expression: {m}")))?;
                         // A lone name is a column, as SQLite (and the schema.sql loader) reads it.
                         match crate::schema::lex::tokens(&e).as_deref() {
-                            Ok([t]) if matches!(t.kind, crate::schema::lex::Kind::Word | crate::schema::lex::Kind::QuotedWord) => {
+                            Ok([t]) if t.kind == crate::schema::lex::Kind::QuotedWord
+                                || (t.kind == crate::schema::lex::Kind::Word
+                                    && !["NULL", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]
+                                        .iter()
+                                        .any(|k| t.is_keyword(&e, k))) => {
                                 IndexTarget::Column(Ident::new(crate::schema::lex::unquote(t.text(&e))))
                             }
                             _ => IndexTarget::Expr(expr),
