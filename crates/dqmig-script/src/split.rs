@@ -93,6 +93,22 @@ impl Tok {
 
 /// Tokenizes a whole file, with byte offsets.
 pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> {
+    // dqlite cannot carry a NUL in any text (it would cut the statement there), and the
+    // client's statement counter and sqlparser read the bytes after one differently.
+    if let Some(at) = text.find('\0') {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        return Err(ScriptError::at(
+            file,
+            line,
+            column,
+            "a NUL byte; SQL text sent to dqlite cannot hold one",
+        ));
+    }
     let dialect = SQLiteDialect {};
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -123,6 +139,19 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
         }
         let line = (t.span.start.line.max(1) as usize).min(lines.len());
         let column = t.span.start.column.max(1) as usize;
+        // sqlparser reads `]]` inside `[...]` as an escaped `]`; SQLite ends the name at the
+        // first `]` (and then refuses the stray one), so the two would see different
+        // statements: a `;` after `]]` would hide from the splitter.
+        if let Token::Word(w) = &t.token {
+            if w.quote_style == Some('[') && w.value.contains(']') {
+                return Err(ScriptError::at(
+                    file,
+                    line,
+                    column,
+                    "a `[...]` name ends at its first `]` in SQLite (`]]` is not an escaped `]`); quote a name that holds `]` with double quotes",
+                ));
+            }
+        }
         if line != cursor.line || column < cursor.column {
             cursor = Cursor {
                 line,
@@ -131,6 +160,20 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
             };
         }
         let start = cursor.advance(text, column);
+        // sqlparser reads a malformed blob (`x'zz'`, odd length) and a `\'` inside one;
+        // SQLite refuses the blob, and its strings have no backslash escapes.
+        if let Token::HexStringLiteral(h) = &t.token {
+            // (sqlparser also reads the integer `0x10` as one: only `X'...'` is a blob.)
+            let blob = text[start..].starts_with("x'") || text[start..].starts_with("X'");
+            if blob && (h.len() % 2 != 0 || !h.bytes().all(|c| c.is_ascii_hexdigit())) {
+                return Err(ScriptError::at(
+                    file,
+                    line,
+                    column,
+                    "a blob literal X'...' holds an even number of hexadecimal digits and nothing else",
+                ));
+            }
+        }
         out.push(Tok {
             token: t.token,
             start,

@@ -38,19 +38,6 @@ pub struct SqlOptions {
 
 /// [`load_sql_str`] with options.
 pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
-    // SQLite's own tokenizer rules first: sqlparser's accepts characters SQLite refuses
-    // (control characters outside strings and quoted names), which would then be kept in
-    // a type or an expression no database can hold.
-    if let Err(e) = crate::schema::lex::lex(text) {
-        return Err(LoadError::at(
-            file,
-            Pos::from_offset(text, e.at),
-            format!(
-                "{}; fix the statement (a quote, comment or bracket left open?)",
-                e.message
-            ),
-        ));
-    }
     let map = SourceMap::new(text);
     let tokens = folded_tokens(file, text, &map)?;
     let (tokens, type_places) = super::sql_types::fold_column_types(tokens);
@@ -88,6 +75,19 @@ fn folded_tokens(
     text: &str,
     map: &SourceMap<'_>,
 ) -> Result<Vec<TokenWithSpan>, LoadError> {
+    // SQLite's own tokenizer rules first: sqlparser's accepts characters SQLite refuses
+    // (control characters and `^` outside strings and quoted names, `]]` in `[...]`),
+    // which would then be kept in a type, an expression or a trigger no database can hold.
+    if let Err(e) = crate::schema::lex::lex(text) {
+        return Err(LoadError::at(
+            file,
+            Pos::from_offset(text, e.at),
+            format!(
+                "{}; fix the statement (a quote, comment or bracket left open?)",
+                e.message
+            ),
+        ));
+    }
     let dialect = SQLiteDialect {};
     let tokens = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -189,17 +189,21 @@ fn statement(
                 return Err(unsupported(b, start, "CREATE MATERIALIZED/OR REPLACE VIEW"));
             }
             let (name, pos) = object_name(b, &cv.name, start)?;
+            // The checks of a models.toml view query, so both loaders keep the same queries.
+            let query =
+                unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string);
+            let query = parse_query(&query)
+                .map_err(|m| b.err(pos, format!("view query is not a valid SELECT: {m}")))?;
             let view = View {
                 name,
                 columns: cv.columns.iter().map(|c| ident(&c.name)).collect(),
-                query: SqlExpr::from_text(
-                    unfold_query(&cv.query).map_or_else(|| cv.query.to_string(), str::to_string),
-                ),
+                query,
             };
             b.add_view(view, pos)
         }
         Statement::CreateTrigger(ct) => {
             let (name, pos) = object_name(b, &ct.name, start)?;
+            check_trigger_end(source).map_err(|m| b.err(pos, m))?;
             let (table, _) = object_name(b, &ct.table_name, start)?;
             b.add_trigger(
                 Trigger {
@@ -229,6 +233,7 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     let tokens = folded_tokens("trigger", text, &map).map_err(|e| e.to_string())?;
     let dialect = SQLiteDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+    check_trigger_end(text)?;
     let stmt = parser.parse_statement().map_err(|e| e.to_string())?;
     while parser.consume_token(&Token::SemiColon) {}
     if parser.peek_token().token != Token::EOF {
@@ -246,6 +251,17 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
             Ok((last(&ct.name)?, last(&ct.table_name)?))
         }
         _ => Err("expected a CREATE TRIGGER statement".to_string()),
+    }
+}
+
+/// A `CREATE TRIGGER` ends with the `END` of its body in SQLite's grammar (sqlparser also
+/// reads one without a body, which no database would create).
+fn check_trigger_end(text: &str) -> Result<(), String> {
+    let text = without_semicolons(text);
+    let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
+    match tokens.last() {
+        Some(t) if t.is_keyword(text, "END") => Ok(()),
+        _ => Err("the trigger has no `BEGIN ... END` body; end it with END".to_string()),
     }
 }
 
@@ -333,14 +349,16 @@ fn key_columns(
         .collect()
 }
 
-fn sql_type(dt: &DataType) -> SqlType {
-    if let Some(text) = super::sql_types::unfold(dt) {
-        return SqlType::new(&text);
-    }
-    match dt {
-        DataType::Unspecified => SqlType::default(),
-        other => SqlType::new(&other.to_string()),
-    }
+/// The declared type of a column; it must be SQLite's type-name grammar (sqlparser also
+/// reads types such as `KEY(b)` that SQLite refuses).
+fn sql_type(dt: &DataType) -> Result<SqlType, String> {
+    let text = match (super::sql_types::unfold(dt), dt) {
+        (Some(text), _) => text.to_string(),
+        (None, DataType::Unspecified) => String::new(),
+        (None, other) => other.to_string(),
+    };
+    crate::schema::lex::check_type_name(&text)?;
+    Ok(SqlType::new(&text))
 }
 
 fn create_table(
@@ -373,7 +391,8 @@ fn create_table(
         let cpos = ident_pos(&cd.name);
         let mut col = Column {
             name: cname.clone(),
-            sql_type: sql_type(&cd.data_type),
+            sql_type: sql_type(&cd.data_type)
+                .map_err(|m| b.err(cpos, format!("column `{cname}`: type {m}")))?,
             nullable: true,
             default: None,
             collation: None,

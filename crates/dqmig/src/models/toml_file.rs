@@ -401,7 +401,10 @@ impl<'a> Loader<'a> {
                     ),
                 ));
             }
-            let collation = c.collate.as_ref().map(|s| Ident::new(s.get_ref().as_str()));
+            let collation = match c.collate.as_ref() {
+                Some(s) => Some(collation(s.get_ref()).map_err(|m| self.err(s, m))?),
+                None => None,
+            };
             table.columns.push(Column {
                 name: cname,
                 sql_type,
@@ -545,9 +548,20 @@ impl<'a> Loader<'a> {
                 };
                 let target = match (string("column")?, string("expr")?) {
                     (Some(c), None) => IndexTarget::Column(Ident::new(c)),
-                    (None, Some(e)) => IndexTarget::Expr(
-                        SqlExpr::parse(&e).map_err(|m| self.err(p, format!("index expression `{e}` is not a valid SQL expression: {m}")))?,
-                    ),
+                    (None, Some(e)) => {
+                        let expr = SqlExpr::parse(&e).map_err(|m| self.err(p, format!("index expression `{e}` is not a valid SQL expression: {m}")))?;
+                        // A lone name is a column, as SQLite (and the schema.sql loader) reads it.
+                        match crate::schema::lex::tokens(&e).as_deref() {
+                            Ok([t]) if t.kind == crate::schema::lex::Kind::QuotedWord
+                                || (t.kind == crate::schema::lex::Kind::Word
+                                    && !["NULL", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]
+                                        .iter()
+                                        .any(|k| t.is_keyword(&e, k))) => {
+                                IndexTarget::Column(Ident::new(crate::schema::lex::unquote(t.text(&e))))
+                            }
+                            _ => IndexTarget::Expr(expr),
+                        }
+                    }
                     _ => return Err(self.err(p, "an index column needs exactly one of `column` or `expr`")),
                 };
                 let desc = match t.get("desc") {
@@ -555,7 +569,11 @@ impl<'a> Loader<'a> {
                     Some(toml::Value::Boolean(b)) => *b,
                     Some(_) => return Err(self.err(p, "`desc` in an index column must be true or false")),
                 };
-                Ok(IndexPart { target, collation: string("collate")?.map(Ident::new), desc })
+                let collation = match string("collate")? {
+                    Some(c) => Some(collation(&c).map_err(|m| self.err(p, m))?),
+                    None => None,
+                };
+                Ok(IndexPart { target, collation, desc })
             }
             _ => Err(self.err(p, "an index column must be a column name or a table like { column = \"name\", desc = true }")),
         }
@@ -577,6 +595,23 @@ impl<'a> Loader<'a> {
             toml::Value::Boolean(b) => DefaultValue::Integer(i64::from(*b)),
             _ => return Err(self.err(v, "default must be a string, a number or a boolean (use default_expr for an SQL expression)")),
         })
+    }
+}
+
+/// A `collate` value: a collation name is one word (letters, digits, `_`, not starting with
+/// a digit); dqlite nodes have BINARY, NOCASE and RTRIM.
+fn collation(name: &str) -> Result<Ident, String> {
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(Ident::new(name))
+    } else {
+        Err(format!(
+            "collation {name:?} is not a collation name (one word, e.g. NOCASE, BINARY or RTRIM)"
+        ))
     }
 }
 

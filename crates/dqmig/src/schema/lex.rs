@@ -83,6 +83,13 @@ pub(crate) fn lex(sql: &str) -> Result<Vec<Lexeme>, LexError> {
         at,
         message: message.to_string(),
     };
+    // dqlite cannot carry a NUL in any text (it would cut the statement there).
+    if let Some(at) = sql.find('\0') {
+        return Err(err(
+            at,
+            "unexpected NUL byte (not allowed anywhere in SQL for dqlite)",
+        ));
+    }
     while i < b.len() {
         let start = i;
         let c = b[i];

@@ -3,7 +3,9 @@
 //! identifier goes through [`quote_ident`]. What this renders loads back (schema.sql loader)
 //! to an equal `Schema`.
 
-use super::{quote_ident, Column, ForeignKey, Index, IndexTarget, Schema, Table, Trigger, View};
+use super::{
+    quote_ident, Column, ForeignKey, Ident, Index, IndexTarget, Schema, Table, Trigger, View,
+};
 
 fn idents(list: &[super::Ident]) -> String {
     list.iter()
@@ -30,7 +32,7 @@ impl Column {
             out.push_str(" NOT NULL");
         }
         if let Some(c) = &self.collation {
-            out.push_str(&format!(" COLLATE {}", c.as_str()));
+            out.push_str(&format!(" COLLATE {}", collation_sql(c)));
         }
         if let Some(d) = &self.default {
             out.push_str(&format!(" DEFAULT {}", d.to_sql()));
@@ -144,7 +146,7 @@ impl Index {
                     IndexTarget::Expr(e) => format!("({e})"),
                 };
                 if let Some(c) = &p.collation {
-                    s.push_str(&format!(" COLLATE {}", c.as_str()));
+                    s.push_str(&format!(" COLLATE {}", collation_sql(c)));
                 }
                 if p.desc {
                     s.push_str(" DESC");
@@ -185,6 +187,16 @@ impl View {
 impl Trigger {
     pub fn create_sql(&self) -> String {
         self.sql.text().to_string()
+    }
+}
+
+/// A collation name in DDL: SQLite's built-in ones (the only ones a dqlite node has) as
+/// the bare word, any other name quoted, so a name is never more than one token.
+fn collation_sql(c: &Ident) -> String {
+    const BUILT_IN: [&str; 3] = ["BINARY", "NOCASE", "RTRIM"];
+    match BUILT_IN.iter().find(|b| b.eq_ignore_ascii_case(c.as_str())) {
+        Some(_) => c.as_str().to_string(),
+        None => c.quoted(),
     }
 }
 

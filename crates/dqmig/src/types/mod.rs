@@ -245,8 +245,14 @@ impl DeclaredType {
         }
     }
 
-    /// The declared type that owns a rendered SQL type, if any (module docs).
+    /// The declared type that owns a rendered SQL type, if any (module docs): only one
+    /// whose own SQL type is exactly `t` (`VARCHAR(05)` has none: `string(5)` would render
+    /// `VARCHAR(5)`, another type to the differ).
     pub fn from_sql_type(t: &SqlType) -> Option<DeclaredType> {
+        Self::owner(t).filter(|d| d.sql_type() == *t)
+    }
+
+    fn owner(t: &SqlType) -> Option<DeclaredType> {
         let s = t.as_str();
         let (head, args) = match s.find('(') {
             Some(open) => (&s[..open], s[open + 1..].strip_suffix(')')),
