@@ -163,6 +163,11 @@ pub enum Error {
     #[error("{action}: the text contains a NUL byte at position {position}; dqlite would silently cut it there")]
     NulInText { position: usize, action: String },
 
+    /// A float parameter that is NaN: SQLite would store NULL instead (or fail a NOT NULL
+    /// constraint that names no NaN).
+    #[error("{action}: parameter {index} is NaN (not a number), which SQLite stores as NULL; bind NULL (None) deliberately, or a number")]
+    NanParameter { index: usize, action: String },
+
     /// A text with more than one statement where one is expected (`execute`, `query`, `run`,
     /// `prepare`), refused before anything is sent: a query or prepare would silently run
     /// only the first, and parameters could bind to only one of them.
@@ -288,6 +293,7 @@ impl Error {
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }
+            | Error::NanParameter { .. }
             | Error::MultipleStatements { .. }
             | Error::EmptyStatement { .. }
             | Error::Conversion { .. }
@@ -413,6 +419,7 @@ impl Error {
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }
+            | Error::NanParameter { .. }
             | Error::MultipleStatements { .. }
             | Error::EmptyStatement { .. }
             | Error::Conversion { .. }

@@ -343,6 +343,10 @@ impl Transport {
                     position,
                     action: format!("{action} ({what})"),
                 },
+                ProtoError::NanParameter { index } => Error::NanParameter {
+                    index,
+                    action: action.to_string(),
+                },
                 ProtoError::TooManyParams { count } => Error::TooManyParams {
                     count,
                     action: action.to_string(),

@@ -13,12 +13,21 @@
 
 mod models;
 
+/// `println!` that ignores a closed stdout (`blog | head`): the run goes on to stop its node
+/// and remove its temp dir instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::Utc;
 use dqmig::client::{Connection, ErrorClass};
-use dqmig::orm::{insert_many, select, OrmError, Session};
+use dqmig::orm::{delete_many, insert_many, select, OrmError, Session};
 use models::{Post, User};
 
 fn main() -> ExitCode {
@@ -26,10 +35,10 @@ fn main() -> ExitCode {
     let result = match arg.as_deref() {
         Some("--models") => models::metadata()
             .to_toml()
-            .map(|toml| print!("{toml}"))
+            .map(|toml| say!("{}", toml.trim_end()))
             .map_err(Into::into),
         Some("-h" | "--help") => {
-            println!("usage: blog [--models | URL]");
+            say!("usage: blog [--models | URL]");
             Ok(())
         }
         Some(url) => run(url),
@@ -59,22 +68,35 @@ fn run_fresh() -> Result<()> {
 }
 
 fn run(url: &str) -> Result<()> {
-    println!("== Opening {url}");
+    say!("== Opening {url}");
     let mut db = dqmig::open::open_str(url)?;
     let migrator = dqmig::embed_migrations!("migrations")?;
     let report = migrator.upgrade(&mut db, "head")?;
-    println!(
+    say!(
         "upgrade head: {} revision(s) applied, now at {:?}",
         report.applied.len(),
         migrator.current(&mut db)?
     );
+    clear(&mut db)?;
     crud(&mut db)?;
     bulk(&mut db)?;
     loading(&mut db)?;
     pages(&mut db)?;
     duplicate_email(&mut db)?;
     db.close()?;
-    println!("\n== Done: node stopped");
+    say!("\n== Done: node stopped");
+    Ok(())
+}
+
+/// Empties the tables an earlier run against the same database filled, so the example can
+/// run again (posts go with their users: ON DELETE CASCADE needs foreign keys on, so they
+/// are deleted first here).
+fn clear(conn: &mut Connection) -> Result<()> {
+    let posts = delete_many::<Post>(conn, Post::ID.gt(0))?;
+    let users = delete_many::<User>(conn, User::ID.gt(0))?;
+    if users + posts > 0 {
+        say!("cleared {users} users and {posts} posts of an earlier run");
+    }
     Ok(())
 }
 
@@ -100,12 +122,12 @@ fn post(user_id: i64, title: String) -> Post {
 }
 
 fn crud(conn: &mut Connection) -> Result<()> {
-    println!("\n== CRUD through a session");
+    say!("\n== CRUD through a session");
     let mut session = Session::new(conn);
     let alice = session.add(user("Alice", "alice@example.com"));
     let bob = session.add(user("Bob", "bob@example.com"));
     session.commit()?;
-    println!(
+    say!(
         "added Alice (id {}) and Bob (id {})",
         alice.borrow().id,
         bob.borrow().id
@@ -115,7 +137,7 @@ fn crud(conn: &mut Connection) -> Result<()> {
     let again = session
         .get::<User>(alice.borrow().id)?
         .ok_or("Alice is gone")?;
-    println!(
+    say!(
         "get(User, {}) is the same object (identity map): {}",
         alice.borrow().id,
         again.same(&alice)
@@ -125,11 +147,11 @@ fn crud(conn: &mut Connection) -> Result<()> {
     first.borrow_mut().published = true;
     session.commit()?;
     for s in session.statements() {
-        println!("  sent: {}", s.sql);
+        say!("  sent: {}", s.sql);
     }
     session.delete(&bob);
     session.commit()?;
-    println!(
+    say!(
         "deleted Bob; users now: {}",
         select::<User>().count(session.connection())?
     );
@@ -137,7 +159,7 @@ fn crud(conn: &mut Connection) -> Result<()> {
 }
 
 fn bulk(conn: &mut Connection) -> Result<()> {
-    println!("\n== Bulk insert: 10,000 posts by 100 new users");
+    say!("\n== Bulk insert: 10,000 posts by 100 new users");
     let mut users: Vec<User> = (0..100)
         .map(|i| user(&format!("user {i}"), &format!("user{i}@example.com")))
         .collect();
@@ -148,7 +170,7 @@ fn bulk(conn: &mut Connection) -> Result<()> {
     let start = Instant::now();
     let done = insert_many(conn, &mut posts)?;
     let secs = start.elapsed().as_secs_f64();
-    println!(
+    say!(
         "insert_many: {} rows in {} statements, {:.0} rows/s; ids {}..={} written back",
         done.rows,
         done.statements,
@@ -171,7 +193,7 @@ fn queries<T>(
 }
 
 fn loading(conn: &mut Connection) -> Result<()> {
-    println!("\n== Loading users with their posts, four ways");
+    say!("\n== Loading users with their posts, four ways");
     let users = select::<User>().order_by(User::ID.asc());
     let some = users.clone().limit(3).all(conn)?;
     let (lazy, n) = queries(conn, |c| {
@@ -180,7 +202,7 @@ fn loading(conn: &mut Connection) -> Result<()> {
             .map(|u| User::POSTS.of(u).all(c).map(|p| p.len()))
             .collect::<std::result::Result<Vec<_>, _>>()?)
     })?;
-    println!(
+    say!(
         "lazy:      posts of 3 users {lazy:?} in {n} requests (a query per user; the client \
          prepares a statement the second time it sees it)"
     );
@@ -189,14 +211,14 @@ fn loading(conn: &mut Connection) -> Result<()> {
         let posts = User::POSTS.select_in(c, &parents, |q| q)?;
         Ok(posts.iter().map(Vec::len).sum::<usize>())
     })?;
-    println!(
+    say!(
         "select-in: {all} posts of every user in {n} requests (users, then IN lists of up to 255)"
     );
     let (all, n) = queries(conn, |c| {
         let loaded = User::POSTS.load_subquery(c, &users)?;
         Ok(loaded.iter().map(|(_, p)| p.len()).sum::<usize>())
     })?;
-    println!(
+    say!(
         "subquery:  {all} posts in {n} requests (users, then posts IN (users' query); the \
          users' query seen again is prepared: one more)"
     );
@@ -204,24 +226,25 @@ fn loading(conn: &mut Connection) -> Result<()> {
         let loaded = User::POSTS.load_joined(c, &users)?;
         Ok(loaded.iter().map(|(_, p)| p.len()).sum::<usize>())
     })?;
-    println!("joined:    {all} posts in {n} request (LEFT JOIN, users de-duplicated)");
+    say!("joined:    {all} posts in {n} request (LEFT JOIN, users de-duplicated)");
     let post = select::<Post>().first(conn)?.ok_or("no post")?;
     let author = Post::AUTHOR.of(&post).one(conn)?;
-    println!(
+    say!(
         "belongs-to: post {} was written by {}",
-        post.id, author.name
+        post.id,
+        author.name
     );
     Ok(())
 }
 
 fn pages(conn: &mut Connection) -> Result<()> {
-    println!("\n== Pagination");
+    say!("\n== Pagination");
     let pages = select::<Post>()
         .filter(Post::TITLE.like("post 1%"))
         .order_by(Post::ID.asc())
         .paginate(100);
     let p = pages.page(conn, 2)?;
-    println!(
+    say!(
         "page {} of {}: {} posts of {} whose title starts with 'post 1'",
         p.number,
         p.pages,
@@ -234,18 +257,18 @@ fn pages(conn: &mut Connection) -> Result<()> {
         n += 1;
         rows += batch.len();
     }
-    println!("keyset: every post in {n} pages of up to 1,000 ({rows} rows)");
+    say!("keyset: every post in {n} pages of up to 1,000 ({rows} rows)");
     Ok(())
 }
 
 fn duplicate_email(conn: &mut Connection) -> Result<()> {
-    println!("\n== A duplicate email");
+    say!("\n== A duplicate email");
     let mut session = Session::new(conn);
     session.add(user("Mallory", "alice@example.com"));
     match session.commit() {
         Err(e) if e.class() == ErrorClass::Integrity => {
             session.rollback()?;
-            println!(
+            say!(
                 "IntegrityError, rolled back: {}",
                 e.server_message().unwrap_or("?")
             );

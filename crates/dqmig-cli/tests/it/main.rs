@@ -43,6 +43,7 @@ mod models;
 mod node;
 mod orm;
 mod orm_bulk;
+mod orm_faults;
 mod orm_query;
 mod orm_relations;
 mod pool;

@@ -280,6 +280,8 @@ pub enum ProtoError {
     InvalidUtf8 { what: &'static str },
     #[error("text value for {what} contains a NUL byte at position {position}; dqlite 1.11 would silently truncate it there")]
     NulInText { what: &'static str, position: usize },
+    #[error("parameter {index} is NaN, which SQLite stores as NULL")]
+    NanParameter { index: usize },
     #[error("unknown value type code {code} in {what}")]
     UnknownValueType { code: u8, what: &'static str },
     #[error("unknown message type {code} ({direction})")]

@@ -123,7 +123,10 @@ pub(crate) fn check_params(params: &[Value]) -> Result<(), ProtoError> {
             count: params.len(),
         });
     }
-    for p in params {
+    for (i, p) in params.iter().enumerate() {
+        if matches!(p, Value::Float(f) if f.is_nan()) {
+            return Err(ProtoError::NanParameter { index: i + 1 });
+        }
         check_value(p, "text parameter")?;
     }
     Ok(())
@@ -278,6 +281,15 @@ mod tests {
         let mut vals = Vec::new();
         read_row(&mut Reader::new(&body), 1, &mut vals).unwrap();
         assert_eq!(vals, [Value::Boolean(true)]);
+    }
+
+    #[test]
+    fn nan_parameters_refused() {
+        assert_eq!(
+            check_params(&[Value::Integer(1), Value::Float(f64::NAN)]),
+            Err(ProtoError::NanParameter { index: 2 })
+        );
+        assert!(check_params(&[Value::Float(f64::INFINITY), Value::Float(-0.0)]).is_ok());
     }
 
     #[test]

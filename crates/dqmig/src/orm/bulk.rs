@@ -6,6 +6,10 @@
 //! (BEGIN IMMEDIATE … COMMIT, rolled back on the first error, so a failure in any row
 //! leaves none of them written).
 //!
+//! Columns left to the database: as in a session, a rowid key of `0` (or `None`) and a field
+//! with a `default` whose value is `None` are left out of the INSERT; consecutive objects that
+//! leave out the same columns share a statement.
+//!
 //! Generated keys without `RETURNING`: when every object of a chunk leaves its rowid key to
 //! the database (`0`, or `None` for an `Option` key), the keys are read from the statement's
 //! `last_insert_id`. SQLite numbers the rows of one INSERT statement consecutively (each new
@@ -47,28 +51,25 @@ pub fn insert_many<M: Model>(
         let def = &M::TABLE;
         let rowid = def.rowid_key();
         let rows: Vec<Vec<Value>> = objs.iter().map(Model::to_values).collect();
-        let generated = |row: &[Value]| {
-            rowid.is_some_and(|i| matches!(row[i], Value::Null | Value::Integer(0)))
-        };
+        let omitted: Vec<Vec<bool>> = rows.iter().map(|r| def.omitted_on_insert(r)).collect();
         let mut done = BulkResult::default();
         let mut start = 0;
         while start < rows.len() {
-            // A run of rows that agree on whether the key is generated, cut to the limit.
-            let gen = generated(&rows[start]);
-            let width = def.columns.len() - usize::from(gen);
+            // A run of rows that leave the same columns to the database, cut to the limit.
+            let left_out = &omitted[start];
+            let width = left_out.iter().filter(|o| !**o).count();
             let per_statement = rows_per_statement(def, width)?;
             let mut end = start + 1;
-            while end < rows.len() && end - start < per_statement && generated(&rows[end]) == gen {
+            while end < rows.len() && end - start < per_statement && omitted[end] == *left_out {
                 end += 1;
             }
-            let keep = |i: usize| !(gen && Some(i) == rowid);
-            let stmt = sql::insert_rows(def, &rows[start..end], keep)?;
+            let stmt = sql::insert_rows(def, &rows[start..end], |i| !left_out[i])?;
             let result = run(
                 conn,
                 &format!("inserting {} (objects {start}..{end})", def.rust_name),
                 &stmt,
             )?;
-            if gen {
+            if rowid.is_some_and(|i| left_out[i]) {
                 let n = (end - start) as i64;
                 for (k, obj) in objs[start..end].iter_mut().enumerate() {
                     obj.set_rowid(result.last_insert_id - n + 1 + k as i64)?;

@@ -183,6 +183,22 @@ impl TableDef {
             .collect()
     }
 
+    /// For an INSERT of `values` (in column order): which columns are left out, for the
+    /// database to fill: the rowid key when it is 0 or NULL (SQLite picks it), and a column
+    /// with a `default` whose value is NULL (`None`), so the default applies as in SQL. The
+    /// object keeps `None` in such a field; load it again to read what the database wrote.
+    pub fn omitted_on_insert(&self, values: &[Value]) -> Vec<bool> {
+        let rowid = self.rowid_key();
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (Some(i) == rowid && matches!(v, Value::Null | Value::Integer(0)))
+                    || (self.columns[i].default.is_some() && matches!(v, Value::Null))
+            })
+            .collect()
+    }
+
     /// The position of the key column that aliases the rowid (a single `integer` primary
     /// key): the one `last_insert_id` fills after an INSERT.
     pub fn rowid_key(&self) -> Option<usize> {

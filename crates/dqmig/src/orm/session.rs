@@ -20,7 +20,8 @@
 //! holds its objects strongly until [`Session::rollback`] or [`Session::clear`] (not weakly
 //! as SQLAlchemy's identity map); objects are not expired after commit (their values stay as
 //! flushed, nothing is reloaded); `rollback` detaches every object (their values stay as they
-//! were, pending ones are not inserted) rather than expiring them; there is no lazy loading.
+//! were, pending ones are not inserted) rather than expiring them; related objects are never
+//! loaded behind an attribute access (`orm::Relation` loads them by an explicit call).
 //! A session borrows its connection mutably (or owns a pooled one), so it is not shared
 //! between threads. SQLAlchemy's `with session.begin():` is [`transaction`] without the
 //! replay; where SQLAlchemy leaves retrying to the app, [`transaction`] replays the closure
@@ -288,11 +289,11 @@ impl<T: Model> Entry for RefCell<State<T>> {
         match s.status {
             Status::Pending => {
                 let values = s.obj.to_values();
-                let rowid = def.rowid_key();
-                // A rowid key of 0 or NULL lets the database choose it.
-                let generate =
-                    rowid.filter(|&i| matches!(values[i], Value::Null | Value::Integer(0)));
-                let stmt = sql::insert(def, &values, |i| Some(i) != generate)?;
+                // A rowid key of 0 or NULL lets the database choose it; a NULL with a
+                // default lets the default apply.
+                let omitted = def.omitted_on_insert(&values);
+                let generate = def.rowid_key().filter(|&i| omitted[i]);
+                let stmt = sql::insert(def, &values, |i| !omitted[i])?;
                 let result = core.execute(&format!("inserting a {}", def.rust_name), stmt)?;
                 if generate.is_some() {
                     s.obj.set_rowid(result.last_insert_id)?;
@@ -502,14 +503,24 @@ impl<'c> Session<'c> {
     }
 
     /// Marks an object for deletion at the next flush; an object never inserted is just
-    /// forgotten.
+    /// forgotten. An object another session loaded or inserted joins this one to be deleted
+    /// here (as SQLAlchemy's `delete` attaches it).
     pub fn delete<T: Model>(&mut self, obj: &Tracked<T>) {
         let mut s = obj.inner.borrow_mut();
         match s.status {
             Status::Pending => {
                 s.status = Status::Detached;
             }
-            Status::Persistent => s.status = Status::Deleted,
+            Status::Persistent => {
+                s.status = Status::Deleted;
+                let ours = self
+                    .entries
+                    .iter()
+                    .any(|(_, any)| std::ptr::addr_eq(Rc::as_ptr(any), Rc::as_ptr(&obj.inner)));
+                if !ours {
+                    self.entries.push((obj.inner.clone(), obj.inner.clone()));
+                }
+            }
             Status::Deleted | Status::Detached => {}
         }
     }
