@@ -247,6 +247,7 @@ fn leader_id(seeds: &str, address: &str, opts: &ConnectOptions) -> Result<u64, c
         None => Err(client::Error::NoLeader {
             tried: vec![(seeds.to_string(), "the leader stepped down".to_string())],
             hopeless: false,
+            tls_refused: false,
         }),
     }
 }
