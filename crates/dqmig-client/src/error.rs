@@ -105,13 +105,17 @@ pub enum Error {
     Broken { address: String, cause: String },
 
     /// No node reported itself as leader within the leader timeout.
-    #[error("no dqlite leader found; tried: {}. Check that a dqlite node runs at that address and that it is the address the node advertises", format_tried(.tried))]
+    #[error("no dqlite leader found; tried: {}.{}", format_tried(.tried), if *.tls_refused { "" } else { " Check that a dqlite node runs at that address and that it is the address the node advertises" })]
     NoLeader {
         /// Each address asked, and why it gave no leader (the last round's reasons).
         tried: Vec<(String, String)>,
         /// Every seed was a malformed address or a peer that is not a dqlite node: waiting
         /// will not help ([`Error::retry_kind`] says [`RetryKind::Fatal`]).
         hopeless: bool,
+        /// Every seed refused the connection at the TLS layer: the nodes run, and each
+        /// reason in `tried` says what to fix, so the message does not advise checking
+        /// that a node runs at the address.
+        tls_refused: bool,
     },
 
     /// The peer answered the first request with something that is not the dqlite protocol
@@ -750,6 +754,7 @@ mod tests {
                 Error::NoLeader {
                     tried: vec![],
                     hopeless: false,
+                    tls_refused: false,
                 },
                 Reconnect,
                 Reconnect,
@@ -759,6 +764,7 @@ mod tests {
                 Error::NoLeader {
                     tried: vec![],
                     hopeless: true,
+                    tls_refused: false,
                 },
                 Fatal,
                 Fatal,
@@ -920,7 +926,18 @@ mod tests {
         let e = Error::NoLeader {
             hopeless: false,
             tried: vec![("127.0.0.1:1".into(), "connection refused".into())],
+            tls_refused: false,
         };
         assert!(e.to_string().contains("127.0.0.1:1 (connection refused)"));
+        assert!(e.to_string().contains("Check that a dqlite node runs"));
+        let e = Error::NoLeader {
+            hopeless: true,
+            tried: vec![("127.0.0.1:1".into(), "a TLS refusal".into())],
+            tls_refused: true,
+        };
+        assert!(
+            !e.to_string().contains("Check that a dqlite node runs"),
+            "{e}"
+        );
     }
 }

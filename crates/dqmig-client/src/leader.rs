@@ -26,6 +26,8 @@ enum Probe {
     /// will not help (a bad address, a peer that is not dqlite).
     Nothing {
         hopeless: bool,
+        /// The address refused at the TLS layer (the node runs; the reason says what to fix).
+        tls: bool,
     },
 }
 
@@ -44,6 +46,7 @@ fn failed(
     tried.push((address, e.to_string()));
     let refused = matches!(e, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::ConnectionRefused);
     Probe::Nothing {
+        tls: matches!(e, Error::Tls { .. }),
         hopeless: seed
             && matches!(
                 e,
@@ -125,7 +128,10 @@ fn probe(
             Err(e) => return failed(tried, address, &e, first, refused_final),
             Ok((_, leader)) if leader.is_empty() => {
                 tried.push((address, "knows no leader yet".into()));
-                return Probe::Nothing { hopeless: false };
+                return Probe::Nothing {
+                    hopeless: false,
+                    tls: false,
+                };
             }
             Ok((_, leader)) if leader == address => return Probe::Leader(t),
             Ok((id, leader)) => {
@@ -139,7 +145,10 @@ fn probe(
         address,
         format!("gave up after {MAX_HOPS} leader redirections"),
     ));
-    Probe::Nothing { hopeless: false }
+    Probe::Nothing {
+        hopeless: false,
+        tls: false,
+    }
 }
 
 /// Finds the leader among `seeds` (each `HOST:PORT` or `@name`), retrying with exponential
@@ -189,6 +198,8 @@ pub(crate) fn find_leader_with(
         let mut tried = Vec::new();
         // A bad address, or a peer that is not dqlite, will not get better by waiting.
         let mut hopeless = !seeds.is_empty();
+        // Every seed refused at the TLS layer: the nodes run, the reasons say what to fix.
+        let mut tls_refused = !seeds.is_empty();
         for seed in seeds {
             match probe(seed, opts, &mut tried, refused_final) {
                 Probe::Leader(t) => {
@@ -200,13 +211,20 @@ pub(crate) fn find_leader_with(
                     );
                     return Ok(t);
                 }
-                Probe::Nothing { hopeless: h } => hopeless &= h,
+                Probe::Nothing { hopeless: h, tls } => {
+                    hopeless &= h;
+                    tls_refused &= tls;
+                }
             }
         }
         let pause = if hopeless { None } else { backoff.next_delay() };
         let Some(pause) = pause else {
             tracing::debug!(tried = ?tried, elapsed_ms = start.elapsed().as_micros() as f64 / 1000.0, "no leader found");
-            return Err(Error::NoLeader { tried, hopeless });
+            return Err(Error::NoLeader {
+                tried,
+                hopeless,
+                tls_refused,
+            });
         };
         tracing::debug!(tried = ?tried, backoff_ms = pause.as_millis() as u64, "no leader yet, retrying");
         if let Some(hook) = on_wait {

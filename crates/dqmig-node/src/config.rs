@@ -3,7 +3,7 @@
 //! so every value is checked here first and rejected with a message that names it.
 
 use std::ffi::CString;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::NodeError;
@@ -105,7 +105,13 @@ impl NodeConfig {
         self.bind_address.as_deref().unwrap_or(&self.address)
     }
 
-    /// Check every value the way libdqlite would, but with messages.
+    /// Check every value the way libdqlite would, but with messages; also what libdqlite
+    /// accepts but cannot work: a wildcard advertised `address` (`0.0.0.0:PORT`,
+    /// `[::]:PORT`; a wildcard bind address is fine) and a data dir that exists and is not
+    /// a directory.
+    ///
+    /// # Errors
+    /// [`NodeError::InvalidConfig`] naming the setting, its value and what is expected.
     pub fn validate(&self) -> Result<(), NodeError> {
         if self.id == 0 {
             return Err(invalid(
@@ -115,6 +121,18 @@ impl NodeConfig {
             ));
         }
         check_address_field("address", &self.address)?;
+        if self
+            .address
+            .parse::<SocketAddr>()
+            .is_ok_and(|a| a.ip().is_unspecified())
+        {
+            return Err(invalid(
+                "address",
+                &self.address,
+                "the address peers and clients reach this node at (e.g. 10.0.0.5:9001), not a wildcard: \
+                 the node advertises it to the cluster, and nobody can connect to 0.0.0.0 or [::]",
+            ));
+        }
         if let Some(bind) = &self.bind_address {
             if bind != "@" {
                 check_address_field("bind address", bind)?;
@@ -140,6 +158,13 @@ impl NodeConfig {
             return Err(invalid("data dir", "", "a directory path"));
         }
         c_path(&self.data_dir)?;
+        if self.data_dir.exists() && !self.data_dir.is_dir() {
+            return Err(invalid(
+                "data dir",
+                &self.data_dir.display().to_string(),
+                "a directory (this path exists and is not one); give a folder for the node's raft state",
+            ));
+        }
         if let Some(ms) = self.network_latency_ms {
             if !LATENCY_MS_RANGE.contains(&ms) {
                 return Err(invalid(
@@ -193,8 +218,14 @@ pub fn check_node_address(s: &str) -> Result<(), &'static str> {
         return match s.parse::<SocketAddr>() {
             Ok(SocketAddr::V6(a)) if a.port() != 0 => Ok(()),
             Ok(_) => Err("[IPv6]:port with a port in 1..=65535"),
+            Err(_) if s.ends_with(']') && s[1..s.len() - 1].parse::<Ipv6Addr>().is_ok() => {
+                Err("[IPv6]:port: the port is missing (e.g. [::1]:9001)")
+            }
             Err(_) => Err(EXPECTED),
         };
+    }
+    if s.parse::<Ipv4Addr>().is_ok() {
+        return Err("IPv4:port: the port is missing (e.g. 127.0.0.1:9001)");
     }
     let Some((host, port)) = s.rsplit_once(':') else {
         return Err(EXPECTED);
@@ -284,5 +315,27 @@ mod tests {
             e.contains("\"localhost:9001\"") && e.contains("IPv4:port"),
             "{e}"
         );
+        for (address, want) in [
+            ("[::1]", "the port is missing"),
+            ("127.0.0.1", "the port is missing"),
+            ("0.0.0.0:9001", "peers and clients reach"),
+            ("[::]:9001", "peers and clients reach"),
+        ] {
+            let e = NodeConfig::new(1, address, "/tmp/x")
+                .validate()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{address}: {e}");
+        }
+        // Listening on every interface stays possible, through the bind address.
+        NodeConfig::new(1, "127.0.0.1:9001", "/tmp/x")
+            .bind_address("0.0.0.0:9001")
+            .validate()
+            .unwrap();
+        let e = NodeConfig::new(1, "127.0.0.1:9001", "/etc/passwd")
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not one"), "{e}");
     }
 }

@@ -105,8 +105,52 @@ pub(crate) enum Decision {
     Run,
     /// `foreign_keys` with a value: handled around the transaction.
     ForeignKeys,
-    /// Refused, with the reason.
-    Refuse(&'static str),
+    /// Refused, for this reason.
+    Refuse(Refusal),
+}
+
+/// Why a pragma is refused (the README's table says which pragma falls where).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// `schema_version`, `writable_schema`.
+    Corrupts,
+    /// The storage dqlite manages (`journal_mode`, `page_size`, `synchronous`, ...).
+    Storage,
+    /// Any other setting: it changes the connection.
+    Connection,
+}
+
+impl Refusal {
+    /// The reason, worded for a revision (run inside the step's transaction).
+    fn in_revision(self) -> &'static str {
+        match self {
+            Refusal::Corrupts => "it can corrupt the database",
+            Refusal::Storage => {
+                "dqlite manages the storage itself (WAL journal, synchronous off, its own checkpoints); \
+                 this cannot change inside the step's transaction and must not change on a dqlite connection"
+            }
+            Refusal::Connection => {
+                "it changes the connection, not the transaction: SQLite ignores or refuses it inside the \
+                 step's transaction, or it would stay set for later steps and dqmig's own statements"
+            }
+        }
+    }
+
+    /// The reason, worded for one statement sent on a connection of its own (`dqmig sql`).
+    fn on_its_own(self) -> &'static str {
+        match self {
+            Refusal::Corrupts => "it can corrupt the database",
+            Refusal::Storage => {
+                "dqlite manages the storage itself (WAL journal, page size 4096, synchronous off, its own \
+                 checkpoints); changing it can crash the node (journal_mode, page_size and locking_mode do \
+                 on libdqlite 1.11)"
+            }
+            Refusal::Connection => {
+                "it changes only the connection, and the statement runs on a connection of its own, \
+                 closed after it, so it would do nothing"
+            }
+        }
+    }
 }
 
 /// The per-pragma rule (the README's table is this function).
@@ -122,17 +166,11 @@ pub(crate) fn decide(name: &str, with_value: bool) -> Decision {
     } else if is(READS) || is(IN_TRANSACTION) {
         Decision::Run
     } else if is(UNSAFE) {
-        Decision::Refuse("it can corrupt the database")
+        Decision::Refuse(Refusal::Corrupts)
     } else if is(STORAGE) && (with_value || is(ACTS_WITHOUT_VALUE)) {
-        Decision::Refuse(
-            "dqlite manages the storage itself (WAL journal, synchronous off, its own checkpoints); \
-             this cannot change inside the step's transaction and must not change on a dqlite connection",
-        )
+        Decision::Refuse(Refusal::Storage)
     } else if with_value {
-        Decision::Refuse(
-            "it changes the connection, not the transaction: SQLite ignores or refuses it inside the \
-             step's transaction, or it would stay set for later steps and dqmig's own statements",
-        )
+        Decision::Refuse(Refusal::Connection)
     } else {
         // Reading a setting.
         Decision::Run
@@ -231,17 +269,18 @@ pub(crate) fn refuse_returning(
     ))
 }
 
-/// `PRAGMA [schema.]name [= value | (value)]`.
-fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, ScriptError> {
+/// The name (lowercased) and value tokens (after `=` or `(`) of `PRAGMA [schema.]name
+/// [= value | (value)]` whose code tokens are `code`; `None` when SQLite would not read it
+/// as a pragma either (it fails there).
+#[allow(clippy::type_complexity)]
+fn pragma_parts<'a, 'b>(code: &'a [&'b Tok]) -> Option<(String, Option<&'a [&'b Tok]>)> {
     let mut rest = &code[1..];
     if let [_, dot, tail @ ..] = rest {
         if dot.token == Token::Period {
             rest = tail;
         }
     }
-    let Some(name) = rest.first().and_then(|t| word(t)) else {
-        return Ok(Class::Plain); // Not a pragma SQLite understands either: let it fail there.
-    };
+    let name = rest.first().and_then(|t| word(t))?;
     let value = match &rest[1..] {
         []
         | [Tok {
@@ -250,15 +289,61 @@ fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, Sc
         }] => None,
         [eq, v @ ..] if eq.token == Token::Eq => Some(v),
         [open, v @ ..] if open.token == Token::LParen => Some(v),
-        _ => return Ok(Class::Plain),
+        _ => return None,
+    };
+    Some((name, value))
+}
+
+/// Why the one statement `sql` must not be sent on a dqlite connection of its own (what
+/// `dqmig sql` does): `VACUUM`, and every pragma a revision may not contain (the README's
+/// table, the same rule), each with the reason worded for a statement run alone (a
+/// storage pragma such as `journal_mode` or `page_size` can crash a libdqlite 1.11 node).
+/// `None` for any other statement, and for text this tokenizer cannot read (SQLite reports
+/// it). Transaction control, `ATTACH`/`DETACH` and `RETURNING` are left to the caller,
+/// which knows what they would do there.
+///
+/// The message names the statement (`` `PRAGMA journal_mode` ``, `` `VACUUM` ``) and why.
+pub fn refuse_alone(sql: &str) -> Option<String> {
+    let toks = super::split::tokenize("", sql).ok()?;
+    let code: Vec<&Tok> = toks
+        .iter()
+        .filter(|t| !t.is_blank() && !t.is_comment())
+        .collect();
+    match keyword(code.first()?)? {
+        Keyword::VACUUM => Some(
+            "`VACUUM` is refused: dqlite manages the database file itself (it keeps the database in \
+             memory and replicates its pages), so there is nothing to vacuum and the request can break the node"
+                .to_string(),
+        ),
+        Keyword::PRAGMA => {
+            let (name, value) = pragma_parts(&code)?;
+            let refusal = match decide(&name, value.is_some()) {
+                Decision::Refuse(r) => r,
+                Decision::ForeignKeys => Refusal::Connection,
+                Decision::Run => return None,
+            };
+            Some(format!(
+                "`PRAGMA {name}` is refused: {}",
+                refusal.on_its_own()
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `PRAGMA [schema.]name [= value | (value)]`.
+fn pragma(code: &[&Tok], at: impl Fn(String) -> ScriptError) -> Result<Class, ScriptError> {
+    let Some((name, value)) = pragma_parts(code) else {
+        return Ok(Class::Plain); // Not a pragma SQLite understands either: let it fail there.
     };
     match decide(&name, value.is_some()) {
         // A pragma without a value reads a setting; a read with an argument reads it.
         Decision::Run if value.is_none() || READS.contains(&name.as_str()) => Ok(Class::Rows),
         Decision::Run => Ok(Class::Plain),
-        Decision::Refuse(reason) => Err(at(format!(
-            "`PRAGMA {name}` in a revision is refused: {reason}; remove it (the README section \
-             \"Statements a revision may not contain\" lists how each pragma is handled)"
+        Decision::Refuse(refusal) => Err(at(format!(
+            "`PRAGMA {name}` in a revision is refused: {}; remove it (the README section \
+             \"Statements a revision may not contain\" lists how each pragma is handled)",
+            refusal.in_revision()
         ))),
         Decision::ForeignKeys => {
             let v = value.map(value_text).unwrap_or_default();

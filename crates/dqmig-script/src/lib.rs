@@ -42,6 +42,7 @@ mod split;
 mod target;
 
 pub use checksum::{checksum, normalize};
+pub use classify::refuse_alone;
 pub use error::ScriptError;
 pub use graph::Graph;
 pub use new::NewRevision;

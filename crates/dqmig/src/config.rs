@@ -9,6 +9,7 @@
 //! migrations = "migrations"              # holds versions/ and script.sql.tmpl
 //! models = "models.toml"                 # or: schema = "schema.sql"
 //!                                        # or: models_command = "cargo run -q --bin models"
+//! models_command_timeout = 120           # seconds the models command may run (default 120)
 //! version_table = "dqmig_version"        # history goes to dqmig_history
 //! transaction = "per-step"               # or "all": one transaction around the whole run
 //! include_tables = ["*"]                 # patterns (`*`, `?`, `[a-z]`) on table names
@@ -124,6 +125,9 @@ pub struct Config {
     /// The migrations folder (holds `versions/` and the revision template).
     pub migrations: PathBuf,
     pub models: Option<ModelsSource>,
+    /// How long `models_command` may run before it is killed (`models_command_timeout`,
+    /// whole seconds; default [`crate::models::DEFAULT_MODELS_COMMAND_TIMEOUT`], 120 s).
+    pub models_command_timeout: std::time::Duration,
     pub version_table: String,
     pub history_table: String,
     pub transaction: TransactionMode,
@@ -144,6 +148,7 @@ struct Raw {
     models: Option<Spanned<String>>,
     schema: Option<Spanned<String>>,
     models_command: Option<Spanned<String>>,
+    models_command_timeout: Option<Spanned<i64>>,
     version_table: Option<Spanned<String>>,
     transaction: Option<Spanned<String>>,
     include_tables: Option<Vec<Spanned<String>>>,
@@ -257,6 +262,7 @@ impl Config {
             url: None,
             migrations: dir.join(DEFAULT_MIGRATIONS),
             models: Some(ModelsSource::Toml(dir.join(DEFAULT_MODELS))),
+            models_command_timeout: crate::models::DEFAULT_MODELS_COMMAND_TIMEOUT,
             version_table: DEFAULT_VERSION_TABLE.to_string(),
             history_table: history_table_for(DEFAULT_VERSION_TABLE),
             transaction: TransactionMode::PerStep,
@@ -391,6 +397,16 @@ impl Config {
                 "schema" => ModelsSource::Sql(dir.join(s)),
                 _ => ModelsSource::Command(s),
             });
+        }
+        if let Some(v) = &raw.models_command_timeout {
+            let secs = *v.get_ref();
+            if !(1..=86_400).contains(&secs) {
+                return Err(at(
+                    v.span().start,
+                    format!("`models_command_timeout = {secs}`: expected whole seconds from 1 to 86400 (default 120)"),
+                ));
+            }
+            cfg.models_command_timeout = std::time::Duration::from_secs(secs as u64);
         }
         if let Some(v) = &raw.version_table {
             let s = nonempty(v, "version_table")?;

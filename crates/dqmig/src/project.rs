@@ -210,7 +210,8 @@ pub fn load_models(config: &Config) -> Result<Models, ProjectError> {
         }
         Some(ModelsSource::Sql(path)) => (models::load_file(path).map_err(err)?, Vec::new()),
         Some(ModelsSource::Command(cmd)) => (
-            models::load_command(cmd, &config.dir).map_err(err)?,
+            models::load_command_within(cmd, &config.dir, config.models_command_timeout)
+                .map_err(err)?,
             Vec::new(),
         ),
         None => {

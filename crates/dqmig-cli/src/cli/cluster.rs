@@ -38,27 +38,34 @@ pub enum ClusterCommand {
     },
     /// Add a node (it joins as a spare unless --role is given); the node must run already.
     Add {
+        /// The new node's id (the one it was started with, non-zero).
         #[arg(long, value_name = "N")]
         id: u64,
+        /// The address the new node advertises (peers and clients reach it there).
         #[arg(long, value_name = "IP:PORT")]
         address: String,
+        /// The role to give it after it joins as a spare.
         #[arg(long, value_enum)]
         role: Option<RoleArg>,
     },
     /// Change a member's role.
     Assign {
+        /// The id of the member (`dqmig cluster list` shows the ids).
         #[arg(long, value_name = "N")]
         id: u64,
+        /// Its new role (taking the voter role from the only voter is refused).
         #[arg(long, value_enum)]
         role: RoleArg,
     },
-    /// Remove a member.
+    /// Remove a member (refused when it is the last voter: the cluster would have no leader).
     Remove {
+        /// The id of the member to remove (`dqmig cluster list` shows the ids).
         #[arg(long, value_name = "N")]
         id: u64,
     },
     /// Transfer leadership to a voter (without --id raft picks one).
     Transfer {
+        /// The id of the voter to lead (without it raft picks one).
         #[arg(long, value_name = "N")]
         id: Option<u64>,
     },
@@ -155,16 +162,20 @@ pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(
         ClusterCommand::Assign { id, role } => {
             let role = Role::from(*role);
             let mut conn = leader()?;
-            require_member(&mut conn, *id, "assign a role to")
+            let members = require_member(&mut conn, *id, "assign a role to")
                 .map_err(fail(format!("assigning role {role} to node {id}")))??;
+            if role != Role::Voter {
+                refuse_last_voter(&members, *id, &format!("make node {id} a {role}"))?;
+            }
             conn.assign(*id, role)
                 .map_err(fail(format!("assigning role {role} to node {id}")))?;
             io.info(format_args!("node {id} is now a {role}"));
         }
         ClusterCommand::Remove { id } => {
             let mut conn = leader()?;
-            require_member(&mut conn, *id, "remove")
+            let members = require_member(&mut conn, *id, "remove")
                 .map_err(fail(format!("removing node {id}")))??;
+            refuse_last_voter(&members, *id, &format!("remove node {id}"))?;
             conn.remove(*id)
                 .map_err(fail(format!("removing node {id}")))?;
             io.info(format_args!("removed node {id}"));
@@ -188,15 +199,15 @@ pub fn run(global: &GlobalArgs, args: &ClusterArgs, io: &mut Io<'_>) -> Result<(
 }
 
 /// Refuses an id the cluster does not have, naming the ids it has (libdqlite only says
-/// "server ID is not valid").
+/// "server ID is not valid"); the members otherwise.
 fn require_member(
     conn: &mut Connection,
     id: u64,
     verb: &str,
-) -> Result<Result<(), CliError>, client::Error> {
+) -> Result<Result<Vec<NodeInfo>, CliError>, client::Error> {
     let members = conn.cluster()?;
     if members.iter().any(|m| m.id == id) {
-        return Ok(Ok(()));
+        return Ok(Ok(members));
     }
     let known: Vec<String> = members
         .iter()
@@ -208,6 +219,26 @@ fn require_member(
     ))))
 }
 
+/// Refuses to take away the voter role of node `id` (`what`: "remove node 3") when it is
+/// the only voter: libdqlite applies it, and the cluster is left with no voter, so no
+/// leader, for good.
+fn refuse_last_voter(members: &[NodeInfo], id: u64, what: &str) -> Result<(), CliError> {
+    let voters: Vec<u64> = members
+        .iter()
+        .filter(|m| m.role == Some(Role::Voter))
+        .map(|m| m.id)
+        .collect();
+    if voters != [id] {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "cannot {what}: it is the cluster's only voter, and a cluster without a voter has no leader, \
+         for good (no write or membership change would ever work again); nothing was changed. First give \
+         the cluster another voter (start a node with `dqmig node start --join ...`, or `dqmig cluster \
+         assign --id N --role voter` on a standby or spare), then try again"
+    )))
+}
+
 /// The leader's id: the leader knows it from its own Leader reply.
 fn leader_id(seeds: &str, address: &str, opts: &ConnectOptions) -> Result<u64, client::Error> {
     let mut c = Connection::connect(address, opts)?;
@@ -216,6 +247,7 @@ fn leader_id(seeds: &str, address: &str, opts: &ConnectOptions) -> Result<u64, c
         None => Err(client::Error::NoLeader {
             tried: vec![(seeds.to_string(), "the leader stepped down".to_string())],
             hopeless: false,
+            tls_refused: false,
         }),
     }
 }

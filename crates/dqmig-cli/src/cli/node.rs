@@ -287,6 +287,13 @@ fn run_start(
         signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(CliError::Signals)?;
     }
 
+    let mut cfg = NodeConfig::new(id, args.address.clone(), args.data_dir.clone());
+    cfg.network_latency_ms = args.network_latency_ms;
+    cfg.tls = tls.clone();
+    // Bad values first (id 0, a wildcard address, a data dir that is a file), before
+    // anything is decided from them.
+    cfg.validate().map_err(CliError::Node)?;
+
     let restarted = has_raft_state(&args.data_dir);
     let joined_before = args.data_dir.join(JOINED_MARKER).exists();
     // A member restarted without --join (older data dir, no marker) just starts.
@@ -299,9 +306,6 @@ fn run_start(
         });
     }
 
-    let mut cfg = NodeConfig::new(id, args.address.clone(), args.data_dir.clone());
-    cfg.network_latency_ms = args.network_latency_ms;
-    cfg.tls = tls.clone();
     let mut node = node::start(cfg).map_err(CliError::Node)?;
     let admin = admin_options(tls);
     io.info(format_args!(

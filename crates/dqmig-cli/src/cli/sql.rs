@@ -2,7 +2,8 @@
 //! `dqmig.toml`; starting an embedded node when the URL asks for one), run one statement, print its rows or its change count.
 //! A text holding no statement or several, or a statement that only changes the connection
 //! (transaction control, ATTACH, DETACH: it would do nothing, the connection closes after the
-//! statement), is refused before the database is opened.
+//! statement), and VACUUM or a pragma a revision may not contain (the same classifier,
+//! `dqmig_script::refuse_alone`: some crash the node), is refused before the database is opened.
 
 use dqmig::client::Outcome;
 
@@ -35,6 +36,13 @@ pub fn run(global: &GlobalArgs, args: &SqlArgs, io: &mut Io<'_>) -> Result<(), C
         ))),
     }
     refuse_connection_statements(&args.statement)?;
+    // The same rule as in revision files (one classifier): VACUUM and the pragmas of the
+    // storage dqlite manages, some of which crash the node.
+    if let Some(why) = dqmig::script::refuse_alone(&args.statement) {
+        return Err(CliError::Usage(format!(
+            "dqmig sql: {why}; nothing was run (the README section \"Statements a revision may not contain, and pragmas\" lists how each pragma is handled; dqmig sql follows the same rules)"
+        )));
+    }
     let config = project::load_config(global)?;
     let parsed = project::database_url(&config, global)?;
     let url = parsed.to_string();

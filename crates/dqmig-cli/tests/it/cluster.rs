@@ -159,6 +159,42 @@ fn three_nodes_are_three_voters_in_cluster_list_and_the_go_shell() {
     assert!(c.nodes[2].log().contains("stopped"), "{}", c.nodes[2].log());
 }
 
+/// Removing (or demoting) the only voter would leave the cluster without a leader for
+/// good: refused, and the node still leads after.
+#[test]
+fn the_last_voter_is_neither_removed_nor_demoted() {
+    let mut c = Cluster::start(1);
+    c.wait_leader();
+    let url = c.url("app");
+    for args in [
+        &["remove", "--id", "1"][..],
+        &["assign", "--id", "1", "--role", "spare"],
+        &["assign", "--id", "1", "--role", "standby"],
+    ] {
+        let out = dqmig()
+            .args(["--url", &url, "cluster"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("only voter") && err.contains("nothing was changed"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = dqmig()
+        .args(["--url", &url, "cluster", "list", "--json"])
+        .run_ok();
+    let members: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(members[0]["role"], "voter", "{members}");
+    assert_eq!(members[0]["leader"], true, "{members}");
+    // `--id` has help text.
+    let out = dqmig().args(["cluster", "remove", "--help"]).run_ok();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("The id of the member to remove"), "{help}");
+}
+
 #[test]
 fn a_joining_node_without_join_list_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -136,6 +136,22 @@ fn command_source_reads_stdout_and_reports_failures() {
         "{err}"
     );
 
+    let err = load_command("false", &dir).unwrap_err().to_string();
+    assert!(err.contains("it wrote nothing on stderr"), "{err}");
+
+    // A command that never ends is killed (with what it started) after the bound.
+    let err = dqmig::models::load_command_within(
+        "sleep 100 & sleep 100",
+        &dir,
+        std::time::Duration::from_secs(1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("`sleep 100 & sleep 100`") && err.contains("did not finish within 1 s"),
+        "{err}"
+    );
+
     let err = load_command(
         "printf '[tables.t]\\ncolumns = [ { name = \"a\", type = \"nope\" } ]\\n'",
         &dir,

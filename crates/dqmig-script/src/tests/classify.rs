@@ -353,3 +353,39 @@ fn returning_is_refused_at_its_line() {
     )
     .unwrap();
 }
+
+/// `refuse_alone` (what `dqmig sql` applies) follows the same table as revision files.
+#[test]
+fn refuse_alone_applies_the_revision_rules() {
+    for (sql, name) in [
+        ("PRAGMA journal_mode=DELETE", "`PRAGMA journal_mode`"),
+        (
+            "pragma main.JOURNAL_MODE = 'delete';",
+            "`PRAGMA journal_mode`",
+        ),
+        ("PRAGMA page_size=8192", "`PRAGMA page_size`"),
+        (
+            "/* c */ PRAGMA locking_mode=EXCLUSIVE",
+            "`PRAGMA locking_mode`",
+        ),
+        ("PRAGMA wal_checkpoint(TRUNCATE)", "`PRAGMA wal_checkpoint`"),
+        ("PRAGMA wal_checkpoint", "`PRAGMA wal_checkpoint`"),
+        ("PRAGMA synchronous=FULL", "`PRAGMA synchronous`"),
+        ("PRAGMA writable_schema=1", "`PRAGMA writable_schema`"),
+        ("PRAGMA foreign_keys=OFF", "`PRAGMA foreign_keys`"),
+        ("vacuum", "`VACUUM`"),
+    ] {
+        let why = refuse_alone(sql).unwrap_or_else(|| panic!("{sql} was not refused"));
+        assert!(why.contains(name), "{sql}: {why}");
+    }
+    for sql in [
+        "PRAGMA journal_mode",
+        "PRAGMA table_info(users)",
+        "PRAGMA user_version = 3",
+        "SELECT 'PRAGMA journal_mode=DELETE'",
+        "-- VACUUM\nSELECT 1",
+        "INSERT INTO t VALUES (1)",
+    ] {
+        assert_eq!(refuse_alone(sql), None, "{sql}");
+    }
+}

@@ -14,7 +14,7 @@ mod toml_writer;
 
 pub use self::toml_writer::to_toml;
 pub(crate) use builder::{Builder, TablePos};
-pub use command::load_command;
+pub use command::{load_command, load_command_within, DEFAULT_MODELS_COMMAND_TIMEOUT};
 pub use pos::Pos;
 pub use sql::{load_sql_str, load_sql_str_with, SqlOptions};
 pub(crate) use toml_file::split_reference;
