@@ -365,7 +365,36 @@ fn post(i: usize) -> BPost {
     }
 }
 
-/// Part 3 on database `orm_seed` of the same node.
+/// Database `database` with USERS users, then `posts` posts inserted in one `insert_many`
+/// (timed).
+fn seeded(
+    addr: &str,
+    database: &str,
+    posts: usize,
+) -> (Connection, Duration, dqmig::orm::BulkResult) {
+    let mut conn =
+        Connection::open(addr, database).unwrap_or_else(|e| panic!("opening {database}: {e}"));
+    MetaData::new()
+        .model::<BUser>()
+        .model::<BPost>()
+        .relation(BUser::POSTS)
+        .create_all(&mut conn)
+        .unwrap_or_else(|e| panic!("creating users and posts: {e}"));
+    let mut users: Vec<BUser> = (1..=USERS)
+        .map(|i| BUser {
+            id: 0,
+            name: format!("user {i}"),
+            email: format!("u{i}@example.com"),
+        })
+        .collect();
+    insert_many(&mut conn, &mut users).unwrap();
+    let mut rows: Vec<BPost> = (0..posts).map(post).collect();
+    let start = Instant::now();
+    let done = insert_many(&mut conn, &mut rows).unwrap();
+    (conn, start.elapsed(), done)
+}
+
+/// Part 3 on databases `orm_seed` (the bulk insert) and `orm_load` of the same node.
 fn seed_figures(
     items: &mut Connection,
     runs: usize,
@@ -403,13 +432,10 @@ fn seed_figures(
         bulk.as_secs_f64(),
         done.statements
     );
-    // Exactly PER_USER posts per user for the loading measurements: emptied (SQLite's
-    // truncate: a DELETE of 99,000 rows by a WHERE overflows libdqlite 1.11.1's page cache,
-    // 522) and filled again.
-    conn.execute_batch("DELETE FROM posts").unwrap();
-    let mut posts: Vec<BPost> = (0..USERS * PER_USER).map(post).collect();
-    insert_many(&mut conn, &mut posts).unwrap();
-
+    // The loading measurements on database orm_load: the same users with exactly PER_USER
+    // posts each (emptying orm_seed's posts instead overflows libdqlite 1.11.1's page cache:
+    // 522).
+    let mut conn = seeded(&addr, "orm_load", USERS * PER_USER).0;
     let parents = select::<BUser>().order_by(BUser::ID.asc());
     let (mut sel, mut joined) = (Vec::new(), Vec::new());
     let (mut sel_q, mut joined_q) = (0, 0);

@@ -61,41 +61,41 @@ def main() -> None:
         10_000 // scale,
         5_000 // scale,
     )
-    engine = create_engine(f"dqlite://{address}/{database}")
     queries = [0]
 
-    @event.listens_for(engine, "before_cursor_execute")
     def count(*_args):
         queries[0] += 1
 
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
     out = {"peer": "sqlalchemy", "version": __import__("sqlalchemy").__version__}
-
-    with Session(engine) as s:
-        s.execute(
-            insert(User),
-            [{"name": f"user {i}", "email": f"u{i}@example.com"} for i in range(1, users + 1)],
-        )
-        s.commit()
-
     rows = [
         {"user_id": 1 + i % users, "title": f"post {i}", "body": "lorem ipsum " * 4}
         for i in range(bulk_rows)
     ]
-    start = time.perf_counter()
-    with Session(engine) as s:
-        s.execute(insert(Post), rows)
-        s.commit()
-    elapsed = time.perf_counter() - start
+
+    def seeded(db, posts):
+        """Database `db` with the users, then `posts` rows in one bulk insert (timed)."""
+        eng = create_engine(f"dqlite://{address}/{db}")
+        event.listen(eng, "before_cursor_execute", count)
+        Base.metadata.drop_all(eng)
+        Base.metadata.create_all(eng)
+        with Session(eng) as s:
+            s.execute(
+                insert(User),
+                [{"name": f"user {i}", "email": f"u{i}@example.com"} for i in range(1, users + 1)],
+            )
+            s.commit()
+        start = time.perf_counter()
+        with Session(eng) as s:
+            s.execute(insert(Post), rows[:posts])
+            s.commit()
+        return eng, time.perf_counter() - start
+
+    _, elapsed = seeded(database, bulk_rows)
     out["bulk_insert"] = {"rows": bulk_rows, "seconds": elapsed, "rows_per_s": bulk_rows / elapsed}
 
-    # Exactly `per_user` posts per user for the loading measurements: emptied (a DELETE of
-    # most rows by a WHERE overflows libdqlite 1.11.1's page cache) and filled again.
-    with Session(engine) as s:
-        s.execute(text("DELETE FROM posts"))
-        s.execute(insert(Post), rows[: users * per_user])
-        s.commit()
+    # The loading measurements on a second database with exactly `per_user` posts per user
+    # (emptying the first one's posts overflows libdqlite 1.11.1's page cache).
+    engine, _ = seeded(f"{database}_load", users * per_user)
 
     for name, option in (("select_in", selectinload), ("joined", joinedload)):
         with Session(engine) as s:
