@@ -286,11 +286,15 @@ fn the_readme_defaults_of_dqmig_toml_are_the_code_defaults() {
                 assert!(d.include_tables.is_empty() && d.exclude_tables.is_empty());
             }
             "`file_template`" => assert_eq!(d.file_template, unquote(default)),
+            "`models_command_timeout`" => assert_eq!(
+                d.models_command_timeout,
+                std::time::Duration::from_secs(unquote(default).parse().unwrap())
+            ),
             other => panic!("the README lists key {other} this test does not know: add it here"),
         }
         checked += 1;
     }
-    assert_eq!(checked, 7, "{rows:?}");
+    assert_eq!(checked, 8, "{rows:?}");
 
     // Without a `models` key, check reads models.toml (the README's default).
     let project = tempfile::tempdir().unwrap();
