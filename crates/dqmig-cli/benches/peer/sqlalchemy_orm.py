@@ -19,7 +19,7 @@ import time
 import tracemalloc
 
 from sqlalchemy import ForeignKey, String, create_engine, event, insert, select, text
-from sqlalchemy.orm.strategies import SelectInLoader
+from sqlalchemy.orm import strategies
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -56,7 +56,8 @@ def main() -> None:
     # SQLAlchemy's select-in loading binds 500 keys per IN list; dqlite takes at most 255
     # parameters per statement, so unpatched it fails on 1,000 parents ("not an error").
     # Lowered to 250 here so the peer can run at all.
-    SelectInLoader._chunksize = 250
+    loader = getattr(strategies, "SelectInLoader", None) or strategies._SelectInLoader
+    loader._chunksize = 250
 
     address, database = sys.argv[1], sys.argv[2]
     scale = int(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else 1
