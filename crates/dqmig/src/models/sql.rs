@@ -265,15 +265,26 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     }
 }
 
-/// A `CREATE TRIGGER` ends with the `END` of its body in SQLite's grammar (sqlparser also
-/// reads one without a body, which no database would create).
+/// A `CREATE TRIGGER` ends with `; END` in SQLite's grammar: every statement of its body
+/// ends with `;` (sqlparser also reads one without a body, or with `... END` and no `;`,
+/// which no database would create; and schema.sql, like `sqlite3_complete`, ends a trigger
+/// only at a `; END`, so such a trigger would take in the statements after it).
 fn check_trigger_end(text: &str) -> Result<(), String> {
     let text = without_semicolons(text);
     let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
-    match tokens.last() {
-        Some(t) if t.is_keyword(text, "END") => Ok(()),
-        _ => Err("the trigger has no `BEGIN ... END` body; end it with END".to_string()),
+    use crate::schema::lex::Kind;
+    let ends = match tokens.as_slice() {
+        [.., semi, end] => semi.kind == Kind::Semi && end.is_keyword(text, "END"),
+        _ => false,
+    };
+    if !ends {
+        return Err(
+            "the trigger has no `BEGIN ... END` body with a `;` after each of its \
+                    statements; end it with `; END`"
+                .to_string(),
+        );
     }
+    Ok(())
 }
 
 /// A statement or query as written, without trailing `;`s.
