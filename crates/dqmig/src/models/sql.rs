@@ -434,7 +434,10 @@ fn create_table(
                     ))
                 }
                 ColumnOption::Collation(n) => {
-                    col.collation = Some(Ident::new(n.to_string().trim_matches('"')))
+                    col.collation = Some(
+                        super::toml_file::collation(n.to_string().trim_matches('"'))
+                            .map_err(|m| b.err(cpos, format!("column `{cname}`: {m}")))?,
+                    )
                 }
                 ColumnOption::PrimaryKey(p) => {
                     if pk.is_some() {
@@ -619,7 +622,10 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
         let (inner, collation) = match &c.column.expr {
             Expr::Collate { expr, collation } => (
                 expr.as_ref(),
-                Some(Ident::new(collation.to_string().trim_matches('"'))),
+                Some(
+                    super::toml_file::collation(collation.to_string().trim_matches('"'))
+                        .map_err(|m| b.err(ipos, format!("index `{iname}`: {m}")))?,
+                ),
             ),
             e => (e, None),
         };
