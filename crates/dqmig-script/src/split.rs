@@ -33,7 +33,7 @@ const DIRECTIVES: &str = "dqmig:rebuild";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     /// Exact text: leading comments, code, `;` (when written) and a same-line trailing
-    /// comment; trailing whitespace removed.
+    /// comment; trailing (ASCII) whitespace removed.
     pub sql: String,
     /// 1-based line of the first code token (where SQLite errors should point).
     pub line: usize,
@@ -218,9 +218,12 @@ fn sqlite_reads_alike(token: &Token, spelled: &str, rest: &str) -> bool {
         | Token::SingleQuotedString(_)
         | Token::DoubleQuotedString(_)
         | Token::HexStringLiteral(_)
-        | Token::Whitespace(_)
         | Token::Placeholder(_)
         | Token::SemiColon => true,
+        // SQLite's blanks are ASCII (space, tab, CR, LF, form feed); sqlparser also reads a
+        // vertical tab as one, SQLite refuses it (a U+2001 is a name character to both).
+        Token::Whitespace(Whitespace::Space) => spelled.bytes().all(|c| c.is_ascii_whitespace()),
+        Token::Whitespace(_) => true,
         _ => {
             let is_id_char =
                 |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
@@ -452,7 +455,9 @@ fn statement(
     directives: Vec<Directive>,
 ) -> Statement {
     Statement {
-        sql: text[toks[start].start..end].trim_end().to_string(),
+        sql: text[toks[start].start..end]
+            .trim_end_matches(|c: char| c.is_ascii_whitespace())
+            .to_string(),
         line: toks[code].line,
         terminated,
         directives,
