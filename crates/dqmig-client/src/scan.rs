@@ -96,7 +96,7 @@ pub fn scan(sql: &str) -> SqlInfo {
         let next = chars.get(i + 1).copied();
         // Every token but `;` (whitespace and comments are none) ends a `;` or `; END` run.
         let was_semi = cur.after_semi;
-        if !(c.is_whitespace()
+        if !(c.is_ascii_whitespace()
             || c == ';'
             || (c == '-' && next == Some('-'))
             || (c == '/' && next == Some('*')))
@@ -105,7 +105,8 @@ pub fn scan(sql: &str) -> SqlInfo {
             cur.after_semi_end = false;
         }
         match c {
-            c if c.is_whitespace() => i += 1,
+            // SQLite's blanks are ASCII only (a U+2001 is a name character to it).
+            c if c.is_ascii_whitespace() => i += 1,
             '-' if chars.get(i + 1) == Some(&'-') => {
                 while i < chars.len() && chars[i] != '\n' {
                     i += 1;
@@ -282,6 +283,9 @@ mod tests {
             2
         );
         assert_eq!(scan("CREATE TABLE trigger (a); SELECT 1").statements, 2);
+        // Only ASCII blanks are blanks in SQLite: a U+2001 after the `;` is a name.
+        assert_eq!(scan("SELECT 1;\u{2001}").statements, 2);
+        assert_eq!(scan("SELECT 1;\n\t\r\x0c ").statements, 1);
         assert_eq!(
             scan("CREATE TRIGGER t BEGIN SELECT 1; \"END\"; END; SELECT 2").statements,
             2

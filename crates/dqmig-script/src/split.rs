@@ -33,7 +33,7 @@ const DIRECTIVES: &str = "dqmig:rebuild";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     /// Exact text: leading comments, code, `;` (when written) and a same-line trailing
-    /// comment; trailing whitespace removed.
+    /// comment; trailing (ASCII) whitespace removed.
     pub sql: String,
     /// 1-based line of the first code token (where SQLite errors should point).
     pub line: usize,
@@ -181,7 +181,57 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Tok>, ScriptError> 
             column,
         });
     }
+    for (k, t) in out.iter().enumerate() {
+        let end = out.get(k + 1).map_or(text.len(), |n| n.start);
+        if !sqlite_reads_alike(&t.token, &text[t.start..end], &text[end..]) {
+            return Err(ScriptError::at(
+                file,
+                t.line,
+                t.column,
+                format!(
+                    "`{}` is not an SQLite operator; SQLite reads this text differently (fix the statement)",
+                    text[t.start..end].trim_end()
+                ),
+            ));
+        }
+    }
     Ok(out)
+}
+
+/// SQLite's operators and punctuation (`tokenize.c`), each one token.
+const SQLITE_OPERATORS: &[&str] = &[
+    "-", "(", ")", ";", "+", "*", "/", "%", "=", "==", "<", "<=", "<>", "<<", ">", ">=", ">>",
+    "!=", ",", "&", "~", "|", "||", ".", "->", "->>",
+];
+
+/// Whether SQLite reads the sqlparser token `token`, spelled `spelled` and followed by
+/// `rest`, as the same one token. sqlparser knows other dialects' operators, which take in
+/// characters SQLite reads on their own: `#-` and `|/` would hide the `--` or `/*` that
+/// starts a comment in SQLite (and in the client's statement counter), so the splitter and
+/// SQLite would see different statements. Anything that is not a word, literal, blank,
+/// comment or parameter must be one of SQLite's operators; `#`, `@`, `:` and `$` only start
+/// a parameter name (`#name`), as in SQLite.
+fn sqlite_reads_alike(token: &Token, spelled: &str, rest: &str) -> bool {
+    match token {
+        Token::Word(_)
+        | Token::Number(..)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::HexStringLiteral(_)
+        | Token::Placeholder(_)
+        | Token::SemiColon => true,
+        // SQLite's blanks are ASCII (space, tab, CR, LF, form feed); sqlparser also reads a
+        // vertical tab as one, SQLite refuses it (a U+2001 is a name character to both).
+        Token::Whitespace(Whitespace::Space) => spelled.bytes().all(|c| c.is_ascii_whitespace()),
+        Token::Whitespace(_) => true,
+        _ => {
+            let is_id_char =
+                |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
+            SQLITE_OPERATORS.contains(&spelled)
+                || (matches!(spelled, "#" | "@" | ":" | "$")
+                    && rest.chars().next().is_some_and(is_id_char))
+        }
+    }
 }
 
 /// A position in the text: 1-based line and column (in characters) and its byte offset.
@@ -405,7 +455,9 @@ fn statement(
     directives: Vec<Directive>,
 ) -> Statement {
     Statement {
-        sql: text[toks[start].start..end].trim_end().to_string(),
+        sql: text[toks[start].start..end]
+            .trim_end_matches(|c: char| c.is_ascii_whitespace())
+            .to_string(),
         line: toks[code].line,
         terminated,
         directives,

@@ -290,7 +290,7 @@ fn never_panics_on_junk() {
 fn sqlite_lexing_corners() {
     // Backslashes are not escapes in SQLite strings; block comments do not nest; `#` and
     // `$` are not comments; blob literals and parameters lex.
-    let up = "INSERT INTO t VALUES ('C:\\'); SELECT 1;\n/* a /* b */ SELECT 2;\nSELECT x'AB', $v, :n, ?1 # 3;\nSELECT \"a\"\"b;\";";
+    let up = "INSERT INTO t VALUES ('C:\\'); SELECT 1;\n/* a /* b */ SELECT 2;\nSELECT x'AB', $v, :n, ?1, @a, #m;\nSELECT \"a\"\"b;\";";
     let r = parse_revision("f", &file(H, up, "")).unwrap();
     assert_eq!(
         sqls(&r.up),
@@ -298,10 +298,32 @@ fn sqlite_lexing_corners() {
             "INSERT INTO t VALUES ('C:\\');",
             "SELECT 1;",
             "/* a /* b */ SELECT 2;",
-            "SELECT x'AB', $v, :n, ?1 # 3;",
+            "SELECT x'AB', $v, :n, ?1, @a, #m;",
             "SELECT \"a\"\"b;\";"
         ]
     );
+}
+
+#[test]
+fn operators_sqlite_does_not_have_are_refused() {
+    // sqlparser knows other dialects' operators (`#-`, `|/`, `#>`, `::`, ...); some take in
+    // the `--` or `/*` that starts a comment in SQLite (and in the client's counter), so the
+    // statements would differ. Outside a `#name` parameter, `#` is no SQLite token either.
+    for (up, op) in [
+        ("SELECT 1 #-- ;\nSELECT 2;", "#-"),
+        ("SELECT 1 |/* ; */ 2;", "|/"),
+        ("SELECT 1 ||/* ; */ 2;", "||/"),
+        ("SELECT 1 # 3;", "#"),
+        ("SELECT a::b;", "::"),
+        ("SELECT 1 ^ 2;", "^"),
+    ] {
+        let (line, _, m) = err(&file(H, up, ""));
+        assert_eq!(line, 7, "{up:?}: {m}");
+        assert!(
+            m.contains(&format!("`{op}` is not an SQLite operator")),
+            "{up:?}: {m}"
+        );
+    }
 }
 
 #[test]

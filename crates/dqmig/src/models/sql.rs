@@ -113,8 +113,19 @@ fn expr_sql(e: &Expr) -> String {
     unfold(e).map_or_else(|| e.to_string(), str::to_string)
 }
 
-fn expr(e: &Expr) -> SqlExpr {
-    SqlExpr::from_text(expr_sql(e))
+/// The expression `e` (a CHECK, DEFAULT, generated or index expression, an index `WHERE`)
+/// read as one SQL expression by the rule of a models.toml expression ([`SqlExpr::parse`]):
+/// a body sqlparser took in (it reads garbage next to non-ASCII words as names) must not
+/// become a schema whose models TOML no longer loads. `what` names it, `at` is where the
+/// statement or column is when `e` has no position of its own.
+fn expr(b: &Builder, at: Pos, what: &str, e: &Expr) -> Result<SqlExpr, LoadError> {
+    let text = expr_sql(e);
+    SqlExpr::parse(&text).map_err(|m| {
+        b.err(
+            expr_pos(e).unwrap_or(at),
+            format!("{what} `{text}` is not a valid SQL expression: {m}; fix the expression"),
+        )
+    })
 }
 
 fn parse_error(file: &str, fallback: Pos, e: ParserError) -> LoadError {
@@ -254,15 +265,26 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     }
 }
 
-/// A `CREATE TRIGGER` ends with the `END` of its body in SQLite's grammar (sqlparser also
-/// reads one without a body, which no database would create).
+/// A `CREATE TRIGGER` ends with `; END` in SQLite's grammar: every statement of its body
+/// ends with `;` (sqlparser also reads one without a body, or with `... END` and no `;`,
+/// which no database would create; and schema.sql, like `sqlite3_complete`, ends a trigger
+/// only at a `; END`, so such a trigger would take in the statements after it).
 fn check_trigger_end(text: &str) -> Result<(), String> {
     let text = without_semicolons(text);
     let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
-    match tokens.last() {
-        Some(t) if t.is_keyword(text, "END") => Ok(()),
-        _ => Err("the trigger has no `BEGIN ... END` body; end it with END".to_string()),
+    use crate::schema::lex::Kind;
+    let ends = match tokens.as_slice() {
+        [.., semi, end] => semi.kind == Kind::Semi && end.is_keyword(text, "END"),
+        _ => false,
+    };
+    if !ends {
+        return Err(
+            "the trigger has no `BEGIN ... END` body with a `;` after each of its \
+                    statements; end it with `; END`"
+                .to_string(),
+        );
     }
+    Ok(())
 }
 
 /// A statement or query as written, without trailing `;`s.
@@ -407,10 +429,15 @@ fn create_table(
                 ColumnOption::Null => col.nullable = true,
                 ColumnOption::NotNull => col.nullable = false,
                 ColumnOption::Default(e) => {
-                    col.default = Some(DefaultValue::from_sql(&expr_sql(e)))
+                    col.default = Some(DefaultValue::from_sql(
+                        expr(b, cpos, &format!("column `{cname}`: default"), e)?.text(),
+                    ))
                 }
                 ColumnOption::Collation(n) => {
-                    col.collation = Some(Ident::new(n.to_string().trim_matches('"')))
+                    col.collation = Some(
+                        super::toml_file::collation(n.to_string().trim_matches('"'))
+                            .map_err(|m| b.err(cpos, format!("column `{cname}`: {m}")))?,
+                    )
                 }
                 ColumnOption::PrimaryKey(p) => {
                     if pk.is_some() {
@@ -457,7 +484,7 @@ fn create_table(
                 }
                 ColumnOption::Check(c) => {
                     table.checks.push(Check {
-                        expr: expr(&c.expr),
+                        expr: expr(b, cpos, &format!("column `{cname}`: check"), &c.expr)?,
                         name: cons_name.or(c.name.as_ref().map(ident)),
                     });
                 }
@@ -467,7 +494,7 @@ fn create_table(
                     ..
                 } => {
                     col.generated = Some(Generated {
-                        expr: expr(e),
+                        expr: expr(b, cpos, &format!("column `{cname}`: generated"), e)?,
                         stored: matches!(
                             generation_expr_mode,
                             Some(GeneratedExpressionMode::Stored)
@@ -546,7 +573,7 @@ fn create_table(
             }
             TableConstraint::Check(c) => {
                 table.checks.push(Check {
-                    expr: expr(&c.expr),
+                    expr: expr(b, tpos, "check", &c.expr)?,
                     name: c.name.as_ref().map(ident),
                 });
             }
@@ -595,7 +622,10 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
         let (inner, collation) = match &c.column.expr {
             Expr::Collate { expr, collation } => (
                 expr.as_ref(),
-                Some(Ident::new(collation.to_string().trim_matches('"'))),
+                Some(
+                    super::toml_file::collation(collation.to_string().trim_matches('"'))
+                        .map_err(|m| b.err(ipos, format!("index `{iname}`: {m}")))?,
+                ),
             ),
             e => (e, None),
         };
@@ -605,7 +635,7 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
         }
         let target = match inner {
             Expr::Identifier(i) if unfold(inner).is_none() => IndexTarget::Column(ident(i)),
-            e => IndexTarget::Expr(expr(e)),
+            e => IndexTarget::Expr(expr(b, ipos, "index expression", e)?),
         };
         parts.push(IndexPart {
             target,
@@ -618,7 +648,11 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
         table,
         unique: ci.unique,
         parts,
-        predicate: ci.predicate.as_ref().map(expr),
+        predicate: ci
+            .predicate
+            .as_ref()
+            .map(|w| expr(b, ipos, "index where", w))
+            .transpose()?,
     };
     b.add_index(index, ipos)
 }

@@ -599,8 +599,9 @@ impl<'a> Loader<'a> {
 }
 
 /// A `collate` value: a collation name is one word (letters, digits, `_`, not starting with
-/// a digit); dqlite nodes have BINARY, NOCASE and RTRIM.
-fn collation(name: &str) -> Result<Ident, String> {
+/// a digit); dqlite nodes have BINARY, NOCASE and RTRIM. schema.sql's `COLLATE` names pass
+/// the same check, so every schema loaded renders as models TOML that loads.
+pub(crate) fn collation(name: &str) -> Result<Ident, String> {
     let ok = name
         .chars()
         .next()

@@ -138,9 +138,11 @@ impl DefaultValue {
         };
         let mut tokens = all.as_slice();
         while let [first, .., last] = tokens {
+            // `(6, 7)` keeps its parentheses: without them it is not one expression.
             if first.kind == Kind::LParen
                 && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1)
                 && last.kind == Kind::RParen
+                && one_expression(&tokens[1..tokens.len() - 1])
             {
                 tokens = &tokens[1..tokens.len() - 1];
             } else {
@@ -291,6 +293,20 @@ fn hex_integer(digits: &str) -> Option<i64> {
 
 fn real_text(f: f64) -> String {
     format!("{f:?}")
+}
+
+/// Whether `tokens` hold no `,` outside parentheses.
+fn one_expression(tokens: &[Lexeme]) -> bool {
+    let mut depth = 0usize;
+    for t in tokens {
+        match t.kind {
+            Kind::LParen => depth += 1,
+            Kind::RParen => depth = depth.saturating_sub(1),
+            Kind::Comma if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
 #[cfg(test)]

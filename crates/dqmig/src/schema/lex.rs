@@ -399,13 +399,25 @@ pub(crate) fn check_shape(
 
 /// Checks a declared column type written by a user (models.toml `sql_type`) against
 /// SQLite's grammar for one: empty, or one or more names (words, quoted names or strings)
-/// optionally followed by `(N)` or `(N, M)` with signed numbers. Anything else would be
-/// pasted into `CREATE TABLE` as more than a type (`INT, "x" TEXT` adds a column).
+/// optionally followed by `(N)` or `(N, M)` with signed numbers, no comment. Anything else
+/// would be pasted into `CREATE TABLE` as more than a type (`INT, "x" TEXT` adds a column).
 ///
 /// # Errors
 /// A message saying what is wrong.
 pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
-    let tokens = tokens(sql).map_err(|e| e.to_string())?;
+    // A comment in a type is kept in the type's text, and a `--` one would hide the rest of
+    // the rendered column definition.
+    let all = lex(sql).map_err(|e| e.to_string())?;
+    if all
+        .iter()
+        .any(|l| l.kind == Kind::Space && !l.text(sql).bytes().all(|c| c.is_ascii_whitespace()))
+    {
+        return Err(format!(
+            "`{}` holds a comment; a SQL type name cannot (write the type alone)",
+            sql.trim()
+        ));
+    }
+    let tokens: Vec<Lexeme> = all.into_iter().filter(|l| l.kind != Kind::Space).collect();
     let names = tokens
         .iter()
         .take_while(|t| matches!(t.kind, Kind::Word | Kind::QuotedWord | Kind::String))
@@ -506,6 +518,8 @@ mod tests {
             "CHAR()",
             "CHAR(1,)",
             "INT PRIMARY KEY (1) x",
+            "INT -- hides the rest",
+            "UNSIGNED /* c */ INT",
         ] {
             assert!(check_type_name(bad).is_err(), "{bad:?}");
         }
