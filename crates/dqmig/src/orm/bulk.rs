@@ -70,9 +70,22 @@ pub fn insert_many<M: Model>(
                 &stmt,
             )?;
             if rowid.is_some_and(|i| left_out[i]) {
+                // The first rowid of the statement's rows; a last_insert_id that cannot
+                // end `n` consecutive rowids is the server's nonsense, not a key.
                 let n = (end - start) as i64;
-                for (k, obj) in objs[start..end].iter_mut().enumerate() {
-                    obj.set_rowid(result.last_insert_id - n + 1 + k as i64)?;
+                let first =
+                    result
+                        .last_insert_id
+                        .checked_sub(n - 1)
+                        .ok_or_else(|| OrmError::Build {
+                            model: def.rust_name,
+                            message: format!(
+                                "the server gave last_insert_id {} for an INSERT of {n} rows",
+                                result.last_insert_id
+                            ),
+                        })?;
+                for (k, obj) in (first..).zip(objs[start..end].iter_mut()) {
+                    obj.set_rowid(k)?;
                 }
             }
             done.rows += result.rows_affected;

@@ -419,6 +419,13 @@ impl<F: Model, T: Model + Clone> Relation<F, T> {
         let mut index: HashMap<Vec<KeyRepr>, usize> = HashMap::new();
         for row in rows {
             let values = row.values();
+            if values.len() != nf + t.columns.len() {
+                return Err(OrmError::RowWidth {
+                    model: t.rust_name,
+                    expected: nf + t.columns.len(),
+                    found: values.len(),
+                });
+            }
             let ident: Vec<KeyRepr> = if key_cols.is_empty() {
                 values[..nf].iter().map(KeyRepr::of).collect()
             } else {
@@ -486,13 +493,16 @@ impl<T: Clone> Groups<T> {
     where
         T: Model,
     {
-        let values = row.values();
-        let n = values.len() - 1;
-        let obj = T::from_values(&values[..n])?;
-        self.groups
-            .entry(KeyRepr::of(&values[n]))
-            .or_default()
-            .push(obj);
+        // The server's row: checked, never trusted for its width.
+        let Some((key, fields)) = row.values().split_last() else {
+            return Err(OrmError::RowWidth {
+                model: T::TABLE.rust_name,
+                expected: T::TABLE.columns.len() + 1,
+                found: 0,
+            });
+        };
+        let obj = T::from_values(fields)?;
+        self.groups.entry(KeyRepr::of(key)).or_default().push(obj);
         Ok(())
     }
 
