@@ -40,7 +40,7 @@ pub struct SqlOptions {
 pub fn load_sql_str_with(file: &str, text: &str, options: SqlOptions) -> Result<Schema, LoadError> {
     let map = SourceMap::new(text);
     let tokens = folded_tokens(file, text, &map)?;
-    let (tokens, type_places) = super::sql_types::fold_column_types(tokens);
+    let (tokens, type_places) = super::sql_types::fold_column_types(&map, tokens);
     let dialect = SQLiteDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut b = Builder::new(file);
@@ -214,13 +214,13 @@ fn statement(
         }
         Statement::CreateTrigger(ct) => {
             let (name, pos) = object_name(b, &ct.name, start)?;
-            check_trigger_end(source).map_err(|m| b.err(pos, m))?;
+            check_trigger_shape(source).map_err(|m| b.err(pos, m))?;
             let (table, _) = object_name(b, &ct.table_name, start)?;
             b.add_trigger(
                 Trigger {
                     name,
                     table,
-                    sql: SqlExpr::from_text(source),
+                    sql: trigger_text(source),
                 },
                 pos,
             )
@@ -244,7 +244,7 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     let tokens = folded_tokens("trigger", text, &map).map_err(|e| e.to_string())?;
     let dialect = SQLiteDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
-    check_trigger_end(text)?;
+    check_trigger_shape(text)?;
     let stmt = parser.parse_statement().map_err(|e| e.to_string())?;
     while parser.consume_token(&Token::SemiColon) {}
     if parser.peek_token().token != Token::EOF {
@@ -265,24 +265,83 @@ pub(crate) fn parse_trigger(text: &str) -> Result<(Ident, Ident), String> {
     }
 }
 
-/// A `CREATE TRIGGER` ends with `; END` in SQLite's grammar: every statement of its body
-/// ends with `;` (sqlparser also reads one without a body, or with `... END` and no `;`,
-/// which no database would create; and schema.sql, like `sqlite3_complete`, ends a trigger
-/// only at a `; END`, so such a trigger would take in the statements after it).
-fn check_trigger_end(text: &str) -> Result<(), String> {
+/// The words a statement of a trigger body starts with in SQLite's grammar (`trigger_cmd`).
+const TRIGGER_COMMANDS: [&str; 7] = [
+    "UPDATE", "INSERT", "REPLACE", "DELETE", "SELECT", "WITH", "VALUES",
+];
+
+/// A `CREATE TRIGGER` has SQLite's shape: a head without `;`, an optional `WHEN` expression,
+/// then `BEGIN`, statements that each start with a trigger command and end with `;`, and
+/// `END`. sqlparser also reads a trigger without a body, with `... END` and no `;`, or with
+/// other statements in the body, which no database would create; and schema.sql, like
+/// `sqlite3_complete`, ends a trigger only at a `; END`, so such a "trigger" would take in the
+/// statements after it (a second CREATE TRIGGER read as part of the first one's body).
+fn check_trigger_shape(text: &str) -> Result<(), String> {
+    use crate::schema::lex::{check_shape, Kind, Lexeme};
     let text = without_semicolons(text);
     let tokens = crate::schema::lex::tokens(text).map_err(|e| e.to_string())?;
-    use crate::schema::lex::Kind;
-    let ends = match tokens.as_slice() {
-        [.., semi, end] => semi.kind == Kind::Semi && end.is_keyword(text, "END"),
-        _ => false,
+    let no_body = || {
+        "the trigger has no `BEGIN ... END` body with a `;` after each of its statements; \
+         write `BEGIN <statement>; ... END`"
+            .to_string()
     };
+    let starts_command = |t: Option<&Lexeme>| {
+        t.is_some_and(|t| TRIGGER_COMMANDS.iter().any(|k| t.is_keyword(text, k)))
+    };
+    // The body starts at the first BEGIN followed by a command (a table may be named `begin`).
+    let begin = (0..tokens.len())
+        .find(|&k| tokens[k].is_keyword(text, "BEGIN") && starts_command(tokens.get(k + 1)))
+        .ok_or_else(no_body)?;
+    let ends = matches!(&tokens[begin..], [.., semi, end] if semi.kind == Kind::Semi && end.is_keyword(text, "END"));
     if !ends {
-        return Err(
-            "the trigger has no `BEGIN ... END` body with a `;` after each of its \
-                    statements; end it with `; END`"
-                .to_string(),
-        );
+        return Err(no_body());
+    }
+    let head = &tokens[..begin];
+    if let Some(semi) = head.iter().find(|t| t.kind == Kind::Semi) {
+        let before: String = text[..semi.start]
+            .chars()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return Err(format!(
+            "the `;` after `...{}` ends the statement before the trigger's `BEGIN`: give one CREATE TRIGGER with a `BEGIN ... END` body",
+            before.trim_start()
+        ));
+    }
+    if let Some(when) = head.iter().position(|t| t.is_keyword(text, "WHEN")) {
+        let from = head.get(when + 1).map_or(text.len(), |t| t.start);
+        let condition = &text[from..tokens[begin].start];
+        crate::schema::SqlExpr::parse(condition).map_err(|m| {
+            format!(
+                "the trigger's WHEN `{}` is not one SQL expression: {m}",
+                condition.trim()
+            )
+        })?;
+    }
+    // Body statements: between BEGIN and the final `; END`, split at each `;`.
+    let body = &tokens[begin + 1..tokens.len() - 1];
+    for statement in body
+        .split(|t| t.kind == Kind::Semi)
+        .filter(|s| !s.is_empty())
+    {
+        let (first, last) = (statement[0], statement[statement.len() - 1]);
+        let sql = &text[first.start..last.end];
+        if !starts_command(Some(&first)) {
+            return Err(format!(
+                "the trigger body statement `{}` is not one SQLite runs in a trigger; a body holds only {} statements, each ending with `;`",
+                sql,
+                TRIGGER_COMMANDS.join("/")
+            ));
+        }
+        check_shape(
+            sql,
+            &crate::schema::lex::tokens(sql).map_err(|e| e.to_string())?,
+            false,
+        )
+        .map_err(|m| format!("the trigger body statement `{sql}`: {m}"))?;
     }
     Ok(())
 }
@@ -655,4 +714,39 @@ fn create_index(b: &mut Builder, ci: CreateIndex, start: Pos) -> Result<(), Load
             .transpose()?,
     };
     b.add_index(index, ipos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_trigger_shape;
+
+    /// SQLite's trigger grammar, read the same by schema.sql and models.toml (fuzz
+    /// schema_sql: a trigger without BEGIN took in the next CREATE TRIGGER as its body).
+    #[test]
+    fn triggers_have_sqlites_shape() {
+        for ok in [
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END",
+            "CREATE TRIGGER t AFTER INSERT ON begin BEGIN UPDATE begin SET a = 1; END;",
+            "CREATE TRIGGER t BEFORE DELETE ON x FOR EACH ROW WHEN old.a > (SELECT 1) BEGIN \
+             DELETE FROM y WHERE b = CASE WHEN old.a THEN 1 END; INSERT INTO z VALUES (';'); END",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN WITH c AS (SELECT 1) SELECT * FROM c; REPLACE INTO y VALUES (1); END",
+        ] {
+            assert_eq!(check_trigger_shape(ok), Ok(()), "{ok}");
+        }
+        for (bad, want) in [
+            ("CREATE TRIGGER t AFTER INSERT ON x SELECT 1", "no `BEGIN ... END` body"),
+            ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1 END", "no `BEGIN ... END` body"),
+            ("CREATE TRIGGER t AFTER INSERT ON x BEGIN ; END", "no `BEGIN ... END` body"),
+            (
+                "CREATE TRIGGER a AFTER INSERT ON x WHEN 1 UPDATE x SET a = 1; CREATE TRIGGER b AFTER INSERT ON x BEGIN SELECT 1; END",
+                "UPDATE x SET a = 1` ends the statement before the trigger's `BEGIN`",
+            ),
+            ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; DROP TABLE x; END", "`DROP TABLE x` is not one SQLite runs"),
+            ("CREATE TRIGGER t AFTER INSERT ON x WHEN new.a AND BEGIN SELECT 1; END", "WHEN `new.a AND`"),
+            ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT (1; END", "a `(` is not closed"),
+        ] {
+            let got = check_trigger_shape(bad).expect_err(bad);
+            assert!(got.contains(want), "{bad}\n  got: {got}\n  want: {want}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
 /// Marks a folded expression word (a quoted identifier a user writes never starts with it).
-const MARK: char = '\u{2}';
+pub(crate) const MARK: char = '\u{2}';
 
 /// Byte offsets of the `Location`s (1-based line and character column) of one text.
 pub(crate) struct SourceMap<'a> {

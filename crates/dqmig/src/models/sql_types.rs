@@ -5,6 +5,7 @@
 //! CREATE TABLE is folded into one quoted word holding the type text as written; the loader
 //! unfolds it back into an [`SqlType`](crate::types::SqlType).
 
+use super::sql_exprs::SourceMap;
 use sqlparser::ast::{DataType, ObjectNamePart};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Word};
@@ -17,21 +18,20 @@ const MARK: char = '\u{1}';
 
 /// Words that end a column type: the column constraints.
 fn ends_type(w: &Word) -> bool {
-    w.quote_style.is_some()
-        || matches!(
-            w.keyword,
-            Keyword::CONSTRAINT
-                | Keyword::PRIMARY
-                | Keyword::NOT
-                | Keyword::NULL
-                | Keyword::UNIQUE
-                | Keyword::CHECK
-                | Keyword::DEFAULT
-                | Keyword::COLLATE
-                | Keyword::REFERENCES
-                | Keyword::GENERATED
-                | Keyword::AS
-        )
+    matches!(
+        w.keyword,
+        Keyword::CONSTRAINT
+            | Keyword::PRIMARY
+            | Keyword::NOT
+            | Keyword::NULL
+            | Keyword::UNIQUE
+            | Keyword::CHECK
+            | Keyword::DEFAULT
+            | Keyword::COLLATE
+            | Keyword::REFERENCES
+            | Keyword::GENERATED
+            | Keyword::AS
+    )
 }
 
 fn starts_table_constraint(t: &Token) -> bool {
@@ -44,7 +44,10 @@ fn is_space(t: &Token) -> bool {
 }
 
 /// Folds the column types of every CREATE TABLE in `tokens` (see the module docs).
-pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> (Vec<TokenWithSpan>, TypePlaces) {
+pub(crate) fn fold_column_types(
+    map: &SourceMap<'_>,
+    tokens: Vec<TokenWithSpan>,
+) -> (Vec<TokenWithSpan>, TypePlaces) {
     let mut places = TypePlaces::new();
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -60,7 +63,7 @@ pub(crate) fn fold_column_types(tokens: Vec<TokenWithSpan>) -> (Vec<TokenWithSpa
             out.push(tokens[i].clone());
             i += 1;
             if matches!(t, Token::LParen) {
-                i = fold_definitions(&tokens, i, &mut out, &mut places);
+                i = fold_definitions(map, &tokens, i, &mut out, &mut places);
                 break;
             }
             if matches!(t, Token::SemiColon)
@@ -97,6 +100,7 @@ fn is_create_table(tokens: &[TokenWithSpan], i: usize) -> bool {
 /// Inside a column list starting at `i` (just after its `(`); returns the index after the
 /// closing `)`.
 fn fold_definitions(
+    map: &SourceMap<'_>,
     tokens: &[TokenWithSpan],
     mut i: usize,
     out: &mut Vec<TokenWithSpan>,
@@ -114,7 +118,7 @@ fn fold_definitions(
                 let name_at = tokens[i].span.start;
                 i += 1;
                 let before = out.len();
-                i = fold_type(tokens, i, out);
+                i = fold_type(map, tokens, i, out);
                 if out.len() > before {
                     places.push((name_at, out[before].span.start));
                 }
@@ -143,40 +147,49 @@ fn fold_definitions(
     i
 }
 
-/// After a column name at `i`: collects `name+ [( ... )]` and pushes one folded word.
-fn fold_type(tokens: &[TokenWithSpan], start: usize, out: &mut Vec<TokenWithSpan>) -> usize {
-    let mut words: Vec<String> = Vec::new();
+/// A name in a column type: SQLite's `typename` is a run of `ids` (names, quoted or not, and
+/// strings), so `"my type"` and `CHAR'7'` are types too. Not a column constraint's keyword,
+/// and not an expression the pre-pass folded.
+fn is_type_name(t: &Token) -> bool {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => !ends_type(w),
+        Token::Word(w) => !w.value.starts_with(super::sql_exprs::MARK),
+        Token::SingleQuotedString(_) => true,
+        _ => false,
+    }
+}
+
+/// After a column name at `i`: collects `name+ [( ... )]` and pushes one folded word holding
+/// the type's source text.
+fn fold_type(
+    map: &SourceMap<'_>,
+    tokens: &[TokenWithSpan],
+    start: usize,
+    out: &mut Vec<TokenWithSpan>,
+) -> usize {
     let mut j = start;
     let mut end = start;
-    let mut first_span = None;
     loop {
         while j < tokens.len() && is_space(&tokens[j].token) {
             j += 1;
         }
-        match tokens.get(j).map(|t| &t.token) {
-            Some(Token::Word(w)) if !ends_type(w) => {
-                first_span.get_or_insert(tokens[j].span);
-                words.push(w.value.clone());
+        match tokens.get(j) {
+            Some(t) if is_type_name(&t.token) => {
                 j += 1;
                 end = j;
             }
             _ => break,
         }
     }
-    if words.is_empty() {
+    if end == start {
         return start;
     }
-    let mut text = words.join(" ");
     // Optional `( n )` or `( n , m )`.
     if matches!(tokens.get(j).map(|t| &t.token), Some(Token::LParen)) {
         let mut k = j + 1;
-        let mut inner = String::new();
         while let Some(t) = tokens.get(k) {
             match &t.token {
                 Token::RParen => {
-                    text.push('(');
-                    text.push_str(&inner);
-                    text.push(')');
                     end = k + 1;
                     break;
                 }
@@ -184,22 +197,23 @@ fn fold_type(tokens: &[TokenWithSpan], start: usize, out: &mut Vec<TokenWithSpan
                 | Token::Comma
                 | Token::Minus
                 | Token::Plus
-                | Token::Whitespace(_) => {
-                    inner.push_str(&t.token.to_string());
-                    k += 1;
-                }
+                | Token::Whitespace(_) => k += 1,
                 _ => break, // not a type size; leave it to the parser
             }
         }
     }
-    let span = first_span.unwrap_or(tokens[start].span);
+    let first = tokens[start..end]
+        .iter()
+        .find(|t| !is_space(&t.token))
+        .map_or(tokens[start].span, |t| t.span);
+    let text = map.between(first.start, tokens[end - 1].span.end);
     out.push(TokenWithSpan {
         token: Token::Word(Word {
             value: format!("{MARK}{text}"),
             quote_style: Some('"'),
             keyword: Keyword::NoKeyword,
         }),
-        span,
+        span: first,
     });
     end
 }
@@ -228,7 +242,7 @@ mod tests {
         let tokens = Tokenizer::new(&SQLiteDialect {}, sql)
             .tokenize_with_location()
             .unwrap();
-        fold_column_types(tokens)
+        fold_column_types(&SourceMap::new(sql), tokens)
             .0
             .into_iter()
             .filter_map(|t| match t.token {
@@ -246,7 +260,14 @@ mod tests {
                  CONSTRAINT k PRIMARY KEY (a), e NUMERIC(-1), UNIQUE (b)); CREATE INDEX i ON t (a); \
                  CREATE TEMP TABLE u (x my type DEFAULT 1)"
             ),
-            ["unsigned big int", "VARCHAR( 10 , 2 )", "NUMERIC(-1)", "my type"]
+            ["unsigned big int", "VARCHAR ( 10 , 2 )", "NUMERIC(-1)", "my type"]
+        );
+        // SQLite's typename: names, quoted names and strings, kept as written (fuzz
+        // models_toml: a models.toml `sql_type` of `VARYING CHASA'7'R(255)` rendered into a
+        // schema.sql that did not load).
+        assert_eq!(
+            folded_words("CREATE TABLE t (c VARYING CHASA'7'R(255), d \"my type\" [x] NOT NULL, e INT DEFAULT 'x')"),
+            ["VARYING CHASA'7'R(255)", "\"my type\" [x]", "INT"]
         );
         assert!(folded_words("CREATE TABLE t AS SELECT 1 AS a").is_empty());
         assert!(folded_words("CREATE VIEW v (a) AS SELECT 1").is_empty());

@@ -43,11 +43,12 @@ pub const REMAPPED_BY_DQLITE: [&str; 4] = ["DATETIME", "DATE", "TIMESTAMP", "BOO
 impl SqlType {
     /// Normalizes `text` (see the module docs). Never fails: SQLite accepts any type name.
     pub fn new(text: &str) -> SqlType {
-        let upper = text.trim().to_ascii_uppercase();
+        // SQLite's whitespace is ASCII only: any other character is part of a name.
+        let upper = text.trim_ascii().to_ascii_uppercase();
         let mut out = String::with_capacity(upper.len());
         let mut pending_space = false;
         for ch in upper.chars() {
-            if ch.is_whitespace() {
+            if ch.is_ascii_whitespace() {
                 pending_space = !out.is_empty();
                 continue;
             }
