@@ -138,11 +138,13 @@ impl DefaultValue {
         };
         let mut tokens = all.as_slice();
         while let [first, .., last] = tokens {
-            // `(6, 7)` keeps its parentheses: without them it is not one expression.
+            // `(6, 7)` keeps its parentheses: without them it is not one expression (the
+            // inside must pass the rule of an expression written alone).
+            let inner = &tokens[1..tokens.len() - 1];
             if first.kind == Kind::LParen
                 && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1)
                 && last.kind == Kind::RParen
-                && one_expression(&tokens[1..tokens.len() - 1])
+                && lex::check_shape(text, inner, true).is_ok()
             {
                 tokens = &tokens[1..tokens.len() - 1];
             } else {
@@ -296,19 +298,6 @@ fn real_text(f: f64) -> String {
 }
 
 /// Whether `tokens` hold no `,` outside parentheses.
-fn one_expression(tokens: &[Lexeme]) -> bool {
-    let mut depth = 0usize;
-    for t in tokens {
-        match t.kind {
-            Kind::LParen => depth += 1,
-            Kind::RParen => depth = depth.saturating_sub(1),
-            Kind::Comma if depth == 0 => return false,
-            _ => {}
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +343,18 @@ mod tests {
         );
         assert!(SqlExpr::parse("a >").unwrap_err().contains("ends with `>`"));
         assert!(SqlExpr::parse("(a > 0").unwrap_err().contains("not closed"));
+        // A group ends like a whole text (fuzz models_toml: `(6 * <)` passed, and as a
+        // default lost its parentheses and no longer loaded).
+        for (bad, want) in [
+            ("(6 * <)", "`<` before a `)`"),
+            ("f(1,)", "`,` before a `)`"),
+            ("(a AND) OR b", "`AND` before a `)`"),
+        ] {
+            assert!(SqlExpr::parse(bad).unwrap_err().contains(want), "{bad}");
+        }
+        for ok in ["count(*)", "(a * b)", "f(x, (y))", "random()"] {
+            assert!(SqlExpr::parse(ok).is_ok(), "{ok}");
+        }
         assert!(SqlExpr::parse("a > 0; drop table t").is_err());
         assert!(SqlExpr::parse("a, b").is_err());
         assert!(SqlExpr::parse("  ").is_err());

@@ -348,9 +348,15 @@ const DANGLING: &[&str] = &[
     "HAVING", "DISTINCT",
 ];
 
+/// A word that needs an operand after it.
+fn dangles(sql: &str, t: &Lexeme) -> bool {
+    DANGLING.iter().any(|w| t.is_keyword(sql, w))
+}
+
 /// The checks dqmig makes on a fragment a user wrote (SQLite checks the rest when the DDL
-/// runs): non-empty, balanced parentheses, no `;`, not ending in an operator or a word that
-/// needs an operand; with `one_expression`, no `,` outside parentheses.
+/// runs): non-empty, balanced parentheses, no `;`, neither the text nor a parenthesized group
+/// ending in an operator, a `,` or a word that needs an operand; with `one_expression`, no `,`
+/// outside parentheses.
 ///
 /// # Errors
 /// A message saying what is wrong.
@@ -379,7 +385,21 @@ pub(crate) fn check_shape(
             Kind::RParen => {
                 depth = depth
                     .checked_sub(1)
-                    .ok_or_else(|| "a `)` closes nothing".to_string())?
+                    .ok_or_else(|| "a `)` closes nothing".to_string())?;
+                // What a group ends with, as the text's end below: `(a * <)` is no more an
+                // expression than `a * <` (and a default's outer parentheses are dropped).
+                let prev = &tokens[k.saturating_sub(1)];
+                let count_star = prev.text(sql) == "*"
+                    && k.checked_sub(2)
+                        .and_then(|p| tokens.get(p))
+                        .is_some_and(|p| p.kind == Kind::LParen);
+                if k > 0
+                    && ((prev.kind == Kind::Op && !count_star)
+                        || prev.kind == Kind::Comma
+                        || dangles(sql, prev))
+                {
+                    return Err(format!("`{}` before a `)`", prev.text(sql)));
+                }
             }
             Kind::Semi => return Err("unexpected `;`".to_string()),
             Kind::Comma if depth == 0 && one_expression => {
@@ -391,7 +411,7 @@ pub(crate) fn check_shape(
     if depth > 0 {
         return Err("a `(` is not closed".to_string());
     }
-    if last.kind == Kind::Op || DANGLING.iter().any(|w| last.is_keyword(sql, w)) {
+    if last.kind == Kind::Op || dangles(sql, last) {
         return Err(format!("the text ends with `{}`", last.text(sql)));
     }
     Ok(())
