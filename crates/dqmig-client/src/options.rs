@@ -19,7 +19,9 @@ pub struct ConnectOptions {
     /// reported as not a dqlite node.
     pub handshake_timeout: Duration,
     /// Socket read timeout for every reply after the handshake (default
-    /// [`DEFAULT_READ_TIMEOUT`], 30 s); `None` waits forever. A timeout breaks the
+    /// [`DEFAULT_READ_TIMEOUT`], 30 s); `None` waits forever. Once part of a reply has come,
+    /// the rest must come within the same time (a peer trickling bytes cannot hold the
+    /// connection longer: about twice this timeout per reply at most). A timeout breaks the
     /// connection (a request may then have run or not: transactions replay, COMMITs are
     /// checked). A statement known to run longer needs a longer one:
     /// [`crate::Connection::set_read_timeout`] per connection.

@@ -8,7 +8,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::error::{Error, Result};
 use super::proto::{
@@ -17,6 +17,9 @@ use super::proto::{
 
 /// Size of the input buffer kept between replies; larger messages grow it for their read.
 const READ_CHUNK: usize = 64 * 1024;
+
+/// The error of a reply that keeps arriving but not whole within the read timeout.
+const TOO_SLOW: &str = "the reply arrives too slowly: part of it came, but not the rest within the read timeout (ConnectOptions::read_timeout, 30 s by default); the peer is stalled or not a dqlite node; the connection is closed, and a request in flight may or may not have run";
 
 /// Default refusal threshold for one incoming message body.
 pub const DEFAULT_MAX_MESSAGE: usize = 1 << 31;
@@ -121,6 +124,8 @@ pub(crate) struct Transport {
     rstart: usize,
     rend: usize,
     max_message: usize,
+    /// The socket's read timeout, also the time one message has to arrive whole.
+    read_timeout: Option<Duration>,
     broken: Option<String>,
     /// Requests written so far (the handshake not counted).
     sent: u64,
@@ -140,11 +145,15 @@ fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
             std::io::ErrorKind::UnexpectedEof,
             "the server closed the connection (node stopped or restarted, or it could not decode the request)",
         ),
-        // A socket read timeout: say which setting bounds it.
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => std::io::Error::new(
+        // A socket read timeout (no message of ours inside): say which setting bounds it.
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            if source.get_ref().is_none() =>
+        {
+            std::io::Error::new(
             source.kind(),
             "no reply within the read timeout (ConnectOptions::read_timeout, 30 s by default; raise it per connection with Connection::set_read_timeout for statements known to run longer); the connection is closed, and a request in flight may or may not have run",
-        ),
+        )
+        }
         _ => source,
     };
     Error::Io {
@@ -275,6 +284,7 @@ impl Transport {
             rstart: 0,
             rend: 0,
             max_message: opts.max_message,
+            read_timeout: opts.read_timeout,
             broken: None,
             sent: 0,
         })
@@ -286,6 +296,7 @@ impl Transport {
 
     /// Changes the socket read timeout (`None`: wait forever).
     pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.read_timeout = timeout;
         let address = self.address.clone();
         match &self.stream {
             Stream::Tcp(s) => s.set_read_timeout(timeout),
@@ -384,6 +395,10 @@ impl Transport {
             self.rend -= self.rstart;
             self.rstart = 0;
         }
+        // The read timeout bounds each read and, from the first part on, the whole of what
+        // is missing: a peer trickling a byte per read would otherwise hold the connection
+        // (and the caller) for as long as it likes.
+        let mut deadline: Option<Instant> = None;
         while self.rend - self.rstart < n {
             if self.rend == self.rbuf.len() {
                 let grown = (self.rbuf.len() * 2).min(self.rstart + n);
@@ -391,7 +406,22 @@ impl Transport {
             }
             match self.stream.read(&mut self.rbuf[self.rend..]) {
                 Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-                Ok(k) => self.rend += k,
+                Ok(k) => {
+                    self.rend += k;
+                    if let (true, Some(limit)) = (self.rend - self.rstart < n, self.read_timeout) {
+                        let now = Instant::now();
+                        match deadline {
+                            None => deadline = now.checked_add(limit),
+                            Some(d) if now >= d => {
+                                return Err(std::io::Error::new(
+                                    std::io::ErrorKind::TimedOut,
+                                    TOO_SLOW,
+                                ))
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }

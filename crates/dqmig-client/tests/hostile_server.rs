@@ -66,6 +66,9 @@ enum After {
     Close,
     /// Keeps the connection open and sends nothing more (a frozen server).
     Hold,
+    /// Sends one zero byte every quarter of the read timeout, forever (a server trickling
+    /// a reply: every socket read gets something, so no read ever times out).
+    Trickle,
 }
 
 /// One response message: header + encoded body.
@@ -137,6 +140,12 @@ fn serve(mut s: TcpStream, address: String, fault: Vec<u8>, after: After) {
                 let _ = s.write_all(&fault);
                 match after {
                     After::Close => return,
+                    After::Trickle => {
+                        while s.write_all(&[0]).is_ok() {
+                            thread::sleep(READ_TIMEOUT / 4);
+                        }
+                        return;
+                    }
                     After::Hold => {
                         // Hold the socket until the client gives up and closes it.
                         let mut sink = [0u8; 64];
@@ -293,6 +302,30 @@ fn server_stops_mid_header() {
     assert!(
         matches!(&err, Error::Io { .. }) && err.to_string().contains("read timeout"),
         "expected a read timeout, got {err:?}"
+    );
+}
+
+/// A header announcing 1 KiB, then a byte per quarter read timeout: without a bound on the
+/// whole reply, the client would wait 256 read timeouts.
+#[test]
+fn reply_trickling_a_byte_at_a_time() {
+    let err = against(raw(128, 7, &[]), After::Trickle, options(), query);
+    let text = err.to_string();
+    assert!(
+        matches!(&err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::TimedOut)
+            && text.contains("arrives too slowly")
+            && text.contains("read_timeout"),
+        "expected a too-slow reply naming the setting, got {err:?}: {text}"
+    );
+}
+
+/// The same before the header is whole: one byte of it, then a byte at a time.
+#[test]
+fn header_trickling_a_byte_at_a_time() {
+    let err = against(vec![128], After::Trickle, options(), execute);
+    assert!(
+        err.to_string().contains("arrives too slowly"),
+        "expected a too-slow reply, got {err:?}"
     );
 }
 
