@@ -115,6 +115,12 @@ pub(crate) fn check_sql(sql: &str, verb: &str) -> Result<SqlInfo> {
             action: sql_action(verb, sql),
         });
     }
+    if let Some(pragma) = info.crashing_pragma.clone() {
+        return Err(Error::CrashingPragma {
+            pragma,
+            action: sql_action(verb, sql),
+        });
+    }
     Ok(info)
 }
 

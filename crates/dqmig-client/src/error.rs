@@ -154,6 +154,11 @@ pub enum Error {
     #[error("{action}: RETURNING is refused because it crashes dqlite 1.11 nodes; run the statement without RETURNING and read the row back with a SELECT (e.g. by last_insert_id)")]
     Returning { sql: String, action: String },
 
+    /// Setting `journal_mode`, `page_size` or `locking_mode` aborts a libdqlite 1.11.1 node
+    /// (it manages its own WAL, page size and locks); refused before sending.
+    #[error("{action}: `PRAGMA {pragma}` with a value is refused because it aborts dqlite 1.11 nodes (the node manages the journal, page size and locking itself); remove the statement (reading the pragma, without a value, is allowed)")]
+    CrashingPragma { pragma: String, action: String },
+
     /// The statement id is not live on this connection (finalized ids are reused by the server
     /// and executing a stale one crashes a 1.11 node).
     #[error("{action}: statement id {id} is not a live prepared statement of this connection (finalized, or prepared on another connection)")]
@@ -294,6 +299,7 @@ impl Error {
             | Error::Tls { .. }
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
+            | Error::CrashingPragma { .. }
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }
@@ -420,6 +426,7 @@ impl Error {
             | Error::Tls { .. }
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
+            | Error::CrashingPragma { .. }
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }

@@ -29,8 +29,10 @@
 //! ```
 //!
 //! Refused before sending (each its own [`Error`] variant; the connection stays usable):
-//! more than 255 parameters, `RETURNING`, statement ids that are not live, Describe format
-//! ≠ 0, NUL in text, and several statements in one query/prepare text.
+//! more than 255 parameters, `RETURNING`, setting `journal_mode`, `page_size` or
+//! `locking_mode` (each aborts a 1.11.1 node; [`NODE_CRASHING_PRAGMAS`]), statement ids
+//! that are not live, Describe format ≠ 0, NaN parameters, NUL in text, and several
+//! statements in one query/prepare text.
 //!
 //! Logging: the client emits [`tracing`](https://docs.rs/tracing) events under targets
 //! starting with `dqmig_client` and installs no subscriber; an app opts in with its own.
@@ -56,6 +58,7 @@ mod raw;
 mod retry;
 mod rows;
 mod scan;
+pub use scan::NODE_CRASHING_PRAGMAS;
 mod stmt;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -16,7 +16,16 @@ pub struct SqlInfo {
     pub statements: usize,
     /// Transaction effect of each statement, in order.
     pub effects: Vec<TxEffect>,
+    /// The first statement that sets a pragma that aborts a libdqlite 1.11.1 node
+    /// ([`NODE_CRASHING_PRAGMAS`]), as its pragma name in lower case.
+    pub crashing_pragma: Option<String>,
 }
+
+/// Pragmas that abort a libdqlite 1.11.1 node when set (`PRAGMA journal_mode=DELETE`,
+/// `PRAGMA page_size=8192`, `PRAGMA locking_mode=EXCLUSIVE`, with or without a schema name,
+/// in either the `=` or the call form): the node manages its own WAL, page size and locking.
+/// Reading them (no value) is harmless.
+pub const NODE_CRASHING_PRAGMAS: [&str; 3] = ["journal_mode", "page_size", "locking_mode"];
 
 /// What a statement does to the connection's transaction state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +68,9 @@ struct Stmt {
     after_semi: bool,
     /// In a trigger: the last tokens were `;` and `END`.
     after_semi_end: bool,
+    /// The first tokens: words and quoted names upper-cased and unquoted, punctuation as
+    /// itself, anything else `?` (enough to read `PRAGMA [schema.]name =`).
+    head: Vec<String>,
 }
 
 impl Stmt {
@@ -70,6 +82,25 @@ impl Stmt {
             Some("ROLLBACK") if !self.words.iter().any(|w| w == "TO") => TxEffect::End,
             _ => TxEffect::None,
         }
+    }
+
+    fn push_head(&mut self, token: impl FnOnce() -> String) {
+        if self.head.len() < 5 {
+            self.head.push(token());
+        }
+    }
+
+    /// The pragma this statement sets, when it is one of [`NODE_CRASHING_PRAGMAS`].
+    fn crashing_pragma(&self) -> Option<String> {
+        let h: Vec<&str> = self.head.iter().map(String::as_str).collect();
+        let name = match h[..] {
+            ["PRAGMA", _, ".", name, "=" | "(", ..] | ["PRAGMA", name, "=" | "(", ..] => name,
+            _ => return None,
+        };
+        let name = name.to_ascii_lowercase();
+        NODE_CRASHING_PRAGMAS
+            .contains(&name.as_str())
+            .then_some(name)
     }
 }
 
@@ -88,6 +119,9 @@ pub fn scan(sql: &str) -> SqlInfo {
         if cur.tokens > 0 {
             info.statements += 1;
             info.effects.push(cur.effect());
+            if info.crashing_pragma.is_none() {
+                info.crashing_pragma = cur.crashing_pragma();
+            }
         }
         *cur = Stmt::default();
     };
@@ -121,7 +155,7 @@ pub fn scan(sql: &str) -> SqlInfo {
             }
             '\'' | '"' | '`' => {
                 // Quoted literal or identifier; a doubled quote is an escaped quote.
-                let q = c;
+                let (q, start) = (c, i);
                 i += 1;
                 loop {
                     match chars.get(i) {
@@ -137,13 +171,30 @@ pub fn scan(sql: &str) -> SqlInfo {
                         Some(_) => i += 1,
                     }
                 }
+                // SQLite takes a string as a name where a name is expected (a pragma's).
+                cur.push_head(|| {
+                    let inner: String = chars
+                        [(start + 1).min(i)..i.saturating_sub(1).max(start + 1).min(i)]
+                        .iter()
+                        .collect();
+                    inner
+                        .replace(&format!("{q}{q}"), &q.to_string())
+                        .to_ascii_uppercase()
+                });
                 cur.tokens += 1;
                 prev_dot = false;
             }
             '[' => {
+                let start = i + 1;
                 while i < chars.len() && chars[i] != ']' {
                     i += 1;
                 }
+                cur.push_head(|| {
+                    chars[start.min(i)..i]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_uppercase()
+                });
                 i += 1;
                 cur.tokens += 1;
                 prev_dot = false;
@@ -154,6 +205,7 @@ pub fn scan(sql: &str) -> SqlInfo {
                 while i < chars.len() && is_ident_char(chars[i]) {
                     i += 1;
                 }
+                cur.push_head(|| "?".to_string());
                 cur.tokens += 1;
                 prev_dot = false;
             }
@@ -173,6 +225,7 @@ pub fn scan(sql: &str) -> SqlInfo {
                 }
                 cur.tokens += 1;
                 if c.is_ascii_digit() {
+                    cur.push_head(|| "?".to_string());
                     prev_dot = false;
                     continue;
                 }
@@ -180,6 +233,7 @@ pub fn scan(sql: &str) -> SqlInfo {
                     .iter()
                     .collect::<String>()
                     .to_ascii_uppercase();
+                cur.push_head(|| word.clone());
                 let is_name = prev_dot || chars.get(i) == Some(&'.');
                 prev_dot = false;
                 if is_name {
@@ -210,10 +264,12 @@ pub fn scan(sql: &str) -> SqlInfo {
             }
             '.' => {
                 i += 1;
+                cur.push_head(|| ".".to_string());
                 cur.tokens += 1;
                 prev_dot = true;
             }
             _ => {
+                cur.push_head(|| c.to_string());
                 i += 1;
                 cur.tokens += 1;
                 prev_dot = false;
@@ -245,6 +301,39 @@ mod tests {
         assert!(!scan("SELECT t.returning FROM t").returning);
         assert!(!scan("SELECT 'it''s returning' FROM t").returning);
         assert!(!scan("SELECT returning_count FROM t").returning);
+    }
+
+    #[test]
+    fn pragmas_that_abort_a_node_when_set() {
+        for sql in [
+            "PRAGMA journal_mode=DELETE",
+            "pragma Journal_Mode = wal",
+            "PRAGMA main.page_size = 8192",
+            "PRAGMA \"main\".\"page_size\"(8192)",
+            "PRAGMA [locking_mode] = EXCLUSIVE",
+            "PRAGMA 'journal_mode' = 'off'",
+            "/* c */ PRAGMA -- x\n journal_mode\n=\nDELETE",
+            "SELECT 1; PRAGMA locking_mode=NORMAL",
+        ] {
+            let name = scan(sql).crashing_pragma;
+            assert!(
+                name.as_deref()
+                    .is_some_and(|n| super::NODE_CRASHING_PRAGMAS.contains(&n)),
+                "{sql}: {name:?}"
+            );
+        }
+        for sql in [
+            "PRAGMA journal_mode",
+            "PRAGMA main.page_size",
+            "PRAGMA cache_size = -2000",
+            "PRAGMA foreign_keys = OFF",
+            "SELECT * FROM pragma_journal_mode",
+            "SELECT 'PRAGMA journal_mode=DELETE'",
+            "INSERT INTO t (journal_mode) VALUES (1)",
+            "PRAGMA table_info(journal_mode)",
+        ] {
+            assert_eq!(scan(sql).crashing_pragma, None, "{sql}");
+        }
     }
 
     #[test]

@@ -116,6 +116,49 @@ fn returning_is_refused_via_execute_query_run_prepare_and_request() {
     );
 }
 
+/// `PRAGMA journal_mode=...`, `page_size=...` and `locking_mode=...` abort a 1.11.1 node
+/// (seen through `dqmig sql` and go-dqlite's shell): the client refuses them on every path,
+/// and the node keeps serving; reading them is allowed.
+#[test]
+fn node_aborting_pragmas_are_refused_on_every_path() {
+    let t = start_node();
+    let mut c = open(&t);
+    for sql in [
+        "PRAGMA journal_mode=DELETE",
+        "PRAGMA main.page_size = 8192",
+        "PRAGMA locking_mode(EXCLUSIVE)",
+    ] {
+        let errs = vec![
+            c.execute(sql, params![]).unwrap_err(),
+            c.query(sql, params![]).unwrap_err(),
+            c.run(sql, params![]).unwrap_err(),
+            c.prepare(sql).unwrap_err(),
+            c.execute_batch(&format!("SELECT 1; {sql}")).unwrap_err(),
+            c.request(&Request::ExecSql {
+                db: 0,
+                sql: sql.into(),
+                params: vec![],
+            })
+            .unwrap_err(),
+        ];
+        for err in errs {
+            assert!(matches!(err, Error::CrashingPragma { .. }), "{sql}: {err}");
+            assert_eq!(err.class(), ErrorClass::Programming);
+            assert!(
+                err.to_string().contains("aborts dqlite 1.11 nodes"),
+                "{err}"
+            );
+        }
+    }
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", params![])
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(mode.to_ascii_lowercase(), "wal");
+    assert_still_serving(&mut c);
+}
+
 #[test]
 fn finalized_statement_ids_are_never_reused() {
     let t = start_node();

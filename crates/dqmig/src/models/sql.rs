@@ -436,7 +436,18 @@ fn sql_type(dt: &DataType) -> Result<SqlType, String> {
     let text = match (super::sql_types::unfold(dt), dt) {
         (Some(text), _) => text.to_string(),
         (None, DataType::Unspecified) => String::new(),
-        (None, other) => other.to_string(),
+        (None, other) => {
+            // Not a type the pre-pass folded: sqlparser read one of its own spellings, or
+            // (after a column named by a keyword such as `DEFAULT`) a folded expression.
+            let text = other.to_string();
+            if text.contains(['\u{1}', '\u{2}']) {
+                return Err(format!(
+                    "`{}` is not a column type; a column definition starts with the column's name (quote a name that is an SQL keyword, e.g. \"default\")",
+                    text.replace(['\u{1}', '\u{2}'], "")
+                ));
+            }
+            text
+        }
     };
     crate::schema::lex::check_type_name(&text)?;
     Ok(SqlType::new(&text))
