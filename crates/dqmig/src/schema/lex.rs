@@ -348,6 +348,22 @@ const DANGLING: &[&str] = &[
     "HAVING", "DISTINCT",
 ];
 
+/// dqmig reads schema.sql, and the SQL it renders from models.toml, with sqlparser, whose
+/// tokenizer refuses a few texts SQLite's takes (`a & ._b`, where SQLite reads `.` and `_b`):
+/// a fragment a user writes must pass both, or the SQL rendered from it would not load.
+fn sqlparser_reads(sql: &str) -> Result<(), String> {
+    use sqlparser::dialect::SQLiteDialect;
+    sqlparser::tokenizer::Tokenizer::new(&SQLiteDialect {}, sql)
+        .tokenize()
+        .map(drop)
+        .map_err(|e| {
+            format!(
+                "{} at column {} cannot be read; write the text another way (e.g. a space after `.`)",
+                e.message, e.location.column
+            )
+        })
+}
+
 /// A word that needs an operand after it.
 fn dangles(sql: &str, t: &Lexeme) -> bool {
     DANGLING.iter().any(|w| t.is_keyword(sql, w))
@@ -368,6 +384,7 @@ pub(crate) fn check_shape(
     let Some(last) = tokens.last() else {
         return Err("the text is empty".to_string());
     };
+    sqlparser_reads(sql)?;
     let mut depth = 0usize;
     for (k, t) in tokens.iter().enumerate() {
         match t.kind {
@@ -428,6 +445,7 @@ pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
     // A comment in a type is kept in the type's text, and a `--` one would hide the rest of
     // the rendered column definition.
     let all = lex(sql).map_err(|e| e.to_string())?;
+    sqlparser_reads(sql)?;
     if all
         .iter()
         .any(|l| l.kind == Kind::Space && !l.text(sql).bytes().all(|c| c.is_ascii_whitespace()))
