@@ -53,6 +53,25 @@ pub fn json_keys(columns: &[String]) -> Vec<String> {
     keys
 }
 
+/// The most characters a table cell shows; `--json` prints whole values.
+pub const MAX_CELL_CHARS: usize = 1000;
+
+/// `text` cut to [`MAX_CELL_CHARS`] characters, saying how many were left out: the table
+/// layout costs time quadratic in a cell's length (a 96 KB revision message took 40 s to
+/// print), and no terminal shows such a cell usefully.
+fn fit(text: String) -> String {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => text,
+        Some((at, _)) => {
+            let left_out = text[at..].chars().count();
+            format!(
+                "{}... ({left_out} more characters; --json prints the whole value)",
+                &text[..at]
+            )
+        }
+    }
+}
+
 /// Print rows as a table with the column names as header.
 pub fn write_table<'r>(
     out: &mut dyn Write,
@@ -63,7 +82,7 @@ pub fn write_table<'r>(
     table.load_preset(presets::ASCII_FULL_CONDENSED);
     table.set_header(columns.iter().map(String::as_str));
     for row in rows {
-        table.add_row(row.iter().map(cell));
+        table.add_row(row.iter().map(|v| fit(cell(v))));
     }
     writeln!(out, "{table}")
 }
@@ -114,7 +133,7 @@ pub fn write_text_table(
     table.load_preset(presets::ASCII_FULL_CONDENSED);
     table.set_header(headers.iter().copied());
     for row in rows {
-        table.add_row(row);
+        table.add_row(row.into_iter().map(fit));
     }
     writeln!(out, "{table}")
 }
@@ -197,6 +216,35 @@ mod tests {
             text.contains("alice") && text.contains("x'0102ff'") && text.contains("NULL"),
             "{text}"
         );
+    }
+
+    /// A long cell (a 96 KB revision message, a big text value) is cut, in both table
+    /// writers, and says how much is left out; short cells are whole.
+    #[test]
+    fn long_cells_are_cut_and_say_so() {
+        let long = "wörd ".repeat(20_000);
+        let mut out = Vec::new();
+        write_text_table(
+            &mut out,
+            &["message"],
+            vec![vec![long.clone()], vec!["short".into()]],
+        )
+        .unwrap();
+        write_table(
+            &mut out,
+            &["v".to_owned()],
+            [[Value::Text(long)].as_slice()],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.len() < 20 * MAX_CELL_CHARS, "{} bytes", text.len());
+        assert_eq!(
+            text.matches("99000 more characters; --json prints the whole value")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert!(text.contains("| short"), "{text}");
     }
 
     #[test]

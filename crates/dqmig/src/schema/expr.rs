@@ -350,7 +350,10 @@ mod tests {
             ("f(1,)", "`,` before a `)`"),
             ("(a AND) OR b", "`AND` before a `)`"),
             // SQLite reads `.` `_b`; sqlparser (schema.sql) refuses it (fuzz models_toml).
-            ("len & ._b < 20", "Unexpected character '_' at column 7 cannot be read"),
+            (
+                "len & ._b < 20",
+                "Unexpected character '_' at column 7 cannot be read",
+            ),
         ] {
             assert!(SqlExpr::parse(bad).unwrap_err().contains(want), "{bad}");
         }
