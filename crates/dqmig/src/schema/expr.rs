@@ -140,11 +140,11 @@ impl DefaultValue {
         while let [first, .., last] = tokens {
             // `(6, 7)` keeps its parentheses: without them it is not one expression (the
             // inside must pass the rule of an expression written alone).
-            let inner = &tokens[1..tokens.len() - 1];
+            let inside = &text[first.end..last.start];
             if first.kind == Kind::LParen
                 && lex::matching_paren(tokens, 0) == Some(tokens.len() - 1)
                 && last.kind == Kind::RParen
-                && lex::check_shape(text, inner, true).is_ok()
+                && lex::tokens(inside).is_ok_and(|t| lex::check_shape(inside, &t, true).is_ok())
             {
                 tokens = &tokens[1..tokens.len() - 1];
             } else {

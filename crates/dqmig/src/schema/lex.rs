@@ -349,19 +349,52 @@ const DANGLING: &[&str] = &[
 ];
 
 /// dqmig reads schema.sql, and the SQL it renders from models.toml, with sqlparser, whose
-/// tokenizer refuses a few texts SQLite's takes (`a & ._b`, where SQLite reads `.` and `_b`):
-/// a fragment a user writes must pass both, or the SQL rendered from it would not load.
-fn sqlparser_reads(sql: &str) -> Result<(), String> {
+/// tokenizer refuses a few texts SQLite's takes (`a & ._b`, where SQLite reads `.` and `_b`)
+/// and splits others elsewhere (`|/` and `#-` are operators of other dialects to it, so
+/// `a |/* c */ b` is not `a | b`): a fragment a user writes must tokenize in both, into
+/// tokens that start at the same places, or the SQL rendered from it would not load (or would
+/// load as something else). `tokens` are SQLite's ([`tokens`] of `sql`).
+fn sqlparser_reads(sql: &str, tokens: &[Lexeme]) -> Result<(), String> {
     use sqlparser::dialect::SQLiteDialect;
-    sqlparser::tokenizer::Tokenizer::new(&SQLiteDialect {}, sql)
-        .tokenize()
-        .map(drop)
+    use sqlparser::tokenizer::Token;
+    let theirs = sqlparser::tokenizer::Tokenizer::new(&SQLiteDialect {}, sql)
+        .tokenize_with_location()
         .map_err(|e| {
             format!(
                 "{} at column {} cannot be read; write the text another way (e.g. a space after `.`)",
                 e.message, e.location.column
             )
-        })
+        })?;
+    let mut theirs = theirs
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+        .map(|t| (t.span.start.line, t.span.start.column));
+    // SQLite's token starts as sqlparser counts places: line and character column, from 1.
+    let (mut line, mut column, mut at) = (1u64, 1u64, 0usize);
+    for t in tokens {
+        for c in sql[at..t.start].chars() {
+            (line, column) = if c == '\n' {
+                (line + 1, 1)
+            } else {
+                (line, column + 1)
+            };
+        }
+        at = t.start;
+        if theirs.next() != Some((line, column)) {
+            return Err(format!(
+                "`{}` at column {column} is read differently by SQLite and by dqmig's SQL reader \
+                 (an operator of another SQL dialect such as `|/` or `#-`, or a `@`/`:` name?); \
+                 write the text another way (spaces around operators and comments)",
+                t.text(sql)
+            ));
+        }
+    }
+    match theirs.next() {
+        None => Ok(()),
+        Some((_, column)) => Err(format!(
+            "the text is read differently by SQLite and by dqmig's SQL reader from column {column} on; write it another way"
+        )),
+    }
 }
 
 /// A word that needs an operand after it.
@@ -384,7 +417,7 @@ pub(crate) fn check_shape(
     let Some(last) = tokens.last() else {
         return Err("the text is empty".to_string());
     };
-    sqlparser_reads(sql)?;
+    sqlparser_reads(sql, tokens)?;
     let mut depth = 0usize;
     for (k, t) in tokens.iter().enumerate() {
         match t.kind {
@@ -445,7 +478,12 @@ pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
     // A comment in a type is kept in the type's text, and a `--` one would hide the rest of
     // the rendered column definition.
     let all = lex(sql).map_err(|e| e.to_string())?;
-    sqlparser_reads(sql)?;
+    let code: Vec<Lexeme> = all
+        .iter()
+        .copied()
+        .filter(|l| l.kind != Kind::Space)
+        .collect();
+    sqlparser_reads(sql, &code)?;
     if all
         .iter()
         .any(|l| l.kind == Kind::Space && !l.text(sql).bytes().all(|c| c.is_ascii_whitespace()))
