@@ -69,7 +69,7 @@ struct Stmt {
     /// In a trigger: the last tokens were `;` and `END`.
     after_semi_end: bool,
     /// The first tokens: words and quoted names upper-cased and unquoted, punctuation as
-    /// itself, anything else `?` (enough to read `PRAGMA [schema.]name =`).
+    /// itself, anything else `?` (enough to read `EXPLAIN QUERY PLAN PRAGMA [schema.]name =`).
     head: Vec<String>,
 }
 
@@ -85,7 +85,7 @@ impl Stmt {
     }
 
     fn push_head(&mut self, token: impl FnOnce() -> String) {
-        if self.head.len() < 5 {
+        if self.head.len() < 8 {
             self.head.push(token());
         }
     }
@@ -93,6 +93,11 @@ impl Stmt {
     /// The pragma this statement sets, when it is one of [`NODE_CRASHING_PRAGMAS`].
     fn crashing_pragma(&self) -> Option<String> {
         let h: Vec<&str> = self.head.iter().map(String::as_str).collect();
+        // `EXPLAIN [QUERY PLAN] PRAGMA ...` prepares the pragma too, and aborts the node alike.
+        let h = match h[..] {
+            ["EXPLAIN", "QUERY", "PLAN", ref rest @ ..] | ["EXPLAIN", ref rest @ ..] => rest,
+            ref all => all,
+        };
         let name = match h[..] {
             ["PRAGMA", _, ".", name, "=" | "(", ..] | ["PRAGMA", name, "=" | "(", ..] => name,
             _ => return None,
@@ -314,6 +319,8 @@ mod tests {
             "PRAGMA 'journal_mode' = 'off'",
             "/* c */ PRAGMA -- x\n journal_mode\n=\nDELETE",
             "SELECT 1; PRAGMA locking_mode=NORMAL",
+            "EXPLAIN PRAGMA journal_mode=DELETE",
+            "explain query plan pragma main.page_size = 8192",
         ] {
             let name = scan(sql).crashing_pragma;
             assert!(

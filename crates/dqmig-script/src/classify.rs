@@ -217,7 +217,17 @@ pub(crate) fn classify(file: &str, code: &[&Tok]) -> Result<Class, ScriptError> 
              step in one; remove it (dqlite manages the database file itself)"
                 .to_string(),
         )),
-        Some(Keyword::SELECT | Keyword::VALUES | Keyword::EXPLAIN) => Ok(Class::Rows),
+        Some(Keyword::EXPLAIN) => {
+            if let Some(refusal) = explained_pragma_with_value(code) {
+                return Err(at(format!("{refusal} from the revision")));
+            }
+            // What the explained statement may not do, it may not do explained either.
+            match explained(code) {
+                Some(inner) if !inner.is_empty() => classify(file, inner).map(|_| Class::Rows),
+                _ => Ok(Class::Rows),
+            }
+        }
+        Some(Keyword::SELECT | Keyword::VALUES) => Ok(Class::Rows),
         Some(Keyword::WITH) => Ok(with(code)),
         _ => Ok(Class::Plain),
     }
@@ -309,6 +319,9 @@ pub fn refuse_alone(sql: &str) -> Option<String> {
         .iter()
         .filter(|t| !t.is_blank() && !t.is_comment())
         .collect();
+    if let Some(refusal) = explained_pragma_with_value(&code) {
+        return Some(refusal);
+    }
     match keyword(code.first()?)? {
         Keyword::VACUUM => Some(
             "`VACUUM` is refused: dqlite manages the database file itself (it keeps the database in \
@@ -382,6 +395,35 @@ pub(crate) fn boolean(v: &str) -> Option<bool> {
         "0" | "off" | "false" | "no" => Some(false),
         _ => None,
     }
+}
+
+/// The statement after `EXPLAIN [QUERY PLAN]` when `code` starts with it. SQLite prepares
+/// that statement, and a pragma with a value acts while it is prepared (`EXPLAIN PRAGMA
+/// journal_mode=DELETE` aborts a 1.11.1 node; `EXPLAIN PRAGMA foreign_keys=OFF` turns the
+/// checks off), so what is refused alone is refused explained too.
+fn explained<'a, 'b>(code: &'a [&'b Tok]) -> Option<&'a [&'b Tok]> {
+    if keyword(code.first()?)? != Keyword::EXPLAIN {
+        return None;
+    }
+    let plan = code.len() > 2
+        && keyword(code[1]) == Some(Keyword::QUERY)
+        && keyword(code[2]) == Some(Keyword::PLAN);
+    Some(&code[if plan { 3 } else { 1 }..])
+}
+
+/// The refusal of an explained pragma that sets a value (see [`explained`]).
+fn explained_pragma_with_value(code: &[&Tok]) -> Option<String> {
+    let inner = explained(code)?;
+    let (name, value) = (keyword(inner.first()?)? == Keyword::PRAGMA)
+        .then(|| pragma_parts(inner))
+        .flatten()?;
+    value.map(|_| {
+        format!(
+            "`EXPLAIN PRAGMA {name}` with a value is refused: SQLite applies the pragma while it prepares \
+             the statement (explaining it sets it; a storage pragma such as journal_mode aborts a \
+             libdqlite 1.11 node); remove the statement"
+        )
+    })
 }
 
 fn keyword(t: &Tok) -> Option<Keyword> {
