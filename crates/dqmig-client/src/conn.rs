@@ -191,6 +191,10 @@ impl Connection {
         first_open: bool,
     ) -> Result<Connection> {
         check_nul(database, || format!("opening database {database:?}"))?;
+        crate::check_database_name(database).map_err(|reason| Error::DatabaseName {
+            name: database.to_string(),
+            reason,
+        })?;
         let mut conn = Connection::find_and_register(address, opts, first_open)?;
         let action = format!("opening database {database:?}");
         let req = Request::Open {

@@ -154,6 +154,12 @@ pub enum Error {
     #[error("{action}: RETURNING is refused because it crashes dqlite 1.11 nodes; run the statement without RETURNING and read the row back with a SELECT (e.g. by last_insert_id)")]
     Returning { sql: String, action: String },
 
+    /// A database name libdqlite 1.11.1 cannot open as a replicated database: the empty name,
+    /// `:memory:` and SQLite URI names (`file:...`) crash the node or fail; refused before
+    /// sending ([`crate::check_database_name`]).
+    #[error("opening database {name:?}: the name {reason}")]
+    DatabaseName { name: String, reason: &'static str },
+
     /// Setting `journal_mode`, `page_size` or `locking_mode` aborts a libdqlite 1.11.1 node
     /// (it manages its own WAL, page size and locks); refused before sending.
     #[error("{action}: `PRAGMA {pragma}` with a value is refused because it aborts dqlite 1.11 nodes (the node manages the journal, page size and locking itself); remove the statement (reading the pragma, without a value, is allowed)")]
@@ -300,6 +306,7 @@ impl Error {
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
             | Error::CrashingPragma { .. }
+            | Error::DatabaseName { .. }
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }
@@ -427,6 +434,7 @@ impl Error {
             | Error::TooManyParams { .. }
             | Error::Returning { .. }
             | Error::CrashingPragma { .. }
+            | Error::DatabaseName { .. }
             | Error::StatementNotLive { .. }
             | Error::DescribeFormat { .. }
             | Error::NulInText { .. }

@@ -79,6 +79,26 @@ pub use conn::{Connection, ExecResult, Outcome};
 /// many rows in one transaction call [`Connection::set_cache_size_kib`] with it.
 pub const BIG_TRANSACTION_CACHE_KIB: u32 = 1 << 20;
 
+/// Checks a database name before it is sent: the empty name, `:memory:` and names starting
+/// with `file:` (SQLite URI names, `file::memory:` among them) crash a libdqlite 1.11.1 node
+/// (SIGSEGV) or fail on every statement, so they are refused. Any other name is a file name
+/// in the node's replicated store (`app.db`).
+///
+/// # Errors
+/// Why the name is refused, as a phrase that follows the name ("is empty; ..."), saying what
+/// to write instead.
+pub fn check_database_name(name: &str) -> std::result::Result<(), &'static str> {
+    if name.is_empty() {
+        Err("is empty; give a file name such as app.db")
+    } else if name == ":memory:" || name.starts_with("file:") {
+        Err("is not a file name: dqlite databases are replicated files, and `:memory:` or a SQLite URI name (`file:...`) crashes a libdqlite 1.11 node; give a file name such as app.db")
+    } else if name.contains('\0') {
+        Err("contains a NUL byte; give a file name such as app.db")
+    } else {
+        Ok(())
+    }
+}
+
 /// The `PRAGMA` that sets a connection's page-cache limit to `kib` KiB (SQLite reads a
 /// negative `cache_size` as KiB).
 pub fn cache_size_pragma(kib: u32) -> String {

@@ -448,6 +448,13 @@ fn check_database(url: &str, database: &str) -> Result<(), UrlError> {
             url: url.to_string(),
         });
     }
+    if let Err(reason) = crate::client::check_database_name(database) {
+        return Err(UrlError::InvalidDatabase {
+            url: url.to_string(),
+            database: database.to_string(),
+            reason,
+        });
+    }
     if database == "." || database == ".." {
         return Err(UrlError::InvalidDatabase {
             url: url.to_string(),
@@ -719,5 +726,16 @@ mod tests {
         assert_err("dqlite://bad host:1/app.db", &["not a host name"]);
         assert_err("dqlite:///127.0.0.1:9001/tmp/..", &["\"..\" is not a name"]);
         assert_err("dqlite:///127.0.0.1:9001/tmp/a\0b", &["NUL"]);
+        // Names that crash a libdqlite 1.11 node (found by a fresh-user pass).
+        for name in [":memory:", "file::memory:", "file:x.db"] {
+            assert_err(
+                &format!("dqlite://127.0.0.1:9001/{name}"),
+                &["is not a file name", "app.db"],
+            );
+            assert_err(
+                &format!("dqlite:///127.0.0.1:9001/tmp/{name}"),
+                &["is not a file name"],
+            );
+        }
     }
 }

@@ -159,6 +159,23 @@ fn node_aborting_pragmas_are_refused_on_every_path() {
     assert_still_serving(&mut c);
 }
 
+/// The empty name, `:memory:` and `file:` names crash a 1.11.1 node (SIGSEGV) or fail:
+/// refused before sending, and the node keeps serving.
+#[test]
+fn database_names_that_crash_a_node_are_refused() {
+    let t = start_node();
+    let mut c = open(&t);
+    for name in ["", ":memory:", "file::memory:", "file:app.db"] {
+        let Err(err) = Connection::open(c.address(), name) else {
+            panic!("{name:?} was opened");
+        };
+        assert!(matches!(err, Error::DatabaseName { .. }), "{name:?}: {err}");
+        assert_eq!(err.class(), ErrorClass::Programming);
+        assert!(err.to_string().contains("app.db"), "{err}");
+    }
+    assert_still_serving(&mut c);
+}
+
 #[test]
 fn finalized_statement_ids_are_never_reused() {
     let t = start_node();
