@@ -475,6 +475,19 @@ pub(crate) fn check_shape(
 /// # Errors
 /// A message saying what is wrong.
 pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
+    check_type_grammar(sql)?;
+    // A type starting with a quoted token is kept by SQLite as that token's value (and
+    // rendered so by dqmig): the value must be a type name itself (`"INT, x TEXT"` is not).
+    let trimmed = sql.trim_ascii();
+    let kept = crate::types::sql_type::dequoted(trimmed);
+    if kept != trimmed {
+        check_type_grammar(&kept).map_err(|e| format!("inside its quotes, {e}"))?;
+    }
+    Ok(())
+}
+
+/// [`check_type_name`] without the look inside a leading quoted token.
+fn check_type_grammar(sql: &str) -> Result<(), String> {
     // A comment in a type is kept in the type's text, and a `--` one would hide the rest of
     // the rendered column definition.
     let all = lex(sql).map_err(|e| e.to_string())?;
@@ -577,6 +590,7 @@ mod tests {
             "decimal(10, 2)",
             "UNSIGNED BIG INT",
             "\"my type\"",
+            "[DECIMAL(10, 2)]",
             "VARCHAR(+5)",
             "x(-1,0x10)",
             "'str' [br]",
@@ -585,6 +599,8 @@ mod tests {
         }
         for bad in [
             "INT, \"x\" TEXT",
+            "\"INT, x TEXT\"",
+            "'a -- b'",
             "INT); DROP TABLE t; --",
             "DECIMAL(\u{1},1)",
             "(10)",

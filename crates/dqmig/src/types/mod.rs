@@ -30,7 +30,7 @@
 //! maps a rendered type back to the one declared type that owns it (INTEGER → integer,
 //! TEXT → text, ...), so boolean reads back as integer and datetime as text.
 
-mod sql_type;
+pub(crate) mod sql_type;
 
 pub use sql_type::{Affinity, SqlType, REMAPPED_BY_DQLITE};
 

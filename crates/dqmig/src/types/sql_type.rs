@@ -44,7 +44,7 @@ impl SqlType {
     /// Normalizes `text` (see the module docs). Never fails: SQLite accepts any type name.
     pub fn new(text: &str) -> SqlType {
         // SQLite's whitespace is ASCII only: any other character is part of a name.
-        let upper = text.trim_ascii().to_ascii_uppercase();
+        let upper = dequoted(text.trim_ascii()).to_ascii_uppercase();
         let mut out = String::with_capacity(upper.len());
         let mut pending_space = false;
         for ch in upper.chars() {
@@ -96,6 +96,32 @@ impl SqlType {
     }
 }
 
+/// The declared type as SQLite 3.40 (Debian 12's, under libdqlite 1.11) keeps it: a type
+/// text that starts with a quote character (`'`, `"`, `` ` ``, `[`) is replaced by the value
+/// of that first quoted token, and anything after it is dropped (`sqlite3Dequote` on the
+/// type), so `"DATETIME"` is the type `DATETIME` (which dqlite remaps), `[my type]` is
+/// `my type` and `"two" "words"` is `two`. Other types are kept as written.
+pub(crate) fn dequoted(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = text.chars().peekable();
+    let close = match chars.next() {
+        Some('[') => ']',
+        Some(q @ ('\'' | '"' | '`')) => q,
+        _ => return text.into(),
+    };
+    let mut value = String::new();
+    while let Some(c) = chars.next() {
+        if c == close {
+            if close != ']' && chars.peek() == Some(&close) {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        value.push(c);
+    }
+    value.into()
+}
+
 impl fmt::Display for SqlType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -115,6 +141,13 @@ mod tests {
             ("Integer", "INTEGER"),
             ("", ""),
             ("unsigned big int", "UNSIGNED BIG INT"),
+            // SQLite drops the quotes of a type written as one quoted token.
+            ("\"DATETIME\"", "DATETIME"),
+            ("[my  type]", "MY TYPE"),
+            ("'x'", "X"),
+            ("\"a\" \"b\"", "A"),
+            ("'it''s'", "IT'S"),
+            ("CHAR'7'", "CHAR'7'"),
         ];
         for (input, want) in cases {
             assert_eq!(SqlType::new(input).as_str(), want, "{input:?}");
