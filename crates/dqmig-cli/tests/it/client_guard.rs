@@ -407,6 +407,18 @@ fn server_error_codes_and_classes() {
             }
         }
     }
+    // A statement that fails at its first step while the node encodes its rows: libdqlite
+    // 1.11.1 sends the begun Rows in front of the Failure; the client reads the failure (it
+    // took the reply for a protocol error, so an upgrade retried it as a lost connection).
+    for sql in [
+        "SELECT load_extension('x')",
+        "SELECT * FROM pragma_journal_mode('delete')",
+    ] {
+        let err = c.query(sql, params![]).unwrap_err();
+        assert!(matches!(err, Error::Server { .. }), "{sql}: {err:?}");
+        assert_eq!(err.class(), ErrorClass::Programming, "{sql}: {err}");
+        assert!(!c.is_broken(), "{sql}: the connection is fine");
+    }
     let err = c.query("SELECT * FROM nosuch", params![]).unwrap_err();
     assert!(
         err.to_string()

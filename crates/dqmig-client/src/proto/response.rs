@@ -220,18 +220,52 @@ fn role(code: u64) -> Result<Role, ProtoError> {
     Role::from_code(code).ok_or(ProtoError::UnknownRole { code })
 }
 
+/// A Failure body: a code and a message. libdqlite 1.11.1 sends a statement that fails while
+/// its rows are being encoded (`SELECT load_extension('x')`: "not authorized" at the first
+/// step) as a Failure whose body still starts with the Rows it had begun (column count and
+/// names), the real code and message last; so when the body is not exactly one failure, the
+/// failure is the 8-byte-aligned tail that is exactly one, code and message.
+fn decode_failure(body: &[u8]) -> Result<Response, ProtoError> {
+    let exact = |tail: &[u8]| -> Result<Response, ProtoError> {
+        let mut r = Reader::new(tail);
+        let resp = Response::Failure {
+            code: r.u64("failure code")?,
+            message: r.string("failure message")?,
+        };
+        r.end("response body")?;
+        Ok(resp)
+    };
+    exact(body).or_else(|first_error| {
+        // The message is the text after the last NUL before the final text's own NUL (the
+        // code's high zero bytes end the token before it); its code is the 8 bytes before it.
+        // One candidate, checked in one pass: a hostile body costs O(n), not O(n^2).
+        let last = body
+            .iter()
+            .rposition(|&b| b != 0)
+            .ok_or(first_error.clone())?;
+        let start = body[..=last]
+            .iter()
+            .rposition(|&b| b == 0)
+            .map_or(0, |q| q + 1);
+        let text_at = start.next_multiple_of(8);
+        match text_at.checked_sub(8) {
+            Some(at) if at >= 8 => exact(&body[at..]).map_err(|_| first_error),
+            _ => Err(first_error),
+        }
+    })
+}
+
 /// Decodes the body of a response of type `mtype`. Total: malformed input is an error.
 pub fn decode_response(mtype: u8, body: &[u8], hint: ResponseHint) -> Result<Response, ProtoError> {
     if mtype == rt::ROWS {
         return decode_rows(body).map(Response::Rows);
     }
     check_aligned(body)?;
+    if mtype == rt::FAILURE {
+        return decode_failure(body);
+    }
     let mut r = Reader::new(body);
     let resp = match mtype {
-        rt::FAILURE => Response::Failure {
-            code: r.u64("failure code")?,
-            message: r.string("failure message")?,
-        },
         rt::SERVER => {
             let id = if hint.legacy { 0 } else { r.u64("leader id")? };
             Response::Server {
@@ -481,6 +515,32 @@ mod tests {
                 message: "UNIQUE constraint failed: u.k".into(),
             },
         );
+    }
+
+    /// libdqlite 1.11.1's reply to `SELECT load_extension('x')` over QuerySQL (bytes seen
+    /// on a node): the Rows it had begun (1 column, its name), then the real failure.
+    #[test]
+    fn failure_after_a_begun_rows_body() {
+        let body = [
+            hex("0100000000000000"),
+            txt("load_extension('x')"),
+            hex("0100000000000000"),
+            txt("not authorized"),
+        ]
+        .concat();
+        assert_eq!(
+            decode_response(rt::FAILURE, &body, MODERN),
+            Ok(Response::Failure {
+                code: 1,
+                message: "not authorized".into(),
+            })
+        );
+        // Trailing bytes that are not a failure stay an error, as does a missing NUL.
+        let mut bad = [hex("0100000000000000"), txt("ok")].concat();
+        bad.extend_from_slice(&[7; 8]);
+        assert!(decode_response(rt::FAILURE, &bad, MODERN).is_err());
+        let no_nul = [hex("0100000000000000"), b"aaaaaaaa".to_vec()].concat();
+        assert!(decode_response(rt::FAILURE, &no_nul, MODERN).is_err());
     }
 
     /// §10 Extra: Cluster v1 reply (the third node is elided in the document).
