@@ -109,7 +109,10 @@ fn options(tls: Option<dqmig::client::TlsConfig>) -> ConnectOptions {
     ConnectOptions {
         dial_timeout: std::time::Duration::from_secs(2),
         leader_timeout: super::project::leader_timeout(),
-        read_timeout: Some(std::time::Duration::from_secs(120)),
+        // --read-timeout, as for every other command (a membership change that cannot
+        // commit, e.g. an unreachable new voter, is given up after it).
+        read_timeout: Some(super::project::read_timeout()),
+        write_timeout: Some(super::project::read_timeout()),
         tls,
         ..ConnectOptions::default()
     }

@@ -152,6 +152,22 @@ fn command_source_reads_stdout_and_reports_failures() {
         "{err}"
     );
 
+    // A command that exits but leaves a background process holding its stdout: the output
+    // ends when the group is stopped (it waited for the 100 s sleep; fresh-user pass).
+    let started = std::time::Instant::now();
+    let from_cmd = dqmig::models::load_command_within(
+        "(sleep 100 &) ; cat models.toml",
+        &dir,
+        std::time::Duration::from_secs(30),
+    )
+    .unwrap();
+    assert_eq!(from_cmd, from_file);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the load waited for the background process: {:?}",
+        started.elapsed()
+    );
+
     let err = load_command(
         "printf '[tables.t]\\ncolumns = [ { name = \"a\", type = \"nope\" } ]\\n'",
         &dir,

@@ -53,15 +53,22 @@ pub fn load_command_within(
         .process_group(0)
         .spawn()
         .map_err(|e| fail(format!("could not start it: {e}")))?;
+    // Each pipe is read to its end on a thread of its own, which sends what it read.
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
                 let _ = pipe.read_to_end(&mut bytes);
             }
-            bytes
-        })
+            let _ = tx.send(bytes);
+        });
+        rx
     };
+    let pgid = child.id() as libc::pid_t;
+    // SAFETY: kill(2) on the process group of our own child (its id stays reserved while any
+    // process of the group lives); no memory involved.
+    let kill_group = || unsafe { libc::kill(-pgid, libc::SIGKILL) };
     let stdout = reader(child.stdout.take().map(|p| Box::new(p) as _));
     let stderr = reader(child.stderr.take().map(|p| Box::new(p) as _));
     let deadline = Instant::now() + timeout;
@@ -70,9 +77,7 @@ pub fn load_command_within(
             Ok(Some(status)) => break status,
             Ok(None) if Instant::now() >= deadline => {
                 // The whole group: `sh -c` may have started the real work as its child.
-                let pgid = child.id() as libc::pid_t;
-                // SAFETY: kill(2) with our own child's process group id; no memory involved.
-                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                kill_group();
                 let _ = child.wait();
                 return Err(fail(format!(
                     "it did not finish within {} s, so it was stopped (with the processes it started); \
@@ -85,8 +90,25 @@ pub fn load_command_within(
             Err(e) => return Err(fail(format!("could not wait for it: {e}"))),
         }
     };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
+    // The command has exited; a process it left in the background (`(sleep 100 &)`) may still
+    // hold its stdout open, so the output would never end: the group goes, and the output
+    // gets what is left of the time (at least a second) to end.
+    kill_group();
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_secs(1));
+    let ended = |rx: std::sync::mpsc::Receiver<Vec<u8>>| {
+        rx.recv_timeout(left).map_err(|_| {
+            fail(format!(
+                "it exited, but its output did not end within {} s: a process it started in a new \
+                 session still holds its stdout; fix the command (it must print the models as \
+                 TOML on stdout and exit, leaving nothing running)",
+                timeout.as_secs_f64()
+            ))
+        })
+    };
+    let stdout = ended(stdout)?;
+    let stderr = ended(stderr)?;
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
         let tail: Vec<&str> = stderr
