@@ -49,7 +49,17 @@ impl<'a> Builder<'a> {
         LoadError::at(self.file, pos, message)
     }
 
+    /// A name holds no NUL character: dqlite cuts text at one, so the object would get
+    /// another name than the one written (a models.toml `"x\u0000y"`).
+    fn no_nul(&self, name: &Ident, kind: &str, pos: Pos) -> Result<(), LoadError> {
+        if name.as_str().contains('\0') {
+            return Err(self.err(pos, format!("{kind} name {:?} contains a NUL character (\\u0000), which dqlite cuts text at; remove it", name.as_str())));
+        }
+        Ok(())
+    }
+
     fn reserved(&self, name: &Ident, kind: &str, pos: Pos) -> Result<(), LoadError> {
+        self.no_nul(name, kind, pos)?;
         if name.folded().starts_with("sqlite_") {
             return Err(self.err(pos, format!("{kind} name `{name}` starts with `sqlite_`, which SQLite reserves for internal objects; choose another name")));
         }
@@ -163,6 +173,7 @@ impl<'a> Builder<'a> {
         }
         for (i, col) in table.columns.iter().enumerate() {
             let at = pos.columns.get(i).copied().unwrap_or(pos.table);
+            self.no_nul(&col.name, "column", at)?;
             if let Some(first) = table.columns[..i].iter().position(|c| c.name == col.name) {
                 let first_at = pos.columns.get(first).copied().unwrap_or(pos.table);
                 return Err(self.err(
