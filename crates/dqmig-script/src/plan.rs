@@ -105,6 +105,18 @@ impl Graph {
                 }
                 all
             }
+            Target::FromRev(name, _) | Target::BranchHead(name) | Target::BranchBase(name)
+                if ["head", "heads", "base"].contains(&name.as_str()) && !self.labels.contains_key(name) =>
+            {
+                return Err(ScriptError::BadTarget {
+                    target: shown,
+                    reason: format!(
+                        "`{name}` names no single revision to count from or to branch at; \
+                         write `+N`/`-N` for steps from where the database is, REV+N/REV-N from a revision, \
+                         or LABEL@head for a branch's head"
+                    ),
+                })
+            }
             Target::Rev(name) => vec![self.resolve_rev(name)?],
             Target::BranchBase(name) => vec![self.resolve_rev(name)?],
             Target::BranchHead(name) => {

@@ -356,6 +356,29 @@ fn target_errors() {
         ),
         (BRANCHED, "", "a@head", true, "several heads"),
         (PREFIXES, "", "aa", true, "is ambiguous"),
+        // `head`, `heads` and `base` are no revision to count from (the message said no
+        // revision matched `head`; fresh-user pass).
+        (
+            LINEAR,
+            "",
+            "head+999",
+            true,
+            "`head` names no single revision to count from",
+        ),
+        (
+            LINEAR,
+            "a1",
+            "base-1",
+            false,
+            "`base` names no single revision",
+        ),
+        (
+            LINEAR,
+            "",
+            "base@head",
+            true,
+            "`base` names no single revision",
+        ),
     ];
     for (specs, current, target, up, needle) in cases {
         let g = graph(specs).unwrap();
