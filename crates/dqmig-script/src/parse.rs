@@ -92,6 +92,14 @@ const KEYS: &str = "revision, revises, message, created, branch-labels, depends-
 
 /// Parses the text of the revision file named `file`.
 pub fn parse_revision(file: &str, text: &str) -> Result<Revision, ScriptError> {
+    if text.starts_with('\u{feff}') {
+        return Err(ScriptError::at(
+            file,
+            1,
+            1,
+            "the file starts with a byte order mark (U+FEFF, an editor's \"UTF-8 with BOM\"); save it as plain UTF-8",
+        ));
+    }
     let toks = split::tokenize(file, text)?;
     // Find the section markers.
     let mut markers: Vec<(usize, bool)> = Vec::new(); // (token index, is_up)

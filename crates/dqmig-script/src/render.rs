@@ -306,8 +306,16 @@ pub fn slug(message: &str) -> String {
     s.trim_end_matches('_').to_string()
 }
 
-/// Checks a file-name pattern: known tokens only, `%(rev)s` present, no path separators.
+/// Checks a file-name pattern: known tokens only, `%(rev)s` present, no path separators,
+/// and no leading `.` (the versions folder's hidden files are not revisions, so a file
+/// named `.abc.sql` would be written and then never read).
 pub fn validate_file_template(pattern: &str) -> Result<(), ScriptError> {
+    if pattern.starts_with('.') {
+        return Err(ScriptError::BadFileTemplate {
+            template: pattern.to_string(),
+            reason: "it starts with `.`, which makes hidden files that dqmig does not read as revisions; start it with a token such as %(rev)s".into(),
+        });
+    }
     expand(pattern, &|_| Some(String::new())).map(|_| ())
 }
 

@@ -68,10 +68,12 @@ pub fn run(global: &GlobalArgs, args: &EditArgs, io: &mut Io<'_>) -> Result<(), 
         .args(&editor.args)
         .arg(&file)
         .status()
-        .map_err(|source| CliError::Io {
-            action: "starting the editor for",
-            path: file.clone(),
-            source,
+        .map_err(|source| {
+            CliError::Refused(format!(
+                "could not start the editor `{editor}` (from $VISUAL or $EDITOR) to edit {}: {source}; \
+                 set VISUAL or EDITOR to an installed editor, e.g. EDITOR=nano",
+                file.display()
+            ))
         })?;
     if !status.success() {
         return Err(CliError::Refused(format!(

@@ -118,6 +118,8 @@ fn slugs_and_file_names() {
         "%(rev)s_%(nope)s",
         "%(rev",
         "..%(rev)s",
+        // A hidden file would be written and never read (fresh-user pass).
+        ".%(rev)s",
     ] {
         assert!(
             matches!(
