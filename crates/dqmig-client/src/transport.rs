@@ -19,7 +19,7 @@ use super::proto::{
 const READ_CHUNK: usize = 64 * 1024;
 
 /// The error of a reply that keeps arriving but not whole within the read timeout.
-const TOO_SLOW: &str = "the reply arrives too slowly: part of it came, but not the rest within the read timeout (ConnectOptions::read_timeout, 30 s by default); the peer is stalled or not a dqlite node; the connection is closed, and a request in flight may or may not have run";
+const TOO_SLOW: &str = "the reply arrives too slowly: part of it came, but not the rest within the read timeout (ConnectOptions::read_timeout, 30 s by default; --read-timeout of the dqmig CLI); the peer is stalled or not a dqlite node; the connection is closed, and a request in flight may or may not have run";
 
 /// Default refusal threshold for one incoming message body.
 pub const DEFAULT_MAX_MESSAGE: usize = 1 << 31;
@@ -151,7 +151,7 @@ fn io_err(action: &str, address: &str, source: std::io::Error) -> Error {
         {
             std::io::Error::new(
             source.kind(),
-            "no reply within the read timeout (ConnectOptions::read_timeout, 30 s by default; raise it per connection with Connection::set_read_timeout for statements known to run longer); the connection is closed, and a request in flight may or may not have run",
+            "no reply within the read timeout (ConnectOptions::read_timeout, 30 s by default, or per connection Connection::set_read_timeout; --read-timeout of the dqmig CLI): raise it for statements known to run longer; the connection is closed, and a request in flight may or may not have run",
         )
         }
         _ => source,

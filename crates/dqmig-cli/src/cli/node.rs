@@ -299,6 +299,16 @@ fn run_start(
     // A member restarted without --join (older data dir, no marker) just starts.
     let member_already = joined_before || (restarted && args.join.is_empty());
     let must_join = !(is_bootstrap(id) || member_already);
+    // The first node of a new cluster is its voter and leader: no other role can hold it.
+    if is_bootstrap(id) && !restarted && args.join.is_empty() {
+        if let Some(role) = args.role.filter(|r| Role::from(*r) != Role::Voter) {
+            return Err(CliError::Refused(format!(
+                "--role {} with --id {id} and no --join: node {id} bootstraps a new cluster, whose first \
+                 node is its voter and leader; drop --role, or give --join to add the node to an existing cluster",
+                Role::from(role)
+            )));
+        }
+    }
     if must_join && args.join.is_empty() {
         return Err(CliError::JoinNeeded {
             id,
