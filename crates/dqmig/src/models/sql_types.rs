@@ -16,22 +16,11 @@ pub(crate) type TypePlaces = Vec<(Location, Location)>;
 /// Marks a folded type word, so that a quoted type the user wrote is not mistaken for one.
 const MARK: char = '\u{1}';
 
-/// Words that end a column type: the column constraints.
+/// Words that end a column type: the column constraints ([`crate::schema::lex::TYPE_ENDING_WORDS`]).
 fn ends_type(w: &Word) -> bool {
-    matches!(
-        w.keyword,
-        Keyword::CONSTRAINT
-            | Keyword::PRIMARY
-            | Keyword::NOT
-            | Keyword::NULL
-            | Keyword::UNIQUE
-            | Keyword::CHECK
-            | Keyword::DEFAULT
-            | Keyword::COLLATE
-            | Keyword::REFERENCES
-            | Keyword::GENERATED
-            | Keyword::AS
-    )
+    crate::schema::lex::TYPE_ENDING_WORDS
+        .iter()
+        .any(|k| w.value.eq_ignore_ascii_case(k))
 }
 
 fn starts_table_constraint(t: &Token) -> bool {

@@ -467,6 +467,23 @@ pub(crate) fn check_shape(
     Ok(())
 }
 
+/// The words that end a column's type in `CREATE TABLE`: the column constraints. SQLite
+/// takes none of them as a type word, and a type holding one (`INT NOT NULL`) would be read
+/// back as a type and a constraint.
+pub(crate) const TYPE_ENDING_WORDS: [&str; 11] = [
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
+    "AS",
+];
+
 /// Checks a declared column type written by a user (models.toml `sql_type`) against
 /// SQLite's grammar for one: empty, or one or more names (words, quoted names or strings)
 /// optionally followed by `(N)` or `(N, M)` with signed numbers, no comment. Anything else
@@ -507,6 +524,17 @@ fn check_type_grammar(sql: &str) -> Result<(), String> {
         ));
     }
     let tokens: Vec<Lexeme> = all.into_iter().filter(|l| l.kind != Kind::Space).collect();
+    if let Some(word) = tokens
+        .iter()
+        .find(|t| TYPE_ENDING_WORDS.iter().any(|w| t.is_keyword(sql, w)))
+    {
+        return Err(format!(
+            "`{}` holds `{}`, which starts a column constraint, not a type word; give the type alone \
+             (nullable, default, collate and references have keys of their own in models.toml)",
+            sql.trim(),
+            word.text(sql)
+        ));
+    }
     let names = tokens
         .iter()
         .take_while(|t| matches!(t.kind, Kind::Word | Kind::QuotedWord | Kind::String))
@@ -610,6 +638,8 @@ mod tests {
             "CHAR()",
             "CHAR(1,)",
             "INT PRIMARY KEY (1) x",
+            "INT NOT NULL",
+            "'x CLOB DEFAULT y' TEXT",
             "INT -- hides the rest",
             "UNSIGNED /* c */ INT",
         ] {
