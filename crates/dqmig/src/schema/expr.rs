@@ -357,7 +357,14 @@ mod tests {
         ] {
             assert!(SqlExpr::parse(bad).unwrap_err().contains(want), "{bad}");
         }
-        for ok in ["count(*)", "(a * b)", "f(x, (y))", "random()"] {
+        for ok in [
+            "count(*)",
+            "(a * b)",
+            "f(x, (y))",
+            "random()",
+            "0X10 | 0xfF",
+            "a /* c */ | b",
+        ] {
             assert!(SqlExpr::parse(ok).is_ok(), "{ok}");
         }
         assert!(SqlExpr::parse("a > 0; drop table t").is_err());

@@ -350,10 +350,13 @@ const DANGLING: &[&str] = &[
 
 /// dqmig reads schema.sql, and the SQL it renders from models.toml, with sqlparser, whose
 /// tokenizer refuses a few texts SQLite's takes (`a & ._b`, where SQLite reads `.` and `_b`)
-/// and splits others elsewhere (`|/` and `#-` are operators of other dialects to it, so
-/// `a |/* c */ b` is not `a | b`): a fragment a user writes must tokenize in both, into
-/// tokens that start at the same places, or the SQL rendered from it would not load (or would
-/// load as something else). `tokens` are SQLite's ([`tokens`] of `sql`).
+/// and reads others across SQLite's token boundaries (`|/` and `#-` are operators of other
+/// dialects to it, so in `a |/* c */ b` it reads `|/`, `*`, `c` where SQLite reads `|` and a
+/// comment). A fragment a user writes must tokenize in both, with every SQLite token starting
+/// a sqlparser token and every sqlparser token inside a SQLite token (splitting one, as
+/// sqlparser does `0X10`, is harmless: the loader keeps a fragment's source text), or the SQL
+/// rendered from it would not load or would load as something else. `tokens` are SQLite's
+/// ([`tokens`] of `sql`).
 fn sqlparser_reads(sql: &str, tokens: &[Lexeme]) -> Result<(), String> {
     use sqlparser::dialect::SQLiteDialect;
     use sqlparser::tokenizer::Token;
@@ -365,35 +368,46 @@ fn sqlparser_reads(sql: &str, tokens: &[Lexeme]) -> Result<(), String> {
                 e.message, e.location.column
             )
         })?;
-    let mut theirs = theirs
+    let mut places = theirs
         .iter()
         .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
-        .map(|t| (t.span.start.line, t.span.start.column));
-    // SQLite's token starts as sqlparser counts places: line and character column, from 1.
-    let (mut line, mut column, mut at) = (1u64, 1u64, 0usize);
-    for t in tokens {
-        for c in sql[at..t.start].chars() {
-            (line, column) = if c == '\n' {
-                (line + 1, 1)
-            } else {
-                (line, column + 1)
-            };
+        .map(|t| (t.span.start.line, t.span.start.column))
+        .peekable();
+    // Their token starts as byte offsets (they count lines and characters from 1).
+    let mut starts = Vec::new();
+    let (mut line, mut column) = (1u64, 1u64);
+    for (at, c) in sql.char_indices() {
+        while places.peek() == Some(&(line, column)) {
+            starts.push(at);
+            places.next();
         }
-        at = t.start;
-        if theirs.next() != Some((line, column)) {
-            return Err(format!(
-                "`{}` at column {column} is read differently by SQLite and by dqmig's SQL reader \
-                 (an operator of another SQL dialect such as `|/` or `#-`, or a `@`/`:` name?); \
-                 write the text another way (spaces around operators and comments)",
-                t.text(sql)
-            ));
-        }
+        (line, column) = if c == '\n' {
+            (line + 1, 1)
+        } else {
+            (line, column + 1)
+        };
     }
-    match theirs.next() {
+    let differ = |at: usize| {
+        let column = sql[..at].chars().rev().take_while(|&c| c != '\n').count() + 1;
+        format!(
+            "the text at column {column} is read differently by SQLite and by dqmig's SQL reader \
+             (an operator of another SQL dialect such as `|/` or `#-` next to a comment?); write it \
+             another way (spaces around operators and comments)"
+        )
+    };
+    if let Some(t) = tokens
+        .iter()
+        .find(|t| starts.binary_search(&t.start).is_err())
+    {
+        return Err(differ(t.start));
+    }
+    let inside = |at: usize| {
+        let k = tokens.partition_point(|t| t.end <= at);
+        tokens.get(k).is_some_and(|t| t.start <= at)
+    };
+    match starts.iter().find(|&&at| !inside(at)) {
+        Some(&at) => Err(differ(at)),
         None => Ok(()),
-        Some((_, column)) => Err(format!(
-            "the text is read differently by SQLite and by dqmig's SQL reader from column {column} on; write it another way"
-        )),
     }
 }
 
