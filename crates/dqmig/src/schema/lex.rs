@@ -513,6 +513,14 @@ pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
     let kept = crate::types::sql_type::dequoted(trimmed);
     if kept != trimmed {
         check_type_grammar(&kept).map_err(|e| format!("inside its quotes, {e}"))?;
+        // Written without quotes, the value must stay itself (`"""x"""` keeps `"x"`, which
+        // SQLite would read as `x` once rendered).
+        if crate::types::sql_type::dequoted(&kept) != kept {
+            return Err(format!(
+                "`{}` keeps a quoted type inside its quotes, which SQLite would unquote again; write the type without nested quotes",
+                sql.trim()
+            ));
+        }
     }
     Ok(())
 }
@@ -654,6 +662,7 @@ mod tests {
             "INT PRIMARY KEY (1) x",
             "INT NOT NULL",
             "'x CLOB DEFAULT y' TEXT",
+            "\"\"\"x\"\"\"",
             "INT -- hides the rest",
             "UNSIGNED /* c */ INT",
         ] {
