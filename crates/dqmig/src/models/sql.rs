@@ -312,8 +312,8 @@ fn check_trigger_shape(text: &str) -> Result<(), String> {
         ));
     }
     if let Some(when) = head.iter().position(|t| t.is_keyword(text, "WHEN")) {
-        let from = head.get(when + 1).map_or(text.len(), |t| t.start);
-        let condition = &text[from..tokens[begin].start];
+        // `when < begin`, so the token after WHEN exists and starts no later than BEGIN.
+        let condition = &text[tokens[when + 1].start..tokens[begin].start];
         crate::schema::SqlExpr::parse(condition).map_err(|m| {
             format!(
                 "the trigger's WHEN `{}` is not one SQL expression: {m}",
@@ -754,6 +754,8 @@ mod tests {
             ),
             ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; DROP TABLE x; END", "`DROP TABLE x` is not one SQLite runs"),
             ("CREATE TRIGGER t AFTER INSERT ON x WHEN new.a AND BEGIN SELECT 1; END", "WHEN `new.a AND`"),
+            // An empty WHEN (it panicked: fuzz models_toml).
+            ("CREATE TRIGGER t AFTER INSERT ON x WHEN BEGIN SELECT 1; END", "the text is empty"),
             ("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT (1; END", "a `(` is not closed"),
         ] {
             let got = check_trigger_shape(bad).expect_err(bad);
