@@ -239,30 +239,29 @@ pub fn scan(sql: &str) -> SqlInfo {
                     .collect::<String>()
                     .to_ascii_uppercase();
                 cur.push_head(|| word.clone());
+                // `sqlite3_complete` reads CREATE [TEMP] TRIGGER and `; END` as keywords even
+                // next to a `.` (`CREATE TRIGGER.x ...` is still a trigger to it and to the
+                // splitter), so those two rules come before the `.name` test.
+                if word == "TRIGGER"
+                    && cur.tokens == cur.words.len() + 1
+                    && matches!(
+                        cur.words.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                        ["CREATE"] | ["CREATE", "TEMP"] | ["CREATE", "TEMPORARY"]
+                    )
+                {
+                    cur.trigger = true;
+                }
+                cur.after_semi_end = word == "END" && was_semi;
                 let is_name = prev_dot || chars.get(i) == Some(&'.');
                 prev_dot = false;
                 if is_name {
                     continue;
                 }
-                match word.as_str() {
-                    "RETURNING" => {
-                        info.returning = true;
-                        // A char index for now; made a byte offset at the end.
-                        info.returning_at.get_or_insert(start);
-                    }
-                    // Only right after CREATE [TEMP|TEMPORARY], every token a word.
-                    "TRIGGER"
-                        if cur.tokens == cur.words.len() + 1
-                            && matches!(
-                                cur.words.iter().map(String::as_str).collect::<Vec<_>>()[..],
-                                ["CREATE"] | ["CREATE", "TEMP"] | ["CREATE", "TEMPORARY"]
-                            ) =>
-                    {
-                        cur.trigger = true
-                    }
-                    _ => {}
+                if word == "RETURNING" {
+                    info.returning = true;
+                    // A char index for now; made a byte offset at the end.
+                    info.returning_at.get_or_insert(start);
                 }
-                cur.after_semi_end = word == "END" && was_semi;
                 if cur.words.len() < 8 {
                     cur.words.push(word);
                 }
@@ -360,6 +359,11 @@ mod tests {
         assert_eq!(scan("SELECT 1;").statements, 1);
         assert_eq!(scan("SELECT 1; ;  ").statements, 1);
         assert_eq!(scan("SELECT ';'; SELECT 2").statements, 2);
+        // TRIGGER and END next to a `.` are still keywords to sqlite3_complete (fuzz split).
+        assert_eq!(
+            scan("CREATE TRIGGER.t AFTER INSERT ON a BEGIN SELECT 1; SELECT 2; END").statements,
+            1
+        );
         assert_eq!(
             scan("CREATE TABLE a(x); INSERT INTO a VALUES (1);").statements,
             2
