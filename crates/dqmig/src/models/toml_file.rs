@@ -309,7 +309,7 @@ impl<'a> Loader<'a> {
                     (d.sql_type(), Some(d))
                 }
                 (None, Some(t)) => {
-                    crate::schema::lex::check_type_name(t.get_ref())
+                    crate::schema::lex::check_written_type(t.get_ref())
                         .map_err(|e| self.err(t, format!("column `{cname}`: sql_type {e}")))?;
                     (SqlType::new(t.get_ref()), None)
                 }

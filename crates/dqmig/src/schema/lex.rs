@@ -512,6 +512,12 @@ pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
     let trimmed = sql.trim_ascii();
     let kept = crate::types::sql_type::dequoted(trimmed);
     if kept != trimmed {
+        if kept.contains(['\'', '"', '`', '[', ']']) {
+            return Err(format!(
+                "SQLite keeps `{kept}` as the type of `{}`, which holds a quote character and cannot be written without its quotes; write the type without quote characters",
+                sql.trim()
+            ));
+        }
         check_type_grammar(&kept).map_err(|e| format!("inside its quotes, {e}"))?;
         // Written without quotes, the value must stay itself (`"""x"""` keeps `"x"`, which
         // SQLite would read as `x` once rendered).
@@ -521,6 +527,21 @@ pub(crate) fn check_type_name(sql: &str) -> Result<(), String> {
                 sql.trim()
             ));
         }
+    }
+    Ok(())
+}
+
+/// [`check_type_name`] for a type a user writes in models.toml (`sql_type`): also refuses a
+/// leading quoted word followed by more words, of which SQLite keeps only the first
+/// (`"my" "int"` is the type `my`), instead of cutting the type silently.
+pub(crate) fn check_written_type(sql: &str) -> Result<(), String> {
+    check_type_name(sql)?;
+    let trimmed = sql.trim_ascii();
+    let kept = crate::types::sql_type::dequoted(trimmed);
+    if kept != trimmed && tokens(trimmed).is_ok_and(|t| t.len() > 1) {
+        return Err(format!(
+            "SQLite keeps only the first quoted word of `{trimmed}` as the type (`{kept}`) and drops the rest; write `{kept}`, or the words without quotes"
+        ));
     }
     Ok(())
 }
