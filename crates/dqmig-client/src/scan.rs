@@ -84,8 +84,14 @@ impl Stmt {
         }
     }
 
+    /// Keeps the first tokens only while the statement can still be a pragma (every
+    /// statement is scanned before it is sent: the others cost one token here).
     fn push_head(&mut self, token: impl FnOnce() -> String) {
-        if self.head.len() < 8 {
+        let may_be_pragma = self
+            .head
+            .first()
+            .is_none_or(|t| t == "PRAGMA" || t == "EXPLAIN");
+        if self.head.len() < 8 && may_be_pragma {
             self.head.push(token());
         }
     }
